@@ -1,0 +1,63 @@
+# Orbital's build. `make run` opens the shell on a fresh home with the demo modules installed;
+# `make test` runs every test; `make bench` prints the benchmark table. Each target installs the
+# Debian packages it needs first (make deps), so a fresh machine needs nothing by hand.
+SHELL   := /bin/bash
+GO      ?= go
+BUILD   := build
+BIN     := $(BUILD)/orbital
+HOMEDIR ?= $(BUILD)/home
+MODULES := $(sort $(notdir $(patsubst %/main.go,%,$(wildcard modules/*/main.go))))
+WASM    := $(MODULES:%=$(BUILD)/modules/%.wasm)
+
+export ORBITAL_BIN     := $(abspath $(BIN))
+export ORBITAL_MODULES := $(abspath $(BUILD)/modules)
+
+# System packages: GL/X11 headers for GLFW, Xvfb and xdotool for the GUI tests, ImageMagick for
+# screenshots of the X display, Chromium for the admin page tests, fonts for the shell.
+DEBS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+        libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool imagemagick x11-utils \
+        chromium
+
+.PHONY: all deps build modules test test-unit test-e2e bench run clean fmt vet
+
+all: build modules
+
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build:
+	$(GO) build -o $(BIN) ./cmd/orbital
+
+modules: $(WASM)
+
+$(BUILD)/modules/%.wasm: FORCE
+	@mkdir -p $(BUILD)/modules
+	cd modules && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build \
+		$$( [ -f $*/reactor ] && echo -buildmode=c-shared ) -o ../$@ ./$*
+
+FORCE:
+
+vet:
+	$(GO) vet ./...
+	cd modules && GOOS=wasip1 GOARCH=wasm $(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+# Unit tests of the concurrent packages run under the race detector; everything (including the
+# end-to-end tests that drive the real binary, Xvfb and Chromium) runs once more without it.
+test: deps build modules vet
+	$(GO) test -race -count=1 ./bus/... ./kernel/... ./policies/... ./registry/... ./drivers/...
+	$(GO) test -count=1 -timeout 20m ./...
+
+bench: deps build modules
+	$(GO) run ./internal/benchtable
+
+run: deps build modules
+	$(BIN) --home $(HOMEDIR)
+
+clean:
+	rm -rf $(BUILD)

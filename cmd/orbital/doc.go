@@ -1,0 +1,6 @@
+// Command orbital wires every Orbital package together and owns main(), the flags and the CLI
+// verbs. Each verb is a file of its own (run.go, shell.go, install.go, ...) that registers itself
+// in init, so the verb table in main.go never needs editing. Exit codes: 0 success, 2 bad input
+// (a missing file, a bad flag, a corrupt module), 1 any other failure; `orbital run` exits with
+// the module's own exit code, as `wasmtime run` does.
+package main
