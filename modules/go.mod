@@ -1,0 +1,3 @@
+module github.com/orbital/orbital/modules
+
+go 1.26

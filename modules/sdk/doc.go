@@ -1,0 +1,39 @@
+//go:build wasip1
+
+// Package sdk is the guest side of Orbital's host ABI (docs/abi.md): a Go module compiled with
+// GOOS=wasip1 GOARCH=wasm imports it to log, read the clocks, open a surface (a window), present
+// RGBA frames, and receive messages: input events, quit requests and bus traffic.
+//
+// A windowed module is usually a handful of lines:
+//
+//	s, err := sdk.NewSurface(320, 240, "Demo")
+//	if err != nil { ... }
+//	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+//	sdk.Run(s, 30, func(f *sdk.Frame) bool {
+//		for _, ev := range f.Events { ... }  // input since the last frame
+//		draw(img, f.Time)
+//		f.Present(img)
+//		return true
+//	})
+//
+// Lifecycle: a module is a normal Go command (main, _start). NewSurface opens a window that
+// stays until Close or process exit. Run returns nil when the kernel asks the process to quit
+// (a quit request or ERR_CLOSED from a blocking call) or when the user closes the window; main
+// then returns and the process exits 0.
+//
+// Concurrency: a WASM process has one thread. The functions here block that thread (Recv waits
+// in the host), which is the intended model: the kernel gives every process its own OS thread.
+// Do not call the SDK from several goroutines at once; Recv reuses one buffer.
+//
+// Errors: every negative host result becomes an Errno whose constants carry the ABI's names
+// (ErrClosed, ErrTimeout, ...), so `errors.Is(err, sdk.ErrClosed)` reads as the spec does.
+//
+// Libraries: only the standard library. Host calls use //go:wasmimport with string and
+// unsafe.Pointer parameters (Go lowers them to the ABI's ptr/len pairs), so Present hands the
+// image's Pix to the host without a copy.
+//
+// The package does not export orbital_abi_version: in a Go command module every
+// //go:wasmexport function traps when called before _start has initialised the runtime, which is
+// when a kernel would check it. A module that needs to declare the version says so in its
+// manifest.
+package sdk
