@@ -1,5 +1,3 @@
-//go:build wasip1
-
 // Package sdk is the guest side of Orbital's host ABI (docs/abi.md): a Go module compiled with
 // GOOS=wasip1 GOARCH=wasm imports it to log, read the clocks, open a surface (a window), present
 // RGBA frames, and receive messages: input events, quit requests and bus traffic.

@@ -1,0 +1,99 @@
+package sdk
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// Kind says what a message is (docs/abi.md, "Message layout").
+type Kind uint32
+
+// Message kinds.
+const (
+	KindDirect  Kind = 1  // sent to this process's pid
+	KindPublish Kind = 2  // published on a topic this process subscribed to
+	KindRequest Kind = 3  // a request; answer with a reply carrying Corr
+	KindReply   Kind = 4  // the answer to a request
+	KindEvent   Kind = 16 // an input event for one of this process's surfaces
+	KindQuit    Kind = 17 // the kernel asks the process to exit soon
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindDirect:
+		return "direct"
+	case KindPublish:
+		return "publish"
+	case KindRequest:
+		return "request"
+	case KindReply:
+		return "reply"
+	case KindEvent:
+		return "event"
+	case KindQuit:
+		return "quit"
+	}
+	return fmt.Sprintf("kind(%d)", uint32(k))
+}
+
+// HeaderSize is the size of the fixed message header the host writes before the region handles,
+// the topic and the payload.
+const HeaderSize = 48
+
+// Message is one message from the process's inbox, decoded from the ABI's layout. Its slices
+// are the Message's own: they stay valid after the next Recv.
+type Message struct {
+	Kind    Kind
+	From    uint32        // sender pid; 0 is the kernel or the shell
+	Corr    uint64        // correlation id of requests and replies
+	Flags   uint32        // reserved, 0
+	Sent    time.Duration // when it was sent, on the Now clock
+	Regions []uint32      // region handles, valid in this process's handle table
+	Topic   string
+	Payload []byte
+}
+
+// DecodeMessage parses one message in the layout recv and request write. The result copies
+// what it keeps, so buf may be reused.
+func DecodeMessage(buf []byte) (Message, error) {
+	if len(buf) < HeaderSize {
+		return Message{}, fmt.Errorf("orbital: message of %d bytes is shorter than the %d-byte header", len(buf), HeaderSize)
+	}
+	le := binary.LittleEndian
+	m := Message{
+		Kind:  Kind(le.Uint32(buf[0:])),
+		From:  le.Uint32(buf[4:]),
+		Corr:  le.Uint64(buf[8:]),
+		Flags: le.Uint32(buf[28:]),
+		Sent:  time.Duration(int64(le.Uint64(buf[32:]))),
+	}
+	topicLen, payloadLen, nregions := uint64(le.Uint32(buf[16:])), uint64(le.Uint32(buf[20:])), uint64(le.Uint32(buf[24:]))
+	need := HeaderSize + 4*nregions + topicLen + payloadLen
+	if need > uint64(len(buf)) {
+		return Message{}, fmt.Errorf("orbital: message header says %d bytes (%d regions, topic %d, payload %d) but %d arrived",
+			need, nregions, topicLen, payloadLen, len(buf))
+	}
+	off := uint64(HeaderSize)
+	if nregions > 0 {
+		m.Regions = make([]uint32, nregions)
+		for i := range m.Regions {
+			m.Regions[i] = le.Uint32(buf[off:])
+			off += 4
+		}
+	}
+	m.Topic = string(buf[off : off+topicLen])
+	off += topicLen
+	if payloadLen > 0 {
+		m.Payload = append([]byte(nil), buf[off:off+payloadLen]...)
+	}
+	return m, nil
+}
+
+// Event decodes the payload of a KindEvent message. Other kinds give an error.
+func (m Message) Event() (Event, error) {
+	if m.Kind != KindEvent {
+		return nil, fmt.Errorf("orbital: message of kind %v is not an input event", m.Kind)
+	}
+	return DecodeEvent(m.Payload)
+}
