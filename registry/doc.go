@@ -1,0 +1,2 @@
+// Package registry is Orbital's module store and fetcher (placeholder doc, expanded below).
+package registry
