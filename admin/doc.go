@@ -1,0 +1,33 @@
+// Package admin is Orbital's admin panel: what runs on the machine, and the controls to stop it.
+//
+// The panel reads and controls processes through the narrow Controller interface, which
+// cmd/orbital adapts from the kernel (modules) and the driver host (native drivers). The same
+// data reaches people three ways:
+//
+//   - over HTTP on 127.0.0.1 only (Server): a server-rendered page whose small script refreshes
+//     the table every second from a JSON endpoint, per-row actions (stop, restart, kill, logs)
+//     sent as POST requests, and /metrics in the Prometheus text format;
+//   - on the command line through a local control socket (ControlServer, ControlClient):
+//     `orbital ps`, `orbital kill PID`;
+//   - in the shell's orbital://admin window, which renders the same rows.
+//
+// # Security
+//
+// Every HTTP route sits under a random per-boot token (/t/<token>/...): a request without the
+// token, or with a wrong one, gets 401. The token is written to $ORBITAL_HOME/run/admin.url with
+// mode 0600, so only the user who runs Orbital can read it (`orbital admin` prints it). Actions
+// are POST only and need a second per-boot CSRF token, sent in the X-Orbital-CSRF header by the
+// page's script; a browser form on another site can neither read it nor set the header, and a
+// request whose Origin header names another site is refused as well. The control socket is a unix
+// socket with mode 0600 in a 0700 directory.
+//
+// # Concurrency
+//
+// Server and ControlServer call the Controller from their request goroutines; the Controller
+// must be safe for concurrent use and must not block on a hung module (the kernel answers from
+// its process table, never from the module's thread). The Sampler owns one goroutine that turns
+// CPU time into CPU % once a second; Close stops it.
+//
+// Only the standard library is used: html/template for the page (escaping module names, which
+// come from untrusted manifests), net/http, encoding/json.
+package admin

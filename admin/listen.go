@@ -1,0 +1,98 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Listener is a panel being served on a loopback address.
+type Listener struct {
+	URL     string
+	srv     *http.Server
+	urlFile string
+	done    chan struct{}
+	once    sync.Once
+}
+
+// Listen serves s on addr, which must be a loopback address ("127.0.0.1:0" picks a free port),
+// and writes the panel's URL to urlFile with mode 0600 (atomically: temp file, then rename).
+func (s *Server) Listen(addr, urlFile string) (*Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("admin: listen address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("admin: listen address %q: the panel serves on loopback only (use 127.0.0.1:PORT)", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	l := &Listener{
+		URL:     s.URL(ln.Addr()),
+		srv:     &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second},
+		urlFile: urlFile,
+		done:    make(chan struct{}),
+	}
+	if urlFile != "" {
+		if err := writePrivate(urlFile, []byte(l.URL+"\n")); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("admin: write %s: %w", urlFile, err)
+		}
+	}
+	go func() {
+		defer close(l.done)
+		if err := l.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(os.Stderr, "orbital: admin panel stopped: %v\n", err)
+		}
+	}()
+	return l, nil
+}
+
+// Close stops the server and removes the URL file. Closing twice is harmless.
+func (l *Listener) Close() error {
+	l.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		l.srv.Shutdown(ctx)
+		<-l.done
+		if l.urlFile != "" {
+			os.Remove(l.urlFile)
+		}
+	})
+	return nil
+}
+
+func writePrivate(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".admin-url-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
