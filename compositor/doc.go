@@ -1,0 +1,52 @@
+// Package compositor turns the desktop's surfaces into one picture.
+//
+// # Model
+//
+// A Scene holds Surfaces back to front. Each surface is an RGBA8 raster (premultiplied alpha, the
+// layout of image.RGBA) with a content size, a displayed rectangle in desktop coordinates
+// (equal to the content size unless the shell scales it), a Layer and a place within the layer.
+// Layers keep shell chrome safe: LayerBackground < LayerWindows < LayerChrome, module surfaces
+// live in LayerWindows and only the shell (owner 0) uses the other two, so no module can draw
+// over the URL bar, title bars or permission prompts. Module surfaces are opaque by default
+// (their alpha is ignored, so a module cannot punch holes in the desktop); chrome is blended
+// source-over.
+//
+// A Device draws a scene: Software composes into an *image.RGBA in pure Go (headless runs,
+// screenshots, tests, the reference picture); GL (gl.go, cgo) keeps one texture per surface and
+// draws textured quads into the current GL framebuffer. WritePNG saves a frame atomically.
+//
+// # Threading
+//
+//   - Module threads (one OS thread per WASM process, in the kernel) call Surface.Present and
+//     Resize. Present copies the pixels once into the surface's back buffer without any shared
+//     lock, then flips back and front under the surface's lock for a few nanoseconds.
+//   - The shell, on the main thread, creates chrome surfaces, moves, raises, hides and removes
+//     surfaces, and composes when Scene.Changed fires.
+//   - A device takes Scene.Snapshot (geometry of the visible surfaces, under the scene lock for a
+//     few field copies) and then reads each surface's front buffer with Surface.ReadPixels under
+//     that surface's read lock. A presenter is held back at most for the time a device copies
+//     or uploads that one surface, and a frame never shows half of a Present.
+//   - The GL device must be used on the thread that owns the current GL context (GLFW: the
+//     main OS thread). The Software device is used by one goroutine at a time.
+//
+// Lock order: Surface.presentMu, then Scene.mu, then Surface.mu. Nothing holds Surface.mu while
+// taking Scene.mu.
+//
+// # Damage
+//
+// Every Present and Resize bumps the surface's generation (Surface.Generation) and the scene's
+// version (Scene.Version), and signals Scene.Changed (a one-slot channel, so signals coalesce and
+// a presenter never blocks on a slow shell). Damage is a counter rather than a flag because more
+// than one device may watch the same scene (the GL window and a software screenshot): each device
+// remembers the generation it last drew. The GL device re-uploads only surfaces whose generation
+// changed (glTexSubImage2D, or a new texture when the size changed). The Software device redraws
+// the whole frame, but skips the work entirely when the scene version has not moved.
+//
+// # Libraries
+//
+// The standard library's image/draw does source-over blending (its RGBA-to-RGBA path is fast);
+// golang.org/x/image/draw scales surfaces the shell has resized. GL goes through
+// github.com/go-gl/gl/v3.3-core (3.3 core is available everywhere Orbital runs, including Mesa
+// llvmpipe under Xvfb and macOS, and has all we use); the window and context come from the shell
+// (GLFW).
+package compositor
