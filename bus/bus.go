@@ -1,0 +1,323 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Op names a bus operation for the policy hook.
+type Op uint8
+
+const (
+	OpSend      Op = iota + 1 // object: the receiver, "pid:N"
+	OpPublish                 // object: the topic
+	OpSubscribe               // object: the pattern
+	OpRequest                 // object: the topic
+	OpReply                   // object: the requester, "pid:N"
+	OpRegion                  // object: "create:<size>"
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpSend:
+		return "send"
+	case OpPublish:
+		return "publish"
+	case OpSubscribe:
+		return "subscribe"
+	case OpRequest:
+		return "request"
+	case OpReply:
+		return "reply"
+	case OpRegion:
+		return "region"
+	}
+	return fmt.Sprintf("op(%d)", uint8(o))
+}
+
+// Config is the bus's configuration. The zero value is usable: zero fields take the defaults.
+type Config struct {
+	MaxPayload    int           // largest payload accepted (default 1 MiB)
+	MaxRegions    int           // region handles per message (default 16)
+	Inbox         InboxLimits   // defaults for Attach's zero fields
+	SendTimeout   time.Duration // how long a publish waits for a full reliable subscriber (default 1 s)
+	Spin          time.Duration // how long a receiver spins before parking (default 20 µs; < 0 never)
+	MaxRegionSize int64         // largest single region (default 1 GiB)
+	// Check is the policy hook: every operation passes through it with the acting pid. A non-nil
+	// error denies the operation (it is wrapped to match ErrDenied) and is counted. nil allows all.
+	Check func(op Op, pid PID, object string) error
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxPayload <= 0 {
+		c.MaxPayload = 1 << 20
+	}
+	if c.MaxRegions <= 0 {
+		c.MaxRegions = 16
+	}
+	c.Inbox = c.Inbox.withDefaults(InboxLimits{MaxMsgs: 1024, MaxBytes: 4 << 20, MaxRegions: 256, MaxRegionBytes: 256 << 20})
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = time.Second
+	}
+	if c.Spin == 0 {
+		c.Spin = 20 * time.Microsecond
+	}
+	if c.MaxRegionSize <= 0 {
+		c.MaxRegionSize = 1 << 30
+	}
+	return c
+}
+
+func (l InboxLimits) withDefaults(d InboxLimits) InboxLimits {
+	if l.MaxMsgs <= 0 {
+		l.MaxMsgs = d.MaxMsgs
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxRegions <= 0 {
+		l.MaxRegions = d.MaxRegions
+	}
+	if l.MaxRegionBytes <= 0 {
+		l.MaxRegionBytes = d.MaxRegionBytes
+	}
+	return l
+}
+
+// Stats are bus-wide counters.
+type Stats struct {
+	Inboxes   int
+	Subs      int
+	Regions   int    // live regions
+	Unrouted  uint64 // publishes and requests that matched no subscriber
+	Denied    uint64 // operations refused by the policy hook
+	Requests  uint64 // requests sent
+	Replies   uint64 // replies delivered
+	LateReply uint64 // replies that found no pending request (timed out, already answered)
+}
+
+// Bus routes messages between inboxes. Create one with New; it starts no goroutines.
+type Bus struct {
+	cfg Config
+
+	mu      sync.Mutex                    // guards writers of inboxes; see doc.go for the lock order
+	inboxes atomic.Pointer[map[PID]*Inbox] // copy-on-write: readers never lock
+
+	subs    *sublist
+	reqs    pendingTable
+	regions regionSet
+
+	unrouted, denied, requests, replies, lateReply atomic.Uint64
+}
+
+// New returns a bus with cfg (zero fields take defaults).
+func New(cfg Config) *Bus {
+	b := &Bus{cfg: cfg.withDefaults()}
+	empty := map[PID]*Inbox{}
+	b.inboxes.Store(&empty)
+	b.subs = newSublist()
+	b.reqs.init()
+	return b
+}
+
+// Config returns the bus's configuration after defaults were applied.
+func (b *Bus) Config() Config { return b.cfg }
+
+// Attach creates pid's inbox. Zero limit fields take Config.Inbox's values.
+func (b *Bus) Attach(pid PID, lim InboxLimits) (*Inbox, error) {
+	in := newInbox(b, pid, lim.withDefaults(b.cfg.Inbox))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	old := *b.inboxes.Load()
+	if _, ok := old[pid]; ok {
+		return nil, fmt.Errorf("attach %v: %w", pid, ErrExists)
+	}
+	next := make(map[PID]*Inbox, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[pid] = in
+	b.inboxes.Store(&next)
+	return in, nil
+}
+
+// Detach closes pid's inbox (a blocked Recv returns ErrClosed), drops its subscriptions and
+// pending requests and releases its region handles and the regions in its queued messages.
+// Detaching twice, or an unknown pid, is harmless.
+func (b *Bus) Detach(pid PID) {
+	b.mu.Lock()
+	old := *b.inboxes.Load()
+	in, ok := old[pid]
+	if ok {
+		next := make(map[PID]*Inbox, len(old))
+		for k, v := range old {
+			if k != pid {
+				next[k] = v
+			}
+		}
+		b.inboxes.Store(&next)
+	}
+	b.mu.Unlock()
+	if !ok {
+		return
+	}
+	b.subs.removePID(pid)
+	b.reqs.dropPID(pid)
+	b.releaseEntries(in, in.close())
+	b.releaseAll(in)
+}
+
+// Inbox returns pid's inbox.
+func (b *Bus) Inbox(pid PID) (*Inbox, bool) {
+	in, ok := (*b.inboxes.Load())[pid]
+	return in, ok
+}
+
+// PIDs lists the attached pids (unordered).
+func (b *Bus) PIDs() []PID {
+	m := *b.inboxes.Load()
+	out := make([]PID, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Stats returns bus-wide counters.
+func (b *Bus) Stats() Stats {
+	return Stats{
+		Inboxes:   len(*b.inboxes.Load()),
+		Subs:      b.subs.count(),
+		Regions:   b.regions.count(),
+		Unrouted:  b.unrouted.Load(),
+		Denied:    b.denied.Load(),
+		Requests:  b.requests.Load(),
+		Replies:   b.replies.Load(),
+		LateReply: b.lateReply.Load(),
+	}
+}
+
+// check runs the policy hook and counts a denial on the bus and on the actor's inbox.
+func (b *Bus) check(op Op, pid PID, object string) error {
+	if b.cfg.Check == nil {
+		return nil
+	}
+	err := b.cfg.Check(op, pid, object)
+	if err == nil {
+		return nil
+	}
+	b.denied.Add(1)
+	if in, ok := b.Inbox(pid); ok {
+		in.denied.Add(1)
+	}
+	if errors.Is(err, ErrDenied) {
+		return err
+	}
+	return fmt.Errorf("%w: %s %s by %v: %v", ErrDenied, op, object, pid, err)
+}
+
+// errDropped is put's result for a lossy message that found no room; callers count it.
+var errDropped = errors.New("bus: dropped")
+
+// validate checks what every message must satisfy before it is routed.
+func (b *Bus) validate(m *Message) error {
+	if len(m.Payload) > b.cfg.MaxPayload {
+		return fmt.Errorf("%w: payload of %d bytes is over the maximum of %d", ErrTooBig, len(m.Payload), b.cfg.MaxPayload)
+	}
+	if len(m.Regions) > b.cfg.MaxRegions {
+		return fmt.Errorf("%w: %d region handles is over the maximum of %d", ErrTooBig, len(m.Regions), b.cfg.MaxRegions)
+	}
+	return nil
+}
+
+// Send delivers m directly to m.To (reliable: it waits for room until ctx ends, then fails with
+// ErrFull). m.From is the sender; m.Kind defaults to KindDirect. Attached regions are granted to
+// the receiver (see Attachment).
+func (b *Bus) Send(ctx context.Context, m Message) error {
+	if m.Kind == 0 {
+		m.Kind = KindDirect
+	}
+	if err := b.validate(&m); err != nil {
+		return fmt.Errorf("send to %v: %w", m.To, err)
+	}
+	if err := b.check(OpSend, m.From, m.To.String()); err != nil {
+		return err
+	}
+	to, ok := b.Inbox(m.To)
+	if !ok {
+		return fmt.Errorf("send to %v: %w: no such process", m.To, ErrNotFound)
+	}
+	if err := b.deliver(ctx, to, m, 0, false, true); err != nil {
+		return err
+	}
+	b.finishTransfers(m.From, m.Regions)
+	return nil
+}
+
+// Post delivers m to m.To without ever waiting: when the inbox is full the oldest posted or
+// lossy message is evicted (counted as a drop). For the kernel and the shell, which must never
+// stall on a slow process: input events, notifications.
+func (b *Bus) Post(m Message) error {
+	if err := b.validate(&m); err != nil {
+		return fmt.Errorf("post to %v: %w", m.To, err)
+	}
+	to, ok := b.Inbox(m.To)
+	if !ok {
+		return fmt.Errorf("post to %v: %w: no such process", m.To, ErrNotFound)
+	}
+	err := b.deliver(context.Background(), to, m, 0, true, false)
+	if errors.Is(err, errDropped) {
+		return nil
+	}
+	return err
+}
+
+// deliver stamps m, grants its regions to the receiver and queues it. The caller takes the
+// sender's transferred handles (finishTransfers) once every delivery is done.
+func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, lossy, wait bool) error {
+	m.Sent = Now()
+	m.To = to.pid
+	var from *Inbox
+	if len(m.Regions) > 0 {
+		var ok bool
+		from, ok = b.Inbox(m.From)
+		if !ok {
+			return fmt.Errorf("%v: %w: the sender has no region table", m.From, ErrNotFound)
+		}
+		granted, err := b.grant(from, to, m.Regions)
+		if err != nil {
+			return err
+		}
+		m.Regions = granted
+	}
+	err := to.put(ctx, entry{m: m, size: m.Size(), sub: sub, lossy: lossy}, wait)
+	if err != nil {
+		if len(m.Regions) > 0 {
+			b.ungrant(to, m.Regions)
+		}
+		if errors.Is(err, ErrFull) {
+			return fmt.Errorf("send to %v: %w (%d messages queued, limit %d)", to.pid, ErrFull, to.count.Load(), to.lim.MaxMsgs)
+		}
+		if errors.Is(err, ErrClosed) {
+			return fmt.Errorf("send to %v: %w: the process is going away", to.pid, ErrClosed)
+		}
+		return err
+	}
+	if sender, ok := b.Inbox(m.From); ok && m.From != 0 {
+		sender.sent.Add(1)
+	}
+	return nil
+}
+
+// releaseEntries releases the region handles carried by in's entries that will never be received.
+func (b *Bus) releaseEntries(in *Inbox, es []entry) {
+	for i := range es {
+		if len(es[i].m.Regions) > 0 {
+			b.ungrant(in, es[i].m.Regions)
+		}
+	}
+}

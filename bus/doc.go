@@ -1,0 +1,92 @@
+// Package bus routes messages between Orbital processes: one inbox per process, direct sends by
+// pid, publish/subscribe on topics with wildcards, request/reply, and shared memory regions. It
+// is pure Go (no cgo) and imports no other Orbital package.
+//
+// # Lifecycle
+//
+// New builds a Bus from a Config; it starts no goroutine. The kernel calls Attach when a process
+// starts (its Inbox receives direct messages, publishes it subscribed to, requests, input events
+// and quit requests) and Detach when it ends: the inbox closes (a blocked Recv or a sender
+// waiting on it returns ErrClosed), its subscriptions and pending requests go, and every region
+// handle it held, or that sat in its queued messages, is released. Detach twice is harmless.
+//
+// # Inboxes
+//
+// An inbox is multi-producer, single-consumer, bounded by message count and bytes
+// (InboxLimits; a message alone in an empty inbox is always accepted so a large payload under
+// the bus maximum is deliverable). Messages sit in a ring guarded by one mutex, with an atomic
+// mirror of the count. A receiver first spins on that atomic for Config.Spin (20 µs by default)
+// and only then parks on a channel: waking a parked OS thread costs tens of µs on a small VM,
+// and a module's host call runs on its own locked OS thread, so a short spin turns a ~100 µs
+// request/reply round trip into a few µs. The spin does not call runtime.Gosched: on a locked
+// thread that hands the P to another thread and back, as costly as parking.
+//
+// # Delivery modes
+//
+// Reliable (direct sends, requests, Reliable subscriptions): order is kept per sender; a full
+// inbox makes the sender wait for room until its context ends (Publish: Config.SendTimeout when
+// the context has no deadline), then the send fails with ErrFull. Lossy (Lossy subscriptions,
+// Bus.Post for the kernel's input events): never waits; when the inbox is full the oldest queued
+// lossy message of the same subscription (else of any lossy subscription) is evicted, or the new
+// one dropped if only reliable messages are queued; each drop is counted in InboxStats.Drops. A
+// slow consumer therefore only ever delays a reliable sender that chose to wait for it.
+//
+// A publish or request on a topic with no subscriber is ErrNotFound and counted in
+// Stats.Unrouted: the publisher has no mode of its own, so the bus cannot tell whether it cared.
+//
+// # Topics
+//
+// Topics are tokens separated by '.', printable ASCII, at most MaxTopicLen bytes. Patterns may
+// use '*' for exactly one token and a final '>' for one or more. Matching walks a trie by token
+// (as NATS's server/sublist.go) and keeps a bounded cache (4096 topics) of results, cleared on
+// any subscribe or unsubscribe; results are immutable slices shared by concurrent publishers.
+//
+// # Request/reply
+//
+// Request delivers a KindRequest message with a fresh correlation id to every matching
+// subscriber and waits on a private slot, not on the requester's inbox, so a reply never mixes
+// with (or waits behind) other traffic and goes only to the requester. The first Reply from a
+// process the request went to wins; late, duplicate or forged replies get ErrNotFound.
+//
+// # Regions
+//
+// A region is host memory owned by the bus, backed by a memfd mapped MAP_SHARED (falling back to
+// the Go heap when memfd fails) so a native driver can map the same pages (Region.Fd). Each
+// process has a handle table (handle > 0 -> region, rights). A handle travels in a message's
+// Regions with the rights the receiver gets (read, write: never more than the sender holds) and
+// optionally FlagTransfer (the sender's handle is released once the message is delivered). The
+// receiver gets a handle in its own table when the message is queued; a message that is dropped
+// or never received gives it back. A region is freed (munmap, close) when its last handle goes.
+// Guests copy ranges in and out once (RegionRead/RegionWrite); host code reads in place through
+// Region.Bytes while it holds a handle. Per-process limits: MaxRegions handles, MaxRegionBytes
+// of live regions created.
+//
+// # Policy
+//
+// Every send, publish, subscribe, request, reply and region creation calls Config.Check with the
+// acting pid and the object (topic, pattern, "pid:N", "create:SIZE"). An error denies the
+// operation (it matches ErrDenied) and is counted in Stats.Denied and the actor's InboxStats.
+//
+// # Lock order
+//
+// Never hold two of these at once except in this order:
+//
+//	Bus.mu (attach/detach)  ->  sublist.mu  ->  sublist.cmu (match cache)
+//	Inbox.mu (ring)              (taken alone)
+//	handleTable.mu               (taken alone: grants lock the sender's, release it, then the receiver's)
+//	pendingTable.mu              (taken alone)
+//
+// Readers of the pid -> inbox map never lock (copy-on-write atomic pointer). Region reference
+// counts are atomics; a region is freed by whoever drops the last reference.
+//
+// # Errors
+//
+// Every error wraps one sentinel (ErrFull, ErrTooBig, ErrNotFound, ErrClosed, ErrBadTopic,
+// ErrDenied, ErrInvalid, ErrLimit, ErrRights, ErrTimeout, ErrExists) with the detail of what
+// failed; the kernel maps sentinels to ABI codes in one table.
+//
+// # Libraries
+//
+// golang.org/x/sys/unix for memfd_create, ftruncate and mmap. Nothing else: the queue, trie and
+// wait primitives are small and specific to Orbital's threading model.
+package bus

@@ -1,0 +1,79 @@
+package bus
+
+import "strconv"
+
+// PID names a process. 0 is the kernel / shell.
+type PID uint32
+
+func (p PID) String() string { return "pid:" + strconv.FormatUint(uint64(p), 10) }
+
+// Kind is a message's kind; the values are those of docs/abi.md.
+type Kind uint32
+
+// Message kinds (docs/abi.md, "Message layout").
+const (
+	KindDirect  Kind = 1  // sent to one pid
+	KindPublish Kind = 2  // published on a topic
+	KindRequest Kind = 3  // a request on a topic; answer with Bus.Reply(Corr)
+	KindReply   Kind = 4  // the answer to a request
+	KindEvent   Kind = 16 // an input event (32-byte payload, docs/abi.md)
+	KindQuit    Kind = 17 // a quit request, no payload
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindDirect:
+		return "direct"
+	case KindPublish:
+		return "publish"
+	case KindRequest:
+		return "request"
+	case KindReply:
+		return "reply"
+	case KindEvent:
+		return "event"
+	case KindQuit:
+		return "quit"
+	}
+	return "kind(" + strconv.FormatUint(uint64(k), 10) + ")"
+}
+
+// Message is what travels on the bus. The bus takes ownership of Payload on send: the sender must
+// not modify it afterwards, and receivers must treat it as read-only (one payload is shared by
+// every subscriber of a publish).
+type Message struct {
+	Kind    Kind
+	From    PID
+	To      PID    // direct messages
+	Topic   string // publish / request
+	Corr    uint64 // correlation id of a request and its reply
+	Sent    int64  // monotonic ns (Now), set by the bus
+	Payload []byte
+	Regions []Attachment // region handles travelling with the message
+}
+
+// Rights on a region handle. The same bits are the ABI's (handle, flags) flags.
+type Rights uint32
+
+const (
+	RightRead     Rights = 1
+	RightWrite    Rights = 2
+	FlagTransfer  Rights = 4 // on send only: the sender loses its handle
+	rightsMask           = RightRead | RightWrite
+	attachFlagAll        = RightRead | RightWrite | FlagTransfer
+)
+
+// Attachment is a region handle travelling with a message. On send, Handle is one of the sender's
+// handles and Rights says what the receiver gets (RightRead, RightWrite, plus FlagTransfer to
+// give the handle away). On receive, Handle is a handle in the receiver's own table and Rights
+// what it may do with it.
+type Attachment struct {
+	Handle uint32
+	Rights Rights
+}
+
+// Size is what a message counts against an inbox's byte limit: the payload, the topic and a
+// fixed 48-byte header, as in the ABI layout.
+func (m *Message) Size() int {
+	return headerSize + 4*len(m.Regions) + len(m.Topic) + len(m.Payload)
+}

@@ -1,0 +1,98 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+)
+
+var subIDs atomic.Uint32
+
+// Subscribe adds pattern (see ValidPattern) for pid with mode and returns the subscription id.
+func (b *Bus) Subscribe(pid PID, pattern string, mode Mode) (uint32, error) {
+	if mode != Reliable && mode != Lossy {
+		return 0, fmt.Errorf("subscribe %q: %w: mode %d (0 reliable, 1 lossy)", pattern, ErrInvalid, mode)
+	}
+	if err := ValidPattern(pattern); err != nil {
+		return 0, fmt.Errorf("subscribe: %w", err)
+	}
+	if err := b.check(OpSubscribe, pid, pattern); err != nil {
+		return 0, err
+	}
+	in, err := b.inboxFor("subscribe", pid)
+	if err != nil {
+		return 0, err
+	}
+	id := subIDs.Add(1) & (1<<31 - 1)
+	if id == 0 {
+		id = subIDs.Add(1)
+	}
+	b.subs.insert(&subscription{id: id, pid: pid, pattern: pattern, mode: mode, inbox: in})
+	if in.isClosed() { // raced with Detach: do not leave the subscription behind
+		b.subs.removePID(pid)
+		return 0, fmt.Errorf("subscribe: %w", ErrClosed)
+	}
+	return id, nil
+}
+
+// Unsubscribe removes pid's subscription id.
+func (b *Bus) Unsubscribe(pid PID, id uint32) error {
+	sub, ok := b.subs.get(id, pid)
+	if !ok {
+		return fmt.Errorf("unsubscribe %d: %w: %v has no such subscription", id, ErrNotFound, pid)
+	}
+	b.subs.remove(sub)
+	return nil
+}
+
+// Subscribers returns how many subscriptions match topic.
+func (b *Bus) Subscribers(topic string) int { return len(b.subs.match(topic)) }
+
+// Publish delivers m (from m.From, on m.Topic) to every matching subscription. Lossy subscribers
+// never make it wait; for reliable ones it waits for room until ctx ends, or for
+// Config.SendTimeout when ctx has no deadline. A topic with no subscriber is ErrNotFound (and
+// counted as unrouted). When some reliable subscriber could not take the message, the others
+// still got it and the error says how many failed.
+func (b *Bus) Publish(ctx context.Context, m Message) error {
+	m.Kind = KindPublish
+	if err := ValidTopic(m.Topic); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	if err := b.validate(&m); err != nil {
+		return fmt.Errorf("publish on %q: %w", m.Topic, err)
+	}
+	if err := b.check(OpPublish, m.From, m.Topic); err != nil {
+		return err
+	}
+	subs := b.subs.match(m.Topic)
+	if len(subs) == 0 {
+		b.unrouted.Add(1)
+		return fmt.Errorf("publish on %q: %w: no subscriber", m.Topic, ErrNotFound)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.cfg.SendTimeout)
+		defer cancel()
+	}
+	var first error
+	failed := 0
+	for _, sub := range subs {
+		err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), sub.mode == Lossy, true)
+		if err == nil || errors.Is(err, errDropped) {
+			continue
+		}
+		failed++
+		if first == nil {
+			first = err
+		}
+	}
+	if failed == len(subs) {
+		return fmt.Errorf("publish on %q: %w", m.Topic, first)
+	}
+	b.finishTransfers(m.From, m.Regions)
+	if failed > 0 {
+		return fmt.Errorf("publish on %q: %d of %d subscribers missed it: %w", m.Topic, failed, len(subs), first)
+	}
+	return nil
+}

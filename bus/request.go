@@ -1,0 +1,214 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// pending is one request waiting for its reply.
+type pending struct {
+	from  PID
+	to    []PID // who may answer
+	done  atomic.Int64
+	reply Message
+	wake  chan struct{} // capacity 1
+}
+
+// pendingTable holds the requests in flight by correlation id.
+type pendingTable struct {
+	mu   sync.Mutex
+	m    map[uint64]*pending
+	next atomic.Uint64
+}
+
+func (t *pendingTable) init() { t.m = map[uint64]*pending{} }
+
+func (t *pendingTable) take(corr uint64) (*pending, bool) {
+	t.mu.Lock()
+	p, ok := t.m[corr]
+	delete(t.m, corr)
+	t.mu.Unlock()
+	return p, ok
+}
+
+// dropPID forgets requests made by pid (it is detaching; its Request returns ErrClosed via its
+// inbox).
+func (t *pendingTable) dropPID(pid PID) {
+	t.mu.Lock()
+	for k, p := range t.m {
+		if p.from == pid {
+			delete(t.m, k)
+		}
+	}
+	t.mu.Unlock()
+}
+
+// Request sends m (from m.From, on m.Topic) as a request to every subscriber of the topic and
+// waits for the first reply: until ctx ends, or at most timeout when timeout > 0 (ErrTimeout).
+// Replies go only to the requester; later replies are refused with ErrNotFound.
+func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Message, error) {
+	m.Kind = KindRequest
+	if err := ValidTopic(m.Topic); err != nil {
+		return Message{}, fmt.Errorf("request: %w", err)
+	}
+	if err := b.validate(&m); err != nil {
+		return Message{}, fmt.Errorf("request on %q: %w", m.Topic, err)
+	}
+	if err := b.check(OpRequest, m.From, m.Topic); err != nil {
+		return Message{}, err
+	}
+	subs := b.subs.match(m.Topic)
+	if len(subs) == 0 {
+		b.unrouted.Add(1)
+		return Message{}, fmt.Errorf("request on %q: %w: no subscriber", m.Topic, ErrNotFound)
+	}
+	var done <-chan struct{}
+	if in, ok := b.Inbox(m.From); ok {
+		done = in.done
+	}
+	var timer *time.Timer
+	var expired <-chan time.Time
+	if timeout > 0 {
+		timer = time.NewTimer(timeout)
+		defer timer.Stop()
+		expired = timer.C
+	}
+
+	corr := b.reqs.next.Add(1)
+	m.Corr = corr
+	p := &pending{from: m.From, to: make([]PID, 0, len(subs)), wake: make(chan struct{}, 1)}
+	for _, s := range subs {
+		p.to = append(p.to, s.pid)
+	}
+	b.reqs.mu.Lock()
+	b.reqs.m[corr] = p
+	b.reqs.mu.Unlock()
+	b.requests.Add(1)
+
+	delivered := 0
+	var first error
+	dctx := ctx
+	if timer != nil {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	for _, sub := range subs {
+		if err := b.deliver(dctx, sub.inbox, m, uint64(sub.id), false, true); err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		delivered++
+	}
+	if delivered == 0 {
+		b.reqs.take(corr)
+		return Message{}, fmt.Errorf("request on %q: %w", m.Topic, first)
+	}
+	b.finishTransfers(m.From, m.Regions)
+
+	for {
+		if p.done.Load() != 0 || spin(&p.done, b.cfg.Spin) {
+			return p.reply, nil
+		}
+		select {
+		case <-p.wake:
+			continue
+		case <-done:
+		case <-ctx.Done():
+		case <-expired:
+		}
+		if _, mine := b.reqs.take(corr); !mine {
+			// A reply claimed the request first; it is being stored now.
+			<-p.wake
+			return p.reply, nil
+		}
+		switch {
+		case ctx.Err() != nil:
+			return Message{}, fmt.Errorf("request on %q: %w", m.Topic, ctx.Err())
+		case isDone(done):
+			return Message{}, fmt.Errorf("request on %q: %w", m.Topic, ErrClosed)
+		default:
+			return Message{}, fmt.Errorf("request on %q: %w: no reply within %v", m.Topic, ErrTimeout, timeout)
+		}
+	}
+}
+
+func isDone(c <-chan struct{}) bool {
+	if c == nil {
+		return false
+	}
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// Reply answers request corr: m.From is the replier (one of the processes the request went to),
+// m.Payload and m.Regions the answer, delivered to the requester only.
+func (b *Bus) Reply(m Message) error {
+	if err := b.validate(&m); err != nil {
+		return fmt.Errorf("reply to request %d: %w", m.Corr, err)
+	}
+	b.reqs.mu.Lock()
+	p, ok := b.reqs.m[m.Corr]
+	allowed := false
+	if ok {
+		for _, pid := range p.to {
+			if pid == m.From {
+				allowed = true
+				break
+			}
+		}
+	}
+	if !allowed {
+		b.reqs.mu.Unlock()
+		b.lateReply.Add(1)
+		return fmt.Errorf("reply to request %d: %w: no such request pending for %v (answered, timed out, or not sent to it)", m.Corr, ErrNotFound, m.From)
+	}
+	if err := b.check(OpReply, m.From, p.from.String()); err != nil {
+		b.reqs.mu.Unlock()
+		return err
+	}
+	delete(b.reqs.m, m.Corr)
+	b.reqs.mu.Unlock()
+
+	m.Kind, m.To, m.Sent = KindReply, p.from, Now()
+	if len(m.Regions) > 0 {
+		from, err1 := b.inboxFor("reply", m.From)
+		to, err2 := b.inboxFor("reply", p.from)
+		var granted []Attachment
+		err := err1
+		if err == nil {
+			err = err2
+		}
+		if err == nil {
+			granted, err = b.grant(from, to, m.Regions)
+		}
+		if err != nil {
+			// The request is answered (with an empty reply and the error in the log of the
+			// replier); the requester must not wait for a reply that cannot come.
+			p.reply = Message{Kind: KindReply, From: m.From, To: p.from, Corr: m.Corr, Sent: m.Sent}
+			p.done.Store(1)
+			p.wake <- struct{}{}
+			return fmt.Errorf("reply to request %d: %w", m.Corr, err)
+		}
+		orig := m.Regions
+		m.Regions = granted
+		defer b.finishTransfers(m.From, orig)
+	}
+	p.reply = m
+	p.done.Store(1)
+	p.wake <- struct{}{}
+	b.replies.Add(1)
+	if in, ok := b.Inbox(m.From); ok {
+		in.sent.Add(1)
+	}
+	return nil
+}
