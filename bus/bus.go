@@ -104,7 +104,7 @@ type Stats struct {
 type Bus struct {
 	cfg Config
 
-	mu      sync.Mutex                    // guards writers of inboxes; see doc.go for the lock order
+	mu      sync.Mutex                     // guards writers of inboxes; see doc.go for the lock order
 	inboxes atomic.Pointer[map[PID]*Inbox] // copy-on-write: readers never lock
 
 	subs    *sublist
