@@ -120,4 +120,3 @@ func Main(m interface{ Run() int }) int {
 	}
 	return code
 }
-
