@@ -105,7 +105,8 @@ var (
 
 // Seed fills the world: a Gosper glider gun, a pulsar, a spaceship and gliders in the top half,
 // and a random soup (a quarter of the cells live) in the bottom half, drawn from seed so the
-// same seed always gives the same world.
+// same seed always gives the same world. The soup keeps a few rows clear above and below, so
+// it does not wrap straight into the glider gun.
 func (w *World) Seed(seed uint64) {
 	clear(w.cells)
 	w.Stamp(2, 2, gosperGun)
@@ -116,7 +117,7 @@ func (w *World) Seed(seed uint64) {
 		w.Stamp(10+i*12, 26+i%2*6, glider)
 	}
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	for y := w.H / 2; y < w.H; y++ {
+	for y := w.H/2 + 4; y < w.H-6; y++ {
 		for x := 0; x < w.W; x++ {
 			if rng.IntN(4) == 0 {
 				w.Set(x, y, true)
