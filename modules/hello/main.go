@@ -1,3 +1,5 @@
+//go:build wasip1
+
 // Command hello is the smallest Orbital module: it logs a line through the host ABI, prints to
 // stdout through WASI, echoes its arguments and exits. `hello --exit N` exits with status N,
 // which the kernel's tests use to check exit codes.
