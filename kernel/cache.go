@@ -1,0 +1,159 @@
+package kernel
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+)
+
+// moduleCache keeps compiled modules in memory for the life of the kernel and on disk under
+// <home>/cache/compiled, so a second start of a module skips compilation.
+//
+// An entry is two files named after the cache key: <key>.cwasm (wasmtime's serialized module)
+// and <key>.sum (the sha256 of the .cwasm). Deserializing trusts the machine code in the file,
+// so the kernel checks the sum first: a truncated or bit-flipped entry is found before wasmtime
+// sees it, and is recompiled and rewritten. The entry is read into memory once (the sum needs
+// the bytes anyway) and deserialized from there with NewModuleDeserialize, not mapped with
+// NewModuleDeserializeFile: a mapped file that someone truncates in place kills the whole
+// kernel with SIGBUS the next time the code pages are touched (the cache test hit exactly
+// that), while a copy cannot be pulled away. Both files are written atomically (temp file, fsync, rename,
+// fsync of the directory); a crash between the two renames leaves an entry that fails the
+// check, which is a miss, never a crash.
+type moduleCache struct {
+	dir string // empty: memory only
+
+	mu  sync.Mutex
+	mem map[string]*wasmtime.Module // by cache key
+}
+
+func newModuleCache(home string) *moduleCache {
+	c := &moduleCache{mem: map[string]*wasmtime.Module{}}
+	if home != "" {
+		c.dir = filepath.Join(home, "cache", "compiled")
+	}
+	return c
+}
+
+// cacheKey hashes the module digest with the wasmtime version and the engine settings.
+func cacheKey(digest string) string {
+	h := sha256.Sum256([]byte(digest + "\n" + cacheKeyInput()))
+	return hex.EncodeToString(h[:])
+}
+
+// load returns the compiled module for wasm, from memory, from disk or by compiling it.
+// cached reports that compilation was skipped.
+func (c *moduleCache) load(engine *wasmtime.Engine, digest string, wasm []byte) (mod *wasmtime.Module, cached bool, err error) {
+	key := cacheKey(digest)
+	c.mu.Lock()
+	mod = c.mem[key]
+	c.mu.Unlock()
+	if mod != nil {
+		return mod, true, nil
+	}
+	if c.dir != "" {
+		if mod = c.readDisk(engine, key); mod != nil {
+			c.remember(key, mod)
+			return mod, true, nil
+		}
+	}
+	mod, err = wasmtime.NewModule(engine, wasm)
+	if err != nil {
+		return nil, false, err
+	}
+	if c.dir != "" {
+		if ser, err := mod.Serialize(); err == nil {
+			c.writeDisk(key, ser) // best effort: a failed write only costs a recompile later
+		}
+	}
+	c.remember(key, mod)
+	return mod, false, nil
+}
+
+func (c *moduleCache) remember(key string, mod *wasmtime.Module) {
+	c.mu.Lock()
+	c.mem[key] = mod
+	c.mu.Unlock()
+}
+
+// readDisk returns the module stored under key if its checksum holds and wasmtime accepts
+// it; any other entry is removed and nil returned.
+func (c *moduleCache) readDisk(engine *wasmtime.Engine, key string) *wasmtime.Module {
+	want, err := os.ReadFile(filepath.Join(c.dir, key+".sum"))
+	if err != nil {
+		return nil
+	}
+	ser, err := os.ReadFile(filepath.Join(c.dir, key+".cwasm"))
+	if err != nil {
+		c.drop(key)
+		return nil
+	}
+	got := sha256.Sum256(ser)
+	if !bytes.Equal(bytes.TrimSpace(want), []byte(hex.EncodeToString(got[:]))) {
+		c.drop(key)
+		return nil
+	}
+	mod, err := wasmtime.NewModuleDeserialize(engine, ser)
+	if err != nil {
+		c.drop(key)
+		return nil
+	}
+	return mod
+}
+
+func (c *moduleCache) drop(key string) {
+	os.Remove(filepath.Join(c.dir, key+".cwasm"))
+	os.Remove(filepath.Join(c.dir, key+".sum"))
+}
+
+func (c *moduleCache) writeDisk(key string, ser []byte) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(ser)
+	if err := writeAtomic(filepath.Join(c.dir, key+".cwasm"), ser); err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(c.dir, key+".sum"), []byte(hex.EncodeToString(sum[:])+"\n"))
+}
+
+// writeAtomic writes data to path so that path holds either its old content or all of data.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	d, derr := os.Open(dir)
+	if derr != nil {
+		return nil
+	}
+	defer d.Close()
+	if serr := d.Sync(); serr != nil && !errors.Is(serr, os.ErrInvalid) {
+		return serr
+	}
+	return nil
+}

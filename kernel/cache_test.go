@@ -1,0 +1,138 @@
+package kernel
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+func cacheFiles(t *testing.T, home string) (cwasm, sum string) {
+	t.Helper()
+	ms, _ := filepath.Glob(filepath.Join(home, "cache", "compiled", "*.cwasm"))
+	if len(ms) != 1 {
+		t.Fatalf("cache holds %v, want one .cwasm", ms)
+	}
+	return ms[0], strings.TrimSuffix(ms[0], ".cwasm") + ".sum"
+}
+
+func TestCompileCache(t *testing.T) {
+	home := testenv.Home(t)
+	wasm, err := wasmtime.Wat2Wasm(wat(`(func (export "_start") (call $exit (i32.const 3)))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(t *testing.T, wantCached bool) {
+		t.Helper()
+		k := newKernel(t, Config{Home: home})
+		m, err := k.Load("m", "m.wasm", wasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Cached != wantCached {
+			t.Fatalf("Cached = %v, want %v", m.Cached, wantCached)
+		}
+		if in := wait(t, spawn(t, k, m, SpawnOptions{}), 5*time.Second); in.ExitCode != 3 {
+			t.Fatalf("module from cache ran wrong: %+v", in)
+		}
+		// A second load in the same kernel never compiles.
+		if m2, _ := k.Load("m", "m.wasm", wasm); !m2.Cached {
+			t.Fatal("second load in one kernel compiled again")
+		}
+	}
+	t.Run("miss", func(t *testing.T) { load(t, false) })
+	t.Run("hit", func(t *testing.T) { load(t, true) })
+
+	cwasm, sum := cacheFiles(t, home)
+	good, _ := os.ReadFile(cwasm)
+	corruptions := []struct {
+		name string
+		do   func()
+	}{
+		{"bit-flip", func() {
+			b := append([]byte(nil), good...)
+			b[len(b)/2] ^= 0xff
+			os.WriteFile(cwasm, b, 0o644)
+		}},
+		{"truncated", func() { os.WriteFile(cwasm, good[:len(good)/3], 0o644) }},
+		{"sum-missing", func() { os.Remove(sum) }},
+		{"garbage-with-matching-sum", func() {
+			g := []byte(strings.Repeat("not a compiled module ", 100))
+			os.WriteFile(cwasm, g, 0o644)
+			s, _ := fileSum(cwasm)
+			os.WriteFile(sum, []byte(s+"\n"), 0o644)
+		}},
+	}
+	for _, c := range corruptions {
+		t.Run(c.name, func(t *testing.T) {
+			c.do()
+			load(t, false) // detected, recompiled and rewritten
+			load(t, true)  // the rewritten entry is good
+		})
+	}
+	entries, _ := os.ReadDir(filepath.Join(home, "cache", "compiled"))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".tmp") {
+			t.Fatalf("temp file left behind: %s", e.Name())
+		}
+	}
+}
+
+func TestCacheKeyDependsOnEngine(t *testing.T) {
+	if cacheKey("abc") == cacheKey("abd") {
+		t.Fatal("different digests share a key")
+	}
+	if !strings.Contains(cacheKeyInput(), wasmtimeVersion) || !strings.Contains(cacheKeyInput(), engineSettings) {
+		t.Fatalf("key input %q misses the version or settings", cacheKeyInput())
+	}
+}
+
+func TestBadModules(t *testing.T) {
+	k := newKernel(t, Config{Home: testenv.Home(t)})
+	good, _ := wasmtime.Wat2Wasm(wat(`(func (export "_start"))`))
+	unknown, _ := wasmtime.Wat2Wasm(`(module (import "orbital" "frobnicate" (func)) (func (export "_start")))`)
+	foreign, _ := wasmtime.Wat2Wasm(`(module (import "env" "f" (func)) (func (export "_start")))`)
+	noEntry, _ := wasmtime.Wat2Wasm(`(module (func (export "main")))`)
+	badType, _ := wasmtime.Wat2Wasm(`(module (import "orbital" "pid" (func (param i32))) (func (export "_start")))`)
+	tests := []struct {
+		name string
+		wasm []byte
+		want string
+	}{
+		{"empty", nil, "not a WebAssembly module"},
+		{"text", []byte("#!/bin/sh\necho hi\n"), "not a WebAssembly module"},
+		{"truncated", good[:len(good)-5], "corrupt or truncated module"},
+		{"component", append([]byte{0, 'a', 's', 'm', 0x0d, 0, 1, 0}, good[8:]...), "component"},
+		{"unknown-import", unknown, "imports orbital.frobnicate, which this kernel does not provide (ABI v1)"},
+		{"foreign-module", foreign, `imports env.f from module "env"`},
+		{"no-entry", noEntry, "exports neither _start"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := k.Load(tc.name, tc.name+".wasm", tc.wasm)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), tc.name+".wasm: ") {
+				t.Fatalf("err = %v, want %q naming the file", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("message is not one line: %q", err)
+			}
+		})
+	}
+	m, err := k.Load("badtype", "badtype.wasm", badType)
+	if err == nil {
+		_, err = k.Spawn(m, SpawnOptions{})
+	}
+	if err == nil || !strings.HasPrefix(err.Error(), "badtype.wasm: ") {
+		t.Fatalf("import with the wrong type: err = %v", err)
+	}
+	if _, err := k.LoadFile(filepath.Join(t.TempDir(), "nope.wasm")); err == nil || !strings.Contains(err.Error(), "nope.wasm: no such file") {
+		t.Fatalf("missing file: %v", err)
+	}
+	if len(k.List()) != 0 {
+		t.Fatalf("failed spawns left rows: %+v", k.List())
+	}
+}

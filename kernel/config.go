@@ -1,0 +1,110 @@
+package kernel
+
+import (
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/orbital/orbital/bus"
+)
+
+// Config configures a Kernel. The zero value works: no disk cache, a private bus, no display.
+type Config struct {
+	// Home is the Orbital home; compiled modules are cached in Home/cache/compiled. Empty
+	// disables the disk cache.
+	Home string
+	// Bus carries every process's inbox. Nil makes a private bus with default settings.
+	Bus *bus.Bus
+	// Display receives guest surfaces. Nil: surface_create returns ERR_DENIED.
+	Display Display
+	// Limits applies to processes whose SpawnOptions leave a limit zero.
+	Limits Limits
+	// Tick is the epoch period: how often a running guest is checked for kill and deadline.
+	// Default 10 ms.
+	Tick time.Duration
+	// QuitGrace is how long Kill waits after the quit request before interrupting the guest.
+	// Default 2 s.
+	QuitGrace time.Duration
+	// Log receives guest log lines (the `log` host function). Default: stderr.
+	Log func(pid bus.PID, name string, level int, line string)
+}
+
+// Limits are per-process resource limits.
+type Limits struct {
+	Memory   int64         // linear-memory ceiling in bytes; default 256 MiB
+	Deadline time.Duration // longest a guest may run without returning to the host; <0 none; default 10 s
+	Surfaces int           // surfaces a process may hold at once; default 8
+	Inbox    bus.InboxLimits
+}
+
+// Default limits.
+const (
+	DefaultMemory   = 256 << 20
+	DefaultDeadline = 10 * time.Second
+	DefaultSurfaces = 8
+)
+
+func (l Limits) withDefaults(d Limits) Limits {
+	if l.Memory == 0 {
+		l.Memory = d.Memory
+	}
+	if l.Deadline == 0 {
+		l.Deadline = d.Deadline
+	}
+	if l.Surfaces == 0 {
+		l.Surfaces = d.Surfaces
+	}
+	if l.Inbox == (bus.InboxLimits{}) {
+		l.Inbox = d.Inbox
+	}
+	return l
+}
+
+func (c Config) withDefaults() Config {
+	c.Limits = c.Limits.withDefaults(Limits{Memory: DefaultMemory, Deadline: DefaultDeadline, Surfaces: DefaultSurfaces})
+	if c.Tick <= 0 {
+		c.Tick = 10 * time.Millisecond
+	}
+	if c.QuitGrace <= 0 {
+		c.QuitGrace = 2 * time.Second
+	}
+	if c.Log == nil {
+		c.Log = func(pid bus.PID, name string, level int, line string) {
+			io.WriteString(os.Stderr, name+"["+strconv.Itoa(int(pid))+"] "+levelName(level)+": "+line+"\n")
+		}
+	}
+	return c
+}
+
+// SpawnOptions describe one process: its name, WASI view of the world and limits.
+type SpawnOptions struct {
+	Name   string   // shown in the process table; default: the module's name
+	Args   []string // argv after argv[0] (argv[0] is Name)
+	Env    []string // KEY=VALUE
+	Dirs   []Preopen
+	Stdout string // file path for the guest's stdout; "" inherits the kernel's stdout
+	Stderr string // as Stdout, for stderr
+	Limits Limits
+	UI     bool // may create surfaces (the namespace's ui grant)
+}
+
+// Preopen maps a host directory into the guest's WASI filesystem.
+type Preopen struct {
+	Host, Guest string
+	ReadOnly    bool
+}
+
+func levelName(l int) string {
+	switch l {
+	case 0:
+		return "debug"
+	case 1:
+		return "info"
+	case 2:
+		return "warn"
+	case 3:
+		return "error"
+	}
+	return "log"
+}

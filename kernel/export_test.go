@@ -1,0 +1,20 @@
+package kernel
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+)
+
+func newTestStore(k *Kernel) *wasmtime.Store { return wasmtime.NewStore(k.engine) }
+
+func fileSum(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:]), nil
+}

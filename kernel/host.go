@@ -1,0 +1,139 @@
+package kernel
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+)
+
+// hostFunc is one function of the `orbital` import module. Each family of the ABI (core,
+// surfaces, bus, regions) lives in its own host_<family>.go file that lists its functions in a
+// []hostFunc and hands it to registerHostFuncs from init.
+type hostFunc struct {
+	name    string
+	params  []wasmtime.ValKind
+	results []wasmtime.ValKind
+	// fn returns the results. A function that may wait (recv, send with a timeout) waits
+	// inside c.block and honours c.Context(), which ends when the process is killed.
+	fn func(c *call, args []wasmtime.Val) []wasmtime.Val
+}
+
+var (
+	hostFuncs     []hostFunc
+	hostFuncNames = map[string]struct{}{}
+)
+
+// registerHostFuncs adds a family of host functions. Call it from init only.
+func registerHostFuncs(fs ...hostFunc) {
+	for _, f := range fs {
+		if _, dup := hostFuncNames[f.name]; dup {
+			panic("kernel: host function registered twice: " + f.name)
+		}
+		hostFuncNames[f.name] = struct{}{}
+		hostFuncs = append(hostFuncs, f)
+	}
+}
+
+// Shorthands for signatures.
+var (
+	i32 = wasmtime.KindI32
+	i64 = wasmtime.KindI64
+)
+
+func kinds(ks ...wasmtime.ValKind) []wasmtime.ValKind { return ks }
+
+// defineHostFuncs links every registered host function into the kernel's linker. The linker
+// is store-independent: one definition serves every process, which finds its own Process
+// through the store's data.
+func defineHostFuncs(l *wasmtime.Linker) error {
+	for _, f := range hostFuncs {
+		f := f
+		ps := make([]*wasmtime.ValType, len(f.params))
+		for i, k := range f.params {
+			ps[i] = wasmtime.NewValType(k)
+		}
+		rs := make([]*wasmtime.ValType, len(f.results))
+		for i, k := range f.results {
+			rs[i] = wasmtime.NewValType(k)
+		}
+		ty := wasmtime.NewFuncType(ps, rs)
+		if err := l.FuncNew(abiModule, f.name, ty, func(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
+			return invoke(&f, caller, args)
+		}); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	return nil
+}
+
+// invoke runs one host call for the calling process: it refuses calls from a killed process,
+// turns a Go panic into the end of that process only (never of the kernel), and keeps the
+// deadline clock, CPU time and memory size current.
+func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wasmtime.Val, trap *wasmtime.Trap) {
+	p, _ := caller.Data().(*Process)
+	if p == nil {
+		return nil, wasmtime.NewTrap("orbital: host call from a store without a process")
+	}
+	if p.killed.Load() {
+		p.setCause("killed")
+		return nil, wasmtime.NewTrap("orbital: process killed")
+	}
+	p.lastHost.Store(monoNow())
+	c := &call{p: p, caller: caller}
+	defer func() {
+		if r := recover(); r != nil {
+			p.setCause(fmt.Sprintf("host function orbital.%s panicked: %v", f.name, r))
+			p.k.cfg.Log(p.pid, p.name, 3, fmt.Sprintf("host function orbital.%s panicked: %v\n%s", f.name, r, debug.Stack()))
+			res, trap = nil, wasmtime.NewTrap("orbital: host function "+f.name+" panicked")
+		}
+	}()
+	res = f.fn(c, args)
+	if p.killed.Load() {
+		p.setCause("killed")
+		return nil, wasmtime.NewTrap("orbital: process killed")
+	}
+	p.lastHost.Store(monoNow())
+	return res, nil
+}
+
+// call is the context of one host call: the process and the wasmtime caller, with
+// bounds-checked access to guest memory.
+type call struct {
+	p      *Process
+	caller *wasmtime.Caller
+}
+
+// Context ends when the process is killed. Blocking host functions wait on it.
+func (c *call) Context() context.Context { return c.p.ctx }
+
+// mem returns the guest's whole linear memory. The slice is valid until the guest runs again
+// or memory grows; never keep it past the host call.
+func (c *call) mem() []byte {
+	if c.p.memory == nil {
+		return nil
+	}
+	return c.p.memory.UnsafeData(c.caller)
+}
+
+// bytes returns the guest bytes [ptr, ptr+n), or ok=false if any of it lies outside memory.
+func (c *call) bytes(ptr, n int32) (b []byte, ok bool) {
+	m := c.mem()
+	if ptr < 0 || n < 0 || int64(ptr)+int64(n) > int64(len(m)) {
+		return nil, false
+	}
+	return m[ptr : ptr+n : ptr+n], true
+}
+
+// block marks the process Blocked while fn waits, then Running again, and samples CPU time
+// and memory before it waits.
+func (c *call) block(fn func()) {
+	c.p.sample(int64(len(c.mem())))
+	c.p.setState(Blocked)
+	defer c.p.setState(Running)
+	fn()
+}
+
+// one wraps a single i32 result.
+func one(v int32) []wasmtime.Val { return []wasmtime.Val{wasmtime.ValI32(v)} }

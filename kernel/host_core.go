@@ -1,0 +1,129 @@
+package kernel
+
+import (
+	"encoding/binary"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/bus"
+)
+
+// The core family of the host ABI: log, time, pid and recv (docs/abi.md, "Core").
+func init() {
+	registerHostFuncs(
+		hostFunc{name: "log", params: kinds(i32, i32, i32), results: kinds(i32), fn: hostLog},
+		hostFunc{name: "time_monotonic", results: kinds(i64), fn: func(*call, []wasmtime.Val) []wasmtime.Val {
+			return []wasmtime.Val{wasmtime.ValI64(monoNow())}
+		}},
+		hostFunc{name: "time_wall", results: kinds(i64), fn: func(*call, []wasmtime.Val) []wasmtime.Val {
+			return []wasmtime.Val{wasmtime.ValI64(time.Now().UnixNano())}
+		}},
+		hostFunc{name: "pid", results: kinds(i32), fn: func(c *call, _ []wasmtime.Val) []wasmtime.Val {
+			return one(int32(c.p.pid))
+		}},
+		hostFunc{name: "recv", params: kinds(i32, i32, i64), results: kinds(i32), fn: hostRecv},
+	)
+}
+
+// log(level, ptr, len) -> 0 | ERR_INVALID | ERR_FAULT
+func hostLog(c *call, a []wasmtime.Val) []wasmtime.Val {
+	level := a[0].I32()
+	if level < 0 || level > 3 {
+		return one(errInvalid)
+	}
+	b, ok := c.bytes(a[1].I32(), a[2].I32())
+	if !ok {
+		return one(errFault)
+	}
+	cut := len(b) > maxLogLine
+	if cut {
+		b = b[:maxLogLine]
+	}
+	if !utf8.Valid(b) && !cut {
+		return one(errInvalid)
+	}
+	line := string(b)
+	if cut {
+		line = string([]rune(line)) + " [cut: line longer than 4 KiB]"
+	}
+	c.p.k.cfg.Log(c.p.pid, c.p.name, int(level), line)
+	return one(0)
+}
+
+// recv(buf_ptr, buf_cap, timeout_ns) -> total length | error
+//
+// A message that does not fit stays pending (ERR_TOO_SMALL) and is the next one delivered.
+// While a quit request is pending the process is stopping: queued messages (the quit request
+// first among them) are still delivered, but an empty inbox returns ERR_CLOSED at once.
+func hostRecv(c *call, a []wasmtime.Val) []wasmtime.Val {
+	ptr, capacity, timeout := a[0].I32(), a[1].I32(), a[2].I64()
+	buf, ok := c.bytes(ptr, capacity)
+	if !ok {
+		return one(errFault)
+	}
+	p := c.p
+	if p.pending == nil {
+		m, code := p.nextMessage(c, timeout)
+		if code != 0 {
+			return one(code)
+		}
+		p.pending = &m
+	}
+	need := encodedSize(p.pending)
+	if need > len(buf) {
+		return one(errTooSmall)
+	}
+	buf, _ = c.bytes(ptr, capacity) // memory cannot move during the call, but stay exact
+	encodeMessage(buf, p.pending)
+	p.pending = nil
+	return one(int32(need))
+}
+
+// nextMessage takes the next message from the inbox, waiting as timeout says.
+func (p *Process) nextMessage(c *call, timeout int64) (bus.Message, int32) {
+	if m, ok := p.inbox.TryRecv(); ok {
+		return m, 0
+	}
+	if p.stopping.Load() || p.killed.Load() {
+		return bus.Message{}, errClosed
+	}
+	if timeout == 0 {
+		return bus.Message{}, errTimeout
+	}
+	var m bus.Message
+	var err error
+	c.block(func() { m, err = p.inbox.RecvTimeout(p.ctx, time.Duration(timeout)) })
+	if err != nil {
+		if p.ctx.Err() != nil || p.stopping.Load() {
+			return bus.Message{}, errClosed
+		}
+		return bus.Message{}, codeOf(err)
+	}
+	return m, 0
+}
+
+func encodedSize(m *bus.Message) int {
+	return msgHeaderSize + 4*len(m.Regions) + len(m.Topic) + len(m.Payload)
+}
+
+// encodeMessage writes m in the layout of docs/abi.md; buf holds at least encodedSize(m).
+func encodeMessage(buf []byte, m *bus.Message) {
+	le := binary.LittleEndian
+	le.PutUint32(buf[0:], uint32(m.Kind))
+	le.PutUint32(buf[4:], uint32(m.From))
+	le.PutUint64(buf[8:], m.Corr)
+	le.PutUint32(buf[16:], uint32(len(m.Topic)))
+	le.PutUint32(buf[20:], uint32(len(m.Payload)))
+	le.PutUint32(buf[24:], uint32(len(m.Regions)))
+	le.PutUint32(buf[28:], 0)
+	le.PutUint64(buf[32:], uint64(m.Sent))
+	le.PutUint64(buf[40:], 0)
+	off := msgHeaderSize
+	for _, r := range m.Regions {
+		le.PutUint32(buf[off:], r.Handle)
+		off += 4
+	}
+	off += copy(buf[off:], m.Topic)
+	copy(buf[off:], m.Payload)
+}

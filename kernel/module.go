@@ -1,0 +1,124 @@
+package kernel
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+)
+
+// Module is a compiled, link-checked WASM module, ready to spawn any number of times.
+type Module struct {
+	Name   string // file name without .wasm
+	Path   string // where it was loaded from, for messages
+	Digest string // sha256 of the WASM bytes, hex
+	Kind   string // "app" (exports _start) or "service" (exports _initialize)
+	Cached bool   // the compiled code came from the disk cache
+	mod    *wasmtime.Module
+}
+
+// ModuleError is a module that cannot be run: missing, not WASM, corrupt, or importing what
+// the kernel does not provide. Its message names the file and what is wrong.
+type ModuleError struct {
+	File string
+	Msg  string
+	Err  error
+}
+
+func (e *ModuleError) Error() string { return e.File + ": " + e.Msg }
+func (e *ModuleError) Unwrap() error { return e.Err }
+
+var wasmMagic = []byte{0, 'a', 's', 'm'}
+
+// LoadFile reads and compiles the module at path (through the compile cache).
+func (k *Kernel) LoadFile(path string) (*Module, error) {
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &ModuleError{File: path, Msg: "no such file", Err: err}
+		}
+		return nil, &ModuleError{File: path, Msg: "cannot read: " + err.Error(), Err: err}
+	}
+	name := strings.TrimSuffix(filepath.Base(path), ".wasm")
+	return k.Load(name, path, wasm)
+}
+
+// Load compiles wasm (through the compile cache) and checks its imports against what the
+// kernel provides. name is the process name; path is only used in messages.
+func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
+	if len(wasm) < 8 || !bytes.Equal(wasm[:4], wasmMagic) {
+		return nil, &ModuleError{File: path, Msg: "not a WebAssembly module (no \\0asm header)"}
+	}
+	if wasm[4] != 1 || wasm[5] != 0 || wasm[6] != 0 || wasm[7] != 0 {
+		return nil, &ModuleError{File: path, Msg: "a WebAssembly component or unknown binary version; only core modules (version 1) run here"}
+	}
+	sum := sha256.Sum256(wasm)
+	digest := hex.EncodeToString(sum[:])
+	mod, cached, err := k.cache.load(k.engine, digest, wasm)
+	if err != nil {
+		return nil, &ModuleError{File: path, Msg: "corrupt or truncated module: " + firstLine(err.Error()), Err: err}
+	}
+	m := &Module{Name: name, Path: path, Digest: digest, Cached: cached, mod: mod}
+	if err := checkImports(mod); err != nil {
+		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
+	}
+	m.Kind, err = moduleKind(mod)
+	if err != nil {
+		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
+	}
+	return m, nil
+}
+
+// checkImports refuses a module that imports anything the linker does not define, with a
+// message naming the import.
+func checkImports(mod *wasmtime.Module) error {
+	for _, im := range mod.Imports() {
+		name := ""
+		if n := im.Name(); n != nil {
+			name = *n
+		}
+		switch im.Module() {
+		case abiModule:
+			if _, ok := hostFuncNames[name]; !ok {
+				return fmt.Errorf("imports %s.%s, which this kernel does not provide (ABI v%d)", abiModule, name, ABIVersion)
+			}
+		case wasiModule:
+			if _, ok := wasiFuncs[name]; !ok {
+				return fmt.Errorf("imports %s.%s, which is not part of WASI preview 1", wasiModule, name)
+			}
+		default:
+			return fmt.Errorf("imports %s.%s from module %q, which this kernel does not provide (it offers %q ABI v%d and %s)",
+				im.Module(), name, im.Module(), abiModule, ABIVersion, wasiModule)
+		}
+	}
+	return nil
+}
+
+// moduleKind tells an app (a WASI command with _start) from a service (a reactor with
+// _initialize).
+func moduleKind(mod *wasmtime.Module) (string, error) {
+	has := map[string]bool{}
+	for _, ex := range mod.Exports() {
+		has[ex.Name()] = true
+	}
+	switch {
+	case has["_start"]:
+		return "app", nil
+	case has["_initialize"]:
+		return "service", nil
+	}
+	return "", errors.New("exports neither _start (a command) nor _initialize (a reactor); build it with GOOS=wasip1 or as a WASI command")
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

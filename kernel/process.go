@@ -1,0 +1,177 @@
+package kernel
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/bus"
+)
+
+// State is where a process is in its life.
+type State int32
+
+const (
+	Starting State = iota // store and instance being built
+	Running               // executing guest code or a short host call
+	Blocked               // waiting in a blocking host call (recv)
+	Stopping              // a quit request was posted; the grace period runs
+	Exited                // returned from _start or called proc_exit, or was killed
+	Crashed               // trapped, overran a limit, or a host function panicked
+)
+
+var stateNames = [...]string{"starting", "running", "blocked", "stopping", "exited", "crashed"}
+
+func (s State) String() string {
+	if s >= 0 && int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "unknown"
+}
+
+// Done reports whether the process has ended.
+func (s State) Done() bool { return s == Exited || s == Crashed }
+
+// Info is a snapshot of one process-table row: what `orbital ps` and the admin panel show.
+type Info struct {
+	PID      bus.PID
+	Name     string
+	Digest   string // sha256 of the module's bytes, hex
+	Kind     string // "app" (has _start) or "service" (reactor: _initialize)
+	State    State
+	Reason   string // why it ended, empty while alive
+	ExitCode int    // meaningful once State.Done()
+	Started  time.Time
+	Ended    time.Time     // zero while alive
+	CPU      time.Duration // thread CPU time, sampled by the process's own thread
+	Memory   int64         // linear-memory size in bytes, sampled at host calls
+	Limits   Limits
+	Inbox    bus.InboxStats
+}
+
+// Exit codes the kernel reports for processes that did not choose their own.
+const (
+	ExitCrashed = 134 // trap, limit or host panic: 128+SIGABRT, as `wasmtime run` reports a trap
+	ExitKilled  = 137 // killed after the grace period: 128+SIGKILL
+)
+
+// Process is one running WASM module: its store, instance and thread. The guest's thread owns
+// every wasmtime object of the process; other goroutines read Info and signal through the
+// atomics and channels below.
+type Process struct {
+	k      *Kernel
+	pid    bus.PID
+	name   string
+	module *Module
+	opts   SpawnOptions
+	inbox  *bus.Inbox
+
+	// Owned by the process thread.
+	store    *wasmtime.Store
+	memory   *wasmtime.Memory
+	surfaces map[int32]*surfaceSlot
+	nextSID  int32
+	pending  *bus.Message // a message recv could not fit; delivered first next time
+	local    map[any]any  // per-process state of host-function families (see host.go)
+	atExit   []func()     // cleanups of host-function families, run on the process thread
+
+	epochSlot uintptr
+	lastHost  atomic.Int64 // monotonic ns when guest code last entered or left the host
+	killed    atomic.Bool  // force-kill requested: host calls trap, epoch ticks trap
+	stopping  atomic.Bool  // quit request posted: blocking calls return ERR_CLOSED when idle
+	cause     atomic.Pointer[string]
+
+	ctx    context.Context // ends when the process is killed
+	cancel context.CancelFunc
+	done   chan struct{} // closed after the process ended and its resources were released
+
+	mu   sync.Mutex // guards info
+	info Info
+}
+
+// PID is the process id, also its bus address.
+func (p *Process) PID() bus.PID { return p.pid }
+
+// Name is the module name the process was started as.
+func (p *Process) Name() string { return p.name }
+
+// Done is closed when the process has ended.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Info returns a snapshot of the process-table row.
+func (p *Process) Info() Info {
+	p.mu.Lock()
+	in := p.info
+	p.mu.Unlock()
+	if p.stopping.Load() && !in.State.Done() && in.State != Starting {
+		in.State = Stopping
+	}
+	if p.inbox != nil {
+		in.Inbox = p.inbox.Stats()
+	}
+	return in
+}
+
+func (p *Process) setState(s State) {
+	p.mu.Lock()
+	if !p.info.State.Done() {
+		p.info.State = s
+	}
+	p.mu.Unlock()
+}
+
+// setCause records the first reason the kernel ends the process for (kill, deadline, panic).
+func (p *Process) setCause(s string) {
+	p.cause.CompareAndSwap(nil, &s)
+}
+
+// sample records thread CPU time and memory size. Only the process thread calls it.
+func (p *Process) sample(mem int64) {
+	cpu := threadCPU()
+	p.mu.Lock()
+	if cpu > 0 {
+		p.info.CPU = cpu
+	}
+	if mem > 0 {
+		p.info.Memory = mem
+	}
+	p.mu.Unlock()
+}
+
+// Wait blocks until the process has ended or ctx ends, and returns its final Info.
+func (p *Process) Wait(ctx context.Context) (Info, error) {
+	select {
+	case <-p.done:
+		return p.Info(), nil
+	case <-ctx.Done():
+		return p.Info(), ctx.Err()
+	}
+}
+
+type tickResult int
+
+const (
+	tickContinue tickResult = iota
+	tickKilled
+	tickDeadline
+)
+
+// onTick runs on the process thread at each epoch tick while guest code runs.
+func (p *Process) onTick() tickResult {
+	p.sample(0)
+	if p.killed.Load() {
+		p.setCause("killed")
+		return tickKilled
+	}
+	if d := p.opts.Limits.Deadline; d > 0 {
+		ran := time.Duration(monoNow() - p.lastHost.Load())
+		if ran > d {
+			p.setCause("deadline exceeded: ran " + ran.Round(time.Millisecond).String() +
+				" without returning to the host (limit " + d.String() + ")")
+			return tickDeadline
+		}
+	}
+	return tickContinue
+}

@@ -1,0 +1,235 @@
+package kernel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/bus"
+)
+
+// Spawn starts m as a new process on a thread of its own. It returns once the instance exists
+// (so a link error is Spawn's error) and the guest's entry point is about to run.
+func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
+	if o.Name == "" {
+		o.Name = m.Name
+	}
+	o.Limits = o.Limits.withDefaults(k.cfg.Limits)
+	w, err := wasiConfig(o.Name, o)
+	if err != nil {
+		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
+	}
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		w.Close()
+		return nil, ErrClosed
+	}
+	pid := k.nextPID
+	k.nextPID++
+	k.mu.Unlock()
+
+	inbox, err := k.bus.Attach(pid, o.Limits.Inbox)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("kernel: attach inbox of %s: %w", o.Name, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Process{
+		k: k, pid: pid, name: o.Name, module: m, opts: o, inbox: inbox,
+		ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		info: Info{PID: pid, Name: o.Name, Digest: m.Digest, Kind: m.Kind, State: Starting,
+			Started: time.Now(), Limits: o.Limits},
+	}
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		cancel()
+		k.bus.Detach(pid)
+		w.Close()
+		return nil, ErrClosed
+	}
+	k.procs[pid] = p
+	k.wg.Add(1)
+	k.mu.Unlock()
+
+	started := make(chan error, 1)
+	go p.run(w, started)
+	if err := <-started; err != nil {
+		<-p.done
+		k.mu.Lock()
+		delete(k.procs, pid)
+		k.mu.Unlock()
+		return nil, err
+	}
+	return p, nil
+}
+
+// run is the process's thread: build the store, instantiate, run the entry point, record how
+// it ended and release everything. Every wasmtime object of the process is used only here.
+func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
+	defer p.k.wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+
+	store := wasmtime.NewStoreWithData(p.k.engine, p)
+	p.store = store
+	store.Limiter(p.opts.Limits.Memory, -1, -1, -1, -1)
+	store.SetWasi(w)
+	p.lastHost.Store(monoNow())
+	store.SetEpochDeadline(1)
+	installEpochCallback(p)
+
+	entry, err := p.instantiate()
+	if err != nil {
+		p.setCause(err.Error())
+		p.finish(err)
+		started <- err
+		return
+	}
+	p.setState(Running)
+	started <- nil
+	p.lastHost.Store(monoNow())
+	p.finish(p.callEntry(entry))
+}
+
+// instantiate links the module into the store and finds its entry point.
+func (p *Process) instantiate() (entry *wasmtime.Func, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: instantiate: %v", p.module.Path, r)
+		}
+	}()
+	inst, err := p.k.linker.Instantiate(p.store, p.module.mod)
+	if err != nil {
+		return nil, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + firstLine(err.Error()), Err: err}
+	}
+	if ex := inst.GetExport(p.store, "memory"); ex != nil {
+		p.memory = ex.Memory()
+	}
+	if f := inst.GetFunc(p.store, "orbital_abi_version"); f != nil {
+		v, err := f.Call(p.store)
+		if err != nil {
+			return nil, &ModuleError{File: p.module.Path, Msg: "orbital_abi_version failed: " + firstLine(err.Error()), Err: err}
+		}
+		if n, _ := v.(int32); n != ABIVersion {
+			return nil, &ModuleError{File: p.module.Path, Msg: fmt.Sprintf("needs host ABI v%v; this kernel provides v%d", v, ABIVersion)}
+		}
+	}
+	name := "_start"
+	if p.module.Kind == "service" {
+		name = "_initialize"
+	}
+	if entry = inst.GetFunc(p.store, name); entry == nil {
+		return nil, &ModuleError{File: p.module.Path, Msg: "has no " + name + " function"}
+	}
+	return entry, nil
+}
+
+// callEntry runs the guest's entry point; a Go panic that escapes it ends only this process.
+func (p *Process) callEntry(f *wasmtime.Func) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.setCause(fmt.Sprintf("panic in host: %v", r))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	_, err = f.Call(p.store)
+	return err
+}
+
+// finish records how the process ended and releases its store, surfaces and inbox.
+func (p *Process) finish(err error) {
+	var mem int64
+	if p.memory != nil {
+		mem = int64(p.memory.DataSize(p.store))
+	}
+	p.sample(mem)
+	state, code, reason := p.classify(err, mem)
+
+	p.closeSurfaces()
+	for i := len(p.atExit) - 1; i >= 0; i-- {
+		p.atExit[i]()
+	}
+	p.k.bus.Detach(p.pid)
+	releaseEpochSlot(p.epochSlot)
+	p.store.Close()
+	p.store, p.memory = nil, nil
+	p.cancel()
+
+	p.mu.Lock()
+	p.info.State, p.info.ExitCode, p.info.Reason = state, code, reason
+	p.info.Ended = time.Now()
+	p.mu.Unlock()
+	close(p.done)
+}
+
+// classify turns the entry point's result into a final state, exit code and reason.
+func (p *Process) classify(err error, mem int64) (State, int, string) {
+	// wasmtime's limiter refuses a memory.grow past the ceiling without telling the embedder;
+	// the guest then traps or exits. A process that ends abnormally this close to its ceiling
+	// is reported with the memory figures, the likely cause.
+	memNote := ""
+	if lim := p.opts.Limits.Memory; lim > 0 && lim-mem < max(lim/8, 4<<20) {
+		memNote = fmt.Sprintf(" (memory limit of %s reached: %s in use, a larger memory.grow was refused)",
+			sizeString(lim), sizeString(mem))
+	}
+	if err == nil {
+		return Exited, 0, "exited"
+	}
+	var werr *wasmtime.Error
+	if errors.As(err, &werr) {
+		if status, ok := werr.ExitStatus(); ok {
+			if status == 0 {
+				return Exited, 0, "exited"
+			}
+			return Exited, int(status), fmt.Sprintf("exit status %d%s", status, memNote)
+		}
+	}
+	if c := p.cause.Load(); c != nil {
+		if p.killed.Load() && !isDeadline(*c) {
+			return Exited, ExitKilled, *c
+		}
+		return Crashed, ExitCrashed, *c
+	}
+	var trap *wasmtime.Trap
+	if errors.As(err, &trap) {
+		return Crashed, ExitCrashed, "trap: " + trapMessage(trap) + memNote
+	}
+	return Crashed, ExitCrashed, firstLine(err.Error()) + memNote
+}
+
+func isDeadline(s string) bool { return len(s) >= 8 && s[:8] == "deadline" }
+
+// trapMessage is the trap's message without wasmtime's "wasm trap:" prefix and backtrace.
+func trapMessage(t *wasmtime.Trap) string {
+	msg := firstLine(t.Message())
+	if code := t.Code(); code != nil && *code == wasmtime.UnreachableCodeReached {
+		return "unreachable instruction executed"
+	}
+	return msg
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) != 0:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// Wait blocks until pid has ended or ctx ends, and returns its final Info.
+func (k *Kernel) Wait(ctx context.Context, pid bus.PID) (Info, error) {
+	p := k.Process(pid)
+	if p == nil {
+		return Info{}, fmt.Errorf("%w: %d", ErrNoProcess, pid)
+	}
+	return p.Wait(ctx)
+}
