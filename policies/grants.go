@@ -1,0 +1,157 @@
+package policies
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Source is where a grant came from: a policy file and line, "built-in:<name>.toml", the
+// module's manifest, or the command line.
+type Source struct {
+	File string
+	Line int
+}
+
+func (s Source) String() string {
+	if s.File == "" {
+		return "-"
+	}
+	if s.Line <= 0 {
+		return s.File
+	}
+	return s.File + ":" + strconv.Itoa(s.Line)
+}
+
+// Mode is a preopen's access mode.
+type Mode uint8
+
+const (
+	ReadOnly  Mode = 1
+	ReadWrite Mode = 2
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ReadOnly:
+		return "ro"
+	case ReadWrite:
+		return "rw"
+	}
+	return "mode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// UnmarshalText decodes "ro" or "rw".
+func (m *Mode) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "ro":
+		*m = ReadOnly
+	case "rw":
+		*m = ReadWrite
+	default:
+		return fmt.Errorf(`mode %q: want "ro" or "rw"`, b)
+	}
+	return nil
+}
+
+// Preopen is a host directory the guest sees at Guest through WASI.
+type Preopen struct {
+	Host  string // absolute, with ~ and $ORBITAL_HOME expanded
+	Guest string // absolute guest path
+	Mode  Mode
+	Src   Source
+}
+
+// Rule is one granted value (a topic pattern, a device, a host:port, a module name, an env
+// entry "NAME=value", an argument) and where it came from.
+type Rule struct {
+	Value string
+	Src   Source
+}
+
+// Limit is a number granted by policy: a ceiling (memory, deadline, fuel, surface size) or an
+// allowance (region count and bytes). 0 means "not set".
+type Limit struct {
+	N   int64
+	Src Source
+}
+
+// Flag is a yes/no grant.
+type Flag struct {
+	On  bool
+	Src Source
+}
+
+// Grants is everything a policy (or a manifest's request) can give a module. The zero value
+// grants nothing.
+type Grants struct {
+	FS   []Preopen
+	Env  []Rule // "NAME=value"
+	Args []Rule // arguments given before the user's own
+
+	Publish   []Rule // topic patterns
+	Subscribe []Rule
+	Request   []Rule
+	Direct    Flag // may send to a pid directly
+
+	RegionCount Limit // regions held at once; 0 grants none
+	RegionBytes Limit // bytes per region; 0 = no cap beyond the bus's
+
+	Devices []Rule // driver names
+	Net     []Rule // host:port, host may be a glob ("*.example.org:443")
+	Spawn   []Rule // module names or globs it may start
+
+	Memory   Limit // bytes of linear memory
+	Deadline Limit // nanoseconds per handler call
+	Fuel     Limit // wasmtime fuel units
+
+	Windows   Flag  // may open windows (surfaces)
+	MaxWidth  Limit // largest surface; 0 = no cap beyond the ABI's
+	MaxHeight Limit
+	Clipboard Flag
+}
+
+// Empty reports whether g grants nothing at all.
+func (g *Grants) Empty() bool {
+	return len(g.FS) == 0 && len(g.Env) == 0 && len(g.Args) == 0 && len(g.Publish) == 0 &&
+		len(g.Subscribe) == 0 && len(g.Request) == 0 && !g.Direct.On && g.RegionCount.N == 0 &&
+		len(g.Devices) == 0 && len(g.Net) == 0 && len(g.Spawn) == 0 && !g.Windows.On &&
+		!g.Clipboard.On
+}
+
+// Clone returns a deep copy.
+func (g *Grants) Clone() *Grants {
+	c := *g
+	c.FS = append([]Preopen(nil), g.FS...)
+	for _, p := range []*[]Rule{&c.Env, &c.Args, &c.Publish, &c.Subscribe, &c.Request, &c.Devices, &c.Net, &c.Spawn} {
+		*p = append([]Rule(nil), (*p)...)
+	}
+	return &c
+}
+
+// Add puts o's grants on top of g (a union): the command line's grants (orbital run --dir,
+// --env) are the user's own and apply after policy.
+func (g *Grants) Add(o *Grants) {
+	g.FS = append(g.FS, o.FS...)
+	g.Env = append(g.Env, o.Env...)
+	g.Args = append(g.Args, o.Args...)
+	g.Publish = append(g.Publish, o.Publish...)
+	g.Subscribe = append(g.Subscribe, o.Subscribe...)
+	g.Request = append(g.Request, o.Request...)
+	g.Devices = append(g.Devices, o.Devices...)
+	g.Net = append(g.Net, o.Net...)
+	g.Spawn = append(g.Spawn, o.Spawn...)
+	if o.Direct.On {
+		g.Direct = o.Direct
+	}
+	if o.Windows.On {
+		g.Windows = o.Windows
+	}
+	if o.Clipboard.On {
+		g.Clipboard = o.Clipboard
+	}
+	for _, p := range [][2]*Limit{{&g.RegionCount, &o.RegionCount}, {&g.RegionBytes, &o.RegionBytes}} {
+		if p[1].N > p[0].N {
+			*p[0] = *p[1]
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package policies
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
+	{"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000},
+	{"B", 1},
+}
+
+// ParseSize reads a byte count: "64MiB", "512KiB", "1GiB", "100MB" or a plain number of bytes.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a positive size (e.g. \"64MiB\", \"512KiB\", \"1GiB\")", s)
+	}
+	return n * mult, nil
+}
+
+// FormatSize writes n the way ParseSize reads it, in the largest exact binary unit.
+func FormatSize(n int64) string {
+	for _, u := range []struct {
+		s string
+		m int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.m && n%u.m == 0 {
+			return strconv.FormatInt(n/u.m, 10) + u.s
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
+
+// MaxSurfaceSide is the largest surface side the ABI accepts.
+const MaxSurfaceSide = 8192
+
+// ParseSurface reads "WIDTHxHEIGHT", each 1..8192.
+func ParseSurface(s string) (w, h int, err error) {
+	a, b, ok := strings.Cut(s, "x")
+	if ok {
+		w, err = strconv.Atoi(a)
+		if err == nil {
+			h, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || w < 1 || h < 1 || w > MaxSurfaceSide || h > MaxSurfaceSide {
+		return 0, 0, fmt.Errorf("%q: want WIDTHxHEIGHT, each 1..%d (e.g. \"1920x1080\")", s, MaxSurfaceSide)
+	}
+	return w, h, nil
+}
