@@ -18,8 +18,8 @@ func indexLines(src string) *lineIndex {
 	ix := &lineIndex{lines: strings.Split(src, "\n"), keys: map[string]int{}}
 	ctx := ""
 	arrays := map[string]int{}
-	depth := 0     // open '[' of multi-line arrays
-	inML := ""     // open multi-line string delimiter
+	depth := 0 // open '[' of multi-line arrays
+	inML := "" // open multi-line string delimiter
 	for i, raw := range ix.lines {
 		n := i + 1
 		line := strings.TrimSpace(raw)

@@ -295,4 +295,3 @@ func (n *Namespace) Explain(w io.Writer) {
 		row("fuel", strconv.FormatInt(g.Fuel.N, 10), g.Fuel.Src)
 	}
 }
-
