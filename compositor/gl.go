@@ -1,0 +1,263 @@
+//go:build cgo
+
+package compositor
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"strings"
+	"unsafe"
+
+	"github.com/go-gl/gl/v3.3-core/gl"
+)
+
+// GL is the OpenGL 3.3 core device. It keeps one texture per surface, re-uploads only surfaces
+// whose generation changed (glTexSubImage2D; a new texture when the size changed), and draws one
+// textured quad per visible surface, back to front, with premultiplied source-over blending,
+// into the currently bound framebuffer. Textures of closed surfaces are freed.
+//
+// Every method must run on the thread that owns the current GL context (the shell's GLFW
+// window, on the main OS thread), and NewGL must be called with that context current.
+type GL struct {
+	Background color.RGBA // opaque desktop colour
+
+	fbW, fbH int     // framebuffer size in pixels
+	scale    float64 // framebuffer pixels per desktop pixel (HiDPI)
+
+	prog               uint32
+	vao, vbo           uint32
+	uRect, uView, uOpq int32
+	tex                map[*Surface]*glTexture
+}
+
+type glTexture struct {
+	id   uint32
+	w, h int
+	gen  uint64
+}
+
+// NewGL prepares the GL device for a framebuffer of fbW x fbH pixels showing the desktop at
+// scale framebuffer pixels per desktop pixel (1 on ordinary screens, 2 on HiDPI ones: GLFW's
+// framebuffer size divided by its window size). The caller's GL context must be current.
+func NewGL(fbW, fbH int, scale float64) (*GL, error) {
+	if err := gl.Init(); err != nil {
+		return nil, fmt.Errorf("gl device: load OpenGL functions (is a GL 3.3 context current?): %w", err)
+	}
+	d := &GL{Background: DefaultBackground, tex: map[*Surface]*glTexture{}}
+	if err := d.SetSize(fbW, fbH, scale); err != nil {
+		return nil, err
+	}
+	prog, err := glProgram(glslVertex, glslFragment)
+	if err != nil {
+		return nil, err
+	}
+	d.prog = prog
+	d.uRect = gl.GetUniformLocation(prog, gl.Str("rect\x00"))
+	d.uView = gl.GetUniformLocation(prog, gl.Str("view\x00"))
+	d.uOpq = gl.GetUniformLocation(prog, gl.Str("opaque\x00"))
+	gl.UseProgram(prog)
+	gl.Uniform1i(gl.GetUniformLocation(prog, gl.Str("tex\x00")), 0)
+
+	corners := []float32{0, 0, 1, 0, 0, 1, 1, 1} // a triangle strip over the unit square
+	gl.GenVertexArrays(1, &d.vao)
+	gl.BindVertexArray(d.vao)
+	gl.GenBuffers(1, &d.vbo)
+	gl.BindBuffer(gl.ARRAY_BUFFER, d.vbo)
+	gl.BufferData(gl.ARRAY_BUFFER, len(corners)*4, gl.Ptr(corners), gl.STATIC_DRAW)
+	gl.EnableVertexAttribArray(0)
+	gl.VertexAttribPointerWithOffset(0, 2, gl.FLOAT, false, 8, 0)
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		d.Release()
+		return nil, fmt.Errorf("gl device: setup failed: GL error 0x%x", e)
+	}
+	return d, nil
+}
+
+// SetSize changes the framebuffer size and scale (after the window was resized or moved to a
+// screen of another density).
+func (d *GL) SetSize(fbW, fbH int, scale float64) error {
+	if fbW < 1 || fbH < 1 || fbW > 4*MaxSize || fbH > 4*MaxSize || !(scale > 0) || math.IsInf(scale, 0) {
+		return fmt.Errorf("gl device: bad framebuffer %dx%d at scale %v (want sizes 1..%d, scale > 0)", fbW, fbH, scale, 4*MaxSize)
+	}
+	d.fbW, d.fbH, d.scale = fbW, fbH, scale
+	return nil
+}
+
+// Size returns the framebuffer size in pixels.
+func (d *GL) Size() (w, h int) { return d.fbW, d.fbH }
+
+// Compose draws the scene into the currently bound framebuffer and, when dst is not nil, reads
+// the result into dst (which must be exactly the framebuffer's size), the right way up.
+func (d *GL) Compose(s *Scene, dst Frame) error {
+	snap := s.Snapshot()
+	bg := d.Background
+	gl.Viewport(0, 0, int32(d.fbW), int32(d.fbH))
+	gl.ClearColor(float32(bg.R)/255, float32(bg.G)/255, float32(bg.B)/255, 1)
+	gl.Clear(gl.COLOR_BUFFER_BIT)
+	gl.Enable(gl.BLEND)
+	gl.BlendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA)
+	gl.UseProgram(d.prog)
+	gl.BindVertexArray(d.vao)
+	gl.ActiveTexture(gl.TEXTURE0)
+	gl.Uniform2f(d.uView, float32(float64(d.fbW)/d.scale), float32(float64(d.fbH)/d.scale))
+	for _, it := range snap.Items {
+		t := d.tex[it.Surface]
+		if t == nil {
+			t = &glTexture{}
+			gl.GenTextures(1, &t.id)
+			d.tex[it.Surface] = t
+		}
+		gl.BindTexture(gl.TEXTURE_2D, t.id)
+		it.Surface.ReadPixels(func(pix []byte, w, h int, gen uint64) { t.upload(pix, w, h, gen) })
+		filter := int32(gl.NEAREST)
+		if it.Rect.Dx() != t.w || it.Rect.Dy() != t.h {
+			filter = gl.LINEAR // scaled by the shell
+		}
+		gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter)
+		gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter)
+		r := it.Rect
+		gl.Uniform4f(d.uRect, float32(r.Min.X), float32(r.Min.Y), float32(r.Dx()), float32(r.Dy()))
+		opq := int32(0)
+		if it.Opaque {
+			opq = 1
+		}
+		gl.Uniform1i(d.uOpq, opq)
+		gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)
+	}
+	d.sweep()
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		return fmt.Errorf("gl compose: GL error 0x%x", e)
+	}
+	if dst != nil {
+		return d.ReadPixels(dst)
+	}
+	return nil
+}
+
+// upload brings the bound texture up to date with a surface's front buffer.
+func (t *glTexture) upload(pix []byte, w, h int, gen uint64) {
+	if t.w == w && t.h == h && t.gen == gen {
+		return
+	}
+	gl.PixelStorei(gl.UNPACK_ALIGNMENT, 4)
+	if t.w != w || t.h != h {
+		gl.TexImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, int32(w), int32(h), 0, gl.RGBA, gl.UNSIGNED_BYTE, unsafe.Pointer(&pix[0]))
+		gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE)
+		gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE)
+		t.w, t.h = w, h
+	} else {
+		gl.TexSubImage2D(gl.TEXTURE_2D, 0, 0, 0, int32(w), int32(h), gl.RGBA, gl.UNSIGNED_BYTE, unsafe.Pointer(&pix[0]))
+	}
+	t.gen = gen
+}
+
+// sweep frees the textures of closed surfaces.
+func (d *GL) sweep() {
+	for sf, t := range d.tex {
+		if sf.Closed() {
+			gl.DeleteTextures(1, &t.id)
+			delete(d.tex, sf)
+		}
+	}
+}
+
+// Textures returns how many surface textures the device holds.
+func (d *GL) Textures() int { return len(d.tex) }
+
+// ReadPixels reads the bound framebuffer into dst, whose size must equal the framebuffer's,
+// turning GL's bottom-up rows the right way up.
+func (d *GL) ReadPixels(dst *image.RGBA) error {
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	if w != d.fbW || h != d.fbH {
+		return fmt.Errorf("gl read pixels: %w: frame %dx%d, framebuffer %dx%d", ErrFrameSize, w, h, d.fbW, d.fbH)
+	}
+	row := w * 4
+	gl.PixelStorei(gl.PACK_ALIGNMENT, 4)
+	gl.PixelStorei(gl.PACK_ROW_LENGTH, int32(dst.Stride/4))
+	gl.ReadPixels(0, 0, int32(w), int32(h), gl.RGBA, gl.UNSIGNED_BYTE, unsafe.Pointer(&dst.Pix[0]))
+	gl.PixelStorei(gl.PACK_ROW_LENGTH, 0)
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		return fmt.Errorf("gl read pixels: GL error 0x%x", e)
+	}
+	tmp := make([]byte, row)
+	for y := 0; y < h/2; y++ {
+		a := dst.Pix[y*dst.Stride : y*dst.Stride+row]
+		b := dst.Pix[(h-1-y)*dst.Stride : (h-1-y)*dst.Stride+row]
+		copy(tmp, a)
+		copy(a, b)
+		copy(b, tmp)
+	}
+	return nil
+}
+
+// Release frees every GL object of the device. The context must still be current. Releasing
+// twice is harmless.
+func (d *GL) Release() {
+	for sf, t := range d.tex {
+		gl.DeleteTextures(1, &t.id)
+		delete(d.tex, sf)
+	}
+	if d.vbo != 0 {
+		gl.DeleteBuffers(1, &d.vbo)
+		d.vbo = 0
+	}
+	if d.vao != 0 {
+		gl.DeleteVertexArrays(1, &d.vao)
+		d.vao = 0
+	}
+	if d.prog != 0 {
+		gl.DeleteProgram(d.prog)
+		d.prog = 0
+	}
+}
+
+func glProgram(vs, fs string) (uint32, error) {
+	v, err := glShader(gl.VERTEX_SHADER, vs)
+	if err != nil {
+		return 0, err
+	}
+	defer gl.DeleteShader(v)
+	f, err := glShader(gl.FRAGMENT_SHADER, fs)
+	if err != nil {
+		return 0, err
+	}
+	defer gl.DeleteShader(f)
+	p := gl.CreateProgram()
+	gl.AttachShader(p, v)
+	gl.AttachShader(p, f)
+	gl.LinkProgram(p)
+	var ok int32
+	gl.GetProgramiv(p, gl.LINK_STATUS, &ok)
+	if ok == gl.FALSE {
+		var n int32
+		gl.GetProgramiv(p, gl.INFO_LOG_LENGTH, &n)
+		log := strings.Repeat("\x00", int(n+1))
+		gl.GetProgramInfoLog(p, n, nil, gl.Str(log))
+		gl.DeleteProgram(p)
+		return 0, fmt.Errorf("gl device: link shaders: %s", strings.TrimRight(log, "\x00"))
+	}
+	return p, nil
+}
+
+func glShader(kind uint32, src string) (uint32, error) {
+	sh := gl.CreateShader(kind)
+	csrc, free := gl.Strs(src)
+	gl.ShaderSource(sh, 1, csrc, nil)
+	free()
+	gl.CompileShader(sh)
+	var ok int32
+	gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
+	if ok == gl.FALSE {
+		var n int32
+		gl.GetShaderiv(sh, gl.INFO_LOG_LENGTH, &n)
+		log := strings.Repeat("\x00", int(n+1))
+		gl.GetShaderInfoLog(sh, n, nil, gl.Str(log))
+		gl.DeleteShader(sh)
+		return 0, fmt.Errorf("gl device: compile shader: %s", strings.TrimRight(log, "\x00"))
+	}
+	return sh, nil
+}
+
+var _ Device = (*GL)(nil)

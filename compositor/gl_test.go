@@ -1,0 +1,226 @@
+//go:build cgo
+
+package compositor
+
+import (
+	"fmt"
+	"image"
+	"testing"
+
+	"github.com/go-gl/gl/v3.3-core/gl"
+	"github.com/go-gl/glfw/v3.3/glfw"
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+// glWindow opens a hidden w x h GLFW window with a GL 3.3 core context on a private Xvfb display
+// and returns a GL device for it. Everything is torn down when the test ends. GL calls must go
+// through onMain.
+func glWindow(tb testing.TB, w, h int) *GL {
+	tb.Helper()
+	tb.Setenv("DISPLAY", testenv.Xvfb(tb)) // GLFW opens $DISPLAY in Init
+	var (
+		win *glfw.Window
+		dev *GL
+		err error
+	)
+	onMain(func() {
+		if err = glfw.Init(); err != nil {
+			err = fmt.Errorf("glfw init: %w", err)
+			return
+		}
+		glfw.WindowHint(glfw.Visible, glfw.False)
+		glfw.WindowHint(glfw.ContextVersionMajor, 3)
+		glfw.WindowHint(glfw.ContextVersionMinor, 3)
+		glfw.WindowHint(glfw.OpenGLProfile, glfw.OpenGLCoreProfile)
+		glfw.WindowHint(glfw.OpenGLForwardCompatible, glfw.True)
+		if win, err = glfw.CreateWindow(w, h, "compositor test", nil, nil); err != nil {
+			glfw.Terminate()
+			err = fmt.Errorf("glfw create window: %w", err)
+			return
+		}
+		win.MakeContextCurrent()
+		glfw.SwapInterval(0)
+		fbW, fbH := win.GetFramebufferSize()
+		if dev, err = NewGL(fbW, fbH, float64(fbW)/float64(w)); err != nil {
+			win.Destroy()
+			glfw.Terminate()
+		}
+	})
+	if err != nil {
+		tb.Fatalf("open GL window on Xvfb: %v", err)
+	}
+	tb.Cleanup(func() {
+		onMain(func() {
+			dev.Release()
+			win.Destroy()
+			glfw.Terminate()
+		})
+	})
+	return dev
+}
+
+// gradient returns w x h premultiplied pixels: red grows left to right, green top to bottom,
+// blue is fixed, alpha is a. Orientation mistakes (a flipped texture) show up at once.
+func gradient(w, h int, b, a uint8) []byte {
+	pix := make([]byte, w*h*4)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := (y*w + x) * 4
+			r, g := uint8(x*255/max(w-1, 1)), uint8(y*255/max(h-1, 1))
+			// premultiply
+			pix[i] = uint8(int(r) * int(a) / 255)
+			pix[i+1] = uint8(int(g) * int(a) / 255)
+			pix[i+2] = uint8(int(b) * int(a) / 255)
+			pix[i+3] = a
+		}
+	}
+	return pix
+}
+
+// testScene builds several overlapping surfaces, opaque and translucent, some clipped by the
+// frame's edges and one hidden.
+func testScene(t testing.TB) *Scene {
+	t.Helper()
+	s := NewScene()
+	add := func(owner uint32, w, h, x, y int, b, a uint8) *Surface {
+		sf := mustCreate(t, s, owner, w, h)
+		sf.Move(x, y)
+		if err := sf.Present(gradient(w, h, b, a), w*4); err != nil {
+			t.Fatal(err)
+		}
+		return sf
+	}
+	bg := add(0, 320, 240, 0, 0, 40, 255)
+	if err := bg.SetLayer(LayerBackground); err != nil {
+		t.Fatal(err)
+	}
+	add(1, 120, 90, 20, 30, 200, 100) // module surface: alpha ignored
+	add(2, 150, 100, 80, 60, 10, 255)
+	add(3, 100, 100, 260, 180, 90, 255) // clipped right and bottom
+	add(0, 320, 24, 0, 0, 250, 160)     // translucent chrome bar
+	add(0, 60, 60, 100, 80, 0, 128)     // translucent chrome over windows
+	add(0, 50, 50, -20, 200, 255, 60)   // clipped left and bottom
+	add(4, 50, 50, 150, 150, 0, 255).SetVisible(false)
+	return s
+}
+
+// compareFrames counts pixels differing by more than tol in any channel.
+func compareFrames(t testing.TB, got, want *image.RGBA, tol int) {
+	t.Helper()
+	if got.Rect.Size() != want.Rect.Size() {
+		t.Fatalf("frame sizes differ: %v vs %v", got.Rect, want.Rect)
+	}
+	bad := 0
+	for y := 0; y < want.Rect.Dy(); y++ {
+		for x := 0; x < want.Rect.Dx(); x++ {
+			g, w := got.RGBAAt(got.Rect.Min.X+x, got.Rect.Min.Y+y), want.RGBAAt(want.Rect.Min.X+x, want.Rect.Min.Y+y)
+			if !near(g, w, tol) {
+				if bad < 5 {
+					t.Errorf("pixel (%d,%d): gl %v, software %v", x, y, g, w)
+				}
+				bad++
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d of %d pixels differ by more than %d", bad, want.Rect.Dx()*want.Rect.Dy(), tol)
+	}
+}
+
+func TestGLMatchesSoftware(t *testing.T) {
+	const w, h = 320, 240
+	dev := glWindow(t, w, h)
+	s := testScene(t)
+	sw := NewSoftware(w, h)
+	if err := sw.Compose(s, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := image.NewRGBA(image.Rect(0, 0, w, h))
+	var err error
+	onMain(func() { err = dev.Compose(s, got) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareFrames(t, got, sw.Frame(), 2)
+
+	// Damage, raise, resize, remove: the GL device follows and frees textures of removed surfaces.
+	sfs := s.Surfaces()
+	s.Raise(sfs[1].ID)
+	if err := sfs[2].Resize(70, 40); err != nil {
+		t.Fatal(err)
+	}
+	if err := sfs[2].Present(gradient(70, 40, 77, 255), 70*4); err != nil {
+		t.Fatal(err)
+	}
+	if err := sfs[3].Present(gradient(150, 100, 200, 255), 150*4); err != nil {
+		t.Fatal(err)
+	}
+	before := 0
+	onMain(func() { before = dev.Textures() })
+	sfs[5].Close() // a translucent chrome surface (sfs[4] is the hidden one: no texture)
+	if err := sw.Compose(s, nil); err != nil {
+		t.Fatal(err)
+	}
+	after := 0
+	onMain(func() { err = dev.Compose(s, got); after = dev.Textures() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after != before-1 {
+		t.Errorf("textures: %d before closing a surface, %d after; want one freed", before, after)
+	}
+	compareFrames(t, got, sw.Frame(), 2)
+}
+
+// TestGLHiDPI draws at scale 2 into an offscreen framebuffer twice the desktop's size; every
+// desktop pixel must become a 2x2 block of the software picture's pixel.
+func TestGLHiDPI(t *testing.T) {
+	const w, h = 160, 120
+	dev := glWindow(t, w, h)
+	s := NewScene()
+	a := mustCreate(t, s, 1, 60, 40)
+	a.Move(10, 10)
+	a.Present(gradient(60, 40, 30, 255), 60*4)
+	c := mustCreate(t, s, 0, 100, 30)
+	c.Move(40, 30)
+	c.Present(gradient(100, 30, 200, 128), 100*4)
+	sw := NewSoftware(w, h)
+	if err := sw.Compose(s, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := image.NewRGBA(image.Rect(0, 0, 2*w, 2*h))
+	var err error
+	onMain(func() {
+		var fbo, rb uint32
+		gl.GenFramebuffers(1, &fbo)
+		gl.BindFramebuffer(gl.FRAMEBUFFER, fbo)
+		gl.GenRenderbuffers(1, &rb)
+		gl.BindRenderbuffer(gl.RENDERBUFFER, rb)
+		gl.RenderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, 2*w, 2*h)
+		gl.FramebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, rb)
+		defer func() {
+			gl.BindFramebuffer(gl.FRAMEBUFFER, 0)
+			gl.DeleteFramebuffers(1, &fbo)
+			gl.DeleteRenderbuffers(1, &rb)
+		}()
+		if st := gl.CheckFramebufferStatus(gl.FRAMEBUFFER); st != gl.FRAMEBUFFER_COMPLETE {
+			err = fmt.Errorf("framebuffer incomplete: 0x%x", st)
+			return
+		}
+		if err = dev.SetSize(2*w, 2*h, 2); err != nil {
+			return
+		}
+		err = dev.Compose(s, got)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := image.NewRGBA(got.Rect)
+	src := sw.Frame()
+	for y := 0; y < 2*h; y++ {
+		for x := 0; x < 2*w; x++ {
+			want.SetRGBA(x, y, src.RGBAAt(x/2, y/2))
+		}
+	}
+	compareFrames(t, got, want, 2)
+}
