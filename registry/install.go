@@ -1,0 +1,507 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/blevesearch/bleve/v2"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Errors of installs and removals.
+var (
+	ErrDowngrade = errors.New("registry: a newer version is installed")
+	ErrConflict  = errors.New("registry: this version is installed with different content")
+	ErrCycle     = errors.New("registry: dependency cycle")
+	ErrInUse     = errors.New("registry: other installed modules need it")
+)
+
+// InstallOptions tune Install.
+type InstallOptions struct {
+	// AllowDowngrade installs a version older than the highest one installed.
+	AllowDowngrade bool
+	// AllowUnsigned accepts an unsigned package from a remote registry.
+	AllowUnsigned bool
+	// AllowUntrusted accepts a package signed by a publisher not in the trust list when it
+	// comes from a remote registry. A bad signature is refused whatever the options.
+	AllowUntrusted bool
+	// Fetch tunes downloads (progress, size cap, retries, timeout).
+	Fetch FetchOptions
+	// Log receives one line per step for humans ("fetching ...", "installed ...").
+	Log func(string)
+}
+
+func (o *InstallOptions) log(f string, a ...any) {
+	if o.Log != nil {
+		o.Log(fmt.Sprintf(f, a...))
+	}
+}
+
+// origin says where a package came from, which decides how much trust it needs.
+type origin struct {
+	Source string // what the user gave, for the record
+	Remote bool   // from a registry server: signature and trusted publisher required
+}
+
+// InstallSteps are the points ORBITAL_TEST_PAUSE_INSTALL can stop an install at (after the
+// named step is done). Killing the process there must leave the previous state.
+var InstallSteps = []string{"locked", "staged", "blobs", "manifest", "committed", "indexed"}
+
+// PauseEnv names the test hook: set it to a step and the install stops after that step,
+// printing a line on stderr, until the process is killed.
+const PauseEnv = "ORBITAL_TEST_PAUSE_INSTALL"
+
+func pause(step string) {
+	if os.Getenv(PauseEnv) != step {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "orbital: install paused after step %s (%s)\n", step, PauseEnv)
+	for {
+		time.Sleep(time.Hour)
+	}
+}
+
+// installPackage verifies pkg and commits it to the store. It is the only way a module gets
+// in. Steps, under the exclusive state lock: check versions, stage blobs (fsync), rename
+// blobs into place, write the manifest (atomic), commit the state record (the commit point),
+// update the search index, clear staging.
+func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin, opt *InstallOptions) (*Record, bool, error) {
+	m := pkg.Manifest
+	if err := m.Validate(); err != nil {
+		return nil, false, err
+	}
+	if err := pkg.Verify(); err != nil {
+		return nil, false, err
+	}
+	if err := r.checkTrust(m, from, opt); err != nil {
+		return nil, false, err
+	}
+	if err := r.ensureDeps(ctx, m, opt, map[string]bool{m.Name: true}); err != nil {
+		return nil, false, err
+	}
+	manifestBytes := m.Encode()
+	rec := &Record{Name: m.Name, Version: m.Version, Kind: m.Kind, Description: m.Description,
+		EntryDigest: m.EntryDigest, ManifestDigest: Digest(manifestBytes), Files: m.Files,
+		Publisher: m.Publisher, Signed: m.Signature != "", Source: from.Source, InstalledAt: time.Now().UTC()}
+
+	already := false
+	err := r.withDB(true, func(db *bolt.DB) error {
+		pause("locked")
+		var existing []*Record
+		if err := db.View(func(tx *bolt.Tx) error {
+			var err error
+			existing, err = records(tx, m.Name)
+			return err
+		}); err != nil {
+			return err
+		}
+		for _, e := range existing {
+			if e.Version == m.Version {
+				if e.ManifestDigest == rec.ManifestDigest {
+					already = true
+					return nil
+				}
+				return fmt.Errorf("%w: %s is installed from %s with another manifest (%s); bump the version, or run orbital rm %s first", ErrConflict, m.ID(), e.Source, e.ManifestDigest, m.ID())
+			}
+		}
+		if len(existing) > 0 && !opt.AllowDowngrade {
+			if top, err := semver.NewVersion(existing[0].Version); err == nil && top.GreaterThan(m.SemVer()) {
+				return fmt.Errorf("%w: %s %s is installed and %s is older; pass --allow-downgrade to install it anyway", ErrDowngrade, m.Name, existing[0].Version, m.Version)
+			}
+		}
+		if err := r.checkCycle(db, m); err != nil {
+			return err
+		}
+		if err := r.commit(db, pkg, manifestBytes, rec); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return rec, already, nil
+}
+
+// commit runs the file steps and the state transaction. Called with the exclusive lock held.
+func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *Record) error {
+	stage, err := os.MkdirTemp(r.stagingDir(), "install-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stage)
+	blobs := map[string][]byte{pkg.Manifest.EntryDigest: pkg.Entry}
+	for f, b := range pkg.Files {
+		blobs[pkg.Manifest.Files[f]] = b
+	}
+	for d, b := range blobs {
+		if err := writeSynced(filepath.Join(stage, strings.TrimPrefix(d, "sha256:")), b); err != nil {
+			return err
+		}
+	}
+	if err := writeSynced(filepath.Join(stage, "module.toml"), manifestBytes); err != nil {
+		return err
+	}
+	if err := syncDir(stage); err != nil {
+		return err
+	}
+	pause("staged")
+
+	for d, b := range blobs {
+		dst := r.BlobPath(d)
+		if have, err := os.ReadFile(dst); err == nil && Digest(have) == d {
+			continue // content-addressed: already there and intact
+		}
+		_ = b
+		if err := os.Rename(filepath.Join(stage, strings.TrimPrefix(d, "sha256:")), dst); err != nil {
+			return err
+		}
+	}
+	if err := syncDir(r.blobDir()); err != nil {
+		return err
+	}
+	pause("blobs")
+
+	mdir := filepath.Join(r.manifestDir(), rec.Name)
+	if err := os.MkdirAll(mdir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(stage, "module.toml"), r.manifestPath(rec.Name, rec.Version)); err != nil {
+		return err
+	}
+	if err := syncDir(mdir); err != nil {
+		return err
+	}
+	pause("manifest")
+
+	var gen uint64
+	if err := db.Update(func(tx *bolt.Tx) error {
+		v, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketVersions).Put(recordKey(rec.Name, rec.Version), v); err != nil {
+			return err
+		}
+		gen, err = bumpGeneration(tx)
+		return err
+	}); err != nil {
+		return fmt.Errorf("registry: commit %s: %w", rec.ID(), err)
+	}
+	pause("committed")
+
+	if err := r.updateIndex(db, []string{rec.Name}, gen); err != nil {
+		return err
+	}
+	pause("indexed")
+	return nil
+}
+
+// updateIndex re-indexes the given names from the state (exclusive lock held).
+func (r *Registry) updateIndex(db *bolt.DB, names []string, gen uint64) error {
+	docs := map[string]*Manifest{}
+	if err := db.View(func(tx *bolt.Tx) error {
+		for _, n := range names {
+			recs, err := records(tx, n)
+			if err != nil {
+				return err
+			}
+			docs[n] = nil
+			if len(recs) > 0 {
+				if m, err := r.Manifest(recs[0]); err == nil {
+					docs[n] = m
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return r.withIndex(true, func(idx bleve.Index) error { return reindex(idx, docs, gen) })
+}
+
+func reindex(idx bleve.Index, docs map[string]*Manifest, gen uint64) error {
+	batch := idx.NewBatch()
+	for name, m := range docs {
+		if m == nil {
+			batch.Delete(name)
+			continue
+		}
+		if err := batch.Index(name, docOf(m)); err != nil {
+			return err
+		}
+	}
+	batch.SetInternal([]byte("gen"), []byte(fmt.Sprint(gen)))
+	return idx.Batch(batch)
+}
+
+func writeSynced(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// checkTrust applies the signature rules: a signature present must verify; from a remote
+// registry the package must be signed by a trusted publisher unless the options allow less.
+func (r *Registry) checkTrust(m *Manifest, from origin, opt *InstallOptions) error {
+	if m.Signature != "" || m.Publisher != "" {
+		if err := VerifySignature(m); err != nil {
+			return err
+		}
+	}
+	if !from.Remote {
+		return nil
+	}
+	if m.Signature == "" {
+		if opt.AllowUnsigned {
+			return nil
+		}
+		return fmt.Errorf("%w: %s from %s; pass --allow-unsigned to install it anyway", ErrUnsigned, m.ID(), from.Source)
+	}
+	trust, err := LoadTrust(r.TrustPath())
+	if err != nil {
+		return err
+	}
+	if !trust.Trusted(m.Publisher) && !opt.AllowUntrusted {
+		return fmt.Errorf("%w: %s is signed by %s, which %s does not list; run orbital registry trust %s if you trust it", ErrUntrusted, m.ID(), m.Publisher, r.TrustPath(), m.Publisher)
+	}
+	return nil
+}
+
+// ensureDeps makes sure every library dependency has an installed version in range, fetching
+// missing ones from the remotes. seen guards against cycles among fetched packages.
+func (r *Registry) ensureDeps(ctx context.Context, m *Manifest, opt *InstallOptions, seen map[string]bool) error {
+	for _, dep := range sortedKeys(m.Dependencies) {
+		rng := m.Dependencies[dep]
+		_, err := r.Best(dep, rng)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotSatisfied) {
+			return err
+		}
+		if seen[dep] {
+			return fmt.Errorf("%w: %s needs %s, which needs %s again", ErrCycle, m.Name, dep, dep)
+		}
+		if len(r.Remotes) == 0 {
+			return fmt.Errorf("%s needs library %s %s: %w; install it first (or configure a remote registry)", m.ID(), dep, rng, err)
+		}
+		opt.log("%s needs %s %s: fetching it", m.ID(), dep, rng)
+		pkg, from, rerr := r.fetchRemote(ctx, dep, rng, opt)
+		if rerr != nil {
+			return fmt.Errorf("%s needs library %s %s: %w", m.ID(), dep, rng, rerr)
+		}
+		seen[dep] = true
+		if err := r.ensureDeps(ctx, pkg.Manifest, opt, seen); err != nil {
+			return err
+		}
+		if _, _, err := r.installPackage(ctx, pkg, from, opt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkCycle walks the dependency graph from m through the best installed versions and
+// refuses a cycle back to m (exclusive lock held).
+func (r *Registry) checkCycle(db *bolt.DB, m *Manifest) error {
+	return db.View(func(tx *bolt.Tx) error {
+		var walk func(deps map[string]string, path []string) error
+		walk = func(deps map[string]string, path []string) error {
+			for _, dep := range sortedKeys(deps) {
+				if dep == m.Name {
+					return fmt.Errorf("%w: %s -> %s", ErrCycle, strings.Join(path, " -> "), dep)
+				}
+				if len(path) > 32 {
+					return fmt.Errorf("%w: dependency chain longer than 32: %s", ErrCycle, strings.Join(path, " -> "))
+				}
+				recs, err := records(tx, dep)
+				if err != nil {
+					return err
+				}
+				rec, err := bestOf(dep, deps[dep], recs)
+				if err != nil {
+					continue // reported at spawn time if still missing
+				}
+				dm, err := r.Manifest(rec)
+				if err != nil {
+					return err
+				}
+				if err := walk(dm.Dependencies, append(path, dep)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return walk(m.Dependencies, []string{m.Name})
+	})
+}
+
+// recover finishes the work of an interrupted install or removal: staging is emptied, files
+// no record references are deleted, and a lagging search index is rebuilt.
+func (r *Registry) recover() error {
+	return r.withDB(true, func(db *bolt.DB) error {
+		if err := clearDir(r.stagingDir()); err != nil {
+			return err
+		}
+		if err := r.collectGarbage(db); err != nil {
+			return err
+		}
+		var gen uint64
+		var names []string
+		if err := db.View(func(tx *bolt.Tx) error {
+			gen = generation(tx)
+			recs, err := records(tx, "")
+			for _, rec := range recs {
+				if len(names) == 0 || names[len(names)-1] != rec.Name {
+					names = append(names, rec.Name)
+				}
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		var idxGen uint64
+		ierr := r.withIndex(false, func(idx bleve.Index) error {
+			idxGen = indexGeneration(idx)
+			return nil
+		})
+		if ierr == nil && idxGen == gen {
+			return nil
+		}
+		if err := os.RemoveAll(r.indexPath()); err != nil {
+			return err
+		}
+		return r.updateIndex(db, names, gen)
+	})
+}
+
+func clearDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// collectGarbage removes manifests and blobs that no state record references.
+func (r *Registry) collectGarbage(db *bolt.DB) error {
+	keepBlobs := map[string]bool{}
+	keepManifests := map[string]bool{}
+	if err := db.View(func(tx *bolt.Tx) error {
+		recs, err := records(tx, "")
+		for _, rec := range recs {
+			keepManifests[r.manifestPath(rec.Name, rec.Version)] = true
+			keepBlobs[strings.TrimPrefix(rec.EntryDigest, "sha256:")] = true
+			for _, d := range rec.Files {
+				keepBlobs[strings.TrimPrefix(d, "sha256:")] = true
+			}
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	blobs, err := os.ReadDir(r.blobDir())
+	if err != nil {
+		return err
+	}
+	for _, b := range blobs {
+		if !keepBlobs[b.Name()] {
+			os.Remove(filepath.Join(r.blobDir(), b.Name()))
+		}
+	}
+	mans, _ := filepath.Glob(filepath.Join(r.manifestDir(), "*", "*"))
+	for _, p := range mans {
+		if !keepManifests[p] {
+			os.Remove(p)
+			os.Remove(filepath.Dir(p)) // only succeeds when empty
+		}
+	}
+	return nil
+}
+
+// Remove uninstalls name (every version when version is "") and reports what it removed. A
+// library another installed module still needs is refused unless force is set.
+func (r *Registry) Remove(name, version string, force bool) ([]*Record, error) {
+	var removed []*Record
+	err := r.withDB(true, func(db *bolt.DB) error {
+		var all []*Record
+		if err := db.View(func(tx *bolt.Tx) error {
+			var err error
+			all, err = records(tx, "")
+			return err
+		}); err != nil {
+			return err
+		}
+		var left []*Record
+		for _, rec := range all {
+			if rec.Name == name && (version == "" || rec.Version == version) {
+				removed = append(removed, rec)
+			} else if rec.Name == name {
+				left = append(left, rec)
+			}
+		}
+		if len(removed) == 0 {
+			what := name
+			if version != "" {
+				what += "@" + version
+			}
+			return fmt.Errorf("%w: %s is not installed (see orbital ls)", ErrNotFound, what)
+		}
+		if !force {
+			for _, rec := range all {
+				if rec.Name == name {
+					continue
+				}
+				m, err := r.Manifest(rec)
+				if err != nil {
+					continue
+				}
+				if rng, ok := m.Dependencies[name]; ok {
+					if _, err := bestOf(name, rng, left); err != nil {
+						return fmt.Errorf("%w: %s needs %s %s; remove it first or pass --force", ErrInUse, rec.ID(), name, rng)
+					}
+				}
+			}
+		}
+		var gen uint64
+		if err := db.Update(func(tx *bolt.Tx) error {
+			for _, rec := range removed {
+				if err := tx.Bucket(bucketVersions).Delete(recordKey(rec.Name, rec.Version)); err != nil {
+					return err
+				}
+			}
+			var err error
+			gen, err = bumpGeneration(tx)
+			return err
+		}); err != nil {
+			return err
+		}
+		if err := r.collectGarbage(db); err != nil {
+			return err
+		}
+		return r.updateIndex(db, []string{name}, gen)
+	})
+	return removed, err
+}

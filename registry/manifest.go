@@ -1,0 +1,352 @@
+package registry
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/Masterminds/semver/v3"
+)
+
+// ManifestFile is the manifest's name inside a package.
+const ManifestFile = "module.toml"
+
+// Kind is what a module is: app, service, library or driver.
+type Kind string
+
+// The module kinds.
+const (
+	KindApp     Kind = "app"
+	KindService Kind = "service"
+	KindLibrary Kind = "library"
+	KindDriver  Kind = "driver"
+)
+
+// Manifest is a module's module.toml. Decoding is strict: an unknown key is an error.
+type Manifest struct {
+	Name        string   `toml:"name"`
+	Version     string   `toml:"version"`
+	Kind        Kind     `toml:"kind"`
+	Description string   `toml:"description,omitempty"`
+	Tags        []string `toml:"tags,omitempty"`
+	// Entry is the entry module's file name inside the package; EntryDigest its
+	// "sha256:<hex>" digest (filled in by orbital pack).
+	Entry       string `toml:"entry"`
+	EntryDigest string `toml:"entry_digest,omitempty"`
+	// Exports lists the functions a library offers (or a service's handlers).
+	Exports    []string `toml:"exports,omitempty"`
+	ABIVersion int      `toml:"abi_version,omitempty"`
+	Restart    string   `toml:"restart,omitempty"` // "never" (default) or "on-failure"
+	// Dependencies maps a library name to a semver range ("^1.2", ">=1.0, <3").
+	Dependencies map[string]string `toml:"dependencies,omitempty"`
+	Triggers     Triggers          `toml:"triggers,omitempty"`
+	Permissions  Permissions       `toml:"permissions,omitempty"`
+	// Files maps extra package files (assets) to their "sha256:<hex>" digests.
+	Files map[string]string `toml:"files,omitempty"`
+	// Publisher is "ed25519:<base64 public key>"; Signature is the base64 ed25519 signature
+	// over SigningBytes (the manifest with Signature empty, which covers EntryDigest).
+	Publisher string `toml:"publisher,omitempty"`
+	Signature string `toml:"signature,omitempty"`
+}
+
+// Triggers say when the kernel starts a module without being asked.
+type Triggers struct {
+	Boot       bool     `toml:"boot,omitempty"`        // start at kernel boot
+	Topics     []string `toml:"topics,omitempty"`      // start when a message arrives on one
+	Schedule   []string `toml:"schedule,omitempty"`    // "@every 5m" or a Go duration
+	URLSchemes []string `toml:"url_schemes,omitempty"` // the shell opens these URLs with it
+}
+
+// Permissions is what a module asks for; the names follow the policy grant schema
+// (policies.Grants). The effective namespace is this ∩ what policy grants.
+type Permissions struct {
+	FS      []FSPermission `toml:"fs,omitempty"`
+	Env     []string       `toml:"env,omitempty"`
+	Devices []string       `toml:"devices,omitempty"`
+	Net     []string       `toml:"net,omitempty"` // host:port
+	Spawn   []string       `toml:"spawn,omitempty"`
+	Bus     BusPermission  `toml:"bus,omitempty"`
+	Limits  Limits         `toml:"limits,omitempty"`
+	UI      UIPermission   `toml:"ui,omitempty"`
+}
+
+// FSPermission is a requested preopen.
+type FSPermission struct {
+	Host  string `toml:"host"`
+	Guest string `toml:"guest"`
+	Mode  string `toml:"mode"` // "ro" or "rw"
+}
+
+// BusPermission lists the bus patterns a module wants.
+type BusPermission struct {
+	Publish     []string `toml:"publish,omitempty"`
+	Subscribe   []string `toml:"subscribe,omitempty"`
+	Request     []string `toml:"request,omitempty"`
+	Direct      bool     `toml:"direct,omitempty"`
+	Regions     int64    `toml:"regions,omitempty"`
+	RegionBytes string   `toml:"region_bytes,omitempty"` // size, "4MiB"
+}
+
+// Limits are the ceilings a module asks for.
+type Limits struct {
+	Memory   string `toml:"memory,omitempty"`   // size: "64MiB"
+	Deadline string `toml:"deadline,omitempty"` // Go duration: "500ms"
+	Fuel     int64  `toml:"fuel,omitempty"`
+}
+
+// UIPermission asks for windows.
+type UIPermission struct {
+	Windows   bool  `toml:"windows,omitempty"`
+	MaxWidth  int64 `toml:"max_width,omitempty"`
+	MaxHeight int64 `toml:"max_height,omitempty"`
+	Clipboard bool  `toml:"clipboard,omitempty"`
+}
+
+// ManifestError is a bad manifest: the file, the line (0 if unknown), the key and what is wrong.
+type ManifestError struct {
+	File string
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (e *ManifestError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	if e.Key != "" {
+		return loc + ": " + e.Key + ": " + e.Msg
+	}
+	return loc + ": " + e.Msg
+}
+
+// ErrBadManifest is what every *ManifestError matches with errors.Is.
+var ErrBadManifest = errors.New("registry: bad manifest")
+
+// Is makes errors.Is(err, ErrBadManifest) true.
+func (e *ManifestError) Is(t error) bool { return t == ErrBadManifest }
+
+// ParseManifest decodes and validates a module.toml. file names the source in errors.
+func ParseManifest(data []byte, file string) (*Manifest, error) {
+	var m Manifest
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&m)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &ManifestError{File: file, Line: pe.Position.Line, Msg: pe.Message}
+		}
+		return nil, &ManifestError{File: file, Msg: err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0]
+		return nil, &ManifestError{File: file, Line: keyLine(data, k), Key: k.String(),
+			Msg: "unknown key (see registry/doc.go for the manifest's keys)"}
+	}
+	if err := m.Validate(); err != nil {
+		var me *ManifestError
+		if errors.As(err, &me) {
+			me.File = file
+			if me.Line == 0 && me.Key != "" {
+				me.Line = keyLine(data, strings.Split(me.Key, "."))
+			}
+		}
+		return nil, err
+	}
+	return &m, nil
+}
+
+// keyLine finds the line where a (possibly dotted) key is set, for error messages. It looks for
+// the last component at the start of a line ("key =" or "[a.key]").
+func keyLine(data []byte, k []string) int {
+	if len(k) == 0 {
+		return 0
+	}
+	last := k[len(k)-1]
+	for i, line := range strings.Split(string(data), "\n") {
+		s := strings.TrimSpace(line)
+		if rest, ok := strings.CutPrefix(s, last); ok {
+			if r := strings.TrimSpace(rest); strings.HasPrefix(r, "=") {
+				return i + 1
+			}
+		}
+		if strings.HasPrefix(s, "[") && strings.Contains(s, strings.Join(k, ".")) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+var (
+	nameRE   = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
+	digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	fileRE   = regexp.MustCompile(`^[A-Za-z0-9._-][A-Za-z0-9._/-]{0,255}$`)
+)
+
+// Validate checks every field in one place. Errors are *ManifestError naming the key.
+func (m *Manifest) Validate() error {
+	bad := func(key, f string, a ...any) error { return &ManifestError{Key: key, Msg: fmt.Sprintf(f, a...)} }
+	if !nameRE.MatchString(m.Name) {
+		return bad("name", "%q is not a module name (lower case letters, digits, - and _, starting with a letter, at most 64)", m.Name)
+	}
+	if _, err := semver.StrictNewVersion(m.Version); err != nil {
+		return bad("version", "%q is not a semantic version like 1.2.3: %v", m.Version, err)
+	}
+	switch m.Kind {
+	case KindApp, KindService, KindLibrary, KindDriver:
+	default:
+		return bad("kind", "%q: want app, service, library or driver", m.Kind)
+	}
+	if !validFile(m.Entry) {
+		return bad("entry", "%q is not a file name inside the package", m.Entry)
+	}
+	if m.EntryDigest != "" && !digestRE.MatchString(m.EntryDigest) {
+		return bad("entry_digest", "%q: want sha256:<64 hex digits>", m.EntryDigest)
+	}
+	for _, t := range m.Tags {
+		if t == "" || len(t) > 64 {
+			return bad("tags", "tag %q: want 1 to 64 characters", t)
+		}
+	}
+	switch m.Restart {
+	case "", "never", "on-failure":
+	default:
+		return bad("restart", "%q: want never or on-failure", m.Restart)
+	}
+	for _, dep := range sortedKeys(m.Dependencies) {
+		if !nameRE.MatchString(dep) {
+			return bad("dependencies."+dep, "%q is not a module name", dep)
+		}
+		if dep == m.Name {
+			return bad("dependencies."+dep, "a module cannot depend on itself")
+		}
+		if _, err := semver.NewConstraint(m.Dependencies[dep]); err != nil {
+			return bad("dependencies."+dep, "%q is not a version range like ^1.2 or >=1.0, <2: %v", m.Dependencies[dep], err)
+		}
+	}
+	for _, s := range m.Triggers.Schedule {
+		if _, err := ParseSchedule(s); err != nil {
+			return bad("triggers.schedule", "%v", err)
+		}
+	}
+	for _, f := range sortedKeys(m.Files) {
+		if !validFile(f) || f == ManifestFile || f == m.Entry {
+			return bad("files", "%q is not an extra file name inside the package", f)
+		}
+		if !digestRE.MatchString(m.Files[f]) {
+			return bad("files", "%q: digest %q: want sha256:<64 hex digits>", f, m.Files[f])
+		}
+	}
+	p := m.Permissions
+	for _, fs := range p.FS {
+		if fs.Host == "" || !strings.HasPrefix(fs.Guest, "/") || (fs.Mode != "ro" && fs.Mode != "rw") {
+			return bad("permissions.fs", "entry %+v: want host, an absolute guest path and mode ro or rw", fs)
+		}
+	}
+	if p.Bus.RegionBytes != "" {
+		if _, err := ParseSize(p.Bus.RegionBytes); err != nil {
+			return bad("permissions.bus.region_bytes", "%v", err)
+		}
+	}
+	if p.Limits.Memory != "" {
+		if _, err := ParseSize(p.Limits.Memory); err != nil {
+			return bad("permissions.limits.memory", "%v", err)
+		}
+	}
+	if p.Limits.Deadline != "" {
+		if d, err := time.ParseDuration(p.Limits.Deadline); err != nil || d <= 0 {
+			return bad("permissions.limits.deadline", "%q: want a positive duration like 500ms", p.Limits.Deadline)
+		}
+	}
+	if m.Publisher != "" {
+		if _, err := ParsePublicKey(m.Publisher); err != nil {
+			return bad("publisher", "%v", err)
+		}
+	}
+	return nil
+}
+
+func validFile(f string) bool {
+	if !fileRE.MatchString(f) || strings.HasPrefix(f, "/") {
+		return false
+	}
+	for _, part := range strings.Split(f, "/") {
+		if part == "" || part == "." || part == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// SemVer returns the parsed version (Validate guarantees it parses).
+func (m *Manifest) SemVer() *semver.Version {
+	v, err := semver.StrictNewVersion(m.Version)
+	if err != nil {
+		return semver.New(0, 0, 0, "", "")
+	}
+	return v
+}
+
+// ID is "name@version".
+func (m *Manifest) ID() string { return m.Name + "@" + m.Version }
+
+// Encode writes the manifest as TOML (deterministic: struct order, sorted map keys).
+func (m *Manifest) Encode() []byte {
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(m); err != nil {
+		panic("registry: encoding a manifest cannot fail: " + err.Error())
+	}
+	return b.Bytes()
+}
+
+// SigningBytes is what the publisher signs: a domain tag and the manifest with Signature
+// empty. EntryDigest and the Files digests are inside it, so the signature covers the code.
+func (m *Manifest) SigningBytes() []byte {
+	c := *m
+	c.Signature = ""
+	return append([]byte("orbital-manifest-v1\n"), c.Encode()...)
+}
+
+// ParseSize parses "123", "64KiB", "64MiB", "1GiB" (also KB/MB/GB as powers of 1000).
+func ParseSize(s string) (int64, error) {
+	units := []struct {
+		suf string
+		mul int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	num, mul := strings.TrimSpace(s), int64(1)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(num, u.suf); ok {
+			num, mul = strings.TrimSpace(n), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/mul {
+		return 0, fmt.Errorf("%q is not a size like 64MiB", s)
+	}
+	return n * mul, nil
+}
+
+// ParseSchedule parses a schedule trigger: "@every <duration>" or a bare duration.
+func ParseSchedule(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(s, "@every")))
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("schedule %q: want \"@every <duration>\" of at least 1s", s)
+	}
+	return d, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
