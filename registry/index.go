@@ -15,13 +15,13 @@ import (
 
 // Hit is one search result.
 type Hit struct {
-	Name        string  `json:"name"`
-	Version     string  `json:"version"`
-	Kind        Kind    `json:"kind"`
-	Description string  `json:"description,omitempty"`
+	Name        string   `json:"name"`
+	Version     string   `json:"version"`
+	Kind        Kind     `json:"kind"`
+	Description string   `json:"description,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
-	Score       float64 `json:"score"`
-	Remote      string  `json:"remote,omitempty"` // the registry URL it came from, "" = local
+	Score       float64  `json:"score"`
+	Remote      string   `json:"remote,omitempty"` // the registry URL it came from, "" = local
 }
 
 // indexDoc is what bleve indexes for a module name (its highest installed version).

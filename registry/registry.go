@@ -16,9 +16,9 @@ import (
 
 // Errors of lookups.
 var (
-	ErrNotFound    = errors.New("registry: module not found")
+	ErrNotFound     = errors.New("registry: module not found")
 	ErrNotSatisfied = errors.New("registry: no version satisfies the range")
-	ErrBusy        = errors.New("registry: the store is locked by another orbital process")
+	ErrBusy         = errors.New("registry: the store is locked by another orbital process")
 )
 
 // Registry is a module store under an Orbital home. It holds no open files between calls:

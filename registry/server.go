@@ -197,4 +197,3 @@ func (r *Registry) PackageOf(rec *Record) (*Package, error) {
 	}
 	return pkg, nil
 }
-
