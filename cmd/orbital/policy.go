@@ -158,7 +158,6 @@ func policyNew(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-
 // finding is one line of `policy check` output.
 type finding struct {
 	file, level, msg string
