@@ -33,9 +33,10 @@ type GL struct {
 }
 
 type glTexture struct {
-	id   uint32
-	w, h int
-	gen  uint64
+	id     uint32
+	w, h   int
+	gen    uint64
+	filter int32
 }
 
 // NewGL prepares the GL device for a framebuffer of fbW x fbH pixels showing the desktop at
@@ -115,13 +116,21 @@ func (d *GL) Compose(s *Scene, dst Frame) error {
 		if it.Rect.Dx() != t.w || it.Rect.Dy() != t.h {
 			filter = gl.LINEAR // scaled by the shell
 		}
-		gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter)
-		gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter)
+		if t.filter != filter {
+			gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter)
+			gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter)
+			t.filter = filter
+		}
 		r := it.Rect
 		gl.Uniform4f(d.uRect, float32(r.Min.X), float32(r.Min.Y), float32(r.Dx()), float32(r.Dy()))
+		// Opaque surfaces replace what is below them: without blending llvmpipe does not read
+		// the framebuffer back, which is most of the fill cost on a software rasteriser.
 		opq := int32(0)
 		if it.Opaque {
 			opq = 1
+			gl.Disable(gl.BLEND)
+		} else {
+			gl.Enable(gl.BLEND)
 		}
 		gl.Uniform1i(d.uOpq, opq)
 		gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)

@@ -1,10 +1,12 @@
 package compositor
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
+	"unsafe"
 
 	xdraw "golang.org/x/image/draw"
 )
@@ -55,8 +57,20 @@ func (d *Software) Compose(s *Scene, dst Frame) error {
 	if dst == d.lastDst && s == d.lastSc && snap.Version == d.last && bg == d.lastBg {
 		return nil
 	}
-	draw.Draw(dst, dst.Rect, image.NewUniform(bg), image.Point{}, draw.Src)
-	for _, it := range snap.Items {
+	items := snap.Items
+	// Whatever lies below an opaque surface covering the whole frame (a wallpaper, a
+	// full-screen window) cannot show: start from the topmost such surface.
+	covered := false
+	for i := len(items) - 1; i >= 0; i-- {
+		if it := items[i]; it.Opaque && dst.Rect.In(it.Rect.Add(dst.Rect.Min)) && it.Surface.unscaled(it.Rect) {
+			items, covered = items[i:], true
+			break
+		}
+	}
+	if !covered {
+		draw.Draw(dst, dst.Rect, image.NewUniform(bg), image.Point{}, draw.Src)
+	}
+	for _, it := range items {
 		it.Surface.ReadPixels(func(pix []byte, w, h int, _ uint64) {
 			drawItem(dst, it, pix, w, h)
 		})
@@ -94,21 +108,43 @@ func drawItem(dst *image.RGBA, it Item, pix []byte, w, h int) {
 	for y := 0; y < clip.Dy(); y++ {
 		so := (sp.Y+y)*src.Stride + sp.X*4
 		do := dst.PixOffset(clip.Min.X, clip.Min.Y+y)
-		row := dst.Pix[do : do+n]
-		copy(row, pix[so:so+n])
-		for i := 3; i < n; i += 4 {
-			row[i] = 0xff
-		}
+		copyOpaque(dst.Pix[do:do+n], pix[so:so+n])
 	}
 }
+
+// copyOpaque copies RGBA pixels from src to dst (same length, a multiple of 4) with every alpha
+// set to 255: a memmove, then one OR per pixel on 32-bit words (four times fewer steps than
+// setting each alpha byte).
+func copyOpaque(dst, src []byte) {
+	copy(dst, src)
+	n := len(dst) / 4
+	if n == 0 {
+		return
+	}
+	p := unsafe.Pointer(&dst[0])
+	if uintptr(p)%4 != 0 { // a frame over an odd sub-slice: byte at a time
+		for i := 3; i < len(dst); i += 4 {
+			dst[i] = 0xff
+		}
+		return
+	}
+	words := unsafe.Slice((*uint32)(p), n)
+	alpha := uint32(0xff) << 24 // byte 3 of a little-endian word
+	if !littleEndian {
+		alpha = 0xff
+	}
+	for i := range words {
+		words[i] |= alpha
+	}
+}
+
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 func forceAlpha(dst *image.RGBA, r image.Rectangle) {
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		o := dst.PixOffset(r.Min.X, y)
 		row := dst.Pix[o : o+r.Dx()*4]
-		for i := 3; i < len(row); i += 4 {
-			row[i] = 0xff
-		}
+		copyOpaque(row, row)
 	}
 }
 

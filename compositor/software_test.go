@@ -162,3 +162,23 @@ func TestWritePNG(t *testing.T) {
 		t.Errorf("WritePNG into a missing directory succeeded")
 	}
 }
+
+func TestCopyOpaque(t *testing.T) {
+	for n := 0; n <= 5; n++ { // pixel counts, odd and even, to reach the tail
+		src := make([]byte, n*4)
+		for i := range src {
+			src[i] = byte(i + 1)
+		}
+		dst := make([]byte, len(src))
+		copyOpaque(dst, src)
+		for i := range src {
+			want := src[i]
+			if i%4 == 3 {
+				want = 0xff
+			}
+			if dst[i] != want {
+				t.Fatalf("%d pixels: byte %d = %d, want %d", n, i, dst[i], want)
+			}
+		}
+	}
+}

@@ -1,0 +1,99 @@
+//go:build cgo
+
+package compositor
+
+import (
+	"fmt"
+	"testing"
+	"unsafe"
+
+	"github.com/go-gl/gl/v3.3-core/gl"
+)
+
+// BenchmarkComposeGL: a 1280x800 framebuffer from n 512x512 surfaces on Mesa under Xvfb, every
+// surface uploaded every frame, glFinish per frame so the GPU (llvmpipe) work is counted.
+// base=raw-gl is the least GL that does the job: per surface one glTexSubImage2D from the
+// caller's pixels and one draw, with the device's shader; orbital is Present on every surface
+// plus GL.Compose (snapshot, locks, double buffering, damage tracking).
+func BenchmarkComposeGL(b *testing.B) {
+	dev := glWindow(b, benchW, benchH)
+	for _, n := range benchCounts {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			pix := benchPixels(n)
+			b.Run("base=raw-gl", func(b *testing.B) {
+				b.ReportAllocs()
+				tex := make([]uint32, n)
+				onMain(func() {
+					gl.GenTextures(int32(n), &tex[0])
+					for i := range tex {
+						gl.BindTexture(gl.TEXTURE_2D, tex[i])
+						gl.TexImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, benchSurf, benchSurf, 0, gl.RGBA, gl.UNSIGNED_BYTE, unsafe.Pointer(&pix[i][0]))
+						gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST)
+						gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST)
+					}
+				})
+				defer onMain(func() { gl.DeleteTextures(int32(n), &tex[0]) })
+				frames := 0
+				frame := func() {
+					gl.Viewport(0, 0, benchW, benchH)
+					gl.Clear(gl.COLOR_BUFFER_BIT)
+					gl.Enable(gl.BLEND)
+					gl.BlendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA)
+					gl.UseProgram(dev.prog)
+					gl.BindVertexArray(dev.vao)
+					gl.Uniform2f(dev.uView, benchW, benchH)
+					gl.Uniform1i(dev.uOpq, 1)
+					for i, t := range tex {
+						gl.BindTexture(gl.TEXTURE_2D, t)
+						gl.TexSubImage2D(gl.TEXTURE_2D, 0, 0, 0, benchSurf, benchSurf, gl.RGBA, gl.UNSIGNED_BYTE, unsafe.Pointer(&pix[i][0]))
+						p := benchLayout(i)
+						gl.Uniform4f(dev.uRect, float32(p.X), float32(p.Y), benchSurf, benchSurf)
+						gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)
+					}
+					gl.Finish()
+				}
+				for b.Loop() {
+					onMain(frame)
+					frames++
+				}
+				reportFPS(b, frames)
+			})
+			b.Run("orbital", func(b *testing.B) {
+				b.ReportAllocs()
+				s := NewScene()
+				sfs := make([]*Surface, n)
+				for i := range sfs {
+					sfs[i] = mustCreate(b, s, uint32(i+1), benchSurf, benchSurf)
+					p := benchLayout(i)
+					sfs[i].Move(p.X, p.Y)
+				}
+				defer func() {
+					for _, sf := range sfs {
+						sf.Close()
+					}
+					onMain(func() { dev.Compose(s, nil) }) // frees the textures
+				}()
+				var err error
+				frame := func() {
+					if err = dev.Compose(s, nil); err == nil {
+						gl.Finish()
+					}
+				}
+				frames := 0
+				for b.Loop() {
+					for i, sf := range sfs {
+						if err := sf.Present(pix[i], benchSurf*4); err != nil {
+							b.Fatal(err)
+						}
+					}
+					onMain(frame)
+					if err != nil {
+						b.Fatal(err)
+					}
+					frames++
+				}
+				reportFPS(b, frames)
+			})
+		})
+	}
+}
