@@ -47,8 +47,9 @@ func cacheKey(digest string) string {
 }
 
 // load returns the compiled module for wasm, from memory, from disk or by compiling it.
-// cached reports that compilation was skipped.
-func (c *moduleCache) load(engine *wasmtime.Engine, digest string, wasm []byte) (mod *wasmtime.Module, cached bool, err error) {
+// cached reports that compilation was skipped. A freshly compiled module is stored only if
+// check accepts it, so a module the kernel refuses leaves nothing in the home.
+func (c *moduleCache) load(engine *wasmtime.Engine, digest string, wasm []byte, check func(*wasmtime.Module) error) (mod *wasmtime.Module, cached bool, err error) {
 	key := cacheKey(digest)
 	c.mu.Lock()
 	mod = c.mem[key]
@@ -64,6 +65,9 @@ func (c *moduleCache) load(engine *wasmtime.Engine, digest string, wasm []byte) 
 	}
 	mod, err = wasmtime.NewModule(engine, wasm)
 	if err != nil {
+		return nil, false, &compileError{err}
+	}
+	if err := check(mod); err != nil {
 		return nil, false, err
 	}
 	if c.dir != "" {
@@ -74,6 +78,12 @@ func (c *moduleCache) load(engine *wasmtime.Engine, digest string, wasm []byte) 
 	c.remember(key, mod)
 	return mod, false, nil
 }
+
+// compileError marks a failure of wasmtime's compiler (as opposed to a refused module).
+type compileError struct{ err error }
+
+func (e *compileError) Error() string { return e.err.Error() }
+func (e *compileError) Unwrap() error { return e.err }
 
 func (c *moduleCache) remember(key string, mod *wasmtime.Module) {
 	c.mu.Lock()

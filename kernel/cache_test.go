@@ -105,7 +105,7 @@ func TestBadModules(t *testing.T) {
 	}{
 		{"empty", nil, "not a WebAssembly module"},
 		{"text", []byte("#!/bin/sh\necho hi\n"), "not a WebAssembly module"},
-		{"truncated", good[:len(good)-5], "corrupt or truncated module"},
+		{"truncated", good[:len(good)-5], "corrupt or truncated module: failed to parse WebAssembly module: unexpected end"},
 		{"component", append([]byte{0, 'a', 's', 'm', 0x0d, 0, 1, 0}, good[8:]...), "component"},
 		{"unknown-import", unknown, "imports orbital.frobnicate, which this kernel does not provide (ABI v1)"},
 		{"foreign-module", foreign, `imports env.f from module "env"`},

@@ -60,18 +60,26 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 	}
 	sum := sha256.Sum256(wasm)
 	digest := hex.EncodeToString(sum[:])
-	mod, cached, err := k.cache.load(k.engine, digest, wasm)
-	if err != nil {
-		return nil, &ModuleError{File: path, Msg: "corrupt or truncated module: " + firstLine(err.Error()), Err: err}
+	var kind string
+	check := func(mod *wasmtime.Module) (err error) {
+		if err = checkImports(mod); err != nil {
+			return err
+		}
+		kind, err = moduleKind(mod)
+		return err
 	}
-	m := &Module{Name: name, Path: path, Digest: digest, Cached: cached, mod: mod}
-	if err := checkImports(mod); err != nil {
+	mod, cached, err := k.cache.load(k.engine, digest, wasm, check)
+	if err == nil && cached {
+		err = check(mod) // cached entries were checked when stored; the kind is needed anyway
+	}
+	if err != nil {
+		var ce *compileError
+		if errors.As(err, &ce) {
+			return nil, &ModuleError{File: path, Msg: "corrupt or truncated module: " + oneLine(err.Error()), Err: err}
+		}
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
-	m.Kind, err = moduleKind(mod)
-	if err != nil {
-		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
-	}
+	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod}
 	return m, nil
 }
 
@@ -114,6 +122,29 @@ func moduleKind(mod *wasmtime.Module) (string, error) {
 		return "service", nil
 	}
 	return "", errors.New("exports neither _start (a command) nor _initialize (a reactor); build it with GOOS=wasip1 or as a WASI command")
+}
+
+// oneLine condenses a wasmtime error ("what\n\nCaused by:\n    why\n\nStack backtrace: ...")
+// into "what: why", so every message the kernel shows is one line.
+func oneLine(s string) string {
+	lines := strings.Split(s, "\n")
+	out := []string{strings.TrimSpace(lines[0])}
+	cause := false
+	for _, l := range lines[1:] {
+		t := strings.TrimSpace(l)
+		switch {
+		case t == "Caused by:":
+			cause = true
+		case strings.HasPrefix(t, "Stack backtrace:") || strings.HasPrefix(t, "wasm backtrace:"):
+			cause = false
+		case cause && t != "":
+			if i := strings.Index(t, ": "); i > 0 && i < 4 && strings.Trim(t[:i], "0123456789") == "" {
+				t = t[i+2:] // numbered causes: "0: ..."
+			}
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, ": ")
 }
 
 func firstLine(s string) string {

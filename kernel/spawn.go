@@ -105,7 +105,7 @@ func (p *Process) instantiate() (entry *wasmtime.Func, err error) {
 	}()
 	inst, err := p.k.linker.Instantiate(p.store, p.module.mod)
 	if err != nil {
-		return nil, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + firstLine(err.Error()), Err: err}
+		return nil, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
 	}
 	if ex := inst.GetExport(p.store, "memory"); ex != nil {
 		p.memory = ex.Memory()
@@ -199,7 +199,7 @@ func (p *Process) classify(err error, mem int64) (State, int, string) {
 	if errors.As(err, &trap) {
 		return Crashed, ExitCrashed, "trap: " + trapMessage(trap) + memNote
 	}
-	return Crashed, ExitCrashed, firstLine(err.Error()) + memNote
+	return Crashed, ExitCrashed, oneLine(err.Error()) + memNote
 }
 
 func isDeadline(s string) bool { return len(s) >= 8 && s[:8] == "deadline" }
