@@ -39,8 +39,27 @@
 // a presenter never blocks on a slow shell). Damage is a counter rather than a flag because more
 // than one device may watch the same scene (the GL window and a software screenshot): each device
 // remembers the generation it last drew. The GL device re-uploads only surfaces whose generation
-// changed (glTexSubImage2D, or a new texture when the size changed). The Software device redraws
-// the whole frame, but skips the work entirely when the scene version has not moved.
+// changed (glTexSubImage2D, or a new texture when the size changed) and frees the textures of
+// closed surfaces. The Software device redraws the whole frame, which keeps it simple and always
+// right, but it skips the work entirely when the scene version has not moved, and it starts from
+// the topmost opaque surface that covers the whole frame (nothing below it can show).
+//
+// # Pixels and alpha
+//
+// Frames are opaque. Module surfaces are copied with alpha forced to 255 (a memmove per row and
+// one OR per pixel); translucent surfaces are blended source-over in premultiplied form, the same
+// equation as image/draw.Over and as the GL device's glBlendFunc(ONE, ONE_MINUS_SRC_ALPHA), so
+// both devices give the same picture within rounding (the tests hold them to 2/255). Surfaces the
+// shell scales are filtered bilinearly (GL_LINEAR, x/image/draw.ApproxBiLinear); unscaled ones
+// are sampled 1:1 (GL_NEAREST), so a HiDPI framebuffer shows each desktop pixel as a crisp block.
+//
+// # Costs
+//
+// Present costs one copy of the surface (the price of letting module threads run while the
+// main thread composes); the GL device adds one glTexSubImage2D per damaged surface and one
+// quad per visible surface. BenchmarkComposeGL and BenchmarkComposeSoftware measure 1, 4 and 16
+// surfaces of 512x512 damaged every frame into 1280x800, each next to a raw baseline (bare GL
+// uploads and draws; bare row copies) in the same run.
 //
 // # Libraries
 //

@@ -182,3 +182,21 @@ func TestCopyOpaque(t *testing.T) {
 		}
 	}
 }
+
+// gradient returns w x h premultiplied pixels: red grows left to right, green top to bottom,
+// blue is fixed, alpha is a. Orientation mistakes (a flipped texture) show up at once.
+func gradient(w, h int, b, a uint8) []byte {
+	pix := make([]byte, w*h*4)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := (y*w + x) * 4
+			r, g := uint8(x*255/max(w-1, 1)), uint8(y*255/max(h-1, 1))
+			// premultiply
+			pix[i] = uint8(int(r) * int(a) / 255)
+			pix[i+1] = uint8(int(g) * int(a) / 255)
+			pix[i+2] = uint8(int(b) * int(a) / 255)
+			pix[i+3] = a
+		}
+	}
+	return pix
+}
