@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/compositor"
+	"github.com/orbital/orbital/kernel"
+	"github.com/orbital/orbital/shell"
+)
+
+func init() {
+	// GLFW and the GL context must live on the process's main thread. init runs on the main
+	// goroutine, and locking it here keeps main() (and so the shell's loop) on that thread.
+	runtime.LockOSThread()
+	register(verb{
+		Name:  "shell",
+		Usage: "shell [--open URL]... [--home DIR] [--screenshot F.png --frames N]",
+		Short: "open the desktop shell (the default when orbital runs with no command)",
+		Run:   shellVerb,
+	})
+}
+
+type shellOptions struct {
+	open       multiFlag
+	home       string
+	screenshot string
+	frames     int
+	size       string
+	maxDL      string
+}
+
+func shellVerb(args []string, stdout, stderr io.Writer) int {
+	var o shellOptions
+	fs := newFlagSet("shell", stderr)
+	fs.Var(&o.open, "open", "open this module name, path or URL at start (repeatable)")
+	fs.StringVar(&o.home, "home", "", "Orbital home (default $ORBITAL_HOME, else ~/.local/share/orbital)")
+	fs.StringVar(&o.screenshot, "screenshot", "", "write the window's pixels to this PNG after --frames frames, then exit")
+	fs.IntVar(&o.frames, "frames", 60, "frames to draw before --screenshot is taken")
+	fs.StringVar(&o.size, "size", "1280x800", "window size WIDTHxHEIGHT")
+	fs.StringVar(&o.maxDL, "max-download", "64MiB", "largest module the URL bar downloads")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		// `orbital clock` style: treat stray words as modules to open.
+		o.open = append(o.open, fs.Args()...)
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "orbital shell: "+format+"\n", a...)
+		return exitUsage
+	}
+	w, h, err := parseWxH(o.size)
+	if err != nil {
+		return fail("--size %s: %v", o.size, err)
+	}
+	maxDL, err := parseSize(o.maxDL)
+	if err != nil {
+		return fail("--max-download %s: %v", o.maxDL, err)
+	}
+	if o.screenshot != "" && o.frames < 1 {
+		return fail("--frames %d: must be 1 or more with --screenshot", o.frames)
+	}
+	home, err := orbitalHome(o.home)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return fail("home %s: %v", home, err)
+	}
+
+	scene := compositor.NewScene()
+	display := newSIDDisplay(sceneDisplay{scene})
+	k, err := kernel.New(kernel.Config{
+		Home:    home,
+		Display: display,
+		Log: func(pid bus.PID, name string, level int, line string) {
+			fmt.Fprintf(stderr, "%s[%d]: %s\n", name, pid, line)
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
+		return 1
+	}
+	host := &shellHost{k: k, display: display, sources: openSources(home, maxDL), startWait: time.Second}
+	sh, err := shell.New(shell.Config{
+		Scene: scene, Host: host, Home: home, Width: w, Height: h,
+		Open: o.open, Screenshot: o.screenshot, Frames: o.frames, Log: stderr,
+	})
+	if err != nil {
+		k.Close()
+		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
+		return 1
+	}
+	host.onExit = func(in kernel.Info) {
+		if in.State == kernel.Crashed {
+			sh.ShowError(fmt.Sprintf("%s (pid %d) crashed: %s", in.Name, in.PID, in.Reason))
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	runErr := sh.Run(ctx)
+	stopAll(k)
+	k.Close()
+	if runErr != nil {
+		fmt.Fprintf(stderr, "orbital shell: %v\n", runErr)
+		return 1
+	}
+	return 0
+}
+
+// stopAll asks every process to quit and waits (bounded) for them, so modules see a quit
+// request rather than a kill when the shell closes.
+func stopAll(k *kernel.Kernel) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	for _, in := range k.List() {
+		if !in.State.Done() {
+			k.Kill(in.PID, false)
+		}
+	}
+	for _, in := range k.List() {
+		if !in.State.Done() {
+			if _, err := k.Wait(ctx, in.PID); err != nil {
+				k.Kill(in.PID, true)
+			}
+		}
+	}
+}

@@ -1,0 +1,292 @@
+package shell
+
+import (
+	"image"
+	"slices"
+
+	"github.com/orbital/orbital/compositor"
+)
+
+// Window is one module surface on the desktop, inside a frame the shell draws.
+type Window struct {
+	Surface *compositor.Surface // the module's surface (LayerWindows)
+	PID     uint32
+	Name    string
+
+	deco     *compositor.Surface // the frame, just below Surface in the Windows layer
+	decoSeen decoState           // what deco currently shows
+	content  image.Rectangle     // displayed content rectangle, desktop coordinates
+	scaled   bool                // the user resized the window: display size is pinned
+	order    int                 // creation order, for the task strip
+}
+
+// Content is the window's content rectangle in desktop coordinates.
+func (w *Window) Content() image.Rectangle { return w.content }
+
+// Desktop is the window manager: the module windows back to front, focus, and placement.
+// It lives on the main thread; the scene it edits is itself thread-safe.
+type Desktop struct {
+	scene   *compositor.Scene
+	area    image.Rectangle // where windows may be placed (between bar and task strip)
+	wins    []*Window       // back to front
+	focus   *Window
+	placed  int
+	created int
+}
+
+// NewDesktop manages the module surfaces of scene inside area.
+func NewDesktop(scene *compositor.Scene, area image.Rectangle) *Desktop {
+	return &Desktop{scene: scene, area: area}
+}
+
+// Windows returns the windows back to front.
+func (d *Desktop) Windows() []*Window { return slices.Clone(d.wins) }
+
+// ByOrder returns the windows in the order they were opened (the task strip's order).
+func (d *Desktop) ByOrder() []*Window {
+	out := slices.Clone(d.wins)
+	slices.SortFunc(out, func(a, b *Window) int { return a.order - b.order })
+	return out
+}
+
+// Focused is the window receiving keyboard input, or nil.
+func (d *Desktop) Focused() *Window { return d.focus }
+
+// SetArea changes the region windows live in (the GLFW window was resized).
+func (d *Desktop) SetArea(r image.Rectangle) { d.area = r }
+
+// Sync brings the window list in line with the scene: module surfaces that appeared get a
+// frame, a place and the focus; windows whose surface went away lose their frame. It reports
+// the windows added and removed.
+func (d *Desktop) Sync() (added, removed []*Window) {
+	live := map[int]*compositor.Surface{}
+	for _, sf := range d.scene.Surfaces() {
+		if sf.Owner != 0 && sf.Layer() == compositor.LayerWindows && !sf.Closed() {
+			live[sf.ID] = sf
+		}
+	}
+	kept := d.wins[:0]
+	for _, w := range d.wins {
+		if _, ok := live[w.Surface.ID]; ok {
+			delete(live, w.Surface.ID)
+			kept = append(kept, w)
+			continue
+		}
+		if w.deco != nil {
+			w.deco.Close()
+		}
+		removed = append(removed, w)
+		if d.focus == w {
+			d.focus = nil
+		}
+	}
+	d.wins = kept
+	ids := make([]int, 0, len(live))
+	for id := range live {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		w := d.adopt(live[id])
+		added = append(added, w)
+	}
+	for _, w := range d.wins {
+		d.follow(w)
+	}
+	if d.focus == nil && len(d.wins) > 0 && len(removed) > 0 {
+		d.focus = d.wins[len(d.wins)-1]
+	}
+	return added, removed
+}
+
+// adopt gives a new module surface a frame and a place, on top.
+func (d *Desktop) adopt(sf *compositor.Surface) *Window {
+	r := sf.Rect()
+	w := &Window{Surface: sf, PID: sf.Owner, Name: sf.Name, order: d.created}
+	d.created++
+	w.content = d.place(r.Dx(), r.Dy())
+	sf.Move(w.content.Min.X, w.content.Min.Y)
+	d.wins = append(d.wins, w)
+	d.restack(w)
+	d.focus = w
+	return w
+}
+
+// place picks the content rectangle of a new w x h window: the first free spot (scanning
+// rows from the top-left of the desktop area) where its frame overlaps no other window; when
+// the desktop is full, a cascade from the top-left.
+func (d *Desktop) place(w, h int) image.Rectangle {
+	const margin, step = 20, 16
+	at := func(x, y int) image.Rectangle {
+		x, y = x+frameSide, y+titleBarH
+		return image.Rect(x, y, x+w, y+h)
+	}
+	free := func(r image.Rectangle) bool {
+		o := frameGeom{r}.outer()
+		if !o.In(d.area.Inset(margin)) {
+			return false
+		}
+		for _, other := range d.wins {
+			if o.Overlaps(frameGeom{other.content}.outer().Inset(-margin)) {
+				return false
+			}
+		}
+		return true
+	}
+	for y := d.area.Min.Y + margin; y+h < d.area.Max.Y; y += step {
+		for x := d.area.Min.X + margin + 12; x+w < d.area.Max.X; x += step {
+			if r := at(x, y); free(r) {
+				return r
+			}
+		}
+	}
+	k := d.placed % 8
+	d.placed++
+	r := at(d.area.Min.X+margin+12+k*32, d.area.Min.Y+margin+k*32)
+	if o := (frameGeom{r}).outer(); o.Max.Y > d.area.Max.Y || o.Max.X > d.area.Max.X {
+		r = at(d.area.Min.X+8, d.area.Min.Y+8)
+	}
+	return r
+}
+
+// follow keeps w.content in step with its surface: a module that resized its surface grows
+// or shrinks its frame, unless the user pinned the size by resizing.
+func (d *Desktop) follow(w *Window) {
+	r := w.Surface.Rect()
+	if r != w.content {
+		w.content = r
+	}
+}
+
+// Raise puts w on top and gives it the focus.
+func (d *Desktop) Raise(w *Window) {
+	i := slices.Index(d.wins, w)
+	if i < 0 {
+		return
+	}
+	d.focus = w
+	if i == len(d.wins)-1 {
+		return
+	}
+	d.wins = append(d.wins[:i], d.wins[i+1:]...)
+	d.wins = append(d.wins, w)
+	d.restack(w)
+}
+
+// restack puts w's frame then w's surface on top of the Windows layer.
+func (d *Desktop) restack(w *Window) {
+	if w.deco != nil {
+		d.scene.Raise(w.deco.ID)
+	}
+	d.scene.Raise(w.Surface.ID)
+}
+
+// At returns the topmost window whose frame holds p and the part under p.
+func (d *Desktop) At(p image.Point) (*Window, Part) {
+	for i := len(d.wins) - 1; i >= 0; i-- {
+		w := d.wins[i]
+		if part := (frameGeom{w.content}).hit(p); part != PartNone {
+			return w, part
+		}
+	}
+	return nil, PartNone
+}
+
+// Move puts w's content top-left at (x, y), kept so the title bar stays reachable inside the
+// desktop area.
+func (d *Desktop) Move(w *Window, x, y int) {
+	size := w.content.Size()
+	minX := d.area.Min.X - size.X + 80
+	maxX := d.area.Max.X - 80
+	minY := d.area.Min.Y + titleBarH
+	maxY := d.area.Max.Y - 8
+	x, y = clamp(x, minX, maxX), clamp(y, minY, max(maxY, minY))
+	w.content = image.Rectangle{Min: image.Pt(x, y), Max: image.Pt(x, y).Add(size)}
+	w.Surface.Move(x, y)
+}
+
+// Resize sets w's displayed content size (the user dragged the grip). The module is told
+// separately; until it presents at the new size, the compositor scales its picture to fit.
+func (d *Desktop) Resize(w *Window, width, height int) (int, int) {
+	width = clamp(width, minContentW, compositor.MaxSize)
+	height = clamp(height, minContentH, compositor.MaxSize)
+	if cw, ch := w.Surface.Size(); cw == width && ch == height {
+		w.Surface.SetDisplaySize(0, 0) // the module already matches: show it 1:1
+		w.scaled = false
+	} else if err := w.Surface.SetDisplaySize(width, height); err == nil {
+		w.scaled = true
+	}
+	w.content = w.Surface.Rect()
+	return width, height
+}
+
+// ToSurface maps a desktop point to w's surface pixels (content space, scaled when the
+// window is displayed at another size than the surface's).
+func (w *Window) ToSurface(p image.Point) image.Point {
+	q := p.Sub(w.content.Min)
+	cw, ch := w.Surface.Size()
+	if dw, dh := w.content.Dx(), w.content.Dy(); dw > 0 && dh > 0 && (dw != cw || dh != ch) {
+		q.X = q.X * cw / dw
+		q.Y = q.Y * ch / dh
+	}
+	return q
+}
+
+// Paint redraws the frames whose state changed. hover is the window and part under the
+// pointer; it lights the close button and grip.
+func (d *Desktop) Paint(fonts *Fonts, hoverWin *Window, hover Part) error {
+	for _, w := range d.wins {
+		st := decoState{
+			w: w.content.Dx(), h: w.content.Dy(),
+			title:      frameTitle(w.Surface.Title(), w.Name, w.PID),
+			focused:    w == d.focus,
+			hoverClose: w == hoverWin && hover == PartClose,
+			hoverGrip:  w == hoverWin && hover == PartResize,
+		}
+		dr := frameGeom{w.content}.deco()
+		if w.deco == nil {
+			sf, err := d.scene.CreateSurface(0, "shell", "frame", dr.Dx(), dr.Dy())
+			if err != nil {
+				return err
+			}
+			if err := sf.SetLayer(compositor.LayerWindows); err != nil {
+				return err
+			}
+			w.deco = sf
+			d.restackAll()
+		}
+		if st != w.decoSeen {
+			img := drawFrame(fonts, st)
+			if cw, ch := w.deco.Size(); cw != dr.Dx() || ch != dr.Dy() {
+				if err := w.deco.Resize(dr.Dx(), dr.Dy()); err != nil {
+					return err
+				}
+			}
+			if err := w.deco.Present(img.Pix, img.Stride); err != nil {
+				return err
+			}
+			w.decoSeen = st
+		}
+		if w.deco.Rect().Min != dr.Min {
+			w.deco.Move(dr.Min.X, dr.Min.Y)
+		}
+	}
+	return nil
+}
+
+// restackAll re-applies the stacking order (a frame was just created on top of the layer).
+func (d *Desktop) restackAll() {
+	for _, w := range d.wins {
+		d.restack(w)
+	}
+}
+
+// Close removes every frame (the shell is shutting down).
+func (d *Desktop) Close() {
+	for _, w := range d.wins {
+		if w.deco != nil {
+			w.deco.Close()
+		}
+	}
+	d.wins, d.focus = nil, nil
+}

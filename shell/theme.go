@@ -1,0 +1,57 @@
+package shell
+
+import "image/color"
+
+// Metrics of the chrome, in framebuffer pixels at scale 1.
+const (
+	topBarH     = 56 // the bar holding the brand mark and the URL field
+	urlFieldH   = 36
+	errorLineH  = 30 // the red line under the bar
+	taskStripH  = 44
+	titleBarH   = 32
+	frameSide   = 1  // left/right border of a window frame
+	frameBottom = 10 // bottom edge, which carries the resize grip
+	shadowPad   = 18 // room around a frame for its drop shadow
+	closeRadius = 7
+	gripSize    = 22 // the resize zone at a frame's bottom-right corner
+	minContentW = 96
+	minContentH = 64
+)
+
+// Colours: a dark desktop with light text, one accent (blue) for focus and progress, red
+// only for errors and the close button.
+var (
+	colBarTop      = color.RGBA{0x1b, 0x1f, 0x2a, 0xff}
+	colBarBottom   = color.RGBA{0x16, 0x19, 0x22, 0xff}
+	colBarEdge     = color.RGBA{0x2c, 0x32, 0x40, 0xff}
+	colField       = color.RGBA{0x25, 0x2a, 0x37, 0xff}
+	colFieldFocus  = color.RGBA{0x2b, 0x31, 0x40, 0xff}
+	colFieldBorder = color.RGBA{0x36, 0x3d, 0x4e, 0xff}
+	colAccent      = color.RGBA{0x5b, 0x9c, 0xff, 0xff}
+	colAccentSoft  = color.RGBA{0x2f, 0x4f, 0x85, 0xff}
+	colSelection   = color.RGBA{0x35, 0x5c, 0x9e, 0xff}
+	colText        = color.RGBA{0xe8, 0xeb, 0xf2, 0xff}
+	colTextMuted   = color.RGBA{0x8b, 0x93, 0xa7, 0xff}
+	colTextDim     = color.RGBA{0x62, 0x6a, 0x7e, 0xff}
+
+	colErrorBg   = color.RGBA{0x3b, 0x17, 0x1c, 0xf4}
+	colErrorEdge = color.RGBA{0xf0, 0x55, 0x5f, 0xff}
+	colErrorText = color.RGBA{0xff, 0xc4, 0xc8, 0xff}
+
+	colDeskTop    = color.RGBA{0x24, 0x2c, 0x40, 0xff}
+	colDeskBottom = color.RGBA{0x12, 0x15, 0x1f, 0xff}
+
+	colTitleFocus   = color.RGBA{0x33, 0x3a, 0x4b, 0xff}
+	colTitle        = color.RGBA{0x26, 0x2b, 0x37, 0xff}
+	colFrameEdge    = color.RGBA{0x45, 0x4d, 0x61, 0xff}
+	colFrameEdgeDim = color.RGBA{0x31, 0x37, 0x45, 0xff}
+	colClose        = color.RGBA{0xff, 0x5f, 0x57, 0xff}
+	colCloseHover   = color.RGBA{0xff, 0x7b, 0x74, 0xff}
+	colCloseDim     = color.RGBA{0x4a, 0x51, 0x62, 0xff}
+	colContentBg    = color.RGBA{0x0e, 0x10, 0x16, 0xff}
+
+	colStripBg     = color.RGBA{0x14, 0x17, 0x1f, 0xf0}
+	colStripItem   = color.RGBA{0x22, 0x27, 0x33, 0xff}
+	colStripActive = color.RGBA{0x2f, 0x37, 0x4a, 0xff}
+	colStripHover  = color.RGBA{0x29, 0x2f, 0x3d, 0xff}
+)

@@ -1,0 +1,210 @@
+package shell
+
+import (
+	"fmt"
+	"image"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-gl/glfw/v3.3/glfw"
+	"github.com/orbital/orbital/compositor"
+)
+
+// chromeSurfaces are the shell's own surfaces: the wallpaper (Background layer), and the bar,
+// error line and task strip (Chrome layer, above every module window).
+type chromeSurfaces struct {
+	bg, bar, errLine, strip *compositor.Surface
+
+	bgKey, barKey, stripKey string
+}
+
+// open creates the GLFW window with a GL 3.3 core context (what the compositor's GL device
+// needs), the GL device, the fonts and the chrome surfaces.
+func (s *Shell) open() error {
+	if err := glfw.Init(); err != nil {
+		return fmt.Errorf("shell: cannot open a window (is $DISPLAY set? under ssh use -X, headless use `xvfb-run orbital`): %w", err)
+	}
+	glfw.WindowHint(glfw.ContextVersionMajor, 3)
+	glfw.WindowHint(glfw.ContextVersionMinor, 3)
+	glfw.WindowHint(glfw.OpenGLProfile, glfw.OpenGLCoreProfile)
+	glfw.WindowHint(glfw.OpenGLForwardCompatible, glfw.True)
+	glfw.WindowHint(glfw.ScaleToMonitor, glfw.True)
+	win, err := glfw.CreateWindow(s.cfg.Width, s.cfg.Height, "Orbital", nil, nil)
+	if err != nil {
+		glfw.Terminate()
+		return fmt.Errorf("shell: create a %dx%d window with OpenGL 3.3: %w", s.cfg.Width, s.cfg.Height, err)
+	}
+	s.win = win
+	win.MakeContextCurrent()
+	glfw.SwapInterval(1)
+	fbW, fbH := win.GetFramebufferSize()
+	winW, _ := win.GetSize()
+	s.w, s.h, s.scale = fbW, fbH, float64(fbW)/float64(max(winW, 1))
+	if s.dev, err = compositor.NewGL(fbW, fbH, 1); err != nil {
+		s.close()
+		return fmt.Errorf("shell: %w", err)
+	}
+	if s.fonts, err = LoadFonts(1); err != nil {
+		s.close()
+		return err
+	}
+	histPath := ""
+	if s.cfg.Home != "" {
+		histPath = filepath.Join(s.cfg.Home, "shell", "history")
+	}
+	hist, err := LoadHistory(histPath)
+	if err != nil {
+		fmt.Fprintf(s.log, "orbital shell: %v (starting with an empty history)\n", err)
+	}
+	s.bar = &URLBar{History: hist, Focused: true}
+	s.desk = NewDesktop(s.scene, s.deskArea())
+	if err := s.makeChrome(); err != nil {
+		s.close()
+		return err
+	}
+	s.installCallbacks()
+	s.setAlive(true)
+	s.dirty.Store(true)
+	return nil
+}
+
+// close releases GL objects, the chrome and the window. Safe on a half-opened shell.
+func (s *Shell) close() {
+	s.setAlive(false)
+	if s.desk != nil {
+		s.desk.Close()
+	}
+	for _, sf := range []*compositor.Surface{s.chrome.bg, s.chrome.bar, s.chrome.errLine, s.chrome.strip} {
+		if sf != nil {
+			sf.Close()
+		}
+	}
+	if s.dev != nil {
+		s.dev.Release()
+		s.dev = nil
+	}
+	if s.win != nil {
+		s.win.Destroy()
+		s.win = nil
+	}
+	glfw.Terminate()
+}
+
+// deskArea is where module windows live: below the bar, above the task strip.
+func (s *Shell) deskArea() image.Rectangle {
+	return image.Rect(0, topBarH, s.w, max(s.h-taskStripH, topBarH+1))
+}
+
+func (s *Shell) makeChrome() error {
+	mk := func(name string, l compositor.Layer, r image.Rectangle) (*compositor.Surface, error) {
+		sf, err := s.scene.CreateSurface(0, "shell", name, r.Dx(), r.Dy())
+		if err != nil {
+			return nil, fmt.Errorf("shell: %s surface: %w", name, err)
+		}
+		if err := sf.SetLayer(l); err != nil {
+			return nil, err
+		}
+		sf.Move(r.Min.X, r.Min.Y)
+		return sf, nil
+	}
+	var err error
+	c := &s.chrome
+	if c.bg, err = mk("desktop", compositor.LayerBackground, image.Rect(0, 0, s.w, s.h)); err != nil {
+		return err
+	}
+	c.bg.SetOpaque(true)
+	if c.bar, err = mk("url bar", compositor.LayerChrome, image.Rect(0, 0, s.w, topBarH)); err != nil {
+		return err
+	}
+	if c.errLine, err = mk("error line", compositor.LayerChrome, image.Rect(0, topBarH, s.w, topBarH+errorLineH)); err != nil {
+		return err
+	}
+	c.errLine.SetVisible(false)
+	if c.strip, err = mk("task strip", compositor.LayerChrome, image.Rect(0, s.h-taskStripH, s.w, s.h)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// resized follows a new framebuffer size: device, desktop area and chrome.
+func (s *Shell) resized(fbW, fbH int) {
+	if fbW <= 0 || fbH <= 0 || (fbW == s.w && fbH == s.h) {
+		return
+	}
+	s.w, s.h = fbW, fbH
+	if winW, _ := s.win.GetSize(); winW > 0 {
+		s.scale = float64(fbW) / float64(winW)
+	}
+	if err := s.dev.SetSize(fbW, fbH, 1); err != nil {
+		fmt.Fprintf(s.log, "orbital shell: %v\n", err)
+	}
+	s.desk.SetArea(s.deskArea())
+	c := &s.chrome
+	c.bg.Resize(fbW, fbH)
+	c.bar.Resize(fbW, topBarH)
+	c.errLine.Resize(fbW, errorLineH)
+	c.strip.Resize(fbW, taskStripH)
+	c.strip.Move(0, fbH-taskStripH)
+	c.bgKey, c.barKey, c.stripKey = "", "", ""
+	s.dirty.Store(true)
+}
+
+// paintChrome redraws whichever chrome surface's picture changed.
+func (s *Shell) paintChrome() error {
+	c := &s.chrome
+	present := func(sf *compositor.Surface, img *image.RGBA) error {
+		if err := sf.Present(img.Pix, img.Stride); err != nil {
+			return fmt.Errorf("shell: paint %s: %w", sf.Title(), err)
+		}
+		return nil
+	}
+	if key := fmt.Sprint(s.w, s.h, len(s.desk.wins) == 0); key != c.bgKey {
+		if err := present(c.bg, drawBackground(s.fonts, s.w, s.h, len(s.desk.wins) == 0)); err != nil {
+			return err
+		}
+		c.bgKey = key
+	}
+	b := s.bar
+	st, en := b.Field.Selection()
+	key := fmt.Sprint(s.w, b.Field.Text(), b.Field.Cursor(), st, en, b.Focused, b.busy, b.busyMsg, b.done, b.total, b.errText != "")
+	if b.busy && b.total <= 0 {
+		key += time.Now().String() // the sliding progress segment moves every frame
+	}
+	if key != c.barKey {
+		if err := present(c.bar, b.Draw(s.fonts, s.w)); err != nil {
+			return err
+		}
+		if b.errText != "" {
+			if err := present(c.errLine, b.DrawError(s.fonts, s.w)); err != nil {
+				return err
+			}
+		}
+		if c.errLine.Visible() != (b.errText != "") {
+			c.errLine.SetVisible(b.errText != "")
+		}
+		c.barKey = key
+	}
+	hoverWin, hoverPart := s.input.hoverWin, s.input.hoverPart
+	if s.input.drag.kind != dragNone {
+		hoverWin, hoverPart = s.input.drag.win, s.input.drag.part
+	}
+	if err := s.desk.Paint(s.fonts, hoverWin, hoverPart); err != nil {
+		return err
+	}
+	s.strip = layoutStrip(s.fonts, s.desk.ByOrder(), s.w)
+	now := time.Now()
+	var sk strings.Builder
+	fmt.Fprint(&sk, s.w, now.Format("15:04"), s.desk.Focused() != nil && !s.bar.Focused, s.input.hoverStrip)
+	for _, it := range s.strip {
+		fmt.Fprint(&sk, "|", it.win.PID, stripLabel(it.win), it.win == s.desk.Focused(), it.rect)
+	}
+	if sk.String() != c.stripKey {
+		focused := s.desk.Focused()
+		if err := present(c.strip, drawStrip(s.fonts, s.strip, focused, s.input.hoverStrip, s.w, now)); err != nil {
+			return err
+		}
+		c.stripKey = sk.String()
+	}
+	return nil
+}
