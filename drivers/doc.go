@@ -1,0 +1,91 @@
+// Package drivers runs Orbital's native drivers: executables that touch hardware out of the
+// kernel's process, appear on the bus like any module (a pid that publishes, subscribes, answers
+// requests) and share large data (camera frames) through memory regions instead of copies.
+//
+// # Contract
+//
+// A driver is an executable in a registry package of kind "driver" (one binary per platform,
+// with its sha256). It links package driverkit, which speaks the protocol of package wire over
+// a unix socket inherited as fd 3. A Spec names the binary, its digest, the device grant that
+// processes need to talk to it, its arguments, restart policy and resource limits.
+//
+// # Lifecycle of one driver process (instance)
+//
+//  1. Verify: the binary is copied into a memfd while it is hashed; a digest that differs from
+//     the Spec's is refused (ErrDigest, *DigestError) and nothing runs. The memfd is sealed
+//     (no write, shrink, grow) and the child executes it, so the bytes that run are exactly the
+//     bytes that were checked, whatever happens to the file afterwards. This runs before every
+//     exec, restarts included.
+//  2. Exec (sandbox_linux.go): the kernel re-executes itself (/proc/self/exe) as a trampoline
+//     from a dedicated OS thread; the trampoline applies PR_SET_NO_NEW_PRIVS, rlimits and marks
+//     stray descriptors close-on-exec, then execs the image. See Isolation.
+//  3. Handshake (after hashicorp/go-plugin): the child's environment carries a magic cookie and
+//     the protocol versions the kernel accepts; the driver's first frame (Hello) must echo the
+//     cookie and pick a version within HandshakeTimeout, or it is refused (ErrHandshake) with
+//     Reject and stopped. Welcome gives the driver its bus pid, the heartbeat interval and args.
+//  4. Run: the driver's inbox is attached to the bus. A pump goroutine forwards bus messages to
+//     the socket (Deliver); a reader goroutine performs the driver's operations (Subscribe,
+//     Publish, Request, Reply, Send, RegionAdd); a heartbeat goroutine pings every Heartbeat.
+//  5. Stop: on request, crash (the process exits), hang (no frame for 3 heartbeats, or a socket
+//     write blocked WriteTimeout) or protocol violation (garbage, a bad frame, an unexpected
+//     type), the instance is stopped with a reason, escalating: a Stop frame, StopGrace, SIGTERM
+//     to its process group, TermGrace, SIGKILL to the group, then wait. Afterwards the group is
+//     SIGKILLed once more (anything the driver spawned), the pid is detached from the bus (its
+//     subscriptions and region handles go) and the socket closed. Only that driver stops.
+//
+// A Driver supervises instances: with restart policy "on-failure" a crashed, hung or violating
+// instance is restarted after a backoff (doubling, capped) under the same bus pid, up to
+// MaxRestarts, then marked failed. A binary whose digest stops matching is never retried.
+//
+// # Shared memory
+//
+// A driver creates a memfd (MFD_ALLOW_SEALING), maps it and sends it with RegionAdd; the host
+// seals it against shrinking and growing (so the driver cannot truncate pages under the
+// kernel's mapping, which would SIGBUS the kernel) and adopts it as a bus region
+// (bus.RegionAdopt). Publishing a frame then moves a handle: the compositor reads the pixels in
+// place (zero host copies), a guest copies once into its linear memory. Regions sent to a driver
+// travel as duplicated memfds (the driver's bus handle is released once the descriptor is sent).
+//
+// # Isolation: exactly what is and is not isolated
+//
+// Applied to every driver (Info.Isolation lists it):
+//   - env: a fresh environment (PATH, LANG, TZ and the protocol variables), nothing inherited.
+//   - fds: only stdin (/dev/null), stdout and stderr (a pipe into the kernel log) and the socket;
+//     the trampoline marks every other descriptor close-on-exec, and the image memfd closes at exec.
+//   - pgid: its own process group, so a stop signals everything it spawned.
+//   - pdeathsig: SIGKILL when the kernel dies (Pdeathsig, set from a thread that lives as long
+//     as the Manager, since Linux ties it to the forking thread).
+//   - no-new-privs: setuid/setgid binaries and file capabilities grant nothing after exec.
+//   - rlimits: address space, open files, file size (which also bounds memfd regions), no core
+//     dumps, optional CPU seconds (Spec.Limits).
+//   - netns: unless Spec.Network, a new user and network namespace (no network but a down
+//     loopback), when the OS allows unprivileged user namespaces; otherwise omitted and logged.
+//
+// Not isolated: the filesystem (a driver reads and writes what the user can; there is no mount
+// namespace or chroot), devices (it opens any device node the user can: that is its job), other
+// processes of the same user (it may signal or ptrace them where the OS allows), system calls
+// (no seccomp filter), CPU and memory beyond rlimits (no cgroup). A driver is trusted native code
+// that the user installed, verified by digest; the sandbox contains its bugs and limits what a
+// compromised driver reaches, it is not a boundary against a hostile one. Device access by other
+// processes is checked: every message a process sends to a driver passes Config.CheckDevice with
+// the driver's device name; a denied request is answered by the host with {"error": "..."}.
+//
+// # Why this protocol
+//
+// go-plugin speaks gRPC over a socket it announces on stdout. A driver's frames need file
+// descriptors (SCM_RIGHTS) and cost one small write each, so package wire is a length-prefixed
+// binary framing over a socketpair passed at exec: no listening socket, no address to race for,
+// and descriptors travel with the frame that names them. See package wire.
+//
+// # Concurrency
+//
+// Manager and Driver methods are safe from any goroutine. Each instance owns four goroutines
+// (reader, pump, heartbeat, output reader) plus one waiter and bounded request goroutines, all
+// ended by its shutdown, which runs once. Lock order: Manager.mu, then Driver.mu, then
+// instance.mu; instance.rmu (region map) is taken alone.
+//
+// # Libraries
+//
+// golang.org/x/sys/unix (memfd, seals, socketpair, SCM_RIGHTS, prctl, close_range) and the
+// standard library's os/exec (SysProcAttr: Setpgid, Pdeathsig, namespaces).
+package drivers
