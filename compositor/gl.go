@@ -95,15 +95,20 @@ func (d *GL) Compose(s *Scene, dst Frame) error {
 	snap := s.Snapshot()
 	bg := d.Background
 	gl.Viewport(0, 0, int32(d.fbW), int32(d.fbH))
-	gl.ClearColor(float32(bg.R)/255, float32(bg.G)/255, float32(bg.B)/255, 1)
-	gl.Clear(gl.COLOR_BUFFER_BIT)
+	// Nothing below an opaque surface covering the whole desktop can show (skip its upload too).
+	desk := image.Rect(0, 0, int(math.Ceil(float64(d.fbW)/d.scale)), int(math.Ceil(float64(d.fbH)/d.scale)))
+	first, covered := snap.firstShown(desk)
+	if !covered {
+		gl.ClearColor(float32(bg.R)/255, float32(bg.G)/255, float32(bg.B)/255, 1)
+		gl.Clear(gl.COLOR_BUFFER_BIT)
+	}
 	gl.Enable(gl.BLEND)
 	gl.BlendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA)
 	gl.UseProgram(d.prog)
 	gl.BindVertexArray(d.vao)
 	gl.ActiveTexture(gl.TEXTURE0)
 	gl.Uniform2f(d.uView, float32(float64(d.fbW)/d.scale), float32(float64(d.fbH)/d.scale))
-	for _, it := range snap.Items {
+	for _, it := range snap.Items[first:] {
 		t := d.tex[it.Surface]
 		if t == nil {
 			t = &glTexture{}

@@ -192,3 +192,15 @@ func (s *Scene) Snapshot() Snapshot {
 	}
 	return snap
 }
+
+// firstShown returns the index of the topmost opaque item covering all of frame (desktop
+// coordinates) and true: nothing below it can show, so devices start there and skip the
+// background. With no such item it returns 0, false: draw the background, then every item.
+func (snap Snapshot) firstShown(frame image.Rectangle) (int, bool) {
+	for i := len(snap.Items) - 1; i >= 0; i-- {
+		if it := snap.Items[i]; it.Opaque && frame.In(it.Rect) {
+			return i, true
+		}
+	}
+	return 0, false
+}

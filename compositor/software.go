@@ -57,20 +57,13 @@ func (d *Software) Compose(s *Scene, dst Frame) error {
 	if dst == d.lastDst && s == d.lastSc && snap.Version == d.last && bg == d.lastBg {
 		return nil
 	}
-	items := snap.Items
 	// Whatever lies below an opaque surface covering the whole frame (a wallpaper, a
 	// full-screen window) cannot show: start from the topmost such surface.
-	covered := false
-	for i := len(items) - 1; i >= 0; i-- {
-		if it := items[i]; it.Opaque && dst.Rect.In(it.Rect.Add(dst.Rect.Min)) && it.Surface.unscaled(it.Rect) {
-			items, covered = items[i:], true
-			break
-		}
-	}
+	first, covered := snap.firstShown(dst.Rect.Sub(dst.Rect.Min))
 	if !covered {
 		draw.Draw(dst, dst.Rect, image.NewUniform(bg), image.Point{}, draw.Src)
 	}
-	for _, it := range items {
+	for _, it := range snap.Items[first:] {
 		it.Surface.ReadPixels(func(pix []byte, w, h int, _ uint64) {
 			drawItem(dst, it, pix, w, h)
 		})

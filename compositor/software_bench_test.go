@@ -84,3 +84,27 @@ func BenchmarkComposeSoftware(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPresent: one 512x512 Present (validation, copy into the back buffer, flip, change
+// signal) beside a bare memmove of the same bytes.
+func BenchmarkPresent(b *testing.B) {
+	pix := benchPixels(1)[0]
+	b.Run("base=memmove", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pix)))
+		dst := make([]byte, len(pix))
+		for b.Loop() {
+			copy(dst, pix)
+		}
+	})
+	b.Run("orbital", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pix)))
+		sf := mustCreate(b, NewScene(), 1, benchSurf, benchSurf)
+		for b.Loop() {
+			if err := sf.Present(pix, benchSurf*4); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -106,12 +106,6 @@ func (sf *Surface) Size() (w, h int) {
 	return sf.w, sf.h
 }
 
-// unscaled reports whether the content size equals r's size.
-func (sf *Surface) unscaled(r image.Rectangle) bool {
-	w, h := sf.Size()
-	return r.Dx() == w && r.Dy() == h
-}
-
 // Generation returns the surface's damage counter. It changes on every Present and Resize; a
 // device re-reads (re-uploads) a surface whose generation differs from the one it last drew.
 func (sf *Surface) Generation() uint64 {
