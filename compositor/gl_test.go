@@ -5,6 +5,7 @@ package compositor
 import (
 	"fmt"
 	"image"
+	"sync"
 	"testing"
 
 	"github.com/go-gl/gl/v3.3-core/gl"
@@ -76,7 +77,7 @@ func testScene(t testing.TB) *Scene {
 	if err := bg.SetLayer(LayerBackground); err != nil {
 		t.Fatal(err)
 	}
-	bg.SetOpaque(true) // covers the frame: devices skip the clear
+	bg.SetOpaque(true)                // covers the frame: devices skip the clear
 	add(1, 120, 90, 20, 30, 200, 100) // module surface: alpha ignored
 	add(2, 150, 100, 80, 60, 10, 255)
 	add(3, 100, 100, 260, 180, 90, 255) // clipped right and bottom
@@ -206,4 +207,56 @@ func TestGLHiDPI(t *testing.T) {
 		}
 	}
 	compareFrames(t, got, want, 2)
+}
+
+// TestGLConcurrentPresent: presenters on their own goroutines (as module threads) while the main
+// thread composes with GL; afterwards GL and software agree on the final picture. Run under -race.
+func TestGLConcurrentPresent(t *testing.T) {
+	const w, h, n, frames = 256, 192, 6, 60
+	dev := glWindow(t, w, h)
+	s := NewScene()
+	sfs := make([]*Surface, n)
+	for i := range sfs {
+		sfs[i] = mustCreate(t, s, uint32(i+1), 64+8*i, 48+4*i)
+		sfs[i].Move(20*i, 15*i)
+	}
+	var wg sync.WaitGroup
+	for i, sf := range sfs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cw, ch := sf.Size()
+			for f := 0; f < frames; f++ {
+				if err := sf.Present(gradient(cw, ch, uint8(f*4+i), 255), cw*4); err != nil {
+					t.Errorf("present: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	got := image.NewRGBA(image.Rect(0, 0, w, h))
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		case <-s.Changed():
+		}
+		var err error
+		onMain(func() { err = dev.Compose(s, nil) })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	onMain(func() { err = dev.Compose(s, got) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw := NewSoftware(w, h)
+	if err := sw.Compose(s, nil); err != nil {
+		t.Fatal(err)
+	}
+	compareFrames(t, got, sw.Frame(), 2)
 }

@@ -50,8 +50,8 @@ func (sf *Surface) Present(pix []byte, stride int) error {
 	defer sf.presentMu.Unlock()
 	w, h := sf.w, sf.h // only Resize changes them, and it holds presentMu
 	row := w * 4
-	if stride < row {
-		return fmt.Errorf("present to surface %d (%dx%d): %w: stride %d < width*4 = %d", sf.ID, w, h, ErrBadStride, stride, row)
+	if stride < row || stride > 1<<31 {
+		return fmt.Errorf("present to surface %d (%dx%d): %w: stride %d, want width*4 = %d up to 2^31", sf.ID, w, h, ErrBadStride, stride, row)
 	}
 	if need := stride*(h-1) + row; len(pix) < need {
 		return fmt.Errorf("present to surface %d (%dx%d): %w: %d bytes, need %d for stride %d", sf.ID, w, h, ErrBadStride, len(pix), need, stride)
