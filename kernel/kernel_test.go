@@ -145,3 +145,23 @@ func TestCloseKillsEverything(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+func TestABIVersionCheck(t *testing.T) {
+	k := newKernel(t, Config{})
+	for _, tc := range []struct {
+		v  string
+		ok bool
+	}{{"1", true}, {"2", false}} {
+		m := watModule(t, k, "v"+tc.v, `(module (func (export "orbital_abi_version") (result i32) (i32.const `+tc.v+`))
+			(func (export "_start")))`)
+		p, err := k.Spawn(m, SpawnOptions{})
+		if tc.ok {
+			if err != nil {
+				t.Fatalf("v%s: %v", tc.v, err)
+			}
+			wait(t, p, 5*time.Second)
+		} else if err == nil || !strings.Contains(err.Error(), "needs host ABI v2; this kernel provides v1") {
+			t.Fatalf("v%s: err = %v", tc.v, err)
+		}
+	}
+}

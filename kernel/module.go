@@ -21,6 +21,8 @@ type Module struct {
 	Kind   string // "app" (exports _start) or "service" (exports _initialize)
 	Cached bool   // the compiled code came from the disk cache
 	mod    *wasmtime.Module
+
+	hasMemory, hasABIVersion bool // exports "memory", "orbital_abi_version"
 }
 
 // ModuleError is a module that cannot be run: missing, not WASM, corrupt, or importing what
@@ -80,6 +82,14 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
 	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod}
+	for _, ex := range mod.Exports() {
+		switch ex.Name() {
+		case "memory":
+			m.hasMemory = true
+		case "orbital_abi_version":
+			m.hasABIVersion = true
+		}
+	}
 	return m, nil
 }
 

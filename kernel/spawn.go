@@ -107,10 +107,14 @@ func (p *Process) instantiate() (entry *wasmtime.Func, err error) {
 	if err != nil {
 		return nil, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
 	}
-	if ex := inst.GetExport(p.store, "memory"); ex != nil {
-		p.memory = ex.Memory()
+	if p.module.hasMemory {
+		if ex := inst.GetExport(p.store, "memory"); ex != nil {
+			p.memory = ex.Memory()
+		}
 	}
-	if f := inst.GetFunc(p.store, "orbital_abi_version"); f != nil {
+	if !p.module.hasABIVersion {
+		// nothing to check
+	} else if f := inst.GetFunc(p.store, "orbital_abi_version"); f != nil {
 		v, err := f.Call(p.store)
 		if err != nil {
 			return nil, &ModuleError{File: p.module.Path, Msg: "orbital_abi_version failed: " + firstLine(err.Error()), Err: err}

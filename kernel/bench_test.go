@@ -1,0 +1,111 @@
+package kernel
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+// BenchmarkSpawn compares a kernel spawn of a small module (store, WASI, limits, epoch
+// callback, inbox, thread, _start, teardown) with the same work done on raw wasmtime.
+func BenchmarkSpawn(b *testing.B) {
+	src := wat(`(func (export "_start") (drop (call $now)))`)
+	wasm, err := wasmtime.Wat2Wasm(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("base=raw-wasmtime", func(b *testing.B) {
+		engine := wasmtime.NewEngineWithConfig(engineConfig())
+		linker := wasmtime.NewLinker(engine)
+		if err := linker.DefineWasi(); err != nil {
+			b.Fatal(err)
+		}
+		if err := defineHostFuncs(linker); err != nil {
+			b.Fatal(err)
+		}
+		mod, err := wasmtime.NewModule(engine, wasm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			store := wasmtime.NewStoreWithData(engine, &Process{k: &Kernel{}})
+			w := wasmtime.NewWasiConfig()
+			w.InheritStdout()
+			w.InheritStderr()
+			store.SetWasi(w)
+			store.SetEpochDeadline(1 << 40)
+			inst, err := linker.Instantiate(store, mod)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := inst.GetFunc(store, "_start").Call(store); err != nil {
+				b.Fatal(err)
+			}
+			store.Close()
+		}
+	})
+	b.Run("orbital", func(b *testing.B) {
+		k := newKernel(b, Config{})
+		m, err := k.Load("small", "small.wasm", wasm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			p, err := k.Spawn(m, SpawnOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			<-p.Done()
+			k.Forget(p.PID())
+		}
+	})
+}
+
+// BenchmarkStart starts a 2-3 MB Go module (hello) from its bytes: compiling it every time,
+// against loading the compiled code from the disk cache. Both run it to the end.
+func BenchmarkStart(b *testing.B) {
+	path := testenv.Module(b, "hello")
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := func(b *testing.B, k *Kernel, wantCached bool) {
+		k.cache.mu.Lock()
+		clear(k.cache.mem) // every iteration starts like a fresh kernel
+		k.cache.mu.Unlock()
+		m, err := k.Load("hello", path, wasm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m.Cached != wantCached {
+			b.Fatalf("Cached = %v, want %v", m.Cached, wantCached)
+		}
+		p, err := k.Spawn(m, SpawnOptions{Stdout: os.DevNull, Stderr: os.DevNull})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if in, _ := p.Wait(context.Background()); in.ExitCode != 0 {
+			b.Fatalf("hello: %+v", in)
+		}
+	}
+	b.Run("base=cold-compile", func(b *testing.B) {
+		k := newKernel(b, Config{}) // no home: no disk cache
+		for b.Loop() {
+			start(b, k, false)
+		}
+		b.ReportMetric(float64(len(wasm))/(1<<20), "module-MiB")
+	})
+	b.Run("cached", func(b *testing.B) {
+		k := newKernel(b, Config{Home: testenv.Home(b)})
+		start(b, k, false) // fill the disk cache
+		for b.Loop() {
+			start(b, k, true)
+		}
+		b.ReportMetric(float64(len(wasm))/(1<<20), "module-MiB")
+	})
+}

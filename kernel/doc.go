@@ -1,0 +1,97 @@
+// Package kernel runs WASM modules as Orbital processes: one wasmtime engine per kernel, one
+// store and one OS thread per process, a process table, limits, the compiled-module cache and
+// the host ABI of docs/abi.md.
+//
+// # Lifecycle
+//
+// New builds the engine, a single store-independent linker (WASI preview 1 plus every
+// `orbital` host function) and starts the epoch ticker; Close force-kills every process, waits
+// for their threads and stops the ticker (twice is harmless). Load/LoadFile compile a module
+// through the cache and refuse, with one line naming the file, anything that is not a core
+// WASM module, does not compile, imports what the kernel does not provide, or has neither
+// _start nor _initialize. Spawn allocates a pid, attaches the process's bus inbox, starts its
+// thread and returns once the instance exists, so link errors are Spawn's errors. A process
+// goes starting -> running <-> blocked (in recv) -> exited or crashed; "stopping" is shown
+// while a quit request is pending. Ended processes stay in the table (List, Info) until Forget.
+//
+// How a process ends, and its Info.Reason / ExitCode:
+//   - _start returns or proc_exit(n): exited, code n.
+//   - a trap: crashed, 134 ("trap: ..."), plus the memory figures when it ended within
+//     max(limit/8, 4 MiB) of its memory ceiling (wasmtime's limiter refuses memory.grow
+//     silently, so a refused grow usually surfaces as a trap or a Go "out of memory" exit).
+//   - deadline: crashed, 134, "deadline exceeded: ran X without returning to the host".
+//   - a Go panic in a host function: crashed, 134, "host function orbital.NAME panicked: ...".
+//     The panic is recovered in the host-call wrapper (host.go) and turned into a trap of that
+//     process only.
+//   - Kill: exited, 137, "killed" (or "killed: still running 2s after the quit request").
+//
+// # Threading
+//
+// Each process runs on its own goroutine locked to an OS thread (runtime.LockOSThread) for
+// its whole life; every wasmtime object of the process (store, instance, memory) is touched only
+// on that thread. Host functions run on the calling process's thread and find their *Process
+// through the store's data. Other goroutines talk to a process only through atomics
+// (killed, stopping, lastHost, cause), its context (cancelled by a kill, which wakes a recv
+// blocked in the bus), its inbox, and Info under Process.mu.
+//
+// Kill works in two steps, as docs/abi.md promises: post a kind-17 quit request, then after
+// Config.QuitGrace (2 s) force: set killed, cancel the context. Force reaches the guest in
+// every state: a blocked recv returns at once and the host-call wrapper traps; guest code
+// running in a tight loop is interrupted at the next epoch tick. The ticker goroutine (owned
+// by the kernel) increments the engine epoch every Config.Tick (10 ms); each store's deadline
+// is one tick ahead and its epoch-deadline callback (epoch_cgo.go, the only cgo here, because
+// wasmtime-go does not bind wasmtime_store_epoch_deadline_callback) runs onTick: trap if
+// killed, trap if the guest has been running longer than Limits.Deadline since it last entered
+// or left an `orbital` host function, otherwise continue for one more tick. So a kill lands
+// within one tick and an infinite loop ends within its deadline plus one tick (well inside 2x).
+// A guest blocked inside a WASI call (poll_oneoff for time.Sleep, a blocking fd_read) cannot be
+// interrupted by wasmtime until that call returns; Orbital guests wait with recv instead.
+//
+// CPU time is the thread's CPU clock (CLOCK_THREAD_CPUTIME_ID), read by the process's own
+// thread at every epoch tick, before blocking in recv, at present and at exit; memory size is
+// sampled at the same points (except ticks, where the store cannot be read).
+//
+// # Lock order
+//
+//	Kernel.mu (process table) -> Process.mu (Info) -> bus locks (Inbox.Stats)
+//
+// No lock is held while calling into wasmtime, the display or a blocking bus operation. The
+// epoch-slot map (epochMu) is a leaf lock. wasmtime-go's own global store lock is taken inside
+// Caller.Data and is a leaf too.
+//
+// # Limits
+//
+// Per process (Limits, defaults in Config.Limits): linear-memory ceiling through
+// Store.Limiter (256 MiB), handler deadline (10 s; <0 none), surfaces (8) and the bus inbox
+// limits. A limit hit ends that process only.
+//
+// # Compile cache
+//
+// Compiled modules are kept in memory per kernel and on disk under
+// <home>/cache/compiled/<key>.cwasm with <key>.sum beside it. key = sha256(module sha256 +
+// wasmtime version + engine settings + GOOS/GOARCH): compiled code is valid only for the exact
+// wasmtime and engine configuration that produced it, and engineSettings (engine.go) must
+// change whenever engineConfig does. An entry is written atomically (temp file, fsync, rename,
+// fsync dir) and only after the module passed the import check, so a refused module leaves
+// nothing in the home. On load the .sum is verified before wasmtime deserializes (it trusts
+// the machine code it is given); a missing, truncated or corrupt entry is removed and
+// recompiled, never a crash. Entries are read into memory and deserialized from there rather
+// than mapped with NewModuleDeserializeFile: a mapped cache file truncated in place by anyone
+// would SIGBUS the kernel (the cache test did exactly that). Starting the 2.6 MB hello module
+// takes ~2.3 s compiling and ~23 ms from the cache (BenchmarkStart).
+//
+// # Host ABI
+//
+// abi.go holds the error codes and the one table mapping Go errors (bus sentinels included) to
+// them. Each family of host functions lives in host_<family>.go and registers a []hostFunc
+// from init (host_core.go: log, time, pid, recv; host_surface.go: surfaces). A hostFunc gets a
+// *call with the process and bounds-checked access to guest memory (call.bytes returns
+// ok=false for any pointer/length outside memory: ERR_FAULT), c.Context() for blocking and
+// c.block to show the process as blocked. Families keep per-process state in Process.local and
+// register cleanups in Process.atExit, both touched only on the process thread.
+//
+// # Libraries
+//
+// wasmtime-go v39 (Cranelift, epoch interruption, store limiter, WASI preview 1, serialized
+// modules): the runtime the design names; golang.org/x/sys/unix for the per-thread CPU clock.
+package kernel
