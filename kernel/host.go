@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/bus"
 )
 
 // hostFunc is one function of the `orbital` import module. Each family of the ABI (core,
@@ -137,3 +138,34 @@ func (c *call) block(fn func()) {
 
 // one wraps a single i32 result.
 func one(v int32) []wasmtime.Val { return []wasmtime.Val{wasmtime.ValI32(v)} }
+
+// local returns the state a host-function family keeps for this process under key, made by
+// mk on first use. Only the process thread (host functions) may call it.
+func (c *call) local(key any, mk func() any) any {
+	p := c.p
+	if v, ok := p.local[key]; ok {
+		return v
+	}
+	if p.local == nil {
+		p.local = map[any]any{}
+	}
+	v := mk()
+	p.local[key] = v
+	return v
+}
+
+// atExit registers f to run on the process thread when the process ends, after its surfaces
+// are closed and before its inbox is detached. Later registrations run first.
+func (c *call) atExit(f func()) { c.p.atExit = append(c.p.atExit, f) }
+
+// Process returns the calling process.
+func (c *call) Process() *Process { return c.p }
+
+// Bus returns the bus the process is attached to.
+func (c *call) Bus() *bus.Bus { return c.p.k.bus }
+
+// Inbox returns the process's own inbox.
+func (c *call) Inbox() *bus.Inbox { return c.p.inbox }
+
+// i64s wraps a single i64 result.
+func i64s(v int64) []wasmtime.Val { return []wasmtime.Val{wasmtime.ValI64(v)} }
