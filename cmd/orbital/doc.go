@@ -2,5 +2,7 @@
 // verbs. Each verb is a file of its own (run.go, shell.go, install.go, ...) that registers itself
 // in init, so the verb table in main.go never needs editing. Exit codes: 0 success, 2 bad input
 // (a missing file, a bad flag, a corrupt module), 1 any other failure; `orbital run` exits with
-// the module's own exit code, as `wasmtime run` does.
+// the module's own exit code, as `wasmtime run` does: 134 when it trapped, overran a limit or
+// hit a host panic (128+SIGABRT, what `wasmtime run` reports for a trap), 137 when it was
+// killed after ignoring a quit request; with several TARGETs, the first non-zero in order.
 package main

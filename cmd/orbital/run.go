@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -213,7 +212,8 @@ func (r *runner) loop(maxFrames int) {
 	for {
 		select {
 		case <-allDone:
-			r.compose()
+			// No final composition: an ended process's surfaces are gone, and the screenshot
+			// should show the last frame they were on screen.
 			return
 		case <-sigs:
 			if r.stopped {
@@ -361,5 +361,3 @@ func parseDirs(vals []string) ([]kernel.Preopen, error) {
 	}
 	return out, nil
 }
-
-var _ = context.Background
