@@ -34,6 +34,9 @@ type InstallOptions struct {
 	AllowUntrusted bool
 	// Fetch tunes downloads (progress, size cap, retries, timeout).
 	Fetch FetchOptions
+	// Check, if set, vets the manifest before anything is written (cmd/orbital checks the
+	// requested permissions with the policies package here).
+	Check func(*Manifest) error
 	// Log receives one line per step for humans ("fetching ...", "installed ...").
 	Log func(string)
 }
@@ -79,6 +82,11 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 	}
 	if err := pkg.Verify(); err != nil {
 		return nil, false, err
+	}
+	if opt.Check != nil {
+		if err := opt.Check(m); err != nil {
+			return nil, false, err
+		}
 	}
 	if err := r.checkTrust(m, from, opt); err != nil {
 		return nil, false, err

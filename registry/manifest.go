@@ -63,17 +63,42 @@ type Triggers struct {
 	URLSchemes []string `toml:"url_schemes,omitempty"` // the shell opens these URLs with it
 }
 
-// Permissions is what a module asks for; the names follow the policy grant schema
-// (policies.Grants). The effective namespace is this ∩ what policy grants.
+// Permissions is what a module asks for, in the same shape as a policy file's tables (see
+// policies.ParseRequests, which cmd/orbital uses to turn it into grants; RequestsTOML gives it
+// the bytes). The effective namespace is this ∩ what policy grants.
 type Permissions struct {
-	FS      []FSPermission `toml:"fs,omitempty"`
-	Env     []string       `toml:"env,omitempty"`
-	Devices []string       `toml:"devices,omitempty"`
-	Net     []string       `toml:"net,omitempty"` // host:port
-	Spawn   []string       `toml:"spawn,omitempty"`
-	Bus     BusPermission  `toml:"bus,omitempty"`
-	Limits  Limits         `toml:"limits,omitempty"`
-	UI      UIPermission   `toml:"ui,omitempty"`
+	FS      []FSPermission    `toml:"fs,omitempty"`
+	Env     map[string]string `toml:"env,omitempty"`
+	Process struct {
+		Args  []string `toml:"args,omitempty"`
+		Spawn []string `toml:"spawn,omitempty"`
+	} `toml:"process,omitempty"`
+	Bus struct {
+		Publish   []string `toml:"publish,omitempty"`
+		Subscribe []string `toml:"subscribe,omitempty"`
+		Request   []string `toml:"request,omitempty"`
+		Direct    bool     `toml:"direct,omitempty"`
+	} `toml:"bus,omitempty"`
+	Regions struct {
+		Max   int64 `toml:"max,omitempty"`
+		Bytes Text  `toml:"bytes,omitempty"` // size: "128MiB"
+	} `toml:"regions,omitempty"`
+	Devices struct {
+		Use []string `toml:"use,omitempty"`
+	} `toml:"devices,omitempty"`
+	Net struct {
+		Allow []string `toml:"allow,omitempty"` // host:port
+	} `toml:"net,omitempty"`
+	Limits struct {
+		Memory   Text  `toml:"memory,omitempty"`   // size: "64MiB"
+		Deadline Text  `toml:"deadline,omitempty"` // duration: "500ms"
+		Fuel     int64 `toml:"fuel,omitempty"`
+	} `toml:"limits,omitempty"`
+	UI struct {
+		Windows    bool   `toml:"windows,omitempty"`
+		MaxSurface string `toml:"max_surface,omitempty"` // "1920x1080"
+		Clipboard  bool   `toml:"clipboard,omitempty"`
+	} `toml:"ui,omitempty"`
 }
 
 // FSPermission is a requested preopen.
@@ -83,29 +108,24 @@ type FSPermission struct {
 	Mode  string `toml:"mode"` // "ro" or "rw"
 }
 
-// BusPermission lists the bus patterns a module wants.
-type BusPermission struct {
-	Publish     []string `toml:"publish,omitempty"`
-	Subscribe   []string `toml:"subscribe,omitempty"`
-	Request     []string `toml:"request,omitempty"`
-	Direct      bool     `toml:"direct,omitempty"`
-	Regions     int64    `toml:"regions,omitempty"`
-	RegionBytes string   `toml:"region_bytes,omitempty"` // size, "4MiB"
-}
+// Text takes a TOML string or number ("64MiB" or 67108864) and keeps its text, as policy
+// files do.
+type Text string
 
-// Limits are the ceilings a module asks for.
-type Limits struct {
-	Memory   string `toml:"memory,omitempty"`   // size: "64MiB"
-	Deadline string `toml:"deadline,omitempty"` // Go duration: "500ms"
-	Fuel     int64  `toml:"fuel,omitempty"`
-}
+// UnmarshalText keeps the text.
+func (t *Text) UnmarshalText(b []byte) error { *t = Text(b); return nil }
 
-// UIPermission asks for windows.
-type UIPermission struct {
-	Windows   bool  `toml:"windows,omitempty"`
-	MaxWidth  int64 `toml:"max_width,omitempty"`
-	MaxHeight int64 `toml:"max_height,omitempty"`
-	Clipboard bool  `toml:"clipboard,omitempty"`
+// MarshalText returns the text.
+func (t Text) MarshalText() ([]byte, error) { return []byte(t), nil }
+
+// RequestsTOML is the [permissions] table re-encoded as a policy-shaped TOML document, for
+// policies.ParseRequests.
+func (m *Manifest) RequestsTOML() []byte {
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(m.Permissions); err != nil {
+		panic("registry: encoding permissions cannot fail: " + err.Error())
+	}
+	return b.Bytes()
 }
 
 // ManifestError is a bad manifest: the file, the line (0 if unknown), the key and what is wrong.
@@ -249,18 +269,15 @@ func (m *Manifest) Validate() error {
 			return bad("permissions.fs", "entry %+v: want host, an absolute guest path and mode ro or rw", fs)
 		}
 	}
-	if p.Bus.RegionBytes != "" {
-		if _, err := ParseSize(p.Bus.RegionBytes); err != nil {
-			return bad("permissions.bus.region_bytes", "%v", err)
-		}
-	}
-	if p.Limits.Memory != "" {
-		if _, err := ParseSize(p.Limits.Memory); err != nil {
-			return bad("permissions.limits.memory", "%v", err)
+	for key, v := range map[string]Text{"permissions.regions.bytes": p.Regions.Bytes, "permissions.limits.memory": p.Limits.Memory} {
+		if v != "" {
+			if _, err := ParseSize(string(v)); err != nil {
+				return bad(key, "%v", err)
+			}
 		}
 	}
 	if p.Limits.Deadline != "" {
-		if d, err := time.ParseDuration(p.Limits.Deadline); err != nil || d <= 0 {
+		if d, err := time.ParseDuration(string(p.Limits.Deadline)); err != nil || d <= 0 {
 			return bad("permissions.limits.deadline", "%q: want a positive duration like 500ms", p.Limits.Deadline)
 		}
 	}
