@@ -81,6 +81,9 @@ func (a rank) less(b rank) bool {
 	return a.literal < b.literal
 }
 
+// SamePrecedence reports whether a and b tie when both match a module.
+func SamePrecedence(a, b *Policy) bool { return a.rank() == b.rank() }
+
 // Set is every policy file known: the built-in defaults and the user's files.
 type Set struct {
 	Policies []*Policy

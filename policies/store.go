@@ -161,7 +161,7 @@ func LoadDir(dir string, ex Expand) []*Policy {
 // reloads. Checks are safe from any goroutine; the common path is one atomic load.
 type Live struct {
 	store  *Store
-	pid    uint32
+	pid    atomic.Uint32
 	id     Identity
 	user   *Grants
 	parent *Live
@@ -175,7 +175,8 @@ type Live struct {
 // line's own grants (may be nil); parent is the spawning process (nil at top level), whose
 // namespace bounds the child's. A broken or ambiguous policy refuses the module here.
 func (s *Store) Bind(pid uint32, id Identity, user *Grants, parent *Live) (*Live, error) {
-	l := &Live{store: s, pid: pid, id: id, user: user, parent: parent}
+	l := &Live{store: s, id: id, user: user, parent: parent}
+	l.pid.Store(pid)
 	gen := s.gen.Load()
 	ns, err := l.resolve()
 	if err != nil {
@@ -201,7 +202,14 @@ func (l *Live) resolve() (*Namespace, error) {
 }
 
 // PID is the bound process.
-func (l *Live) PID() uint32 { return l.pid }
+func (l *Live) PID() uint32 { return l.pid.Load() }
+
+// SetPID names the process once it has a pid (a namespace is resolved before the process
+// exists, because it shapes the process's WASI view).
+func (l *Live) SetPID(pid uint32) { l.pid.Store(pid) }
+
+// Module is the bound module's name.
+func (l *Live) Module() string { return l.id.Name }
 
 // Namespace returns the current namespace, re-resolving it after a reload. If the policy broke
 // meanwhile the namespace refuses everything, naming the file and line.
@@ -230,6 +238,6 @@ func (l *Live) Check(op Op, object string) error {
 		return nil
 	}
 	err := &DeniedError{Module: ns.Module, Op: op, Object: object, Rule: ns.denyRule(op, object)}
-	l.store.audit.Record(Record{PID: l.pid, Module: ns.Module, Op: op.String(), Object: object, Rule: err.Rule})
+	l.store.audit.Record(Record{PID: l.pid.Load(), Module: ns.Module, Op: op.String(), Object: object, Rule: err.Rule})
 	return err
 }

@@ -200,7 +200,10 @@ func policyCheck(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	set := &policies.Set{Policies: append(append(all, user...), nonDefault(checked, all)...)}
+	set := &policies.Set{Policies: append(all, user...)}
+	if fset.NArg() > 0 {
+		set.Policies = append(set.Policies, nonDefault(checked)...)
+	}
 	var out []finding
 	for _, p := range checked {
 		out = append(out, lintFile(p)...)
@@ -230,7 +233,7 @@ func policyCheck(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func nonDefault(checked, defaults []*policies.Policy) []*policies.Policy {
+func nonDefault(checked []*policies.Policy) []*policies.Policy {
 	var out []*policies.Policy
 	for _, p := range checked {
 		if !p.Builtin {
@@ -310,21 +313,34 @@ func lintOverlaps(set *policies.Set, checked []*policies.Policy, home string, st
 		if len(cands) < 2 {
 			continue
 		}
-		top, err := set.Lookup(names[n])
+		var valid []*policies.Policy
 		for _, c := range cands {
-			if !isChecked[c] || c.Err != nil {
+			if c.Err == nil {
+				valid = append(valid, c)
+			}
+		}
+		if len(valid) < 2 {
+			continue
+		}
+		top := valid[0]
+		tied := policies.SamePrecedence(valid[0], valid[1])
+		for _, c := range valid {
+			if !isChecked[c] {
 				continue
 			}
 			switch {
-			case err != nil && errors.Is(err, policies.ErrAmbiguous):
+			case tied && policies.SamePrecedence(c, top):
 				out = append(out, finding{file: c.File, line: c.MatchLine, level: "error",
 					msg: fmt.Sprintf("match %q ties with another file for module %s: the module is refused until one is removed or made more specific", c.Match, n)})
-			case top != nil && c != top:
+			case c != top && tied:
+				out = append(out, finding{file: c.File, line: c.MatchLine, level: "warning",
+					msg: fmt.Sprintf("match %q is shadowed for module %s by files that tie (%s)", c.Match, n, top.File)})
+			case c != top:
 				out = append(out, finding{file: c.File, line: c.MatchLine, level: "warning",
 					msg: fmt.Sprintf("match %q is shadowed for module %s by %s (match %q), which applies instead", c.Match, n, top.File, top.Match)})
-			case top == c:
-				for _, o := range cands {
-					if o != c && o.Builtin && o.Err == nil {
+			default:
+				for _, o := range valid[1:] {
+					if o.Builtin {
 						out = append(out, finding{file: c.File, line: c.MatchLine, level: "note",
 							msg: fmt.Sprintf("replaces the built-in policy %s for module %s", o.File, n)})
 					}
