@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/policies"
 )
 
 // Config configures a Kernel. The zero value works: no disk cache, a private bus, no display.
@@ -26,6 +27,9 @@ type Config struct {
 	// QuitGrace is how long Kill waits after the quit request before interrupting the guest.
 	// Default 2 s.
 	QuitGrace time.Duration
+	// Policies, when set, gives every process a namespace from policy files and enforces it at
+	// every door (namespace.go). Nil: nothing is checked.
+	Policies *policies.Store
 	// Log receives guest log lines (the `log` host function). Default: stderr.
 	Log func(pid bus.PID, name string, level int, line string)
 }
@@ -87,6 +91,12 @@ type SpawnOptions struct {
 	Stderr string // as Stdout, for stderr
 	Limits Limits
 	UI     bool // may create surfaces (the namespace's ui grant)
+	// Policy identity (used with Config.Policies): the manifest's publisher key and requested
+	// permissions (nil: a bare .wasm, which gets exactly what policy grants), and the spawning
+	// process, whose namespace bounds this one's (0: none).
+	Publisher string
+	Requests  *policies.Grants
+	Parent    bus.PID
 }
 
 // Preopen maps a host directory into the guest's WASI filesystem.

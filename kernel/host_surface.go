@@ -33,7 +33,7 @@ func hostSurfaceCreate(c *call, a []wasmtime.Val) []wasmtime.Val {
 		return one(errFault)
 	}
 	p := c.p
-	if p.k.cfg.Display == nil || !p.opts.UI {
+	if p.k.cfg.Display == nil || !p.allowSurface(int(w), int(h)) {
 		return one(errDenied)
 	}
 	if len(p.surfaces) >= p.opts.Limits.Surfaces {

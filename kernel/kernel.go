@@ -19,6 +19,7 @@ type Kernel struct {
 	linker *wasmtime.Linker
 	cache  *moduleCache
 	bus    *bus.Bus
+	policy *policyTable // nil: no policy enforcement
 
 	mu      sync.Mutex // guards procs, nextPID, closed
 	procs   map[bus.PID]*Process
@@ -47,9 +48,10 @@ func New(cfg Config) (*Kernel, error) {
 	if err := defineHostFuncs(linker); err != nil {
 		return nil, fmt.Errorf("kernel: define host functions: %w", err)
 	}
+	pt := newPolicyTable(cfg.Policies, cfg.Log)
 	b := cfg.Bus
 	if b == nil {
-		b = bus.New(bus.Config{})
+		b = bus.New(bus.Config{Check: pt.busCheck()})
 	}
 	k := &Kernel{
 		cfg:      cfg,
@@ -61,7 +63,9 @@ func New(cfg Config) (*Kernel, error) {
 		nextPID:  1,
 		stopTick: make(chan struct{}),
 		tickDone: make(chan struct{}),
+		policy:   pt,
 	}
+	pt.start()
 	go k.tick()
 	return k, nil
 }
@@ -105,6 +109,7 @@ func (k *Kernel) Close() {
 	k.wg.Wait()
 	close(k.stopTick)
 	<-k.tickDone
+	k.policy.stop()
 }
 
 // Process returns the process with pid, or nil.

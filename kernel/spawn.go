@@ -18,6 +18,10 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 		o.Name = m.Name
 	}
 	o.Limits = o.Limits.withDefaults(k.cfg.Limits)
+	pol, err := k.policy.resolve(m, &o)
+	if err != nil {
+		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
+	}
 	w, err := wasiConfig(o.Name, o)
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
@@ -55,6 +59,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	k.procs[pid] = p
 	k.wg.Add(1)
 	k.mu.Unlock()
+	k.policy.attach(pid, pol, p)
 
 	started := make(chan error, 1)
 	go p.run(w, started)

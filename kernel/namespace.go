@@ -1,0 +1,246 @@
+package kernel
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/policies"
+)
+
+// Policy enforcement. With Config.Policies set, every process gets a namespace from the policy
+// store when it is spawned, and every door asks it:
+//
+//   - WASI: preopens, environment and arguments granted by policy are added to the process's
+//     SpawnOptions (the caller's own Dirs and Env are the user's grants and stay);
+//     memory and deadline ceilings lower the process's limits;
+//   - the bus: the bus's Check hook (every send, publish, subscribe, request and region
+//     creation) goes to checkBus;
+//   - surfaces: surface_create asks allowSurface;
+//   - devices: CheckDevice is the drivers' device hook;
+//   - spawn: a process spawned with SpawnOptions.Parent gets at most its parent's namespace.
+//
+// Denials are *policies.DeniedError values wrapped to match bus.ErrDenied (ERR_DENIED for the
+// guest) and recorded in the audit log. Pids the kernel did not spawn (pid 0, the kernel and
+// shell; native drivers until they are bound with BindNamespace) are not checked here: their
+// embedder vouches for them. Without Config.Policies nothing is checked (unit tests, embedders
+// with their own rules).
+
+// procPolicy is one bound process.
+type procPolicy struct {
+	live    *policies.Live
+	name    string
+	denials atomic.Int32
+}
+
+// policyTable maps pids to their live namespaces. Safe for concurrent use: the bus calls
+// checkBus from every sender's thread.
+type policyTable struct {
+	store  *policies.Store
+	log    func(pid bus.PID, name string, level int, line string)
+	procs  sync.Map // bus.PID -> *procPolicy
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// newPolicyTable returns nil when there is no store: no enforcement.
+func newPolicyTable(st *policies.Store, log func(bus.PID, string, int, string)) *policyTable {
+	if st == nil {
+		return nil
+	}
+	return &policyTable{store: st, log: log}
+}
+
+// busCheck is the bus's Config.Check, or nil without policies.
+func (t *policyTable) busCheck() func(bus.Op, bus.PID, string) error {
+	if t == nil {
+		return nil
+	}
+	return t.checkBus
+}
+
+// start follows policy edits until stop.
+func (t *policyTable) start() {
+	if t == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.cancel, t.done = cancel, make(chan struct{})
+	go func() {
+		defer close(t.done)
+		t.store.Watch(ctx, 0)
+	}()
+}
+
+func (t *policyTable) stop() {
+	if t == nil || t.cancel == nil {
+		return
+	}
+	t.cancel()
+	<-t.done
+}
+
+// busOps maps the bus's operations onto policy operations; a reply answers a request the
+// process received, so it needs no grant of its own.
+var busOps = [...]policies.Op{
+	bus.OpSend:      policies.OpSend,
+	bus.OpPublish:   policies.OpPublish,
+	bus.OpSubscribe: policies.OpSubscribe,
+	bus.OpRequest:   policies.OpRequest,
+	bus.OpRegion:    policies.OpRegion,
+}
+
+func (t *policyTable) checkBus(op bus.Op, pid bus.PID, object string) error {
+	v, ok := t.procs.Load(pid)
+	if !ok || op == bus.OpReply {
+		return nil
+	}
+	if int(op) >= len(busOps) || busOps[op] == 0 {
+		return fmt.Errorf("%w: unknown bus operation %v", bus.ErrDenied, op)
+	}
+	return v.(*procPolicy).check(t, pid, busOps[op], object)
+}
+
+func (pp *procPolicy) check(t *policyTable, pid bus.PID, op policies.Op, object string) error {
+	err := pp.live.Check(op, object)
+	if err == nil {
+		return nil
+	}
+	// The first denials of a process go to the kernel log too; all of them are audited.
+	switch n := pp.denials.Add(1); {
+	case n <= 3:
+		t.log(pid, pp.name, 2, "denied: "+err.Error())
+	case n == 4:
+		t.log(pid, pp.name, 2, "further denials are recorded in the audit log only (orbital audit --module "+pp.name+")")
+	}
+	return fmt.Errorf("%w: %w", bus.ErrDenied, err)
+}
+
+// resolve binds the module's namespace before the process exists and shapes o with it: WASI
+// preopens, environment, arguments and limit ceilings. A broken policy refuses the module.
+func (t *policyTable) resolve(m *Module, o *SpawnOptions) (*procPolicy, error) {
+	if t == nil {
+		return nil, nil
+	}
+	var parent *policies.Live
+	if o.Parent != 0 {
+		v, ok := t.procs.Load(o.Parent)
+		if !ok {
+			return nil, fmt.Errorf("parent pid %d has no namespace", o.Parent)
+		}
+		parent = v.(*procPolicy).live
+	}
+	id := policies.Identity{Name: o.Name, Publisher: o.Publisher, Requests: o.Requests}
+	live, err := t.store.Bind(0, id, nil, parent)
+	if err != nil {
+		return nil, err
+	}
+	ns := live.Namespace()
+	for _, p := range ns.Preopens() {
+		if st, err := os.Stat(p.Host); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("policy %s grants %s -> %s, but %s is not a directory; create it or fix the policy",
+				p.Src, p.Host, p.Guest, p.Host)
+		}
+		o.Dirs = append(o.Dirs, Preopen{Host: p.Host, Guest: p.Guest, ReadOnly: p.Mode != policies.ReadWrite})
+	}
+	o.Env = append(ns.Env(), o.Env...)
+	o.Args = append(ns.Args(), o.Args...)
+	lim := ns.Limits()
+	if lim.Memory > 0 && (o.Limits.Memory <= 0 || lim.Memory < o.Limits.Memory) {
+		o.Limits.Memory = lim.Memory
+	}
+	if lim.Deadline > 0 && (o.Limits.Deadline <= 0 || lim.Deadline < o.Limits.Deadline) {
+		o.Limits.Deadline = lim.Deadline
+	}
+	if n, bytes := ns.Regions(); n > 0 {
+		o.Limits.Inbox.MaxRegions = n
+		if bytes > 0 {
+			o.Limits.Inbox.MaxRegionBytes = bytes
+		}
+	}
+	return &procPolicy{live: live, name: o.Name}, nil
+}
+
+// attach makes pid's namespace answer the bus's checks until the process ends.
+func (t *policyTable) attach(pid bus.PID, pp *procPolicy, p *Process) {
+	if t == nil || pp == nil {
+		return
+	}
+	pp.live.SetPID(uint32(pid))
+	t.procs.Store(pid, pp)
+	p.atExit = append(p.atExit, func() { t.procs.Delete(pid) })
+}
+
+// allowSurface decides surface_create for p: the embedder's SpawnOptions.UI and, with
+// policies, the namespace's ui grant and maximum size.
+func (p *Process) allowSurface(w, h int) bool {
+	if !p.opts.UI {
+		return false
+	}
+	t := p.k.policy
+	if t == nil {
+		return true
+	}
+	v, ok := t.procs.Load(p.pid)
+	if !ok {
+		return false
+	}
+	return v.(*procPolicy).check(t, p.pid, policies.OpSurface, strconv.Itoa(w)+"x"+strconv.Itoa(h)) == nil
+}
+
+// Policies is the kernel's policy store (nil without enforcement).
+func (k *Kernel) Policies() *policies.Store {
+	if k.policy == nil {
+		return nil
+	}
+	return k.policy.store
+}
+
+// Namespace returns the current namespace of pid, or nil if it has none.
+func (k *Kernel) Namespace(pid bus.PID) *policies.Namespace {
+	if k.policy == nil {
+		return nil
+	}
+	v, ok := k.policy.procs.Load(pid)
+	if !ok {
+		return nil
+	}
+	return v.(*procPolicy).live.Namespace()
+}
+
+// CheckDevice is the drivers' device hook: may pid talk to a driver of device?
+func (k *Kernel) CheckDevice(pid bus.PID, device string) error {
+	if k.policy == nil {
+		return nil
+	}
+	v, ok := k.policy.procs.Load(pid)
+	if !ok {
+		return nil
+	}
+	return v.(*procPolicy).check(k.policy, pid, policies.OpDevice, device)
+}
+
+// BindNamespace puts a process the kernel did not spawn (a native driver) under the policy of
+// the module name; it stays bound until UnbindNamespace.
+func (k *Kernel) BindNamespace(pid bus.PID, name string) error {
+	if k.policy == nil {
+		return nil
+	}
+	live, err := k.policy.store.Bind(uint32(pid), policies.Identity{Name: name}, nil, nil)
+	if err != nil {
+		return err
+	}
+	k.policy.procs.Store(pid, &procPolicy{live: live, name: name})
+	return nil
+}
+
+// UnbindNamespace releases a BindNamespace binding.
+func (k *Kernel) UnbindNamespace(pid bus.PID) {
+	if k.policy != nil {
+		k.policy.procs.Delete(pid)
+	}
+}
