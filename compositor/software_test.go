@@ -163,21 +163,20 @@ func TestWritePNG(t *testing.T) {
 	}
 }
 
-func TestCopyOpaque(t *testing.T) {
+func TestSetAlpha(t *testing.T) {
 	for n := 0; n <= 5; n++ { // pixel counts, odd and even, to reach the tail
-		src := make([]byte, n*4)
-		for i := range src {
-			src[i] = byte(i + 1)
+		row := make([]byte, n*4)
+		for i := range row {
+			row[i] = byte(i + 1)
 		}
-		dst := make([]byte, len(src))
-		copyOpaque(dst, src)
-		for i := range src {
-			want := src[i]
+		setAlpha(row)
+		for i := range row {
+			want := byte(i + 1)
 			if i%4 == 3 {
 				want = 0xff
 			}
-			if dst[i] != want {
-				t.Fatalf("%d pixels: byte %d = %d, want %d", n, i, dst[i], want)
+			if row[i] != want {
+				t.Fatalf("%d pixels: byte %d = %d, want %d", n, i, row[i], want)
 			}
 		}
 	}
