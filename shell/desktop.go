@@ -30,7 +30,6 @@ type Desktop struct {
 	area    image.Rectangle // where windows may be placed (between bar and task strip)
 	wins    []*Window       // back to front
 	focus   *Window
-	placed  int
 	created int
 }
 
@@ -112,41 +111,47 @@ func (d *Desktop) adopt(sf *compositor.Surface) *Window {
 	return w
 }
 
-// place picks the content rectangle of a new w x h window: the first free spot (scanning
-// rows from the top-left of the desktop area) where its frame overlaps no other window; when
-// the desktop is full, a cascade from the top-left.
+// place picks the content rectangle of a new w x h window: the first spot (scanning rows
+// from the top-left of the desktop area) where its frame overlaps no other window, or when
+// the desktop is full, the spot where it covers the least of the others (their title bars
+// weigh most).
 func (d *Desktop) place(w, h int) image.Rectangle {
 	const margin, step = 20, 16
 	at := func(x, y int) image.Rectangle {
 		x, y = x+frameSide, y+titleBarH
 		return image.Rect(x, y, x+w, y+h)
 	}
-	free := func(r image.Rectangle) bool {
+	covered := func(r image.Rectangle) int {
 		o := frameGeom{r}.outer()
-		if !o.In(d.area.Inset(margin)) {
-			return false
-		}
+		sum := 0
 		for _, other := range d.wins {
-			if o.Overlaps(frameGeom{other.content}.outer().Inset(-margin)) {
-				return false
-			}
+			g := frameGeom{other.content}
+			in := o.Intersect(g.outer().Inset(-margin))
+			sum += in.Dx() * in.Dy()
+			// Hiding another window's title bar costs most: it is how that window is grabbed.
+			tb := o.Intersect(g.title())
+			sum += 8 * tb.Dx() * tb.Dy()
 		}
-		return true
+		return sum
 	}
-	for y := d.area.Min.Y + margin; y+h < d.area.Max.Y; y += step {
-		for x := d.area.Min.X + margin + 12; x+w < d.area.Max.X; x += step {
-			if r := at(x, y); free(r) {
+	area := d.area.Inset(margin)
+	best, bestCov := image.Rectangle{}, -1
+	for y := area.Min.Y; y+titleBarH+h+frameBottom <= area.Max.Y; y += step {
+		for x := area.Min.X + 12; x+w+2*frameSide <= area.Max.X; x += step {
+			r := at(x, y)
+			c := covered(r)
+			if c == 0 {
 				return r
 			}
+			if bestCov < 0 || c < bestCov {
+				best, bestCov = r, c
+			}
 		}
 	}
-	k := d.placed % 8
-	d.placed++
-	r := at(d.area.Min.X+margin+12+k*32, d.area.Min.Y+margin+k*32)
-	if o := (frameGeom{r}).outer(); o.Max.Y > d.area.Max.Y || o.Max.X > d.area.Max.X {
-		r = at(d.area.Min.X+8, d.area.Min.Y+8)
+	if bestCov < 0 { // larger than the desktop: top-left corner
+		return at(d.area.Min.X+8, d.area.Min.Y+8)
 	}
-	return r
+	return best
 }
 
 // follow keeps w.content in step with its surface: a module that resized its surface grows
@@ -233,13 +238,15 @@ func (w *Window) ToSurface(p image.Point) image.Point {
 }
 
 // Paint redraws the frames whose state changed. hover is the window and part under the
-// pointer; it lights the close button and grip.
-func (d *Desktop) Paint(fonts *Fonts, hoverWin *Window, hover Part) error {
+// pointer; it lights the close button and grip. barFocused says the URL bar has the
+// keyboard, so no window shows the keyboard line.
+func (d *Desktop) Paint(fonts *Fonts, hoverWin *Window, hover Part, barFocused bool) error {
 	for _, w := range d.wins {
 		st := decoState{
 			w: w.content.Dx(), h: w.content.Dy(),
 			title:      frameTitle(w.Surface.Title(), w.Name, w.PID),
 			focused:    w == d.focus,
+			keyboard:   w == d.focus && !barFocused,
 			hoverClose: w == hoverWin && hover == PartClose,
 			hoverGrip:  w == hoverWin && hover == PartResize,
 		}

@@ -79,7 +79,8 @@ func (g frameGeom) hit(p image.Point) Part {
 type decoState struct {
 	w, h       int // content size
 	title      string
-	focused    bool
+	focused    bool // the active (topmost, last clicked) window
+	keyboard   bool // it also has the keyboard (the URL bar does not)
 	hoverClose bool
 	hoverGrip  bool
 }
@@ -110,8 +111,8 @@ func drawFrame(fonts *Fonts, st decoState) *image.RGBA {
 	fillRoundRectCorners(img, o, 9, 7, edge)
 	fillRoundRectCorners(img, o.Inset(1), 8, 6, bar)
 	fillRect(img, content, colContentBg)
-	if st.focused {
-		// A thin accent line under the title bar marks the window receiving input.
+	if st.keyboard {
+		// A thin accent line under the title bar marks the window receiving keys.
 		fillRect(img, image.Rect(content.Min.X, content.Min.Y-2, content.Max.X, content.Min.Y), colAccent)
 	}
 

@@ -189,7 +189,7 @@ func (s *Shell) paintChrome() error {
 	if s.input.drag.kind != dragNone {
 		hoverWin, hoverPart = s.input.drag.win, s.input.drag.part
 	}
-	if err := s.desk.Paint(s.fonts, hoverWin, hoverPart); err != nil {
+	if err := s.desk.Paint(s.fonts, hoverWin, hoverPart, s.bar.Focused); err != nil {
 		return err
 	}
 	s.strip = layoutStrip(s.fonts, s.desk.ByOrder(), s.w)

@@ -1,0 +1,450 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+// End-to-end tests of the shell: the real binary on a private Xvfb display, driven with real
+// X input events (xdotool) and checked from screenshots of the X display (ImageMagick's
+// import), decoded with image/png.
+
+// Layout figures of the shell (shell/theme.go), in window pixels.
+const (
+	e2eTopBarH  = 56
+	e2eErrLineH = 30
+	e2eStripH   = 44
+)
+
+// syncBuffer is a bytes.Buffer safe for the child's output goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// shellProc is a running `orbital shell` on an Xvfb display.
+type shellProc struct {
+	t       *testing.T
+	display string
+	cmd     *exec.Cmd
+	stderr  *syncBuffer
+	exited  chan struct{}
+	win     string      // X window id
+	origin  image.Point // window position on the screen
+}
+
+// startShell starts the real binary's shell on a fresh Xvfb display with the demo modules
+// available, and waits for its window.
+func startShell(t *testing.T, args ...string) *shellProc {
+	t.Helper()
+	for _, tool := range []string{"xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed (make deps installs xdotool and imagemagick): %v", tool, err)
+		}
+	}
+	bin := testenv.Binary(t)
+	modDir := filepath.Dir(testenv.Module(t, "clock"))
+	testenv.Module(t, "paint")
+	testenv.Module(t, "life")
+	display := testenv.Xvfb(t)
+	home := testenv.Home(t)
+	sp := &shellProc{t: t, display: display, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	sp.cmd = exec.Command(bin, append([]string{"shell", "--home", home}, args...)...)
+	sp.cmd.Env = append(os.Environ(), "DISPLAY="+display, "ORBITAL_MODULES="+modDir)
+	sp.cmd.Stdout, sp.cmd.Stderr = sp.stderr, sp.stderr
+	if err := sp.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { sp.cmd.Wait(); close(sp.exited) }()
+	t.Cleanup(func() {
+		sp.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-sp.exited:
+		case <-time.After(10 * time.Second):
+			sp.cmd.Process.Kill()
+			<-sp.exited
+		}
+		if t.Failed() {
+			t.Logf("shell output:\n%s", sp.stderr.String())
+		}
+	})
+	sp.waitFor(20*time.Second, "the Orbital window", func() bool {
+		out, err := sp.xdotool("search", "--name", "^Orbital$")
+		if err != nil {
+			return false
+		}
+		sp.win = strings.Fields(out)[0]
+		return true
+	})
+	geo, err := sp.xdotool("getwindowgeometry", sp.win)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`Position: (-?\d+),(-?\d+)`).FindStringSubmatch(geo)
+	if m == nil {
+		t.Fatalf("xdotool getwindowgeometry: no position in %q", geo)
+	}
+	sp.origin.X, _ = strconv.Atoi(m[1])
+	sp.origin.Y, _ = strconv.Atoi(m[2])
+	return sp
+}
+
+func (sp *shellProc) xdotool(args ...string) (string, error) {
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+sp.display)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("xdotool %v: %v: %s", args, err, out)
+	}
+	return string(out), nil
+}
+
+func (sp *shellProc) mustXdotool(args ...string) {
+	sp.t.Helper()
+	if _, err := sp.xdotool(args...); err != nil {
+		sp.t.Fatal(err)
+	}
+}
+
+// running fails the test if the shell has exited.
+func (sp *shellProc) running() {
+	sp.t.Helper()
+	select {
+	case <-sp.exited:
+		sp.t.Fatalf("the shell exited: %v\n%s", sp.cmd.ProcessState, sp.stderr.String())
+	default:
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after d (or when the shell exits).
+func (sp *shellProc) waitFor(d time.Duration, what string, cond func() bool) {
+	sp.t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		sp.running()
+		if time.Now().After(deadline) {
+			sp.t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(100 * time.Millisecond) // poll interval, not a wait for a condition
+	}
+}
+
+// screen grabs the X display and returns the shell window's pixels (window coordinates).
+func (sp *shellProc) screen() *image.RGBA {
+	sp.t.Helper()
+	cmd := exec.Command("import", "-window", "root", "png:-")
+	cmd.Env = append(os.Environ(), "DISPLAY="+sp.display)
+	out, err := cmd.Output()
+	if err != nil {
+		sp.t.Fatalf("import -window root: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		sp.t.Fatalf("decode screenshot: %v", err)
+	}
+	r := image.Rect(0, 0, 1280, 800).Add(sp.origin).Intersect(img.Bounds())
+	rgba := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for y := 0; y < r.Dy(); y++ {
+		for x := 0; x < r.Dx(); x++ {
+			rgba.Set(x, y, img.At(r.Min.X+x, r.Min.Y+y))
+		}
+	}
+	return rgba
+}
+
+// focusAndType focuses the window, then types text into the URL bar and presses Return.
+func (sp *shellProc) typeInBar(text string) {
+	sp.t.Helper()
+	sp.mustXdotool("windowfocus", "--sync", sp.win)
+	sp.mustXdotool("key", "--window", sp.win, "ctrl+l")
+	sp.mustXdotool("type", "--delay", "15", text)
+	sp.mustXdotool("key", "Return")
+}
+
+// click moves the pointer to window point p and clicks the left button.
+func (sp *shellProc) click(p image.Point) {
+	sp.t.Helper()
+	q := p.Add(sp.origin)
+	sp.mustXdotool("mousemove", "--sync", strconv.Itoa(q.X), strconv.Itoa(q.Y))
+	sp.mustXdotool("click", "1")
+}
+
+// desktop is the area between the bar and the task strip.
+var desktop = image.Rect(0, e2eTopBarH+e2eErrLineH, 1280, 800-e2eStripH)
+
+// changed counts the pixels of r that differ noticeably between a and b.
+func changed(a, b *image.RGBA, r image.Rectangle) (n int, bounds image.Rectangle) {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if colourDist(a.RGBAAt(x, y), b.RGBAAt(x, y)) > 40 {
+				n++
+				bounds = bounds.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return n, bounds
+}
+
+func colourDist(a, b color.RGBA) int {
+	d := func(x, y uint8) int {
+		if x > y {
+			return int(x - y)
+		}
+		return int(y - x)
+	}
+	return d(a.R, b.R) + d(a.G, b.G) + d(a.B, b.B)
+}
+
+// countLight counts near-white pixels in r (the clock's face, the paint paper).
+func countLight(img *image.RGBA, r image.Rectangle) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if c := img.RGBAAt(x, y); c.R > 220 && c.G > 220 && c.B > 220 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// errorLineShown reports whether the red error line is drawn under the bar: its red edge at
+// the left.
+func errorLineShown(img *image.RGBA) bool {
+	red := 0
+	for y := e2eTopBarH + 4; y < e2eTopBarH+e2eErrLineH-4; y++ {
+		if c := img.RGBAAt(1, y); c.R > 200 && c.G < 120 && c.B < 130 {
+			red++
+		}
+	}
+	return red > e2eErrLineH/2
+}
+
+func TestShellTypeModuleName(t *testing.T) {
+	sp := startShell(t)
+	var base *image.RGBA
+	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
+		base = sp.screen()
+		return countLight(base, image.Rect(0, 0, 160, e2eTopBarH)) > 20 // "Orbital" in white
+	})
+	sp.typeInBar("clock")
+
+	var shot *image.RGBA
+	var area image.Rectangle
+	sp.waitFor(60*time.Second, "the clock window to appear on the desktop", func() bool {
+		shot = sp.screen()
+		n, b := changed(base, shot, desktop)
+		area = b
+		return n > 40000 && countLight(shot, desktop) > 20000 // a window with a light clock face
+	})
+	// The clock's hands move: the window's pixels change over time.
+	sp.waitFor(10*time.Second, "the clock's pixels to change", func() bool {
+		n, _ := changed(shot, sp.screen(), area)
+		return n > 20
+	})
+	sp.running()
+}
+
+func TestShellClickFocusesPaint(t *testing.T) {
+	sp := startShell(t, "--open", "clock", "--open", "life", "--open", "paint")
+	// Wait for the paint paper: a white run at least 500 pixels wide (paint is 640 wide; the
+	// clock's face is round and smaller).
+	var shot *image.RGBA
+	var at image.Point
+	sp.waitFor(90*time.Second, "the paint window's paper", func() bool {
+		shot = sp.screen()
+		var ok bool
+		at, ok = findPaper(shot)
+		return ok
+	})
+	// Give the keyboard to the URL bar: no window shows the focus line then.
+	sp.mustXdotool("windowfocus", "--sync", sp.win)
+	sp.mustXdotool("key", "--window", sp.win, "ctrl+l")
+	sp.waitFor(10*time.Second, "the focus line to leave paint", func() bool {
+		shot = sp.screen()
+		return !focusLineAbove(shot, at)
+	})
+	before := shot.RGBAAt(at.X, at.Y)
+	sp.click(at)
+	// The click focuses paint (its frame shows the focus line) and reaches it: paint draws
+	// a dot at the click point.
+	sp.waitFor(10*time.Second, fmt.Sprintf("a paint dot at %v where the click landed", at), func() bool {
+		shot = sp.screen()
+		return colourDist(shot.RGBAAt(at.X, at.Y), before) > 200
+	})
+	if !focusLineAbove(shot, at) {
+		t.Errorf("paint's frame does not show the focus line above %v after the click (screenshot: %s)", at, savePNG(t, shot))
+	}
+	sp.running()
+}
+
+// focusLineAbove looks up from p (inside a window) for the accent line the shell draws under
+// the title bar of the window that has the keyboard.
+func focusLineAbove(img *image.RGBA, p image.Point) bool {
+	accent := color.RGBA{0x5b, 0x9c, 0xff, 0xff}
+	for y := p.Y; y > e2eTopBarH && y > p.Y-520; y-- {
+		if colourDist(img.RGBAAt(p.X, y), accent) < 40 {
+			return true
+		}
+	}
+	return false
+}
+
+// findPaper finds a point well inside paint's white paper that no other window covers: the
+// middle of a white run at least 500 pixels wide, with white rows above and below.
+func findPaper(img *image.RGBA) (image.Point, bool) {
+	white := func(x, y int) bool {
+		c := img.RGBAAt(x, y)
+		return c.R > 245 && c.G > 245 && c.B > 245
+	}
+	for y := desktop.Min.Y + 40; y < desktop.Max.Y-40; y += 8 {
+		run := 0
+		for x := desktop.Min.X; x < desktop.Max.X; x++ {
+			if !white(x, y) {
+				run = 0
+				continue
+			}
+			run++
+			if run < 500 {
+				continue
+			}
+			p := image.Pt(x-250, y)
+			ok := true
+			for d := -20; d <= 20 && ok; d += 4 {
+				ok = white(p.X+d, p.Y-20) && white(p.X+d, p.Y+20) && white(p.X+d, p.Y)
+			}
+			if ok {
+				return p, true
+			}
+		}
+	}
+	return image.Point{}, false
+}
+
+func TestShellOpensHTTPURLAndShowsErrors(t *testing.T) {
+	clock, err := os.ReadFile(testenv.Module(t, "clock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	served := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		served[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/apps/clock.wasm":
+			w.Header().Set("Content-Type", "application/wasm")
+			w.Write(clock)
+		case "/page.wasm":
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<!doctype html><html><body>Sign in to continue</body></html>")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	trap := writeWAT(t, "trap.wasm", `(module (func (export "_start") unreachable))`)
+
+	sp := startShell(t)
+	var base *image.RGBA
+	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
+		base = sp.screen()
+		return countLight(base, image.Rect(0, 0, 160, e2eTopBarH)) > 20
+	})
+
+	// Each bad input: the error line appears with a one-line reason (logged too), and the
+	// shell keeps running.
+	bad := []struct {
+		text string
+		want string
+	}{
+		{srv.URL + "/missing.wasm", "404"},
+		{srv.URL + "/page.wasm", "HTML"},
+		{trap, "crashed on start"},
+		{"no-such-module", "no such file, and no module of that name"},
+	}
+	for _, b := range bad {
+		before := strings.Count(sp.stderr.String(), "orbital shell: open")
+		sp.typeInBar(b.text)
+		sp.waitFor(30*time.Second, "the error for "+b.text, func() bool {
+			return strings.Count(sp.stderr.String(), "orbital shell: open") > before
+		})
+		out := sp.stderr.String()
+		last := out[strings.LastIndex(out, "orbital shell: open"):]
+		if line, _, _ := strings.Cut(last, "\n"); !strings.Contains(line, b.want) {
+			t.Errorf("opening %s: reason %q does not say %q", b.text, line, b.want)
+		}
+		sp.waitFor(10*time.Second, "the red error line for "+b.text, func() bool { return errorLineShown(sp.screen()) })
+		sp.running()
+	}
+
+	// A good URL opens: the module is downloaded from the server and its window drawn, and
+	// the error line goes away.
+	sp.typeInBar(srv.URL + "/apps/clock.wasm")
+	var shot *image.RGBA
+	var area image.Rectangle
+	sp.waitFor(60*time.Second, "the clock downloaded over http to appear", func() bool {
+		shot = sp.screen()
+		n, b := changed(base, shot, desktop)
+		area = b
+		return n > 40000 && countLight(shot, desktop) > 20000 && !errorLineShown(shot)
+	})
+	mu.Lock()
+	hits := served["/apps/clock.wasm"]
+	mu.Unlock()
+	if hits == 0 {
+		t.Fatal("the server never saw a request for /apps/clock.wasm")
+	}
+	sp.waitFor(10*time.Second, "the downloaded clock to keep drawing", func() bool {
+		n, _ := changed(shot, sp.screen(), area)
+		return n > 20
+	})
+	sp.running()
+}
+
+// savePNG keeps a screenshot for a failure report and returns its path.
+func savePNG(t *testing.T, img *image.RGBA) string {
+	dir := os.Getenv("ORBITAL_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	f, err := os.CreateTemp(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-*.png")
+	if err != nil {
+		return "(not saved: " + err.Error() + ")"
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		return "(not saved: " + err.Error() + ")"
+	}
+	return f.Name()
+}

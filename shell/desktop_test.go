@@ -1,0 +1,158 @@
+package shell
+
+import (
+	"image"
+	"testing"
+
+	"github.com/orbital/orbital/compositor"
+)
+
+func newTestDesktop(t *testing.T) (*compositor.Scene, *Desktop) {
+	t.Helper()
+	sc := compositor.NewScene()
+	return sc, NewDesktop(sc, image.Rect(0, topBarH, 1280, 800-taskStripH))
+}
+
+func TestDesktopPlacesWindowsWithoutOverlap(t *testing.T) {
+	sc, d := newTestDesktop(t)
+	sizes := [][2]int{{320, 320}, {640, 448}, {300, 150}}
+	for i, sz := range sizes {
+		if _, err := sc.CreateSurface(uint32(i+1), "m", "M", sz[0], sz[1]); err != nil {
+			t.Fatal(err)
+		}
+		added, _ := d.Sync()
+		if len(added) != 1 {
+			t.Fatalf("Sync after surface %d added %d windows, want 1", i, len(added))
+		}
+	}
+	wins := d.Windows()
+	for i, a := range wins {
+		oa := frameGeom{a.Content()}.outer()
+		if !oa.In(d.area) {
+			t.Errorf("window %d frame %v leaves the desktop area %v", i, oa, d.area)
+		}
+		if a.Surface.Rect() != a.Content() {
+			t.Errorf("window %d: surface at %v, frame content at %v", i, a.Surface.Rect(), a.Content())
+		}
+		for j, b := range wins[i+1:] {
+			if ob := (frameGeom{b.Content()}).outer(); oa.Overlaps(ob) {
+				t.Errorf("windows %d and %d overlap: %v and %v", i, i+1+j, oa, ob)
+			}
+		}
+	}
+	if d.Focused() != wins[len(wins)-1] {
+		t.Errorf("the newest window should have the focus")
+	}
+}
+
+func TestDesktopSameSyncAddsSeveral(t *testing.T) {
+	sc, d := newTestDesktop(t)
+	for i := range 3 {
+		sc.CreateSurface(uint32(i+1), "m", "M", 300, 200)
+	}
+	added, _ := d.Sync()
+	if len(added) != 3 {
+		t.Fatalf("added %d, want 3", len(added))
+	}
+	a, b := frameGeom{added[0].Content()}.outer(), frameGeom{added[1].Content()}.outer()
+	if a.Overlaps(b) {
+		t.Fatalf("first two windows overlap: %v %v", a, b)
+	}
+}
+
+func TestDesktopRemovesClosedAndRestacks(t *testing.T) {
+	sc, d := newTestDesktop(t)
+	s1, _ := sc.CreateSurface(1, "a", "A", 100, 100)
+	s2, _ := sc.CreateSurface(2, "b", "B", 100, 100)
+	d.Sync()
+	fonts, err := LoadFonts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Paint(fonts, nil, PartNone, false); err != nil {
+		t.Fatal(err)
+	}
+	wins := d.Windows()
+	d.Raise(wins[0])
+	// Back to front in the Windows layer: frame b, surface b, frame a, surface a.
+	var order []int
+	for _, sf := range sc.Surfaces() {
+		order = append(order, sf.ID)
+	}
+	want := []int{wins[1].deco.ID, s2.ID, wins[0].deco.ID, s1.ID}
+	if len(order) != 4 || order[0] != want[0] || order[1] != want[1] || order[2] != want[2] || order[3] != want[3] {
+		t.Fatalf("stacking %v, want %v", order, want)
+	}
+	s1.Close()
+	_, removed := d.Sync()
+	if len(removed) != 1 || removed[0].Surface != s1 {
+		t.Fatalf("removed %v, want the window of s1", removed)
+	}
+	if len(sc.Surfaces()) != 2 {
+		t.Fatalf("scene holds %d surfaces, want 2 (the frame of a closed window goes too)", len(sc.Surfaces()))
+	}
+	if d.Focused() != d.Windows()[0] {
+		t.Fatalf("focus should pass to the remaining window")
+	}
+}
+
+func TestFrameHitTest(t *testing.T) {
+	g := frameGeom{content: image.Rect(100, 100, 300, 250)}
+	cc := g.closeCenter()
+	tests := []struct {
+		p    image.Point
+		want Part
+	}{
+		{image.Pt(150, 150), PartContent},
+		{image.Pt(150, 100-titleBarH/2), PartTitle},
+		{cc, PartClose},
+		{image.Pt(299+frameSide, 249+frameBottom), PartResize},
+		{image.Pt(302, 262), PartResize}, // just outside the corner still grabs the grip
+		{image.Pt(99, 150), PartBorder},
+		{image.Pt(50, 50), PartNone},
+		{image.Pt(150, 250+frameBottom+10), PartNone},
+	}
+	for _, tt := range tests {
+		if got := g.hit(tt.p); got != tt.want {
+			t.Errorf("hit(%v) = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestWindowToSurfaceScales(t *testing.T) {
+	sc, d := newTestDesktop(t)
+	sf, _ := sc.CreateSurface(1, "a", "A", 200, 100)
+	d.Sync()
+	w := d.Windows()[0]
+	d.Resize(w, 400, 200)
+	c := w.Content()
+	if c.Dx() != 400 || c.Dy() != 200 {
+		t.Fatalf("content %v after resize, want 400x200", c)
+	}
+	if got := w.ToSurface(c.Min.Add(image.Pt(100, 50))); got != image.Pt(50, 25) {
+		t.Fatalf("ToSurface = %v, want (50,25) on a 2x scaled window", got)
+	}
+	sf.Resize(400, 200) // the module follows: shown 1:1 again
+	d.Resize(w, 400, 200)
+	if got := w.ToSurface(c.Min.Add(image.Pt(100, 50))); got != image.Pt(100, 50) {
+		t.Fatalf("ToSurface = %v, want (100,50) once the module matches", got)
+	}
+}
+
+func TestDesktopCrowdedNeverStacksExactly(t *testing.T) {
+	sc, d := newTestDesktop(t)
+	for i := range 6 {
+		sc.CreateSurface(uint32(i+1), "m", "M", 500, 400)
+		d.Sync()
+	}
+	seen := map[image.Point]bool{}
+	for _, w := range d.Windows() {
+		if o := (frameGeom{w.Content()}).outer(); !o.In(d.area) {
+			t.Errorf("frame %v leaves the desktop area", o)
+		}
+		if seen[w.Content().Min] {
+			t.Errorf("two windows at %v: a crowded desktop must still offset them", w.Content().Min)
+		}
+		seen[w.Content().Min] = true
+	}
+}
