@@ -109,3 +109,56 @@ func BenchmarkStart(b *testing.B) {
 		b.ReportMetric(float64(len(wasm))/(1<<20), "module-MiB")
 	})
 }
+
+// BenchmarkHostCall measures a guest calling orbital.time_monotonic 1000 times per op: through
+// the kernel's host-call wrapper (process lookup, kill check, deadline clock, panic guard)
+// against a bare wasmtime FuncNew doing the same clock read.
+func BenchmarkHostCall(b *testing.B) {
+	const calls = 1000
+	wasm, err := wasmtime.Wat2Wasm(`(module
+  (import "orbital" "time_monotonic" (func $now (result i64)))
+  (func (export "spin") (param $n i32)
+    (loop $l (drop (call $now))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n)))))`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, engine *wasmtime.Engine, linker *wasmtime.Linker, data any) {
+		mod, err := wasmtime.NewModule(engine, wasm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		store := wasmtime.NewStoreWithData(engine, data)
+		defer store.Close()
+		store.SetEpochDeadline(1 << 40)
+		inst, err := linker.Instantiate(store, mod)
+		if err != nil {
+			b.Fatal(err)
+		}
+		spin := inst.GetFunc(store, "spin")
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := spin.Call(store, int32(calls)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*calls), "ns/call")
+	}
+	b.Run("base=raw-wasmtime", func(b *testing.B) {
+		engine := wasmtime.NewEngineWithConfig(engineConfig())
+		linker := wasmtime.NewLinker(engine)
+		ty := wasmtime.NewFuncType(nil, []*wasmtime.ValType{wasmtime.NewValType(wasmtime.KindI64)})
+		if err := linker.FuncNew("orbital", "time_monotonic", ty, func(*wasmtime.Caller, []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
+			return []wasmtime.Val{wasmtime.ValI64(monoNow())}, nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		run(b, engine, linker, nil)
+	})
+	b.Run("orbital", func(b *testing.B) {
+		k := newKernel(b, Config{})
+		p := &Process{k: k, opts: SpawnOptions{Limits: k.cfg.Limits}}
+		run(b, k.engine, k.linker, p)
+	})
+}

@@ -82,8 +82,12 @@ func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wa
 		return nil, wasmtime.NewTrap("orbital: process killed")
 	}
 	p.lastHost.Store(monoNow())
-	c := &call{p: p, caller: caller}
+	// One call per process at a time (its thread is in this host call), so the process's own
+	// call value serves every call without an allocation.
+	c := &p.hostCall
+	c.p, c.caller = p, caller
 	defer func() {
+		c.caller = nil
 		if r := recover(); r != nil {
 			p.setCause(fmt.Sprintf("host function orbital.%s panicked: %v", f.name, r))
 			p.k.cfg.Log(p.pid, p.name, 3, fmt.Sprintf("host function orbital.%s panicked: %v\n%s", f.name, r, debug.Stack()))
@@ -95,7 +99,6 @@ func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wa
 		p.setCause("killed")
 		return nil, wasmtime.NewTrap("orbital: process killed")
 	}
-	p.lastHost.Store(monoNow())
 	return res, nil
 }
 
@@ -132,8 +135,9 @@ func (c *call) bytes(ptr, n int32) (b []byte, ok bool) {
 func (c *call) block(fn func()) {
 	c.p.sample(int64(len(c.mem())))
 	c.p.setState(Blocked)
-	defer c.p.setState(Running)
 	fn()
+	c.p.lastHost.Store(monoNow()) // the deadline counts guest time, not time spent waiting
+	c.p.setState(Running)
 }
 
 // one wraps a single i32 result.
