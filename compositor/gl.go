@@ -90,7 +90,9 @@ func (d *GL) SetSize(fbW, fbH int, scale float64) error {
 func (d *GL) Size() (w, h int) { return d.fbW, d.fbH }
 
 // Compose draws the scene into the currently bound framebuffer and, when dst is not nil, reads
-// the result into dst (which must be exactly the framebuffer's size), the right way up.
+// the result into dst (which must be exactly the framebuffer's size), the right way up. It sets
+// the viewport, blending, program, vertex array and texture bindings it needs and leaves them so;
+// the caller swaps buffers.
 func (d *GL) Compose(s *Scene, dst Frame) error {
 	snap := s.Snapshot()
 	bg := d.Background
@@ -128,8 +130,8 @@ func (d *GL) Compose(s *Scene, dst Frame) error {
 		}
 		r := it.Rect
 		gl.Uniform4f(d.uRect, float32(r.Min.X), float32(r.Min.Y), float32(r.Dx()), float32(r.Dy()))
-		// Opaque surfaces replace what is below them: without blending llvmpipe does not read
-		// the framebuffer back, which is most of the fill cost on a software rasteriser.
+		// Opaque surfaces replace what is below them: with blending off, a rasteriser need not
+		// read the framebuffer back under them.
 		opq := int32(0)
 		if it.Opaque {
 			opq = 1

@@ -60,57 +60,6 @@ func glWindow(tb testing.TB, w, h int) *GL {
 	return dev
 }
 
-// testScene builds several overlapping surfaces, opaque and translucent, some clipped by the
-// frame's edges and one hidden.
-func testScene(t testing.TB) *Scene {
-	t.Helper()
-	s := NewScene()
-	add := func(owner uint32, w, h, x, y int, b, a uint8) *Surface {
-		sf := mustCreate(t, s, owner, w, h)
-		sf.Move(x, y)
-		if err := sf.Present(gradient(w, h, b, a), w*4); err != nil {
-			t.Fatal(err)
-		}
-		return sf
-	}
-	bg := add(0, 320, 240, 0, 0, 40, 255)
-	if err := bg.SetLayer(LayerBackground); err != nil {
-		t.Fatal(err)
-	}
-	bg.SetOpaque(true)                // covers the frame: devices skip the clear
-	add(1, 120, 90, 20, 30, 200, 100) // module surface: alpha ignored
-	add(2, 150, 100, 80, 60, 10, 255)
-	add(3, 100, 100, 260, 180, 90, 255) // clipped right and bottom
-	add(0, 320, 24, 0, 0, 250, 160)     // translucent chrome bar
-	add(0, 60, 60, 100, 80, 0, 128)     // translucent chrome over windows
-	add(0, 50, 50, -20, 200, 255, 60)   // clipped left and bottom
-	add(4, 50, 50, 150, 150, 0, 255).SetVisible(false)
-	return s
-}
-
-// compareFrames counts pixels differing by more than tol in any channel.
-func compareFrames(t testing.TB, got, want *image.RGBA, tol int) {
-	t.Helper()
-	if got.Rect.Size() != want.Rect.Size() {
-		t.Fatalf("frame sizes differ: %v vs %v", got.Rect, want.Rect)
-	}
-	bad := 0
-	for y := 0; y < want.Rect.Dy(); y++ {
-		for x := 0; x < want.Rect.Dx(); x++ {
-			g, w := got.RGBAAt(got.Rect.Min.X+x, got.Rect.Min.Y+y), want.RGBAAt(want.Rect.Min.X+x, want.Rect.Min.Y+y)
-			if !near(g, w, tol) {
-				if bad < 5 {
-					t.Errorf("pixel (%d,%d): gl %v, software %v", x, y, g, w)
-				}
-				bad++
-			}
-		}
-	}
-	if bad > 0 {
-		t.Fatalf("%d of %d pixels differ by more than %d", bad, want.Rect.Dx()*want.Rect.Dy(), tol)
-	}
-}
-
 func TestGLMatchesSoftware(t *testing.T) {
 	const w, h = 320, 240
 	dev := glWindow(t, w, h)
