@@ -40,9 +40,9 @@ type inputState struct {
 	hoverStrip *Window
 	focusSent  *Window // window that was last sent EvFocus
 
-	lastClick     time.Time
-	lastClickPos  image.Point
-	clickCount    int
+	lastClick    time.Time
+	lastClickPos image.Point
+	clickCount   int
 }
 
 func (s *Shell) installCallbacks() {
