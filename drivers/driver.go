@@ -22,6 +22,7 @@ type Info struct {
 	Restarts              int    // restarts since Start
 	Started               time.Time
 	Isolation             []string // what the sandbox applied (see doc.go)
+	SocketIn, SocketOut   uint64   // bytes the current process sent to / received from the kernel
 }
 
 func (s State) done() bool { return s == Exited || s == Crashed || s == Failed }
@@ -58,6 +59,7 @@ func (d *Driver) Info() Info {
 	if d.cur == nil {
 		return i
 	}
+	i.SocketIn, i.SocketOut = d.cur.conn.Bytes()
 	switch st := d.cur.State(); {
 	case !st.done():
 		i.State = st

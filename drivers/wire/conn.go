@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -55,6 +56,8 @@ type Conn struct {
 	wmu sync.Mutex
 	hdr [HeaderSize]byte
 
+	nread, nwritten atomic.Uint64 // bytes through the socket, both ways
+
 	// read side: one goroutine
 	buf  []byte
 	r, w int
@@ -99,6 +102,9 @@ func Pair() (host *Conn, childFile *os.File, err error) {
 	}
 	return host, cf, nil
 }
+
+// Bytes returns how many bytes were read from and written to the socket.
+func (c *Conn) Bytes() (read, written uint64) { return c.nread.Load(), c.nwritten.Load() }
 
 // SetReadDeadline bounds the next reads (the handshake).
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.uc.SetReadDeadline(t) }
@@ -153,6 +159,7 @@ func (c *Conn) Write(t Type, body []byte, fds ...int) error {
 			return fmt.Errorf("wire: write %v: %w", t, err)
 		}
 	}
+	c.nwritten.Add(uint64(HeaderSize + len(body)))
 	return nil
 }
 
@@ -176,6 +183,7 @@ func (c *Conn) fill() error {
 		err = fmt.Errorf("%w: more than %d descriptors in one message", ErrProtocol, MaxFDs)
 	}
 	c.w += n
+	c.nread.Add(uint64(n))
 	if err != nil {
 		return err
 	}

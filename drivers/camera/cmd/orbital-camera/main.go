@@ -1,0 +1,36 @@
+// Command orbital-camera is Orbital's camera driver: a native executable the kernel starts,
+// verifies and supervises (package drivers). It answers camera.list and camera.open on the bus
+// and publishes RGBA frames on camera.<id>.frame in shared-memory regions, from V4L2 devices
+// (/dev/video*, YUYV or MJPEG) or from the built-in test pattern (id "test").
+//
+// Run by hand it explains that the kernel starts it and exits 1.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/orbital/orbital/drivers/camera"
+	"github.com/orbital/orbital/drivers/driverkit"
+)
+
+// Version is the driver's version, reported in the handshake.
+const Version = "0.1.0"
+
+func main() {
+	d, err := driverkit.Start("camera", Version)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orbital-camera:", err)
+		os.Exit(1)
+	}
+	devDir := "/dev"
+	if args := d.Args(); len(args) > 1 && args[0] == "--dev" {
+		devDir = args[1]
+	}
+	if err := camera.NewService(d, devDir).Run(); err != nil {
+		d.Logf(3, "camera: %v", err)
+		d.Close()
+		os.Exit(1)
+	}
+	d.Close()
+}
