@@ -142,8 +142,10 @@ func packageFromFiles(files map[string][]byte, name string) (*Package, error) {
 	if !ok {
 		return nil, archiveErr(name, "the entry %q named in %s is not in the package", m.Entry, ManifestFile)
 	}
-	if _, err := ReadWasmInfo(entry); err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", name, m.Entry, err)
+	if m.Kind != KindDriver { // a driver's entry is a native executable, not WASM
+		if _, err := ReadWasmInfo(entry); err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", name, m.Entry, err)
+		}
 	}
 	signed := m.Signature != ""
 	if m.EntryDigest == "" && !signed {
@@ -289,8 +291,10 @@ func PackDir(dir string) (*Package, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: entry %q named in %s does not exist", dir, m.Entry, ManifestFile)
 	}
-	if _, err := ReadWasmInfo(entry); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, m.Entry), err)
+	if m.Kind != KindDriver { // a driver's entry is a native executable, not WASM
+		if _, err := ReadWasmInfo(entry); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, m.Entry), err)
+		}
 	}
 	m.EntryDigest = Digest(entry)
 	m.Files, m.Publisher, m.Signature = nil, "", ""
