@@ -15,6 +15,7 @@ import (
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/compositor"
 	"github.com/orbital/orbital/kernel"
+	"github.com/orbital/orbital/policies"
 )
 
 func init() {
@@ -121,11 +122,22 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	pst, err := policies.Open(home)
+	if err != nil {
+		return fail("%v", err)
+	}
+	// Catch SIGINT/SIGTERM from here on: one arriving while modules load is handled as soon as
+	// they run (a graceful stop); a second one kills.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	scene := compositor.NewScene()
 	k, err := kernel.New(kernel.Config{
-		Home:    home,
-		Display: sceneDisplay{scene},
-		Limits:  kernel.Limits{Memory: mem, Deadline: o.deadline},
+		Home:     home,
+		Policies: pst,
+		Display:  sceneDisplay{scene},
+		Limits:   kernel.Limits{Memory: mem, Deadline: o.deadline},
 		Log: func(pid bus.PID, name string, level int, line string) {
 			fmt.Fprintf(stderr, "%s[%d]: %s\n", name, pid, line)
 		},
@@ -170,7 +182,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	}
 
 	r := &runner{k: k, scene: scene, dev: compositor.NewSoftware(w, h), procs: procs, stderr: stderr}
-	r.loop(o.frames)
+	r.loop(o.frames, sigs)
 	if o.screenshot != "" {
 		if err := r.screenshot(o.screenshot); err != nil {
 			fmt.Fprintf(stderr, "orbital: screenshot: %v\n", err)
@@ -196,7 +208,7 @@ const frameInterval = time.Second / 60
 
 // loop composes on every scene change (at most 60 Hz) until every process has ended, the
 // frame budget (maxFrames > 0) is spent, or SIGINT/SIGTERM arrives (a second signal kills).
-func (r *runner) loop(maxFrames int) {
+func (r *runner) loop(maxFrames int, sigs <-chan os.Signal) {
 	allDone := make(chan struct{})
 	go func() {
 		for _, p := range r.procs {
@@ -204,10 +216,6 @@ func (r *runner) loop(maxFrames int) {
 		}
 		close(allDone)
 	}()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-
 	var last time.Time
 	for {
 		select {

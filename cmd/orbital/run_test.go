@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/orbital/orbital/internal/testenv"
@@ -228,6 +229,64 @@ func TestRunTrapBesideClock(t *testing.T) {
 		t.Fatalf("trap not reported: %q", errOut)
 	}
 	checkClockFace(t, readPNG(t, shot)) // the clock kept going to its 20th frame
+}
+
+func TestRunLimits(t *testing.T) {
+	home := testenv.Home(t)
+	loop := writeWAT(t, "loop.wasm", `(module (func (export "_start") (loop $l (br $l))))`)
+	testenv.Binary(t) // built before the clock starts
+	testenv.Module(t, "hello")
+	testenv.Module(t, "clock")
+	start := time.Now()
+	_, errOut, code := orbital(t, home, "--deadline", "300ms", loop)
+	if code != 134 || !strings.Contains(errOut, "deadline exceeded") {
+		t.Fatalf("infinite loop: exit %d stderr %q", code, errOut)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("a 300ms deadline took %v to end the run", took)
+	}
+	bomb := writeWAT(t, "bomb.wasm", `(module (memory (export "memory") 1)
+		(func (export "_start") (loop $l
+			(if (i32.eq (memory.grow (i32.const 16)) (i32.const -1)) (then unreachable)) (br $l))))`)
+	_, errOut, code = orbital(t, home, "--memory", "16MiB", bomb)
+	if code != 134 || !strings.Contains(errOut, "memory limit of 16 MiB reached") {
+		t.Fatalf("memory bomb: exit %d stderr %q", code, errOut)
+	}
+}
+
+func TestRunInterrupt(t *testing.T) {
+	home := testenv.Home(t)
+	bin := testenv.Binary(t)
+	cmd := exec.Command(bin, "run", "--home", home, "--headless", testenv.Module(t, "clock"))
+	var e bytes.Buffer
+	cmd.Stderr = &e
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// The compiled module lands in the cache just before the process starts.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m, _ := filepath.Glob(filepath.Join(home, "cache", "compiled", "*.sum")); len(m) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("clock never started: %s", e.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("after SIGINT: %v, stderr %q", err, e.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("orbital run did not stop on SIGINT")
+	}
 }
 
 func TestRunBadFlags(t *testing.T) {
