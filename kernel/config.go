@@ -83,14 +83,15 @@ func (c Config) withDefaults() Config {
 
 // SpawnOptions describe one process: its name, WASI view of the world and limits.
 type SpawnOptions struct {
-	Name   string   // shown in the process table; default: the module's name
-	Args   []string // argv after argv[0] (argv[0] is Name)
-	Env    []string // KEY=VALUE
-	Dirs   []Preopen
-	Stdout string // file path for the guest's stdout; "" inherits the kernel's stdout
-	Stderr string // as Stdout, for stderr
-	Limits Limits
-	UI     bool // may create surfaces (the namespace's ui grant)
+	Name    string   // shown in the process table; default: the module's name
+	Version string   // the module's version from its manifest, if any, for the process table
+	Args    []string // argv after argv[0] (argv[0] is Name)
+	Env     []string // KEY=VALUE
+	Dirs    []Preopen
+	Stdout  string // file path for the guest's stdout; "" inherits the kernel's stdout
+	Stderr  string // as Stdout, for stderr
+	Limits  Limits
+	UI      bool // may create surfaces (the namespace's ui grant)
 	// Policy identity (used with Config.Policies): the manifest's publisher key and requested
 	// permissions (nil: a bare .wasm, which gets exactly what policy grants), and the spawning
 	// process, whose namespace bounds this one's (0: none).

@@ -74,7 +74,6 @@ func hostRecv(c *call, a []wasmtime.Val) []wasmtime.Val {
 	if need > len(buf) {
 		return one(errTooSmall)
 	}
-	buf, _ = c.bytes(ptr, capacity) // memory cannot move during the call, but stay exact
 	encodeMessage(buf, p.pending)
 	p.pending = nil
 	return one(int32(need))

@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"unicode/utf8"
+
 	"github.com/bytecodealliance/wasmtime-go/v39"
 )
 
@@ -31,6 +33,9 @@ func hostSurfaceCreate(c *call, a []wasmtime.Val) []wasmtime.Val {
 	title, ok := c.bytes(a[2].I32(), a[3].I32())
 	if !ok {
 		return one(errFault)
+	}
+	if !utf8.Valid(title) {
+		return one(errInvalid)
 	}
 	p := c.p
 	if p.k.cfg.Display == nil || !p.allowSurface(int(w), int(h)) {

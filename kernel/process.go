@@ -31,6 +31,14 @@ func (s State) String() string {
 	return "unknown"
 }
 
+// Uptime is how long the process ran (until now if it is still running).
+func (in Info) Uptime() time.Duration {
+	if in.Ended.IsZero() {
+		return time.Since(in.Started)
+	}
+	return in.Ended.Sub(in.Started)
+}
+
 // Done reports whether the process has ended.
 func (s State) Done() bool { return s == Exited || s == Crashed }
 
@@ -38,6 +46,7 @@ func (s State) Done() bool { return s == Exited || s == Crashed }
 type Info struct {
 	PID      bus.PID
 	Name     string
+	Version  string // from SpawnOptions.Version (the manifest), may be empty
 	Digest   string // sha256 of the module's bytes, hex
 	Kind     string // "app" (has _start) or "service" (reactor: _initialize)
 	State    State

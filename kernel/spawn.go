@@ -45,7 +45,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	p := &Process{
 		k: k, pid: pid, name: o.Name, module: m, opts: o, inbox: inbox,
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		info: Info{PID: pid, Name: o.Name, Digest: m.Digest, Kind: m.Kind, State: Starting,
+		info: Info{PID: pid, Name: o.Name, Version: o.Version, Digest: m.Digest, Kind: m.Kind, State: Starting,
 			Started: time.Now(), Limits: o.Limits},
 	}
 	k.mu.Lock()
