@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -10,11 +11,12 @@ import (
 
 // pending is one request waiting for its reply.
 type pending struct {
-	from  PID
-	to    []PID // who may answer
-	done  atomic.Int64
-	reply Message
-	wake  chan struct{} // capacity 1
+	from    PID
+	to      []PID       // who may answer
+	claimed atomic.Bool // set by the one reply that wins, or by the requester giving up
+	done    atomic.Int64
+	reply   Message
+	wake    chan struct{} // capacity 1
 }
 
 // pendingTable holds the requests in flight by correlation id.
@@ -69,13 +71,7 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 	if in, ok := b.Inbox(m.From); ok {
 		done = in.done
 	}
-	var timer *time.Timer
-	var expired <-chan time.Time
-	if timeout > 0 {
-		timer = time.NewTimer(timeout)
-		defer timer.Stop()
-		expired = timer.C
-	}
+	start := time.Now()
 
 	corr := b.reqs.next.Add(1)
 	m.Corr = corr
@@ -90,14 +86,21 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 
 	delivered := 0
 	var first error
-	dctx := ctx
-	if timer != nil {
-		var cancel context.CancelFunc
-		dctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	var dctx context.Context
 	for _, sub := range subs {
-		if err := b.deliver(dctx, sub.inbox, m, uint64(sub.id), false, true); err != nil {
+		err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), false, false)
+		if errors.Is(err, ErrFull) { // wait for room, within the request's timeout
+			if dctx == nil {
+				dctx = ctx
+				if timeout > 0 {
+					var cancel context.CancelFunc
+					dctx, cancel = context.WithTimeout(ctx, timeout)
+					defer cancel()
+				}
+			}
+			err = b.deliver(dctx, sub.inbox, m, uint64(sub.id), false, true)
+		}
+		if err != nil {
 			if first == nil {
 				first = err
 			}
@@ -111,9 +114,19 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 	}
 	b.finishTransfers(m.From, m.Regions)
 
+	var expired <-chan time.Time
 	for {
 		if p.done.Load() != 0 || spin(&p.done, b.cfg.Spin) {
 			return p.reply, nil
+		}
+		if timeout > 0 && expired == nil {
+			left := timeout - time.Since(start)
+			if left < 0 {
+				left = 0
+			}
+			timer := time.NewTimer(left)
+			defer timer.Stop()
+			expired = timer.C
 		}
 		select {
 		case <-p.wake:
@@ -122,7 +135,8 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 		case <-ctx.Done():
 		case <-expired:
 		}
-		if _, mine := b.reqs.take(corr); !mine {
+		b.reqs.take(corr)
+		if !p.claimed.CompareAndSwap(false, true) {
 			// A reply claimed the request first; it is being stored now.
 			<-p.wake
 			return p.reply, nil
@@ -167,7 +181,7 @@ func (b *Bus) Reply(m Message) error {
 			}
 		}
 	}
-	if !allowed {
+	if !allowed || p.claimed.Load() {
 		b.reqs.mu.Unlock()
 		b.lateReply.Add(1)
 		return fmt.Errorf("reply to request %d: %w: no such request pending for %v (answered, timed out, or not sent to it)", m.Corr, ErrNotFound, m.From)
@@ -175,6 +189,11 @@ func (b *Bus) Reply(m Message) error {
 	if err := b.check(OpReply, m.From, p.from.String()); err != nil {
 		b.reqs.mu.Unlock()
 		return err
+	}
+	if !p.claimed.CompareAndSwap(false, true) { // the requester gave up a moment ago
+		b.reqs.mu.Unlock()
+		b.lateReply.Add(1)
+		return fmt.Errorf("reply to request %d: %w: the requester stopped waiting", m.Corr, ErrNotFound)
 	}
 	delete(b.reqs.m, m.Corr)
 	b.reqs.mu.Unlock()
