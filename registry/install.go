@@ -34,6 +34,10 @@ type InstallOptions struct {
 	AllowUntrusted bool
 	// Fetch tunes downloads (progress, size cap, retries, timeout).
 	Fetch FetchOptions
+	// ManifestDir, if set, gives bare .wasm files a real manifest: for X.wasm the installer
+	// uses ManifestDir/X/module.toml when it exists (its entry digest is taken from the file).
+	// `orbital install --manifests modules build/modules` installs the demos this way.
+	ManifestDir string
 	// Check, if set, vets the manifest before anything is written (cmd/orbital checks the
 	// requested permissions with the policies package here).
 	Check func(*Manifest) error
@@ -110,16 +114,21 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 		}); err != nil {
 			return err
 		}
+		repair := false
 		for _, e := range existing {
 			if e.Version == m.Version {
 				if e.ManifestDigest == rec.ManifestDigest {
-					already = true
-					return nil
+					if b, err := os.ReadFile(r.EntryPath(e)); err == nil && Digest(b) == e.EntryDigest {
+						already = true
+						return nil
+					}
+					repair = true // same package, damaged on disk: write it again
+					break
 				}
 				return fmt.Errorf("%w: %s is installed from %s with another manifest (%s); bump the version, or run orbital rm %s first", ErrConflict, m.ID(), e.Source, e.ManifestDigest, m.ID())
 			}
 		}
-		if len(existing) > 0 && !opt.AllowDowngrade {
+		if len(existing) > 0 && !opt.AllowDowngrade && !repair {
 			if top, err := semver.NewVersion(existing[0].Version); err == nil && top.GreaterThan(m.SemVer()) {
 				return fmt.Errorf("%w: %s %s is installed and %s is older; pass --allow-downgrade to install it anyway", ErrDowngrade, m.Name, existing[0].Version, m.Version)
 			}
@@ -177,11 +186,33 @@ func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *
 	}
 	pause("blobs")
 
+	// The version directory: module.toml and NAME.wasm linked to the blob, staged, then
+	// renamed into place in one step.
+	vstage := filepath.Join(stage, "version")
+	if err := os.Mkdir(vstage, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(stage, "module.toml"), filepath.Join(vstage, ManifestFile)); err != nil {
+		return err
+	}
+	entry := filepath.Join(vstage, rec.Name+".wasm")
+	if err := os.Link(r.BlobPath(rec.EntryDigest), entry); err != nil {
+		if err := writeSynced(entry, pkg.Entry); err != nil { // no hard links here: a copy
+			return err
+		}
+	}
+	if err := syncDir(vstage); err != nil {
+		return err
+	}
 	mdir := filepath.Join(r.manifestDir(), rec.Name)
 	if err := os.MkdirAll(mdir, 0o755); err != nil {
 		return err
 	}
-	if err := os.Rename(filepath.Join(stage, "module.toml"), r.manifestPath(rec.Name, rec.Version)); err != nil {
+	vdir := r.versionDir(rec.Name, rec.Version)
+	if err := os.RemoveAll(vdir); err != nil { // an orphan of an interrupted install
+		return err
+	}
+	if err := os.Rename(vstage, vdir); err != nil {
 		return err
 	}
 	if err := syncDir(mdir); err != nil {
@@ -416,11 +447,11 @@ func clearDir(dir string) error {
 // collectGarbage removes manifests and blobs that no state record references.
 func (r *Registry) collectGarbage(db *bolt.DB) error {
 	keepBlobs := map[string]bool{}
-	keepManifests := map[string]bool{}
+	keepVersions := map[string]bool{}
 	if err := db.View(func(tx *bolt.Tx) error {
 		recs, err := records(tx, "")
 		for _, rec := range recs {
-			keepManifests[r.manifestPath(rec.Name, rec.Version)] = true
+			keepVersions[r.versionDir(rec.Name, rec.Version)] = true
 			keepBlobs[strings.TrimPrefix(rec.EntryDigest, "sha256:")] = true
 			for _, d := range rec.Files {
 				keepBlobs[strings.TrimPrefix(d, "sha256:")] = true
@@ -439,10 +470,12 @@ func (r *Registry) collectGarbage(db *bolt.DB) error {
 			os.Remove(filepath.Join(r.blobDir(), b.Name()))
 		}
 	}
-	mans, _ := filepath.Glob(filepath.Join(r.manifestDir(), "*", "*"))
-	for _, p := range mans {
-		if !keepManifests[p] {
-			os.Remove(p)
+	vers, _ := filepath.Glob(filepath.Join(r.manifestDir(), "*", "*"))
+	for _, p := range vers {
+		if !keepVersions[p] {
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
 			os.Remove(filepath.Dir(p)) // only succeeds when empty
 		}
 	}

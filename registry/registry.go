@@ -88,7 +88,7 @@ func (r *Registry) Home() string { return r.home }
 func (r *Registry) Dir() string { return r.dir }
 
 func (r *Registry) blobDir() string     { return filepath.Join(r.dir, "blobs", "sha256") }
-func (r *Registry) manifestDir() string { return filepath.Join(r.dir, "manifests") }
+func (r *Registry) manifestDir() string { return filepath.Join(r.dir, "modules") }
 func (r *Registry) stagingDir() string  { return filepath.Join(r.dir, "staging") }
 func (r *Registry) dbPath() string      { return filepath.Join(r.dir, "state.db") }
 func (r *Registry) indexPath() string   { return filepath.Join(r.dir, "index.bleve") }
@@ -101,8 +101,19 @@ func (r *Registry) BlobPath(digest string) string {
 	return filepath.Join(r.blobDir(), strings.TrimPrefix(digest, "sha256:"))
 }
 
+// versionDir holds one installed version: module.toml and NAME.wasm (a hard link to the
+// entry blob, so a process loaded from it is named after the module).
+func (r *Registry) versionDir(name, version string) string {
+	return filepath.Join(r.manifestDir(), name, version)
+}
+
 func (r *Registry) manifestPath(name, version string) string {
-	return filepath.Join(r.manifestDir(), name, version+".toml")
+	return filepath.Join(r.versionDir(name, version), ManifestFile)
+}
+
+// EntryPath is the installed entry module of a version, named NAME.wasm.
+func (r *Registry) EntryPath(rec *Record) string {
+	return filepath.Join(r.versionDir(rec.Name, rec.Version), rec.Name+".wasm")
 }
 
 // withDB opens the state database for one operation. write takes the exclusive lock.

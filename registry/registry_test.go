@@ -43,13 +43,20 @@ func TestInstallLoadDetectsTamperedBlob(t *testing.T) {
 	r := newReg(t)
 	p := writePkg(t, makePkg(t, "tamper", "1.0.0", KindApp, nil, nil))
 	res := install(t, r, p, InstallOptions{})
-	blob := r.BlobPath(res[0].Record.EntryDigest)
+	blob := r.EntryPath(res[0].Record)
 	b, _ := os.ReadFile(blob)
 	b[len(b)-1] ^= 0xff
 	os.WriteFile(blob, b, 0o644)
 	_, err := r.Resolve(context.Background(), "tamper", InstallOptions{})
 	if !errors.Is(err, ErrDigest) {
 		t.Fatalf("load of a tampered blob: %v, want ErrDigest", err)
+	}
+	// Installing the package again repairs it.
+	if res := install(t, r, p, InstallOptions{}); res[0].Already {
+		t.Fatal("a damaged install counted as already installed")
+	}
+	if _, err := r.Resolve(context.Background(), "tamper", InstallOptions{}); err != nil {
+		t.Fatalf("after repair: %v", err)
 	}
 }
 
@@ -206,7 +213,7 @@ func TestRecoverRebuildsIndexAndCleans(t *testing.T) {
 	os.WriteFile(filepath.Join(r.stagingDir(), "junk"), []byte("x"), 0o644)
 	orphan := r.BlobPath(Digest([]byte("orphan")))
 	os.WriteFile(orphan, []byte("orphan"), 0o644)
-	os.MkdirAll(filepath.Join(r.manifestDir(), "ghost"), 0o755)
+	os.MkdirAll(r.versionDir("ghost", "1.0.0"), 0o755)
 	os.WriteFile(r.manifestPath("ghost", "1.0.0"), []byte("x"), 0o644)
 	os.RemoveAll(r.indexPath())
 	r2, err := Open(r.Home())

@@ -105,7 +105,7 @@ func (r *Registry) Install(ctx context.Context, src string, opt InstallOptions) 
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrNotFound, src, err)
 		}
-		pkg, err := LoadPackage(data, src)
+		pkg, err := loadWithSidecar(data, src, opt.ManifestDir)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +173,7 @@ func (r *Registry) installDir(ctx context.Context, dir string, opt *InstallOptio
 		data, err := os.ReadFile(p)
 		if err == nil {
 			var pkg *Package
-			if pkg, err = LoadPackage(data, p); err == nil {
+			if pkg, err = loadWithSidecar(data, p, opt.ManifestDir); err == nil {
 				pkgs = append(pkgs, pkg)
 				continue
 			}
@@ -230,7 +230,7 @@ func orderByDeps(pkgs []*Package) []*Package {
 type Resolved struct {
 	Record   *Record
 	Manifest *Manifest
-	Path     string // the entry blob on disk
+	Path     string // the entry module on disk, named NAME.wasm
 	WASM     []byte
 	Digest   string // "sha256:<hex>" of WASM
 }
@@ -267,10 +267,10 @@ func (r *Registry) Load(rec *Record) (*Resolved, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := r.BlobPath(rec.EntryDigest)
+	p := r.EntryPath(rec)
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return nil, fmt.Errorf("registry: %s: entry blob %s: %w; reinstall it", rec.ID(), p, err)
+		return nil, fmt.Errorf("registry: %s: entry %s: %w; reinstall it", rec.ID(), p, err)
 	}
 	if err := checkDigest(p, b, rec.EntryDigest); err != nil {
 		return nil, fmt.Errorf("%s: %w; reinstall it", rec.ID(), err)
@@ -324,4 +324,35 @@ func (r *Registry) SearchAll(ctx context.Context, q string, n int, opt FetchOpti
 		hits = hits[:n]
 	}
 	return hits, errors.Join(errs...)
+}
+
+// loadWithSidecar is LoadPackage, except that a bare .wasm X.wasm takes its manifest from
+// manifestDir/X/module.toml when there is one.
+func loadWithSidecar(data []byte, file, manifestDir string) (*Package, error) {
+	if manifestDir == "" || !strings.HasSuffix(file, ".wasm") {
+		return LoadPackage(data, file)
+	}
+	mp := filepath.Join(manifestDir, strings.TrimSuffix(filepath.Base(file), ".wasm"), ManifestFile)
+	mb, err := os.ReadFile(mp)
+	if errors.Is(err, os.ErrNotExist) {
+		return LoadPackage(data, file)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseManifest(mb, mp)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ReadWasmInfo(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if m.EntryDigest != "" && m.EntryDigest != Digest(data) {
+		return nil, checkDigest(file, data, m.EntryDigest)
+	}
+	m.EntryDigest = Digest(data)
+	if len(m.Files) > 0 || m.Signature != "" {
+		return nil, fmt.Errorf("%s: a manifest with [files] or a signature must come in a package (orbital pack)", mp)
+	}
+	return &Package{Manifest: m, Entry: data}, nil
 }

@@ -46,6 +46,12 @@ var extraOpenSources []openSource
 
 func addOpenSource(s openSource) { extraOpenSources = append(extraOpenSources, s) }
 
+// homeOpenSources build bar sources that need the Orbital home (the registry); they run
+// where extraOpenSources do.
+var homeOpenSources []func(home string) openSource
+
+func addHomeOpenSource(f func(home string) openSource) { homeOpenSources = append(homeOpenSources, f) }
+
 // defaultMaxDownload caps an http(s) download opened from the bar.
 const defaultMaxDownload = 64 << 20
 
@@ -54,6 +60,9 @@ const defaultMaxDownload = 64 << 20
 func openSources(home string, maxBytes int64) []openSource {
 	srcs := []openSource{httpSource(maxBytes), fileURLSource(), pathSource()}
 	srcs = append(srcs, extraOpenSources...)
+	for _, f := range homeOpenSources {
+		srcs = append(srcs, f(home))
+	}
 	return append(srcs, nameSource(home))
 }
 
@@ -68,11 +77,28 @@ func httpSource(maxBytes int64) openSource {
 		}
 		wasm, err := registry.Fetch(ctx, text, registry.FetchOptions{MaxBytes: maxBytes, Progress: progress})
 		if err != nil {
-			return openedModule{}, true, err
+			return openedModule{}, true, fetchMessage(text, err)
 		}
 		return openedModule{Name: moduleNameFrom(u.Path, u.Host), Path: text, Wasm: wasm}, true, nil
 	}}
 }
+
+// fetchMessage shortens a download error for the one-line error bar: Go's net errors repeat
+// the URL ("Get \"URL\": dial tcp ...") after the registry already named it. The original
+// error stays reachable (errors.Is, errors.As).
+func fetchMessage(rawURL string, err error) error {
+	msg := strings.ReplaceAll(err.Error(), `Get "`+rawURL+`": `, "")
+	msg = strings.ReplaceAll(msg, "dial tcp ", "")
+	return &shortError{msg: msg, err: err}
+}
+
+type shortError struct {
+	msg string
+	err error
+}
+
+func (e *shortError) Error() string { return e.msg }
+func (e *shortError) Unwrap() error { return e.err }
 
 func fileURLSource() openSource {
 	return openSource{Name: "file URL", Open: func(_ context.Context, text string, _ func(int64, int64)) (openedModule, bool, error) {

@@ -22,6 +22,11 @@ var extraSources []moduleSource
 
 func addModuleSource(s moduleSource) { extraSources = append(extraSources, s) }
 
+// homeSources build sources that need the Orbital home (the registry); tried first.
+var homeSources []func(home string) moduleSource
+
+func addHomeModuleSource(f func(home string) moduleSource) { homeSources = append(homeSources, f) }
+
 // dirSource looks for <dir>/<name>.wasm.
 func dirSource(label, dir string) moduleSource {
 	return moduleSource{Name: label + " (" + dir + ")", Resolve: func(target string) (string, bool, error) {
@@ -40,7 +45,11 @@ func dirSource(label, dir string) moduleSource {
 // $ORBITAL_MODULES, then modules/ beside the orbital binary (the Makefile puts build/orbital
 // next to build/modules/), then the home's modules/.
 func moduleSources(home string) []moduleSource {
-	srcs := append([]moduleSource(nil), extraSources...)
+	var srcs []moduleSource
+	for _, f := range homeSources {
+		srcs = append(srcs, f(home))
+	}
+	srcs = append(srcs, extraSources...)
 	srcs = append(srcs, dirSource("$ORBITAL_MODULES", os.Getenv("ORBITAL_MODULES")))
 	if exe, err := os.Executable(); err == nil {
 		if real, err := filepath.EvalSymlinks(exe); err == nil {
