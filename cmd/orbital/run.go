@@ -37,6 +37,7 @@ type runOptions struct {
 	memory     string
 	deadline   time.Duration
 	size       string
+	timeout    time.Duration
 	targets    []string
 	args       []string // after --, for the last TARGET
 }
@@ -52,6 +53,7 @@ func parseRunFlags(args []string, stderr io.Writer) (o runOptions, code int, ok 
 	fs.StringVar(&o.memory, "memory", "256MiB", "linear-memory ceiling per process (e.g. 64MiB, 1GiB)")
 	fs.DurationVar(&o.deadline, "deadline", kernel.DefaultDeadline, "longest a guest may run without calling the host (<0: none)")
 	fs.StringVar(&o.size, "size", "1280x800", "headless desktop size WxH")
+	fs.DurationVar(&o.timeout, "timeout", 0, "stop the modules after this long (0: no limit); for modules that draw once and wait")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: orbital run [flags] TARGET... [-- args...]")
 		fmt.Fprintln(stderr, "TARGET is a .wasm file or a module name ($ORBITAL_MODULES, modules/ beside the binary, the home's modules/).")
@@ -147,6 +149,9 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer k.Close()
+	// Boot drivers (drivers.go) start before the modules, which may talk to them at once; they
+	// stop before the kernel closes.
+	defer startDrivers(k, home, stderr)()
 
 	// Load everything before starting anything: a bad TARGET starts nothing.
 	srcs := moduleSources(home)
@@ -182,7 +187,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	}
 
 	r := &runner{k: k, scene: scene, dev: compositor.NewSoftware(w, h), procs: procs, stderr: stderr}
-	r.loop(o.frames, sigs)
+	r.loop(o.frames, o.timeout, sigs)
 	if o.screenshot != "" {
 		if err := r.screenshot(o.screenshot); err != nil {
 			fmt.Fprintf(stderr, "orbital: screenshot: %v\n", err)
@@ -207,8 +212,9 @@ type runner struct {
 const frameInterval = time.Second / 60
 
 // loop composes on every scene change (at most 60 Hz) until every process has ended, the
-// frame budget (maxFrames > 0) is spent, or SIGINT/SIGTERM arrives (a second signal kills).
-func (r *runner) loop(maxFrames int, sigs <-chan os.Signal) {
+// frame budget (maxFrames > 0) is spent, the timeout (> 0) passes, or SIGINT/SIGTERM arrives
+// (a second signal kills).
+func (r *runner) loop(maxFrames int, timeout time.Duration, sigs <-chan os.Signal) {
 	allDone := make(chan struct{})
 	go func() {
 		for _, p := range r.procs {
@@ -216,9 +222,17 @@ func (r *runner) loop(maxFrames int, sigs <-chan os.Signal) {
 		}
 		close(allDone)
 	}()
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
 	var last time.Time
 	for {
 		select {
+		case <-expired:
+			r.stopAll()
 		case <-allDone:
 			// No final composition: an ended process's surfaces are gone, and the screenshot
 			// should show the last frame they were on screen.

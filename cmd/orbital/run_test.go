@@ -254,6 +254,17 @@ func TestRunLimits(t *testing.T) {
 	}
 }
 
+func TestRunTimeout(t *testing.T) {
+	home := testenv.Home(t)
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	// 10000 frames would take minutes; the timeout stops the clock after a second.
+	_, errOut, code := orbital(t, home, "--headless", "--frames", "10000", "--timeout", "1s", "--screenshot", shot, "clock")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	checkClockFace(t, readPNG(t, shot))
+}
+
 func TestRunInterrupt(t *testing.T) {
 	home := testenv.Home(t)
 	bin := testenv.Binary(t)
