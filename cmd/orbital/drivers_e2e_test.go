@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orbital/orbital/drivers/drivertest"
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+// cli runs the real orbital binary and returns stdout, stderr and the exit code.
+func cli(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(testenv.Binary(t), args...)
+	cmd.Env = append(os.Environ(), "ORBITAL_MODULES="+filepath.Dir(testenv.Module(t, "hello")))
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("orbital %v: %v", args, err)
+	}
+	return o.String(), e.String(), code
+}
+
+// cameraPackage lays out the camera driver as a registry package directory.
+func cameraPackage(t *testing.T, boot bool) string {
+	t.Helper()
+	bin, _ := drivertest.Build(t, "github.com/orbital/orbital/drivers/camera/cmd/orbital-camera")
+	dir := t.TempDir()
+	plat := filepath.Join(dir, "bin", runtime.GOOS+"-"+runtime.GOARCH)
+	if err := os.MkdirAll(plat, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(plat, "orbital-camera"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manifest := `name = "camera"
+version = "0.1.0"
+kind = "driver"
+description = "V4L2 cameras and a test pattern, as frames in shared memory"
+entry = "bin/` + runtime.GOOS + "-" + runtime.GOARCH + `/orbital-camera"
+restart = "on-failure"
+`
+	if boot {
+		manifest += "\n[triggers]\nboot = true\n"
+	}
+	if err := os.WriteFile(filepath.Join(dir, "module.toml"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// driverProcesses lists live processes executing a driver image (a sealed memfd).
+func driverProcesses() []string {
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		exe, err := os.Readlink("/proc/" + e.Name() + "/exe")
+		if err == nil && strings.Contains(exe, "orbital-driver-image") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+func TestDriversInstallListRunTamper(t *testing.T) {
+	home := testenv.Home(t)
+	if out, errOut, code := cli(t, "drivers", "--home", home); code != 0 || !strings.Contains(out, "none (install a driver package") {
+		t.Fatalf("empty home: %d %q %q", code, out, errOut)
+	}
+	if _, errOut, code := cli(t, "install", "-q", "--home", home, cameraPackage(t, true)); code != 0 {
+		t.Fatalf("install: %d %s", code, errOut)
+	}
+	out, errOut, code := cli(t, "drivers", "--home", home)
+	if code != 0 || !strings.Contains(out, "camera") || !strings.Contains(out, "0.1.0") || !strings.Contains(out, "on-failure") || !strings.Contains(out, " ok") {
+		t.Fatalf("drivers after install: %d\n%s%s", code, out, errOut)
+	}
+
+	// orbital run starts the boot driver beside the modules and stops it at the end.
+	before := driverProcesses()
+	_, errOut, code = cli(t, "run", "--home", home, "--headless", "hello")
+	if code != 0 || !strings.Contains(errOut, "driver camera 0.1.0 started") || !strings.Contains(errOut, "driver camera stopped (exited): stopped on request") {
+		t.Fatalf("run with a boot driver: %d\n%s", code, errOut)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(driverProcesses()) > len(before) {
+		if time.Now().After(deadline) {
+			t.Fatalf("driver processes left after orbital run: %v", driverProcesses())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// Tamper with the installed blob: listed as a mismatch, refused at start, modules still run.
+	blobs, _ := filepath.Glob(filepath.Join(home, "registry", "blobs", "sha256", "*"))
+	tampered := 0
+	for _, b := range blobs {
+		data, err := os.ReadFile(b)
+		if err == nil && bytes.HasPrefix(data, []byte("\x7fELF")) {
+			os.Chmod(b, 0o644)
+			if err := os.WriteFile(b, append(data, 0), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tampered++
+		}
+	}
+	if tampered != 1 {
+		t.Fatalf("found %d driver blobs", tampered)
+	}
+	out, _, _ = cli(t, "drivers", "--home", home)
+	if !strings.Contains(out, "digest mismatch") {
+		t.Fatalf("tampered blob not reported:\n%s", out)
+	}
+	out, errOut, code = cli(t, "run", "--home", home, "--headless", "hello")
+	if code != 0 || !strings.Contains(out, "hello from orbital") || !strings.Contains(errOut, "refusing to run it (reinstall the driver package)") {
+		t.Fatalf("run with a tampered driver: %d\n%s\n%s", code, out, errOut)
+	}
+}
