@@ -135,6 +135,7 @@ func (d *Desktop) place(w, h int) image.Rectangle {
 		return sum
 	}
 	area := d.area.Inset(margin)
+	area.Min.Y += errorLineH // keep new title bars clear of the error line
 	best, bestCov := image.Rectangle{}, -1
 	for y := area.Min.Y; y+titleBarH+h+frameBottom <= area.Max.Y; y += step {
 		for x := area.Min.X + 12; x+w+2*frameSide <= area.Max.X; x += step {

@@ -112,11 +112,8 @@ func moduleColour(name string) color.RGBA {
 func drawBackground(fonts *Fonts, width, height int, empty bool) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	verticalGradient(img, img.Rect, colDeskTop, colDeskBottom)
-	// A faint large glow up and left, for depth.
-	cx, cy := float32(width)*0.3, float32(height)*0.25
-	for i := 12; i >= 1; i-- {
-		fillCircle(img, cx, cy, float32(i)*float32(width)/28, color.NRGBA{0x50, 0x78, 0xc8, 4})
-	}
+	// A soft radial glow up and to the left, for depth.
+	glow(img, float64(width)*0.32, float64(height)*0.22, float64(width)*0.55, [3]float64{0x3a, 0x58, 0x96}, 0.35)
 	if empty {
 		lines := []struct {
 			face xfont.Face
@@ -136,4 +133,25 @@ func drawBackground(fonts *Fonts, width, height int, empty bool) *image.RGBA {
 		}
 	}
 	return img
+}
+
+// glow brightens dst towards colour c around (cx, cy), fading smoothly to nothing at radius r.
+func glow(dst *image.RGBA, cx, cy, r float64, c [3]float64, strength float64) {
+	b := dst.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		dy := (float64(y) - cy) / r
+		for x := b.Min.X; x < b.Max.X; x++ {
+			dx := (float64(x) - cx) / r
+			d := dx*dx + dy*dy
+			if d >= 1 {
+				continue
+			}
+			k := (1 - d) * (1 - d) * strength
+			i := dst.PixOffset(x, y)
+			for j := 0; j < 3; j++ {
+				v := float64(dst.Pix[i+j])
+				dst.Pix[i+j] = uint8(v + (c[j]-v)*k + 0.5)
+			}
+		}
+	}
 }

@@ -1,0 +1,70 @@
+// Package shell is Orbital's desktop window: a GLFW window showing the compositor's scene,
+// with a URL bar to open modules, a frame around every module window (title, pid, close
+// button, resize grip), a task strip, and the routing of keyboard and mouse input to the
+// focused module.
+//
+// # Lifecycle
+//
+// New checks the Config and starts nothing. Run creates the window (GL 3.3 core context), the
+// compositor's GL device, the fonts and the chrome surfaces, opens the Config.Open entries,
+// and runs the event loop until the window is closed, the context ends, or (with
+// Config.Screenshot) the requested frame was written to a PNG. Everything Run created is
+// released before it returns. cmd/orbital's `shell` verb wires it to the kernel (Host).
+//
+// # Threading
+//
+// GLFW and the GL context belong to the process's main OS thread: the command locks it in
+// init (runtime.LockOSThread) and calls Run there. Every GLFW and GL call, every input
+// callback, all of the shell's state (URL bar, window list, drag state, chrome pictures) live
+// on that thread, so none of it is locked. Other goroutines talk to it in two ways only:
+//
+//   - Shell.Do(fn) queues fn and wakes the loop with glfw.PostEmptyEvent; the loop runs the
+//     queue at its next turn (ShowError uses it);
+//   - the compositor's Scene is itself thread-safe: module threads Present into their
+//     surfaces and the Scene's Changed channel is watched by one goroutine that marks the
+//     frame dirty and wakes the loop.
+//
+// Opening what the user typed (a download can take long) happens on a goroutine per open
+// (Host.Open), which reports progress through atomics the loop reads; the UI never waits on
+// it. Closing a window calls Host.Kill on a goroutine too, since a graceful stop waits for the
+// module. The loop composes at most 60 frames a second and sleeps in glfw.WaitEventsTimeout
+// when nothing changes.
+//
+// # Event flow
+//
+// GLFW callbacks (on the main thread) feed the shell's router: a press in the bar edits the
+// TextField (click, shift-click, drag, double-click word, triple-click all); in the task
+// strip it raises a window; on a window frame it raises and focuses that window and, by part,
+// starts a move (title bar), a resize (grip) or a close (button, on release). A press on a
+// window's content raises it and is also delivered to the module (click-through), and the
+// window captures the pointer until release. Keys go to the URL bar when it has focus
+// (Ctrl+L or F6 gives it focus, Escape gives focus back to the window), otherwise to the
+// focused window. Module input leaves through Host.PostEvent as Event values in surface pixel
+// coordinates (scaled when the user resized a window the module has not followed yet);
+// cmd/orbital turns them into kind-16 messages (docs/abi.md "Input events") with the
+// module's own surface id. Focus and blur events tell a module when it gains or loses the
+// keyboard; a resize drag sends resize events (at most every 50 ms, and at release) and the
+// compositor scales the picture until the module calls surface_resize.
+//
+// # Chrome
+//
+// Only the shell draws chrome, into image.RGBA pictures given to the compositor as surfaces of
+// their own: the wallpaper in the Background layer; the bar, the error line and the task strip
+// in the Chrome layer (above every module, so a module can never draw over them); and one
+// frame per module window in the Windows layer, kept directly below its module's surface so
+// overlapping windows stack correctly. A picture is redrawn only when what it shows changed
+// (a state key per surface), so an idle desktop costs nothing and the GL device re-uploads
+// only those textures. Errors from opening (not found, HTTP 404, an HTML page, too large, a
+// trap on start) appear on the red line under the bar as one line; the shell keeps running.
+//
+// # Libraries
+//
+// github.com/go-gl/glfw/v3.3 for the window, input and clipboard: the portable, well-kept
+// binding of GLFW. golang.org/x/image/font/opentype with the Go fonts
+// (golang.org/x/image/font/gofont) for text: a real TrueType rasterizer with hinting and
+// kerning, and fonts embedded in the binary, so the shell looks the same on every machine.
+// golang.org/x/image/vector for anti-aliased shapes (rounded frames, the close button,
+// shadows). The editing model (TextField) and the history (History) are pure Go and
+// table-tested without a display; window placement and hit testing (Desktop, frameGeom) are
+// tested against a real compositor Scene.
+package shell
