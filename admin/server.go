@@ -137,29 +137,30 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body struct {
-		PID uint32 `json:"pid"`
+		PID *uint32 `json:"pid"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&body); err != nil || body.PID == 0 {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&body); err != nil || body.PID == nil {
 		writeError(w, http.StatusBadRequest, errors.New(`body must be JSON like {"pid": 3}`))
 		return
 	}
+	pid := *body.PID
 	var err error
 	switch a := r.PathValue("action"); a {
 	case "stop":
-		err = s.ctl.Stop(body.PID)
+		err = s.ctl.Stop(pid)
 	case "kill":
-		err = s.ctl.Kill(body.PID)
+		err = s.ctl.Kill(pid)
 	case "restart":
-		err = s.ctl.Restart(body.PID)
+		err = s.ctl.Restart(pid)
 	default:
 		writeError(w, http.StatusNotFound, fmt.Errorf("unknown action %q: want stop, kill or restart", a))
 		return
 	}
 	if err != nil {
-		writeError(w, statusOf(err), fmt.Errorf("%s pid %d: %w", r.PathValue("action"), body.PID, err))
+		writeError(w, statusOf(err), fmt.Errorf("%s pid %d: %w", r.PathValue("action"), pid, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "pid": body.PID})
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "pid": pid})
 }
 
 // checkCSRF accepts a state-changing request only with the per-boot CSRF token in its header
@@ -179,8 +180,8 @@ func (s *Server) checkCSRF(r *http.Request) error {
 
 func parsePID(s string) (uint32, error) {
 	v, err := strconv.ParseUint(s, 10, 32)
-	if err != nil || v == 0 {
-		return 0, fmt.Errorf("pid=%q: want a process id (a positive number)", s)
+	if err != nil {
+		return 0, fmt.Errorf("pid=%q: want a process id (a number)", s)
 	}
 	return uint32(v), nil
 }

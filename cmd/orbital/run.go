@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/compositor"
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
@@ -135,20 +134,25 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 
 	scene := compositor.NewScene()
+	logs := newLogBook()
 	k, err := kernel.New(kernel.Config{
 		Home:     home,
 		Policies: pst,
 		Display:  sceneDisplay{scene},
 		Limits:   kernel.Limits{Memory: mem, Deadline: o.deadline},
-		Log: func(pid bus.PID, name string, level int, line string) {
-			fmt.Fprintf(stderr, "%s[%d]: %s\n", name, pid, line)
-		},
+		Log:      logs.hook(stderr),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital: %v\n", err)
 		return 1
 	}
 	defer k.Close()
+	ctl := newKernelControl(k, logs, "orbital run")
+	if o.frames == 0 {
+		// A long-running instance serves the admin panel and answers orbital ps; a bounded
+		// run (--frames, tests and screenshots) does not.
+		defer startAdmin(home, ctl, "orbital run", stderr).Close()
+	}
 	// Boot drivers (drivers.go) start before the modules, which may talk to them at once; they
 	// stop before the kernel closes.
 	defer startDrivers(k, home, stderr)()
@@ -183,6 +187,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "orbital: %v\n", err)
 			return 1
 		}
+		ctl.noteStart(p.PID(), "user: orbital run")
 		procs = append(procs, p)
 	}
 
