@@ -103,6 +103,30 @@ func TestDriversInstallListRunTamper(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 
+	// While an orbital process runs, `orbital drivers` shows the driver it supervises.
+	bg := exec.Command(testenv.Binary(t), "run", "--home", home, "--headless", "clock")
+	bg.Env = append(os.Environ(), "ORBITAL_MODULES="+filepath.Dir(testenv.Module(t, "clock")))
+	if err := bg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer bg.Process.Kill()
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		out, _, _ = cli(t, "drivers", "--home", home)
+		if strings.Contains(out, "in orbital process") && strings.Contains(out, "running") && strings.Contains(out, "no-new-privs") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("running driver not listed:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	bg.Process.Signal(os.Interrupt)
+	bg.Wait()
+	if out, _, _ = cli(t, "drivers", "--home", home); !strings.Contains(out, "running drivers:\n  none") {
+		t.Fatalf("driver still listed after its orbital process ended:\n%s", out)
+	}
+
 	// Tamper with the installed blob: listed as a mismatch, refused at start, modules still run.
 	blobs, _ := filepath.Glob(filepath.Join(home, "registry", "blobs", "sha256", "*"))
 	tampered := 0
