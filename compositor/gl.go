@@ -29,6 +29,7 @@ type GL struct {
 	prog               uint32
 	vao, vbo           uint32
 	uRect, uView, uOpq int32
+	maxTex             int // GL_MAX_TEXTURE_SIZE
 	tex                map[*Surface]*glTexture
 }
 
@@ -60,6 +61,9 @@ func NewGL(fbW, fbH int, scale float64) (*GL, error) {
 	d.uOpq = gl.GetUniformLocation(prog, gl.Str("opaque\x00"))
 	gl.UseProgram(prog)
 	gl.Uniform1i(gl.GetUniformLocation(prog, gl.Str("tex\x00")), 0)
+	var maxTex int32
+	gl.GetIntegerv(gl.MAX_TEXTURE_SIZE, &maxTex)
+	d.maxTex = int(maxTex)
 
 	corners := []float32{0, 0, 1, 0, 0, 1, 1, 1} // a triangle strip over the unit square
 	gl.GenVertexArrays(1, &d.vao)
@@ -92,7 +96,8 @@ func (d *GL) Size() (w, h int) { return d.fbW, d.fbH }
 // Compose draws the scene into the currently bound framebuffer and, when dst is not nil, reads
 // the result into dst (which must be exactly the framebuffer's size), the right way up. It sets
 // the viewport, blending, program, vertex array and texture bindings it needs and leaves them so;
-// the caller swaps buffers.
+// the caller swaps buffers. A surface larger than the GPU's largest texture is left out and
+// reported in the returned error; everything else is still drawn.
 func (d *GL) Compose(s *Scene, dst Frame) error {
 	snap := s.Snapshot()
 	bg := d.Background
@@ -110,7 +115,13 @@ func (d *GL) Compose(s *Scene, dst Frame) error {
 	gl.BindVertexArray(d.vao)
 	gl.ActiveTexture(gl.TEXTURE0)
 	gl.Uniform2f(d.uView, float32(float64(d.fbW)/d.scale), float32(float64(d.fbH)/d.scale))
+	var tooBig error
 	for _, it := range snap.Items[first:] {
+		if w, h := it.Surface.Size(); w > d.maxTex || h > d.maxTex {
+			tooBig = fmt.Errorf("gl compose: surface %d (%q, pid %d) is %dx%d, larger than this GPU's textures (%d): not drawn",
+				it.Surface.ID, it.Surface.Name, it.Surface.Owner, w, h, d.maxTex)
+			continue
+		}
 		t := d.tex[it.Surface]
 		if t == nil {
 			t = &glTexture{}
@@ -147,9 +158,11 @@ func (d *GL) Compose(s *Scene, dst Frame) error {
 		return fmt.Errorf("gl compose: GL error 0x%x", e)
 	}
 	if dst != nil {
-		return d.ReadPixels(dst)
+		if err := d.ReadPixels(dst); err != nil {
+			return err
+		}
 	}
-	return nil
+	return tooBig
 }
 
 // upload brings the bound texture up to date with a surface's front buffer.
