@@ -365,6 +365,11 @@ func TestShellOpensHTTPURLAndShowsErrors(t *testing.T) {
 		case "/apps/clock.wasm":
 			w.Header().Set("Content-Type", "application/wasm")
 			w.Write(clock)
+		case "/big.wasm": // over the shell's --max-download of 8 MiB
+			w.Header().Set("Content-Type", "application/wasm")
+			big := make([]byte, 9<<20)
+			copy(big, "\x00asm\x01\x00\x00\x00")
+			w.Write(big)
 		case "/page.wasm":
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, "<!doctype html><html><body>Sign in to continue</body></html>")
@@ -375,7 +380,7 @@ func TestShellOpensHTTPURLAndShowsErrors(t *testing.T) {
 	defer srv.Close()
 	trap := writeWAT(t, "trap.wasm", `(module (func (export "_start") unreachable))`)
 
-	sp := startShell(t)
+	sp := startShell(t, "--max-download", "8MiB")
 	var base *image.RGBA
 	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
 		base = sp.screen()
@@ -390,6 +395,7 @@ func TestShellOpensHTTPURLAndShowsErrors(t *testing.T) {
 	}{
 		{srv.URL + "/missing.wasm", "404"},
 		{srv.URL + "/page.wasm", "HTML"},
+		{srv.URL + "/big.wasm", "larger"},
 		{trap, "crashed on start"},
 		{"no-such-module", "no such file, and no module of that name"},
 	}
