@@ -30,6 +30,9 @@ type Config struct {
 	// Policies, when set, gives every process a namespace from policy files and enforces it at
 	// every door (namespace.go). Nil: nothing is checked.
 	Policies *policies.Store
+	// Libraries resolves the libraries modules import (library.go). Nil: the registry in
+	// Home, if Home is set.
+	Libraries LibraryResolver
 	// Log receives guest log lines (the `log` host function). Default: stderr.
 	Log func(pid bus.PID, name string, level int, line string)
 }

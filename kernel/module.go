@@ -23,6 +23,7 @@ type Module struct {
 	mod    *wasmtime.Module
 
 	hasMemory, hasABIVersion bool // exports "memory", "orbital_abi_version"
+	libs                     []*libLink // libraries it imports from (library.go)
 }
 
 // ModuleError is a module that cannot be run: missing, not WASM, corrupt, or importing what
@@ -64,7 +65,7 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 	digest := hex.EncodeToString(sum[:])
 	var kind string
 	check := func(mod *wasmtime.Module) (err error) {
-		if err = checkImports(mod); err != nil {
+		if err = checkImports(mod, k.libraries() != nil); err != nil {
 			return err
 		}
 		kind, err = moduleKind(mod)
@@ -82,6 +83,9 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
 	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod}
+	if err := k.linkLibraries(m); err != nil {
+		return nil, err
+	}
 	for _, ex := range mod.Exports() {
 		switch ex.Name() {
 		case "memory":
@@ -95,7 +99,7 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 
 // checkImports refuses a module that imports anything the linker does not define, with a
 // message naming the import.
-func checkImports(mod *wasmtime.Module) error {
+func checkImports(mod *wasmtime.Module, libraries bool) error {
 	for _, im := range mod.Imports() {
 		name := ""
 		if n := im.Name(); n != nil {
@@ -111,6 +115,9 @@ func checkImports(mod *wasmtime.Module) error {
 				return fmt.Errorf("imports %s.%s, which is not part of WASI preview 1", wasiModule, name)
 			}
 		default:
+			if libraries {
+				continue // a library import: linkLibraries (library.go) resolves and checks it
+			}
 			return fmt.Errorf("imports %s.%s from module %q, which this kernel does not provide (it offers %q ABI v%d and %s)",
 				im.Module(), name, im.Module(), abiModule, ABIVersion, wasiModule)
 		}

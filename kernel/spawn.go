@@ -108,7 +108,11 @@ func (p *Process) instantiate() (entry *wasmtime.Func, err error) {
 			err = fmt.Errorf("%s: instantiate: %v", p.module.Path, r)
 		}
 	}()
-	inst, err := p.k.linker.Instantiate(p.store, p.module.mod)
+	linker, err := p.linkerFor() // library.go: the shared linker, or one with this process's libraries
+	if err != nil {
+		return nil, err
+	}
+	inst, err := linker.Instantiate(p.store, p.module.mod)
 	if err != nil {
 		return nil, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
 	}
