@@ -22,7 +22,7 @@ type Module struct {
 	Cached bool   // the compiled code came from the disk cache
 	mod    *wasmtime.Module
 
-	hasMemory, hasABIVersion bool // exports "memory", "orbital_abi_version"
+	hasMemory, hasABIVersion bool       // exports "memory", "orbital_abi_version"
 	libs                     []*libLink // libraries it imports from (library.go)
 }
 
