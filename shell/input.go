@@ -38,6 +38,7 @@ type inputState struct {
 	hoverWin   *Window
 	hoverPart  Part
 	hoverStrip *Window
+	hoverChip  string
 	focusSent  *Window // window that was last sent EvFocus
 
 	lastClick    time.Time
@@ -171,6 +172,11 @@ func (s *Shell) pointerDown(button int32) {
 		}
 		return
 	}
+	if name := chipAt(s.chrome.chips, p); name != "" && button == 0 {
+		s.bar.Field.SetText(name)
+		s.submit(name)
+		return
+	}
 	w, part := s.desk.At(p)
 	if w == nil {
 		return
@@ -251,8 +257,9 @@ func (s *Shell) pointerMoved(p image.Point) {
 	if s.inStrip(p) {
 		hs = stripAt(s.strip, p.Sub(image.Pt(0, s.h-taskStripH)))
 	}
-	if hw != s.input.hoverWin || hp != s.input.hoverPart || hs != s.input.hoverStrip {
-		s.input.hoverWin, s.input.hoverPart, s.input.hoverStrip = hw, hp, hs
+	hc := chipAt(s.chrome.chips, p)
+	if hw != s.input.hoverWin || hp != s.input.hoverPart || hs != s.input.hoverStrip || hc != s.input.hoverChip {
+		s.input.hoverWin, s.input.hoverPart, s.input.hoverStrip, s.input.hoverChip = hw, hp, hs, hc
 		s.dirty.Store(true)
 	}
 	target := s.input.capture

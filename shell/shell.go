@@ -25,6 +25,8 @@ type Config struct {
 	Width  int    // window size in screen coordinates; default 1280x800
 	Height int
 	Open   []string // opened at start, as if typed into the bar
+	// Suggestions are module names offered as buttons on the empty desktop.
+	Suggestions []string
 	// Screenshot, when set, makes the shell write the window's pixels to this PNG file after
 	// Frames composed frames, then exit.
 	Screenshot string

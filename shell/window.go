@@ -14,9 +14,10 @@ import (
 // chromeSurfaces are the shell's own surfaces: the wallpaper (Background layer), and the bar,
 // error line and task strip (Chrome layer, above every module window).
 type chromeSurfaces struct {
-	bg, bar, errLine, strip *compositor.Surface
+	bg, sugg, bar, errLine, strip *compositor.Surface
 
-	bgKey, barKey, stripKey string
+	bgKey, suggKey, barKey, stripKey string
+	chips                            []chip // suggestions shown on the empty desktop
 }
 
 // open creates the GLFW window with a GL 3.3 core context (what the compositor's GL device
@@ -75,7 +76,7 @@ func (s *Shell) close() {
 	if s.desk != nil {
 		s.desk.Close()
 	}
-	for _, sf := range []*compositor.Surface{s.chrome.bg, s.chrome.bar, s.chrome.errLine, s.chrome.strip} {
+	for _, sf := range []*compositor.Surface{s.chrome.bg, s.chrome.sugg, s.chrome.bar, s.chrome.errLine, s.chrome.strip} {
 		if sf != nil {
 			sf.Close()
 		}
@@ -114,6 +115,10 @@ func (s *Shell) makeChrome() error {
 		return err
 	}
 	c.bg.SetOpaque(true)
+	if c.sugg, err = mk("suggestions", compositor.LayerBackground, image.Rect(0, 0, 1, 1)); err != nil {
+		return err
+	}
+	c.sugg.SetVisible(false)
 	if c.bar, err = mk("url bar", compositor.LayerChrome, image.Rect(0, 0, s.w, topBarH)); err != nil {
 		return err
 	}
@@ -146,7 +151,7 @@ func (s *Shell) resized(fbW, fbH int) {
 	c.errLine.Resize(fbW, errorLineH)
 	c.strip.Resize(fbW, taskStripH)
 	c.strip.Move(0, fbH-taskStripH)
-	c.bgKey, c.barKey, c.stripKey = "", "", ""
+	c.bgKey, c.suggKey, c.barKey, c.stripKey = "", "", "", ""
 	s.dirty.Store(true)
 }
 
@@ -159,11 +164,16 @@ func (s *Shell) paintChrome() error {
 		}
 		return nil
 	}
-	if key := fmt.Sprint(s.w, s.h, len(s.desk.wins) == 0); key != c.bgKey {
-		if err := present(c.bg, drawBackground(s.fonts, s.w, s.h, len(s.desk.wins) == 0)); err != nil {
+	empty := len(s.desk.wins) == 0
+	hasSugg := len(s.cfg.Suggestions) > 0
+	if key := fmt.Sprint(s.w, s.h, empty); key != c.bgKey {
+		if err := present(c.bg, drawBackground(s.fonts, s.w, s.h, empty, hasSugg)); err != nil {
 			return err
 		}
 		c.bgKey = key
+	}
+	if err := s.paintSuggestions(empty && hasSugg); err != nil {
+		return err
 	}
 	b := s.bar
 	st, en := b.Field.Selection()
@@ -206,5 +216,40 @@ func (s *Shell) paintChrome() error {
 		}
 		c.stripKey = sk.String()
 	}
+	return nil
+}
+
+// paintSuggestions shows the module suggestions on the empty desktop (hidden otherwise).
+func (s *Shell) paintSuggestions(show bool) error {
+	c := &s.chrome
+	if !show {
+		c.chips = nil
+		if c.sugg.Visible() {
+			c.sugg.SetVisible(false)
+		}
+		c.suggKey = ""
+		return nil
+	}
+	key := fmt.Sprint(s.w, s.h, s.input.hoverChip)
+	if key == c.suggKey {
+		return nil
+	}
+	c.chips = layoutChips(s.fonts, s.cfg.Suggestions, s.w, s.h)
+	b := chipsBounds(c.chips)
+	if b.Empty() {
+		return nil
+	}
+	if w, h := c.sugg.Size(); w != b.Dx() || h != b.Dy() {
+		if err := c.sugg.Resize(b.Dx(), b.Dy()); err != nil {
+			return err
+		}
+	}
+	img := drawChips(s.fonts, c.chips, s.input.hoverChip)
+	if err := c.sugg.Present(img.Pix, img.Stride); err != nil {
+		return err
+	}
+	c.sugg.Move(b.Min.X, b.Min.Y)
+	c.sugg.SetVisible(true)
+	c.suggKey = key
 	return nil
 }

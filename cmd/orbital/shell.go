@@ -6,7 +6,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -93,6 +96,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	sh, err := shell.New(shell.Config{
 		Scene: scene, Host: host, Home: home, Width: w, Height: h,
 		Open: o.open, Screenshot: o.screenshot, Frames: o.frames, Log: stderr,
+		Suggestions: moduleNames(home),
 	})
 	if err != nil {
 		k.Close()
@@ -115,6 +119,36 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// moduleNames lists the modules a bare name opens (the directories of resolve.go's lookup
+// order), for the empty desktop's suggestions.
+func moduleNames(home string) []string {
+	dirs := []string{os.Getenv("ORBITAL_MODULES")}
+	if exe, err := os.Executable(); err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
+		dirs = append(dirs, filepath.Join(filepath.Dir(exe), "modules"))
+	}
+	dirs = append(dirs, filepath.Join(home, "modules"))
+	seen := map[string]bool{}
+	var names []string
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		files, _ := filepath.Glob(filepath.Join(d, "*.wasm"))
+		for _, f := range files {
+			n := strings.TrimSuffix(filepath.Base(f), ".wasm")
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // stopAll asks every process to quit and waits (bounded) for them, so modules see a quit
