@@ -293,7 +293,7 @@ func (v *validator) list(key string, vals []string, check func(string) error) []
 }
 
 func (v *validator) preopen(key string, f rawPreopen) Preopen {
-	p := Preopen{Src: v.src(key)}
+	p := Preopen{Src: v.src(key + ".host")}
 	switch {
 	case f.Host == "":
 		v.fail(key+".host", "missing: the host directory to share, e.g. host = \"~/Pictures\"")

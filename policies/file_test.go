@@ -73,8 +73,8 @@ func TestParseFull(t *testing.T) {
 		t.Errorf("match %q line %d", p.Match, p.MatchLine)
 	}
 	want := []Preopen{
-		{Host: "/home/u/Pictures", Guest: "/pictures", Mode: ReadOnly, Src: Source{"cv.toml", 5}},
-		{Host: "/orb/data/cv", Guest: "/data", Mode: ReadWrite, Src: Source{"cv.toml", 10}},
+		{Host: "/home/u/Pictures", Guest: "/pictures", Mode: ReadOnly, Src: Source{"cv.toml", 6}},
+		{Host: "/orb/data/cv", Guest: "/data", Mode: ReadWrite, Src: Source{"cv.toml", 11}},
 	}
 	if len(g.FS) != 2 || g.FS[0] != want[0] || g.FS[1] != want[1] {
 		t.Errorf("fs = %+v, want %+v", g.FS, want)

@@ -59,7 +59,7 @@ func TestPolicyCheck(t *testing.T) {
 	out, _, code = orbitalCmd(t, "policy", "check", "--home", home)
 	for _, want := range []string{
 		"typo.toml:5: error: bus.publsh: unknown key",
-		"wide.toml:3: warning: preopen " + wide + " is world-writable",
+		"wide.toml:4: warning: preopen " + wide + " is world-writable",
 		"a.toml:2: error: match \"clock\" ties with another file",
 		"b.toml:2: error: match \"clock\" ties with another file",
 		"wide.toml:2: warning: match \"h*\" is shadowed for module hello by built-in:hello.toml",

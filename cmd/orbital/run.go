@@ -148,6 +148,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	}
 	defer k.Close()
 	ctl := newKernelControl(k, logs, "orbital run")
+	defer startSysService(k, ctl, stderr)()
 	if o.frames == 0 {
 		// A long-running instance serves the admin panel and answers orbital ps; a bounded
 		// run (--frames, tests and screenshots) does not.
