@@ -452,3 +452,28 @@ func logsVerb(args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// startSysService answers the kernel's sys.* introspection requests on the bus (pid 0). A
+// failure is reported and leaves the instance running without it.
+func startSysService(k *kernel.Kernel, ctl admin.Controller, stderr io.Writer) func() {
+	audit := func(n int) (any, error) {
+		st := k.Policies()
+		if st == nil || st.Audit() == nil {
+			return nil, errors.New("sys.audit: no policies are loaded, so nothing is audited")
+		}
+		recs, err := policies.ReadAudit(st.Audit().Path())
+		if err != nil {
+			return nil, fmt.Errorf("sys.audit: %w", err)
+		}
+		if len(recs) > n {
+			recs = recs[len(recs)-n:]
+		}
+		return recs, nil
+	}
+	svc, err := admin.StartService(admin.ServiceConfig{Bus: k.Bus(), PID: 0, Audit: audit}, ctl)
+	if err != nil {
+		fmt.Fprintf(stderr, "orbital: sys.* bus service not started: %v\n", err)
+		return func() {}
+	}
+	return svc.Close
+}
