@@ -237,7 +237,11 @@ func (b *Bus) validate(m *Message) error {
 // Send delivers m directly to m.To (reliable: it waits for room until ctx ends, then fails with
 // ErrFull). m.From is the sender; m.Kind defaults to KindDirect. Attached regions are granted to
 // the receiver (see Attachment).
-func (b *Bus) Send(ctx context.Context, m Message) error {
+func (b *Bus) Send(ctx context.Context, m Message) error { return b.SendTimeout(ctx, m, -1) }
+
+// SendTimeout is Send with a timeout as the ABI gives it: < 0 waits for room until ctx ends, 0
+// never waits, > 0 waits at most that long. A send that finds room at once costs no timer.
+func (b *Bus) SendTimeout(ctx context.Context, m Message, timeout time.Duration) error {
 	if m.Kind == 0 {
 		m.Kind = KindDirect
 	}
@@ -251,7 +255,17 @@ func (b *Bus) Send(ctx context.Context, m Message) error {
 	if !ok {
 		return fmt.Errorf("send to %v: %w: no such process", m.To, ErrNotFound)
 	}
-	if err := b.deliver(ctx, to, m, 0, false, true); err != nil {
+	err := b.deliver(ctx, to, m, 0, false, false)
+	if errors.Is(err, ErrFull) && timeout != 0 {
+		wctx := ctx
+		if timeout > 0 {
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+		err = b.deliver(wctx, to, m, 0, false, true)
+	}
+	if err != nil {
 		return err
 	}
 	b.finishTransfers(m.From, m.Regions)

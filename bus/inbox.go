@@ -132,7 +132,7 @@ func (in *Inbox) victimLocked(sub uint64) int {
 	any := -1
 	for i := 0; i < in.n; i++ {
 		e := &in.ring[(in.head+i)%len(in.ring)]
-		if !e.lossy {
+		if !e.lossy || e.m.Kind == KindQuit { // a posted quit request is never evicted
 			continue
 		}
 		if e.sub == sub {

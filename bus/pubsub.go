@@ -70,21 +70,37 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 		b.unrouted.Add(1)
 		return fmt.Errorf("publish on %q: %w: no subscriber", m.Topic, ErrNotFound)
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.cfg.SendTimeout)
-		defer cancel()
-	}
+	// First pass: nobody waits. Second pass, only if some reliable subscriber was full: wait
+	// for room within the deadline (so a publish that finds room costs no timer).
 	var first error
 	failed := 0
+	var full []*subscription
 	for _, sub := range subs {
-		err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), sub.mode == Lossy, true)
-		if err == nil || errors.Is(err, errDropped) {
-			continue
+		err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), sub.mode == Lossy, false)
+		switch {
+		case err == nil || errors.Is(err, errDropped):
+		case errors.Is(err, ErrFull):
+			full = append(full, sub)
+		default:
+			failed++
+			if first == nil {
+				first = err
+			}
 		}
-		failed++
-		if first == nil {
-			first = err
+	}
+	if len(full) > 0 {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, b.cfg.SendTimeout)
+			defer cancel()
+		}
+		for _, sub := range full {
+			if err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), false, true); err != nil {
+				failed++
+				if first == nil {
+					first = err
+				}
+			}
 		}
 	}
 	if failed == len(subs) {
