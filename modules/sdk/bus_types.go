@@ -34,7 +34,9 @@ type Region struct{ Handle uint32 }
 
 // Share grants the region to a message's receiver with rights (Read, Write or both); the sender
 // keeps its handle.
-func (r Region) Share(rights Rights) Grant { return Grant{Handle: r.Handle, Rights: rights &^ Transfer} }
+func (r Region) Share(rights Rights) Grant {
+	return Grant{Handle: r.Handle, Rights: rights &^ Transfer}
+}
 
 // Give grants the region with rights and transfers it: the sender's handle is gone once the
 // message is delivered.
