@@ -12,7 +12,20 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 func testSet(t *testing.T) *Set {
 	t.Helper()
-	set := &Set{Policies: Defaults(testExpand)}
+	set := &Set{}
+	files, _ := filepath.Glob("testdata/builtin/*.toml")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Parse(BuiltinPrefix+filepath.Base(f), data, testExpand)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Builtin = true
+		set.Policies = append(set.Policies, p)
+	}
 	set.Policies = append(set.Policies, LoadDir("testdata/policies", testExpand)...)
 	return set
 }
