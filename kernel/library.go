@@ -97,7 +97,8 @@ func (k *Kernel) linkLibraries(m *Module) error {
 	for _, name := range sortedNames(byLib) {
 		lib, err := res.ResolveLibrary(m.Name, m.Digest, name)
 		if err != nil {
-			return &ModuleError{File: m.Path, Msg: fmt.Sprintf("needs library %s: %v", name, err), Err: errors.Join(ErrLibrary, err)}
+			return &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s from module %q, which is not the host's (%q ABI v%d, %s) and no library of that name can be linked: %v",
+				name, byLib[name][0].name, name, abiModule, ABIVersion, wasiModule, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
 		}
 		sum := sha256.Sum256(lib.WASM)
 		lmod, _, err := k.cache.load(k.engine, hex.EncodeToString(sum[:]), lib.WASM, func(mod *wasmtime.Module) error {
