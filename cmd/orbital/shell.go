@@ -122,7 +122,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 }
 
 // moduleNames lists the modules a bare name opens (the directories of resolve.go's lookup
-// order), for the empty desktop's suggestions.
+// order) that open a window, for the empty desktop's suggestions.
 func moduleNames(home string) []string {
 	dirs := []string{os.Getenv("ORBITAL_MODULES")}
 	if exe, err := os.Executable(); err == nil {
@@ -141,7 +141,7 @@ func moduleNames(home string) []string {
 		files, _ := filepath.Glob(filepath.Join(d, "*.wasm"))
 		for _, f := range files {
 			n := strings.TrimSuffix(filepath.Base(f), ".wasm")
-			if !seen[n] {
+			if !seen[n] && opensWindow(f) {
 				seen[n] = true
 				names = append(names, n)
 			}
@@ -149,6 +149,99 @@ func moduleNames(home string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// opensWindow reports whether the module at path imports orbital.surface_create: only those
+// are worth offering on the desktop (services and command-line modules draw nothing). It
+// walks the binary's sections to the import section; anything unreadable counts as no.
+func opensWindow(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) < 8 || string(data[:4]) != "\x00asm" {
+		return false
+	}
+	r := wasmReader{b: data[8:]}
+	for len(r.b) > 0 {
+		id := r.byte()
+		size := int(r.uleb())
+		if r.bad || size > len(r.b) {
+			return false
+		}
+		sec := wasmReader{b: r.b[:size]}
+		r.b = r.b[size:]
+		if id != 2 { // not the import section
+			continue
+		}
+		for n := sec.uleb(); n > 0 && !sec.bad; n-- {
+			mod, name := sec.name(), sec.name()
+			if mod == "orbital" && name == "surface_create" {
+				return true
+			}
+			switch sec.byte() { // import description
+			case 0, 4: // function or tag: a type index (tags have an attribute byte first)
+				sec.uleb()
+			case 1: // table: reftype, limits
+				sec.byte()
+				sec.limits()
+			case 2: // memory: limits
+				sec.limits()
+			case 3: // global: valtype, mutability
+				sec.byte()
+				sec.byte()
+			default:
+				return false
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// wasmReader reads the few WebAssembly binary encodings opensWindow needs.
+type wasmReader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *wasmReader) byte() byte {
+	if len(r.b) == 0 {
+		r.bad = true
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *wasmReader) uleb() uint64 {
+	var v uint64
+	for shift := 0; shift < 64 && !r.bad; shift += 7 {
+		c := r.byte()
+		v |= uint64(c&0x7f) << shift
+		if c&0x80 == 0 {
+			return v
+		}
+	}
+	r.bad = true
+	return 0
+}
+
+func (r *wasmReader) name() string {
+	n := r.uleb()
+	if r.bad || n > uint64(len(r.b)) {
+		r.bad = true
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *wasmReader) limits() {
+	flags := r.byte()
+	r.uleb()
+	if flags&1 != 0 {
+		r.uleb()
+	}
 }
 
 // stopAll asks every process to quit and waits (bounded) for them, so modules see a quit
