@@ -41,11 +41,17 @@ func startInstance(t *testing.T, home string, modules ...string) string {
 			<-exited
 		}
 	})
+	var wait []string // hello prints and exits at once; wait for the others to run
+	for _, m := range modules {
+		if m != "hello" {
+			wait = append(wait, m)
+		}
+	}
 	urlFile := filepath.Join(home, "run", "admin.url")
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		out, _, _ := client(t, home, "ps")
-		if b, err := os.ReadFile(urlFile); err == nil && countRows(out, modules) == len(modules) {
+		if b, err := os.ReadFile(urlFile); err == nil && countRows(out, wait) == len(wait) {
 			return strings.TrimSpace(string(b))
 		}
 		select {
@@ -146,7 +152,7 @@ func TestPsAndKillVerbs(t *testing.T) {
 	if _, e, code := client(t, home, "ps"); code != 1 || !strings.Contains(e, "no running Orbital instance") {
 		t.Fatalf("ps with nothing running: code %d, %q", code, e)
 	}
-	startInstance(t, home, "life")
+	startInstance(t, home, "hello", "life")
 	ps, _, _ := client(t, home, "ps")
 	var pid string
 	for _, line := range strings.Split(ps, "\n") {
@@ -165,6 +171,10 @@ func TestPsAndKillVerbs(t *testing.T) {
 	}
 	if o, e, code := client(t, home, "logs", pid); code != 0 || !strings.Contains(o, "live cells") {
 		t.Fatalf("logs %s: code %d, %q %q", pid, code, o, e)
+	}
+	// WASI stdout of a module that already exited is kept for the log view too.
+	if o, e, code := client(t, home, "logs", "1"); code != 0 || !strings.Contains(o, "stdout hello from orbital") {
+		t.Fatalf("logs 1 (hello): code %d, %q %q", code, o, e)
 	}
 	if o, e, code := client(t, home, "kill", "--force", pid); code != 0 || !strings.Contains(o, "killed pid "+pid) {
 		t.Fatalf("kill --force %s: code %d, %q %q", pid, code, o, e)

@@ -171,12 +171,25 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	var procs []*kernel.Process
+	var outputs []*capture
+	defer func() { waitOutputs(outputs, 2*time.Second) }()
 	for i, m := range mods {
 		so := kernel.SpawnOptions{Env: o.env, Dirs: dirs, UI: true}
 		if i == len(mods)-1 {
 			so.Args = o.args
 		}
+		out, err := logs.captureOutput(&so, stdout, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "orbital: %v\n", err)
+			return 1
+		}
 		p, err := k.Spawn(m, so)
+		if p != nil {
+			out.bind(p.PID())
+		} else {
+			out.bind(0)
+		}
+		outputs = append(outputs, out)
 		if err != nil {
 			for _, q := range procs {
 				k.Kill(q.PID(), true)

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/orbital/orbital/admin"
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/kernel"
+)
+
+// capture routes a module's WASI stdout and stderr through pipes, so each line lands both on
+// the terminal (echo) and in the process's log ring for the admin panel's log view.
+//
+// wasmtime opens the stdout and stderr files by path when the process is spawned; the path
+// /proc/self/fd/N of a pipe's write end makes it write into the pipe. Our copy of the write end
+// is closed right after the spawn, so the reader sees EOF when the process's store is dropped.
+type capture struct {
+	book  *logBook
+	pipes []*capturePipe
+	bound chan struct{} // closed by bind, after pid is set
+	pid   bus.PID
+	wg    sync.WaitGroup // the readers
+}
+
+type capturePipe struct {
+	stream string
+	r, w   *os.File
+	echo   io.Writer
+}
+
+// captureOutput points o's stdout and stderr at pipes read into b (and echoed to out and err).
+// Call bind with the spawned pid (0 if the spawn failed) right after kernel.Spawn returns.
+func (b *logBook) captureOutput(o *kernel.SpawnOptions, out, errOut io.Writer) (*capture, error) {
+	c := &capture{book: b, bound: make(chan struct{})}
+	for _, s := range []struct {
+		name string
+		dst  *string
+		echo io.Writer
+	}{{"stdout", &o.Stdout, out}, {"stderr", &o.Stderr, errOut}} {
+		if *s.dst != "" {
+			continue // the caller chose a file
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			c.abort()
+			return nil, fmt.Errorf("capture %s: %w", s.name, err)
+		}
+		c.pipes = append(c.pipes, &capturePipe{stream: s.name, r: r, w: w, echo: s.echo})
+		*s.dst = fmt.Sprintf("/proc/self/fd/%d", w.Fd())
+	}
+	for _, p := range c.pipes {
+		c.wg.Add(1)
+		go c.read(p)
+	}
+	return c, nil
+}
+
+// bind closes our write ends (the process holds its own now) and names the pid lines go to.
+func (c *capture) bind(pid bus.PID) {
+	for _, p := range c.pipes {
+		p.w.Close()
+	}
+	c.pid = pid
+	close(c.bound)
+}
+
+// wait returns once the process's output has been read to the end (the process has ended).
+func (c *capture) wait() { c.wg.Wait() }
+
+func (c *capture) abort() {
+	for _, p := range c.pipes {
+		p.w.Close()
+	}
+}
+
+func (c *capture) read(p *capturePipe) {
+	defer c.wg.Done()
+	defer p.r.Close()
+	var pid bus.PID
+	bound := false
+	var early []admin.LogLine // lines written before bind (while _start began)
+	sc := bufio.NewScanner(p.r)
+	sc.Buffer(make([]byte, 4096), 64<<10)
+	for sc.Scan() {
+		line := sc.Text()
+		if p.echo != nil {
+			fmt.Fprintln(p.echo, line)
+		}
+		ln := admin.LogLine{Time: time.Now(), Stream: p.stream, Text: line}
+		if !bound {
+			select {
+			case <-c.bound:
+				bound, pid = true, c.pid
+			default:
+			}
+		}
+		if !bound {
+			early = append(early, ln)
+			continue
+		}
+		for _, e := range early {
+			c.book.add(pid, e)
+		}
+		early = nil
+		if pid != 0 {
+			c.book.add(pid, ln)
+		}
+	}
+	if !bound {
+		<-c.bound
+		if c.pid != 0 {
+			for _, e := range early {
+				c.book.add(c.pid, e)
+			}
+		}
+	}
+}
+
+// waitOutputs waits until every capture has drained, at most for limit: the terminal gets a
+// module's last lines before orbital exits.
+func waitOutputs(cs []*capture, limit time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		for _, c := range cs {
+			c.wait()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+	}
+}
