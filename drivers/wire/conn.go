@@ -62,7 +62,10 @@ type Conn struct {
 	buf  []byte
 	r, w int
 	oob  []byte
-	fds  []int // received, not yet claimed
+
+	fmu    sync.Mutex // guards fds and closed: Close may run beside the reader
+	fds    []int      // received, not yet claimed
+	closed bool
 }
 
 // NewConn wraps a connected unix stream socket.
@@ -111,11 +114,14 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.uc.SetReadDeadline(
 
 // Close closes the socket and any received descriptors no frame claimed.
 func (c *Conn) Close() error {
+	err := c.uc.Close()
+	c.fmu.Lock()
 	for _, fd := range c.fds {
 		unix.Close(fd)
 	}
-	c.fds = nil
-	return c.uc.Close()
+	c.fds, c.closed = nil, true
+	c.fmu.Unlock()
+	return err
 }
 
 // CloseWrite shuts down the sending half: the peer reads EOF.
@@ -199,12 +205,18 @@ func (c *Conn) takeRights(oob []byte) error {
 		return fmt.Errorf("%w: control message: %v", ErrProtocol, err)
 	}
 	var bad error
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
 	for i := range msgs {
 		fds, err := unix.ParseUnixRights(&msgs[i])
 		if err != nil {
 			continue // credentials or other control data: ignored
 		}
 		for _, fd := range fds {
+			if c.closed {
+				unix.Close(fd) // arrived while closing: nobody will claim it
+				continue
+			}
 			if len(c.fds) >= maxQueuedFDs {
 				unix.Close(fd)
 				bad = fmt.Errorf("%w: more than %d unclaimed descriptors", ErrProtocol, maxQueuedFDs)
@@ -264,6 +276,8 @@ func (c *Conn) Read() (Frame, error) {
 		c.r += k
 		got += k
 	}
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
 	if nfd > len(c.fds) {
 		return Frame{}, fmt.Errorf("%w: %v frame declares %d descriptors, %d arrived", ErrProtocol, t, nfd, len(c.fds))
 	}
