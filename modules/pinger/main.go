@@ -2,8 +2,9 @@
 
 // Command pinger measures request/reply round trips over the bus. It sends -n requests with a
 // -size byte payload on -topic (ponger answers them), checks every reply echoes the payload,
-// prints the round-trip p50/p99 and exits 0; then it asks ponger to stop (publish on
-// ponger.stop). It waits up to -wait for ponger to subscribe, so the two may start in any order:
+// prints the round-trip p50/p99 and exits 0; then (and after a failure too) it asks ponger to
+// stop (publish on ponger.stop). It waits up to -wait for ponger to subscribe, so the two may
+// start in any order:
 //
 //	orbital run ponger pinger -- -n 1000
 package main
@@ -26,7 +27,11 @@ func main() {
 	wait := flag.Duration("wait", 10*time.Second, "how long to wait for ponger to subscribe")
 	stop := flag.Bool("stop", true, "publish ponger.stop when done")
 	flag.Parse()
-	if err := run(*n, *size, *topic, *wait, *stop); err != nil {
+	err := run(*n, *size, *topic, *wait)
+	if *stop {
+		sdk.Publish("ponger.stop", nil) // also after a failure, so a run of both ends
+	}
+	if err != nil {
 		if errors.Is(err, sdk.ErrClosed) {
 			return // the kernel is stopping us
 		}
@@ -36,7 +41,7 @@ func main() {
 	}
 }
 
-func run(n, size int, topic string, wait time.Duration, stop bool) error {
+func run(n, size int, topic string, wait time.Duration) error {
 	payload := make([]byte, size)
 	for i := range payload {
 		payload[i] = byte(i)
@@ -61,9 +66,6 @@ func run(n, size int, topic string, wait time.Duration, stop bool) error {
 	line := summary(topic, rtts)
 	fmt.Println(line)
 	sdk.Log(sdk.Info, line)
-	if stop {
-		sdk.Publish("ponger.stop", nil)
-	}
 	return nil
 }
 

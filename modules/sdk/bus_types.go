@@ -42,7 +42,7 @@ func (r Region) Share(rights Rights) Grant {
 // message is delivered.
 func (r Region) Give(rights Rights) Grant { return Grant{Handle: r.Handle, Rights: rights | Transfer} }
 
-// Regions returns the message's region handles as Regions.
+// RegionList returns the message's region handles as Regions.
 func (m Message) RegionList() []Region {
 	out := make([]Region, len(m.Regions))
 	for i, h := range m.Regions {
