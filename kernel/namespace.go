@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"github.com/orbital/orbital/bus"
@@ -42,7 +41,7 @@ type procPolicy struct {
 type policyTable struct {
 	store  *policies.Store
 	log    func(pid bus.PID, name string, level int, line string)
-	procs  sync.Map // bus.PID -> *procPolicy
+	procs  pidTable
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -95,14 +94,14 @@ var busOps = [...]policies.Op{
 }
 
 func (t *policyTable) checkBus(op bus.Op, pid bus.PID, object string) error {
-	v, ok := t.procs.Load(pid)
-	if !ok || op == bus.OpReply {
+	pp := t.procs.load(pid)
+	if pp == nil || op == bus.OpReply {
 		return nil
 	}
 	if int(op) >= len(busOps) || busOps[op] == 0 {
 		return fmt.Errorf("%w: unknown bus operation %v", bus.ErrDenied, op)
 	}
-	return v.(*procPolicy).check(t, pid, busOps[op], object)
+	return pp.check(t, pid, busOps[op], object)
 }
 
 func (pp *procPolicy) check(t *policyTable, pid bus.PID, op policies.Op, object string) error {
@@ -128,11 +127,11 @@ func (t *policyTable) resolve(m *Module, o *SpawnOptions) (*procPolicy, error) {
 	}
 	var parent *policies.Live
 	if o.Parent != 0 {
-		v, ok := t.procs.Load(o.Parent)
-		if !ok {
+		pp := t.procs.load(o.Parent)
+		if pp == nil {
 			return nil, fmt.Errorf("parent pid %d has no namespace", o.Parent)
 		}
-		parent = v.(*procPolicy).live
+		parent = pp.live
 	}
 	id := policies.Identity{Name: o.Name, Publisher: o.Publisher, Requests: o.Requests}
 	live, err := t.store.Bind(0, id, nil, parent)
@@ -171,8 +170,8 @@ func (t *policyTable) attach(pid bus.PID, pp *procPolicy, p *Process) {
 		return
 	}
 	pp.live.SetPID(uint32(pid))
-	t.procs.Store(pid, pp)
-	p.atExit = append(p.atExit, func() { t.procs.Delete(pid) })
+	t.procs.store(pid, pp)
+	p.atExit = append(p.atExit, func() { t.procs.delete(pid) })
 }
 
 // allowSurface decides surface_create for p: the embedder's SpawnOptions.UI and, with
@@ -185,11 +184,11 @@ func (p *Process) allowSurface(w, h int) bool {
 	if t == nil {
 		return true
 	}
-	v, ok := t.procs.Load(p.pid)
-	if !ok {
+	pp := t.procs.load(p.pid)
+	if pp == nil {
 		return false
 	}
-	return v.(*procPolicy).check(t, p.pid, policies.OpSurface, strconv.Itoa(w)+"x"+strconv.Itoa(h)) == nil
+	return pp.check(t, p.pid, policies.OpSurface, strconv.Itoa(w)+"x"+strconv.Itoa(h)) == nil
 }
 
 // Policies is the kernel's policy store (nil without enforcement).
@@ -205,11 +204,11 @@ func (k *Kernel) Namespace(pid bus.PID) *policies.Namespace {
 	if k.policy == nil {
 		return nil
 	}
-	v, ok := k.policy.procs.Load(pid)
-	if !ok {
+	pp := k.policy.procs.load(pid)
+	if pp == nil {
 		return nil
 	}
-	return v.(*procPolicy).live.Namespace()
+	return pp.live.Namespace()
 }
 
 // CheckDevice is the drivers' device hook: may pid talk to a driver of device?
@@ -217,11 +216,11 @@ func (k *Kernel) CheckDevice(pid bus.PID, device string) error {
 	if k.policy == nil {
 		return nil
 	}
-	v, ok := k.policy.procs.Load(pid)
-	if !ok {
+	pp := k.policy.procs.load(pid)
+	if pp == nil {
 		return nil
 	}
-	return v.(*procPolicy).check(k.policy, pid, policies.OpDevice, device)
+	return pp.check(k.policy, pid, policies.OpDevice, device)
 }
 
 // BindNamespace puts a process the kernel did not spawn (a native driver) under the policy of
@@ -234,13 +233,13 @@ func (k *Kernel) BindNamespace(pid bus.PID, name string) error {
 	if err != nil {
 		return err
 	}
-	k.policy.procs.Store(pid, &procPolicy{live: live, name: name})
+	k.policy.procs.store(pid, &procPolicy{live: live, name: name})
 	return nil
 }
 
 // UnbindNamespace releases a BindNamespace binding.
 func (k *Kernel) UnbindNamespace(pid bus.PID) {
 	if k.policy != nil {
-		k.policy.procs.Delete(pid)
+		k.policy.procs.delete(pid)
 	}
 }

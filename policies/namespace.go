@@ -17,16 +17,17 @@ type Namespace struct {
 	// Refused is set when the module may do nothing at all because its policy broke while it
 	// ran; every check is denied with this as the rule.
 	Refused error
-	user    bool // grants from the command line were added
+	user    bool           // grants from the command line were added
+	cache   *decisionCache // recent decisions; nil on a namespace built by hand
 }
 
 func newNamespace(id Identity, p *Policy, g *Grants) *Namespace {
-	return &Namespace{Module: id.Name, Policy: p, Grants: *g}
+	return &Namespace{Module: id.Name, Policy: p, Grants: *g, cache: &decisionCache{}}
 }
 
 // refusedNamespace denies everything, naming why.
 func refusedNamespace(name string, err error) *Namespace {
-	return &Namespace{Module: name, Refused: err}
+	return &Namespace{Module: name, Refused: err, cache: &decisionCache{}}
 }
 
 // WithUserGrants returns a namespace with the command line's grants (orbital run --dir, --env)
@@ -36,6 +37,7 @@ func (n *Namespace) WithUserGrants(g *Grants) *Namespace {
 	c.Grants = *n.Grants.Clone()
 	c.Grants.Add(g)
 	c.user = true
+	c.cache = &decisionCache{}
 	return &c
 }
 
@@ -47,6 +49,7 @@ func (n *Namespace) Attenuate(parent *Namespace) *Namespace {
 	if parent.Refused != nil && c.Refused == nil {
 		c.Refused = parent.Refused
 	}
+	c.cache = &decisionCache{}
 	return &c
 }
 
@@ -173,7 +176,7 @@ func (n *Namespace) Limits() Limits {
 
 // Check decides one operation; a denial is a *DeniedError naming the rule that applied.
 func (n *Namespace) Check(op Op, object string) error {
-	if n.allow(op, object) {
+	if n.allowCached(op, object) {
 		return nil
 	}
 	return &DeniedError{Module: n.Module, Op: op, Object: object, Rule: n.denyRule(op, object)}

@@ -234,7 +234,7 @@ func (l *Live) Namespace() *Namespace {
 // Check decides one operation and writes a denial to the audit log.
 func (l *Live) Check(op Op, object string) error {
 	ns := l.Namespace()
-	if ns.allow(op, object) {
+	if ns.allowCached(op, object) {
 		return nil
 	}
 	err := &DeniedError{Module: ns.Module, Op: op, Object: object, Rule: ns.denyRule(op, object)}

@@ -1,0 +1,281 @@
+package kernel
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/policies"
+)
+
+// nullSurface and nullDisplay accept surfaces and drop their pixels.
+type nullSurface struct{}
+
+func (nullSurface) Present([]byte, int) error { return nil }
+func (nullSurface) Resize(int, int) error     { return nil }
+func (nullSurface) Close()                    {}
+
+type nullDisplay struct{}
+
+func (nullDisplay) CreateSurface(SurfaceOwner, string, int, int) (Surface, error) {
+	return nullSurface{}, nil
+}
+
+// policyHome writes policy files (name -> TOML) into a fresh home and opens its store.
+func policyHome(t testing.TB, files map[string]string) *policies.Store {
+	t.Helper()
+	home := t.TempDir()
+	dir := filepath.Join(home, "policies")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := policies.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// surfaceWAT opens a w×h surface and exits 0 on success, else with the negated error code.
+func surfaceWAT(w, h int) string {
+	return wat(`(func (export "_start") (local $r i32)
+  (local.set $r (call $surface_create (i32.const ` + strconv.Itoa(w) + `) (i32.const ` + strconv.Itoa(h) + `) (i32.const 16) (i32.const 5)))
+  (if (i32.gt_s (local.get $r) (i32.const 0)) (then (call $exit (i32.const 0))))
+  (call $exit (i32.sub (i32.const 0) (local.get $r))))`)
+}
+
+func TestPolicySurface(t *testing.T) {
+	st := policyHome(t, map[string]string{"ui.toml": "[module]\nmatch = \"ui\"\n[ui]\nwindows = true\nmax_surface = \"100x50\"\n"})
+	k := newKernel(t, Config{Display: nullDisplay{}, Policies: st})
+	for _, tc := range []struct {
+		name string
+		w, h int
+		want int
+	}{
+		{"ui", 100, 50, 0},
+		{"ui", 101, 50, -int(errDenied)},
+		{"ui", 100, 51, -int(errDenied)},
+		{"stranger", 10, 10, -int(errDenied)},
+	} {
+		m := watModule(t, k, tc.name, surfaceWAT(tc.w, tc.h))
+		if in := wait(t, spawn(t, k, m, SpawnOptions{UI: true}), 10*time.Second); in.ExitCode != tc.want {
+			t.Errorf("%s %dx%d: exit %d (%s), want %d", tc.name, tc.w, tc.h, in.ExitCode, in.Reason, tc.want)
+		}
+	}
+	recs, err := policies.ReadAudit(st.Audit().Path())
+	if err != nil || len(recs) != 3 || recs[0].Op != "surface" || recs[0].Object != "101x50" || recs[2].Module != "stranger" {
+		t.Fatalf("audit = %+v, %v", recs, err)
+	}
+}
+
+func TestPolicyBusAndAttenuation(t *testing.T) {
+	st := policyHome(t, map[string]string{
+		"parent.toml": "[module]\nmatch = \"parent\"\n[bus]\npublish = [\"a.>\"]\nsubscribe = [\"a.>\"]\n[process]\nspawn = [\"child\"]\n",
+		"child.toml":  "[module]\nmatch = \"child\"\n[bus]\npublish = [\"a.b\", \"z.>\"]\n",
+	})
+	k := newKernel(t, Config{Policies: st})
+	parent := spawn(t, k, watModule(t, k, "parent", wat(watLoop)), SpawnOptions{})
+	free := spawn(t, k, watModule(t, k, "child", wat(watLoop)), SpawnOptions{})
+	child := spawn(t, k, watModule(t, k, "child", wat(watLoop)), SpawnOptions{Parent: parent.PID()})
+	if _, err := k.Bus().Subscribe(parent.PID(), "a.>", bus.Lossy); err != nil {
+		t.Fatalf("granted subscribe: %v", err)
+	}
+	if _, err := k.Bus().Subscribe(parent.PID(), ">", bus.Lossy); !errors.Is(err, bus.ErrDenied) {
+		t.Fatalf("subscribe wider than granted: %v", err)
+	}
+	if _, err := k.Bus().Subscribe(free.PID(), "z.>", bus.Lossy); !errors.Is(err, bus.ErrDenied) {
+		t.Fatalf("subscribe with no grant: %v", err)
+	}
+	ctx := context.Background()
+	pub := func(from bus.PID, topic string) error {
+		return k.Bus().Publish(ctx, bus.Message{From: from, Topic: topic, Payload: []byte("x")})
+	}
+	for _, tc := range []struct {
+		who    string
+		from   bus.PID
+		topic  string
+		denied bool
+	}{
+		{"parent", parent.PID(), "a.b", false},
+		{"parent", parent.PID(), "z.q", true},
+		{"free child", free.PID(), "z.q", false},
+		{"attenuated child", child.PID(), "a.b", false},
+		{"attenuated child", child.PID(), "z.q", true},
+		{"attenuated child", child.PID(), "a.c", true},
+	} {
+		err := pub(tc.from, tc.topic)
+		if got := errors.Is(err, bus.ErrDenied); got != tc.denied {
+			t.Errorf("%s publish %s: %v, want denied=%v", tc.who, tc.topic, err, tc.denied)
+		}
+		if tc.denied && !errors.Is(err, policies.ErrDenied) {
+			t.Errorf("%s publish %s: %v does not carry the policy decision", tc.who, tc.topic, err)
+		}
+	}
+	if ns := k.Namespace(child.PID()); ns == nil || ns.AllowPublish("z.q") || !ns.AllowPublish("a.b") {
+		t.Fatalf("child namespace: %+v", ns)
+	}
+	// A direct send needs bus.direct.
+	if err := k.Bus().Send(ctx, bus.Message{From: parent.PID(), To: child.PID(), Payload: []byte("x")}); !errors.Is(err, bus.ErrDenied) {
+		t.Errorf("direct send without a grant: %v", err)
+	}
+	for _, p := range []*Process{parent, free, child} {
+		k.Kill(p.PID(), true)
+		wait(t, p, 10*time.Second)
+	}
+	if k.Namespace(child.PID()) != nil {
+		t.Errorf("namespace outlived its process")
+	}
+}
+
+func TestPolicyBrokenRefusesSpawn(t *testing.T) {
+	st := policyHome(t, map[string]string{"bad.toml": "[module]\nmatch = \"bad\"\n[bus]\npublish = \"a\"\n"})
+	k := newKernel(t, Config{Policies: st})
+	_, err := k.Spawn(watModule(t, k, "bad", wat(watLoop)), SpawnOptions{})
+	var me *ModuleError
+	if !errors.As(err, &me) || !errors.Is(err, policies.ErrBroken) {
+		t.Fatalf("spawn with a broken policy: %v", err)
+	}
+}
+
+// BenchmarkPolicyCheck measures what the policy hook adds to the bus's 64-byte publish+receive
+// round on one thread: base=check-off is a bus without a Check hook, check-on the kernel's
+// hook with the publisher's namespace (four patterns, the matching one last).
+func BenchmarkPolicyCheck(b *testing.B) {
+	st := policyHome(b, map[string]string{
+		"bench.toml": "[module]\nmatch = \"bench\"\n[bus]\npublish = [\"camera.*.frame\", \"ui.toast\", \"input.>\", \"bench.data.*\"]\nsubscribe = [\"bench.>\"]\n",
+	})
+	payload := make([]byte, 64)
+	run := func(b *testing.B, check bool) {
+		var pt *policyTable
+		if check {
+			pt = newPolicyTable(st, func(bus.PID, string, int, string) {})
+		}
+		bs := bus.New(bus.Config{Check: pt.busCheck()})
+		if check {
+			for _, pid := range []bus.PID{1, 2} {
+				live, err := st.Bind(uint32(pid), policies.Identity{Name: "bench"}, nil, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pt.procs.store(pid, &procPolicy{live: live, name: "bench"})
+			}
+		}
+		if _, err := bs.Attach(1, bus.InboxLimits{}); err != nil {
+			b.Fatal(err)
+		}
+		in, err := bs.Attach(2, bus.InboxLimits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := bs.Subscribe(2, "bench.>", bus.Reliable); err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		m := bus.Message{From: 1, Topic: "bench.data.x", Payload: payload}
+		b.ReportAllocs()
+		b.SetBytes(int64(len(payload)))
+		for b.Loop() {
+			if err := bs.Publish(ctx, m); err != nil {
+				b.Fatal(err)
+			}
+			if _, ok := in.TryRecv(); !ok {
+				b.Fatal("nothing received")
+			}
+		}
+	}
+	b.Run("base=check-off", func(b *testing.B) { run(b, false) })
+	b.Run("check-on", func(b *testing.B) { run(b, true) })
+	// The hook alone, as the bus calls it: its ratio to the base is the share it adds.
+	b.Run("hook-alone", func(b *testing.B) {
+		pt := newPolicyTable(st, func(bus.PID, string, int, string) {})
+		live, err := st.Bind(1, policies.Identity{Name: "bench"}, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pt.procs.store(bus.PID(1), &procPolicy{live: live, name: "bench"})
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := pt.checkBus(bus.OpPublish, 1, "bench.data.x"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkPolicyOverhead interleaves batches of 64-byte publish+receive rounds on a bus without
+// the policy hook and on one with it, so load on a shared machine hits both alike, and reports
+// the difference as "overhead-%" (the acceptance bar is 5).
+func BenchmarkPolicyOverhead(b *testing.B) {
+	st := policyHome(b, map[string]string{
+		"bench.toml": "[module]\nmatch = \"bench\"\n[bus]\npublish = [\"camera.*.frame\", \"ui.toast\", \"input.>\", \"bench.data.*\"]\nsubscribe = [\"bench.>\"]\n",
+	})
+	type rig struct {
+		bus *bus.Bus
+		in  *bus.Inbox
+	}
+	mk := func(check bool) rig {
+		var pt *policyTable
+		if check {
+			pt = newPolicyTable(st, func(bus.PID, string, int, string) {})
+			for _, pid := range []bus.PID{1, 2} {
+				live, err := st.Bind(uint32(pid), policies.Identity{Name: "bench"}, nil, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pt.procs.store(pid, &procPolicy{live: live, name: "bench"})
+			}
+		}
+		bs := bus.New(bus.Config{Check: pt.busCheck()})
+		bs.Attach(1, bus.InboxLimits{})
+		in, err := bs.Attach(2, bus.InboxLimits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := bs.Subscribe(2, "bench.>", bus.Reliable); err != nil {
+			b.Fatal(err)
+		}
+		return rig{bs, in}
+	}
+	off, on := mk(false), mk(true)
+	ctx := context.Background()
+	m := bus.Message{From: 1, Topic: "bench.data.x", Payload: make([]byte, 64)}
+	const batch = 512
+	round := func(r rig) time.Duration {
+		start := time.Now()
+		for range batch {
+			if err := r.bus.Publish(ctx, m); err != nil {
+				b.Fatal(err)
+			}
+			if _, ok := r.in.TryRecv(); !ok {
+				b.Fatal("nothing received")
+			}
+		}
+		return time.Since(start)
+	}
+	var tOff, tOn time.Duration
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			tOff += round(off)
+			tOn += round(on)
+		} else {
+			tOn += round(on)
+			tOff += round(off)
+		}
+		i++
+	}
+	b.ReportMetric(float64(tOff.Nanoseconds())/float64(i*batch), "off-ns/msg")
+	b.ReportMetric(float64(tOn.Nanoseconds())/float64(i*batch), "on-ns/msg")
+	b.ReportMetric(100*float64(tOn-tOff)/float64(tOff), "overhead-%")
+}
