@@ -23,15 +23,22 @@
 // in the host), which is the intended model: the kernel gives every process its own OS thread.
 // Do not call the SDK from several goroutines at once; Recv reuses one buffer.
 //
+// Bus traffic (bus*.go): Send/SendKind to a pid, Publish, Subscribe/Unsubscribe, Request/Reply
+// and shared-memory Regions; what arrives shows up in Recv, or in Frame.Messages under Run.
+//
 // Errors: every negative host result becomes an Errno whose constants carry the ABI's names
 // (ErrClosed, ErrTimeout, ...), so `errors.Is(err, sdk.ErrClosed)` reads as the spec does.
+//
+// Build: files that call the host carry `//go:build wasip1`; the decoding (message.go, event.go)
+// and error code (errors.go) files do not, so `go test ./sdk` runs natively without a WASM
+// runtime. Package sdk/canvas holds anti-aliased drawing helpers for frames.
 //
 // Libraries: only the standard library. Host calls use //go:wasmimport with string and
 // unsafe.Pointer parameters (Go lowers them to the ABI's ptr/len pairs), so Present hands the
 // image's Pix to the host without a copy.
 //
 // The package does not export orbital_abi_version: in a Go command module every
-// //go:wasmexport function traps when called before _start has initialised the runtime, which is
-// when a kernel would check it. A module that needs to declare the version says so in its
-// manifest.
+// //go:wasmexport function traps ("wasmexport function called before runtime initialization")
+// when called before _start, which is when the kernel checks it (tried: the kernel then refuses
+// the module). A module declares the ABI version it needs in its manifest instead.
 package sdk
