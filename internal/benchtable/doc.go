@@ -6,7 +6,8 @@
 // It runs `go test -run '^$' -bench . -benchmem -count 1 ./...`, parses the standard benchmark
 // lines (name, iterations, then value/unit pairs, custom ReportMetric units included) and
 // prints: package, benchmark, ns/op, B/op, allocs/op, other figures (fps, p99-us, MB/s, ...),
-// baseline and ratio.
+// baseline and ratio. While go test runs, its per-package "ok"/"FAIL" lines go to stderr (all
+// of its output with -v), so a long run shows progress; the table goes to stdout.
 //
 // Baselines follow the project's convention: a sub-benchmark whose name has an element
 // base=<what> is a baseline. Another sub-benchmark's baseline is the one whose name differs

@@ -40,15 +40,11 @@ func run(args []string, dir string, stdout, stderr io.Writer) int {
 	goArgs = append(goArgs, fs.Args()...) // passthrough after "--"
 	goArgs = append(goArgs, strings.Fields(*pkg)...)
 
-	var out bytes.Buffer
+	out := &progress{all: *verbose, w: stderr}
 	cmd := exec.Command("go", goArgs...)
 	cmd.Dir = dir
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if *verbose {
-		cmd.Stdout = io.MultiWriter(&out, stderr)
-		cmd.Stderr = cmd.Stdout
-	}
+	cmd.Stdout = out // one writer for both: exec serialises their writes
+	cmd.Stderr = out
 	fmt.Fprintf(stderr, "benchtable: go %s\n", strings.Join(goArgs, " "))
 	runErr := cmd.Run()
 	var exit *exec.ExitError
@@ -57,7 +53,7 @@ func run(args []string, dir string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	results, failed, err := Parse(bytes.NewReader(out.Bytes()), runtime.GOMAXPROCS(0))
+	results, failed, err := Parse(bytes.NewReader(out.kept.Bytes()), runtime.GOMAXPROCS(0))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -70,7 +66,7 @@ func run(args []string, dir string, stdout, stderr io.Writer) int {
 	}
 	if runErr != nil {
 		if !*verbose {
-			stderr.Write(out.Bytes())
+			stderr.Write(out.kept.Bytes())
 		}
 		fmt.Fprintf(stderr, "benchtable: go test failed (%v)", runErr)
 		if len(failed) > 0 {
