@@ -278,20 +278,27 @@ func (r *Registry) Load(rec *Record) (*Resolved, error) {
 	return &Resolved{Record: rec, Manifest: m, Path: p, WASM: b, Digest: rec.EntryDigest}, nil
 }
 
-// LoadLibrary returns the best installed version of library name in rng, verified.
+// LoadLibrary returns the best installed version of library name in rng that is of kind
+// library, verified.
 func (r *Registry) LoadLibrary(name, rng string) (*Resolved, error) {
-	rec, err := r.Best(name, rng)
+	recs, err := r.List(name)
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.Load(rec)
+	var libs []*Record
+	for _, rec := range recs {
+		if rec.Kind == KindLibrary {
+			libs = append(libs, rec)
+		}
+	}
+	if len(libs) == 0 && len(recs) > 0 {
+		return nil, fmt.Errorf("registry: %s is installed as a %s, not a library", recs[0].ID(), recs[0].Kind)
+	}
+	rec, err := bestOf(name, rng, libs)
 	if err != nil {
 		return nil, err
 	}
-	if res.Manifest.Kind != KindLibrary {
-		return nil, fmt.Errorf("registry: %s is a %s, not a library", rec.ID(), res.Manifest.Kind)
-	}
-	return res, nil
+	return r.Load(rec)
 }
 
 // SearchAll searches the local store, then each remote, and merges the hits (local first for

@@ -198,7 +198,12 @@ func TestRegistryPublishInstallRun(t *testing.T) {
 	}
 
 	// Publishing an unsigned package straight to the server is refused.
-	arch, _ := (&registry.Package{Manifest: func() *registry.Manifest { c := *pkg.Manifest; c.Signature, c.Publisher = "", ""; c.Version = "1.0.1"; return &c }(), Entry: pkg.Entry}).Archive()
+	arch, _ := (&registry.Package{Manifest: func() *registry.Manifest {
+		c := *pkg.Manifest
+		c.Signature, c.Publisher = "", ""
+		c.Version = "1.0.1"
+		return &c
+	}(), Entry: pkg.Entry}).Archive()
 	resp, err = http.Post(url+"/v1/publish", "application/gzip", bytes.NewReader(arch))
 	if err != nil {
 		t.Fatal(err)
