@@ -141,3 +141,23 @@ func TestAuditTable(t *testing.T) {
 		t.Fatalf("bad -n: code %d", code)
 	}
 }
+
+func TestPolicyCheckInstalled(t *testing.T) {
+	home := testenv.Home(t)
+	if out, errOut, code := orbitalCmd(t, "install", "--home", home, testenv.Module(t, "hello")); code != 0 {
+		t.Fatalf("install: %d\n%s%s", code, out, errOut)
+	}
+	pol := filepath.Join(home, "policies")
+	writeFile(t, filepath.Join(pol, "ghost.toml"), "[module]\nmatch = \"ghost\"\n")
+	writeFile(t, filepath.Join(pol, "hello.toml"), "[module]\nmatch = \"hello\"\n[bus]\npublish = [\"x\"]\n")
+	out, _, code := orbitalCmd(t, "policy", "check", "--home", home)
+	if code != 0 || !strings.Contains(out, "ghost.toml:2: warning: grants to module \"ghost\", which is not installed") ||
+		strings.Contains(out, "module \"hello\", which is not installed") {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+	// hello was installed without a manifest of its own: policy alone decides, as for a bare .wasm.
+	out, _, _ = orbitalCmd(t, "policy", "explain", "--home", home, "hello")
+	if !strings.Contains(out, "publish      x") {
+		t.Fatalf("explain hello:\n%s", out)
+	}
+}
