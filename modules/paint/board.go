@@ -9,8 +9,8 @@ import (
 )
 
 const (
-	width, height = 640, 480
-	barHeight     = 32 // the palette bar along the top
+	width, height = 640, 480 // the window's starting size
+	barHeight     = 32       // the palette bar along the top
 	swatchW       = 28
 	swatchH       = 20
 	swatchStep    = 36
@@ -53,17 +53,32 @@ type Board struct {
 	dirty bool
 }
 
-// NewBoard returns a blank board with the palette drawn, ink selected and a 6-pixel brush.
-func NewBoard() *Board {
-	img := image.NewRGBA(image.Rect(0, 0, width, height))
-	b := &Board{
-		img:   img,
-		paper: img.SubImage(image.Rect(0, barHeight, width, height)).(*image.RGBA),
-		brush: 6,
-	}
+// NewBoard returns a blank w x h board with the palette drawn, ink selected and a 6-pixel
+// brush.
+func NewBoard(w, h int) *Board {
+	b := &Board{brush: 6}
+	b.setImage(image.NewRGBA(image.Rect(0, 0, w, h)))
 	b.clear()
 	b.drawBar()
 	return b
+}
+
+func (b *Board) setImage(img *image.RGBA) {
+	b.img = img
+	b.paper = img.SubImage(image.Rect(0, barHeight, img.Rect.Dx(), img.Rect.Dy())).(*image.RGBA)
+}
+
+// Resize makes the board w x h, keeping the drawing's top-left part and extending the paper
+// with white.
+func (b *Board) Resize(w, h int) {
+	old := b.paper
+	b.setImage(image.NewRGBA(image.Rect(0, 0, w, h)))
+	b.clear()
+	r := old.Rect.Intersect(b.paper.Rect)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		copy(b.img.Pix[b.img.PixOffset(r.Min.X, y):b.img.PixOffset(r.Max.X, y)], old.Pix[old.PixOffset(r.Min.X, y):])
+	}
+	b.drawBar()
 }
 
 // Image is the current picture.
@@ -153,7 +168,7 @@ func swatch(i int) image.Rectangle {
 // drawBar draws the palette with the chosen colour outlined and, at the right, a preview of
 // the brush in its size and colour.
 func (b *Board) drawBar() {
-	canvas.Fill(b.img, image.Rect(0, 0, width, barHeight), bar)
+	canvas.Fill(b.img, image.Rect(0, 0, b.img.Rect.Dx(), barHeight), bar)
 	for i, c := range palette {
 		r := swatch(i)
 		if i == b.color {
@@ -162,7 +177,7 @@ func (b *Board) drawBar() {
 		}
 		canvas.Fill(b.img, r, c)
 	}
-	cx, cy := float64(width-barHeight/2-4), float64(barHeight)/2
+	cx, cy := float64(b.img.Rect.Dx()-barHeight/2-4), float64(barHeight)/2
 	d := min(b.brush, barHeight-6)
 	canvas.Circle(b.img, cx, cy, d/2+1.5, outline)
 	canvas.Circle(b.img, cx, cy, d/2, palette[b.color])

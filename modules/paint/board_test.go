@@ -21,7 +21,7 @@ func drag(b *Board, button sdk.Button, pts ...[2]int) {
 }
 
 func TestStrokeIsConnected(t *testing.T) {
-	b := NewBoard()
+	b := NewBoard(width, height)
 	if !b.Dirty() {
 		t.Fatal("a new board must be presented once")
 	}
@@ -53,7 +53,7 @@ func TestStrokeIsConnected(t *testing.T) {
 }
 
 func TestPaletteAndClear(t *testing.T) {
-	b := NewBoard()
+	b := NewBoard(width, height)
 	red := 3
 	r := swatch(red)
 	b.Handle(sdk.MouseDown{Surface: 1, X: r.Min.X + 5, Y: r.Min.Y + 5, Button: sdk.ButtonLeft})
@@ -93,7 +93,7 @@ func TestPaletteAndClear(t *testing.T) {
 }
 
 func TestScrollChangesBrush(t *testing.T) {
-	b := NewBoard()
+	b := NewBoard(width, height)
 	w := b.brush
 	b.Handle(sdk.Scroll{Surface: 1, DY: 1})
 	if b.brush != w+1 {
@@ -104,5 +104,26 @@ func TestScrollChangesBrush(t *testing.T) {
 	}
 	if b.brush != minBrush {
 		t.Fatalf("brush %v, want the minimum %v", b.brush, minBrush)
+	}
+}
+
+func TestResizeKeepsTheDrawing(t *testing.T) {
+	b := NewBoard(width, height)
+	drag(b, sdk.ButtonLeft, [2]int{100, 100}, [2]int{200, 100})
+	b.Presented()
+	b.Resize(800, 300)
+	img := b.Image()
+	if img.Rect.Dx() != 800 || img.Rect.Dy() != 300 || !b.Dirty() {
+		t.Fatalf("after Resize: %v dirty=%v", img.Rect, b.Dirty())
+	}
+	if img.RGBAAt(150, 100) != palette[0] {
+		t.Fatalf("the stroke was lost: %v", img.RGBAAt(150, 100))
+	}
+	if img.RGBAAt(700, 200) != paper || img.RGBAAt(700, 10) != bar {
+		t.Fatalf("new area: paper %v, bar %v", img.RGBAAt(700, 200), img.RGBAAt(700, 10))
+	}
+	drag(b, sdk.ButtonLeft, [2]int{700, 200}, [2]int{790, 290})
+	if img := b.Image(); img.RGBAAt(790, 290) != palette[0] {
+		t.Fatalf("cannot draw in the new area: %v", img.RGBAAt(790, 290))
 	}
 }
