@@ -93,7 +93,7 @@ func ratios(r, b *Result) []string {
 		if u == "ns/op" {
 			label = "time"
 		}
-		out = append(out, label+" "+strconv.FormatFloat(r.Value[u]/bv, 'f', 2, 64)+"x")
+		out = append(out, label+" "+ratio(r.Value[u]/bv)+"x")
 	}
 	return out
 }
@@ -128,6 +128,15 @@ func Write(w io.Writer, module string, rows []Row) error {
 			fig(r.Result, "allocs/op"), orDash(strings.Join(extra, ", ")), base, orDash(ratio))
 	}
 	return tw.Flush()
+}
+
+// ratio prints a ratio with two decimals, or two significant digits below 0.1 so that a
+// 1000-fold speed-up does not print as 0.00.
+func ratio(v float64) string {
+	if v != 0 && v < 0.1 && v > -0.1 {
+		return strconv.FormatFloat(v, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
 func fig(r *Result, unit string) string {

@@ -152,6 +152,14 @@ func TestWriteGolden(t *testing.T) {
 	}
 }
 
+func TestRatio(t *testing.T) {
+	for v, want := range map[float64]string{2.5: "2.50", 0.36: "0.36", 0.0023: "0.0023", 5.26e-05: "5.3e-05", 0: "0.00"} {
+		if got := ratio(v); got != want {
+			t.Errorf("ratio(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
 func TestNum(t *testing.T) {
 	for v, want := range map[float64]string{
 		123456.7: "123457", 42: "42", 12.34: "12.3", 1.234: "1.23", 0.01234: "0.0123", 0: "0",
