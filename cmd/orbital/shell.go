@@ -16,6 +16,7 @@ import (
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/compositor"
 	"github.com/orbital/orbital/kernel"
+	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/shell"
 )
 
@@ -79,11 +80,16 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		return fail("home %s: %v", home, err)
 	}
 
+	pst, err := policies.Open(home)
+	if err != nil {
+		return fail("%v", err)
+	}
 	scene := compositor.NewScene()
 	display := newSIDDisplay(sceneDisplay{scene})
 	k, err := kernel.New(kernel.Config{
-		Home:    home,
-		Display: display,
+		Home:     home,
+		Policies: pst,
+		Display:  display,
 		Log: func(pid bus.PID, name string, level int, line string) {
 			fmt.Fprintf(stderr, "%s[%d]: %s\n", name, pid, line)
 		},
