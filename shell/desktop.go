@@ -105,6 +105,7 @@ func (d *Desktop) adopt(sf *compositor.Surface) *Window {
 	d.created++
 	w.content = d.place(r.Dx(), r.Dy())
 	sf.Move(w.content.Min.X, w.content.Min.Y)
+	sf.SetVisible(true) // the host may create module surfaces hidden until they are placed
 	d.wins = append(d.wins, w)
 	d.restack(w)
 	d.focus = w

@@ -285,6 +285,9 @@ func (d *sidDisplay) CreateSurface(owner kernel.SurfaceOwner, title string, w, h
 	if !ok {
 		return s, nil
 	}
+	// Hidden until the shell has framed and placed it; the module cannot have presented yet,
+	// so nothing of it shows at the compositor's default spot.
+	cs.SetVisible(false)
 	d.ids[cs] = d.count[owner.PID]
 	return sidSurface{Surface: cs, d: d}, nil
 }

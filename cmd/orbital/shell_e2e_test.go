@@ -152,7 +152,7 @@ func (sp *shellProc) waitFor(d time.Duration, what string, cond func() bool) {
 	for !cond() {
 		sp.running()
 		if time.Now().After(deadline) {
-			sp.t.Fatalf("timed out after %v waiting for %s", d, what)
+			sp.t.Fatalf("timed out after %v waiting for %s (screen: %s)", d, what, savePNG(sp.t, sp.screen()))
 		}
 		time.Sleep(100 * time.Millisecond) // poll interval, not a wait for a condition
 	}
@@ -280,11 +280,14 @@ func TestShellClickFocusesPaint(t *testing.T) {
 	// clock's face is round and smaller).
 	var shot *image.RGBA
 	var at image.Point
-	sp.waitFor(90*time.Second, "the paint window's paper", func() bool {
+	sp.waitFor(90*time.Second, "the paint window's paper, twice at the same place", func() bool {
 		shot = sp.screen()
-		var ok bool
-		at, ok = findPaper(shot)
-		return ok
+		p, ok := findPaper(shot)
+		if ok && p == at {
+			return true
+		}
+		at = p
+		return false
 	})
 	// Give the keyboard to the URL bar: no window shows the focus line then.
 	sp.mustXdotool("windowfocus", "--sync", sp.win)
