@@ -62,7 +62,10 @@
 // on the next operation without a restart. WASI preopens, env, args and limits are fixed when a
 // process starts (wasmtime cannot change them under a running instance); bus, regions, devices,
 // network, surfaces, clipboard and spawn are checked live. A Namespace is immutable and safe to
-// share. The Audit log is safe for concurrent use (one mutex around an O_APPEND file).
+// share; it keeps its last few decisions in a small lock-free cache (a process usually
+// publishes on the same few topics), so a check on the bus's hot path is a few atomic loads and
+// a string comparison. The Audit log is safe for concurrent use (one mutex around an O_APPEND
+// file).
 //
 // # Audit
 //

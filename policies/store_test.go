@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -117,5 +118,56 @@ func TestAuditRotates(t *testing.T) {
 		if recs[i].PID != recs[i-1].PID+1 {
 			t.Fatalf("records out of order at %d: %d after %d", i, recs[i].PID, recs[i-1].PID)
 		}
+	}
+}
+
+// TestLiveHammer checks from several goroutines while the policy flips between granting and
+// refusing; run with -race. Once the last reload is seen, every check agrees with it.
+func TestLiveHammer(t *testing.T) {
+	home := t.TempDir()
+	dir := filepath.Join(home, "policies")
+	grant := "[module]\nmatch = \"h\"\n[bus]\npublish = [\"a.b\"]\n"
+	deny := "[module]\nmatch = \"h\"\n[bus]\npublish = [\"x.y\"]\n"
+	writePolicy(t, dir, "h.toml", grant)
+	st, err := Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := st.Bind(1, Identity{Name: "h"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				live.Check(OpPublish, "a.b")
+				live.Namespace().AllowSubscribe("a.>")
+			}
+		}()
+	}
+	for i := 0; i < 40; i++ {
+		src := grant
+		if i%2 == 1 {
+			src = deny + strings.Repeat("#\n", i) // a different size, so the change is seen
+		}
+		writePolicy(t, dir, "h.toml", src)
+		if _, err := st.Reload(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	// The last write (i = 39) refuses a.b.
+	if err := live.Check(OpPublish, "a.b"); !errors.Is(err, ErrDenied) {
+		t.Fatalf("after the last reload: %v", err)
 	}
 }
