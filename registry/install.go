@@ -27,6 +27,9 @@ var (
 type InstallOptions struct {
 	// AllowDowngrade installs a version older than the highest one installed.
 	AllowDowngrade bool
+	// Replace lets a package replace an installed version of the same number but different
+	// content (a module rebuilt during development); without it that is ErrConflict.
+	Replace bool
 	// AllowUnsigned accepts an unsigned package from a remote registry.
 	AllowUnsigned bool
 	// AllowUntrusted accepts a package signed by a publisher not in the trust list when it
@@ -125,7 +128,11 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 					repair = true // same package, damaged on disk: write it again
 					break
 				}
-				return fmt.Errorf("%w: %s is installed from %s with another manifest (%s); bump the version, or run orbital rm %s first", ErrConflict, m.ID(), e.Source, e.ManifestDigest, m.ID())
+				if opt.Replace {
+					repair = true // local development: the same version rebuilt
+					break
+				}
+				return fmt.Errorf("%w: %s is installed from %s with another manifest (%s); bump the version, or run orbital rm %s first", ErrConflict, m.ID(), e.Source, e.ManifestDigest, m.ID()+" (or pass --replace)")
 			}
 		}
 		if len(existing) > 0 && !opt.AllowDowngrade && !repair {

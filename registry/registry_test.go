@@ -74,6 +74,10 @@ func TestVersionsDowngradeConflict(t *testing.T) {
 	if _, err := r.Install(context.Background(), other, InstallOptions{}); !errors.Is(err, ErrConflict) {
 		t.Fatalf("same version, other content: %v", err)
 	}
+	install(t, r, other, InstallOptions{Replace: true})
+	if got, err := r.Resolve(context.Background(), "lib@2.0.0", InstallOptions{}); err != nil || got.Manifest.Description != "changed" {
+		t.Fatalf("after --replace: %v %+v", err, got)
+	}
 	for rng, want := range map[string]string{"^1": "1.5.0", "*": "2.0.0", "~1.2": "1.2.0", ">=2": "2.0.0"} {
 		rec, err := r.Best("lib", rng)
 		if err != nil || rec.Version != want {

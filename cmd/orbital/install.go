@@ -27,6 +27,7 @@ func installVerb(args []string, stdout, stderr io.Writer) int {
 	rf := addRegistryFlags(fs)
 	var opt registry.InstallOptions
 	fs.BoolVar(&opt.AllowDowngrade, "allow-downgrade", false, "install a version older than the newest one installed")
+	fs.BoolVar(&opt.Replace, "replace", false, "replace an installed version that has other content (a module rebuilt during development)")
 	fs.BoolVar(&opt.AllowUnsigned, "allow-unsigned", false, "accept unsigned packages from remote registries")
 	fs.BoolVar(&opt.AllowUntrusted, "allow-untrusted", false, "accept packages signed by publishers not in the trust list")
 	fs.StringVar(&opt.ManifestDir, "manifests", "", "for a bare X.wasm use DIR/X/module.toml as its manifest when present (e.g. --manifests modules)")

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
 )
 
@@ -30,6 +31,7 @@ func init() {
 	// orbital run NAME and the shell's URL bar find installed modules first.
 	addHomeModuleSource(registryModuleSource)
 	addHomeOpenSource(registryOpenSource)
+	installedModules = registryInstalled
 }
 
 // registryFlags are the flags every registry verb shares.
@@ -240,4 +242,33 @@ func registryOpenSource(home string) openSource {
 		}
 		return openedModule{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM}, true, nil
 	}}
+}
+
+// registryInstalled lists the newest installed version of each module with its publisher and
+// requested permissions, for the policy verbs.
+func registryInstalled(home string) ([]installedModule, error) {
+	reg, err := registry.Open(home)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := reg.List("")
+	if err != nil {
+		return nil, err
+	}
+	var out []installedModule
+	for i, rec := range recs {
+		if i > 0 && recs[i-1].Name == rec.Name {
+			continue // older version
+		}
+		m, err := reg.Manifest(rec)
+		if err != nil {
+			return nil, err
+		}
+		req, err := policies.ParseRequests(rec.ID()+" module.toml [permissions]", m.RequestsTOML(), policies.DefaultExpand(home))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, installedModule{Name: rec.Name, Publisher: m.Publisher, Requests: req})
+	}
+	return out, nil
 }

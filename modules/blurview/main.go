@@ -81,9 +81,9 @@ func main() {
 		}
 		if dirty {
 			SideBySide(frame, orig, work)
-			f.Present(frame)
 			dirty = false
 		}
+		f.Present(frame) // every frame, as the other demos do: frame counts and screenshots see it
 		return true
 	})
 	if err != nil {
