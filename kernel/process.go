@@ -74,7 +74,8 @@ type Process struct {
 	pid    bus.PID
 	name   string
 	module *Module
-	opts   SpawnOptions
+	opts   SpawnOptions // in force: with defaults and the namespace applied
+	asked  SpawnOptions // as Spawn was called, for Respawn
 	inbox  *bus.Inbox
 
 	// Owned by the process thread.

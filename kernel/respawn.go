@@ -19,7 +19,7 @@ func (k *Kernel) Respawn(ctx context.Context, pid bus.PID) (*Process, error) {
 			return nil, fmt.Errorf("restart %s (pid %d): %w", p.name, pid, err)
 		}
 	}
-	np, err := k.Spawn(p.module, p.opts)
+	np, err := k.Spawn(p.module, p.asked)
 	if err != nil {
 		return nil, fmt.Errorf("restart %s (pid %d): %w", p.name, pid, err)
 	}

@@ -14,6 +14,7 @@ import (
 // Spawn starts m as a new process on a thread of its own. It returns once the instance exists
 // (so a link error is Spawn's error) and the guest's entry point is about to run.
 func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
+	asked := o // as the caller gave them, before defaults and policy: what Respawn reuses
 	if o.Name == "" {
 		o.Name = m.Name
 	}
@@ -43,7 +44,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Process{
-		k: k, pid: pid, name: o.Name, module: m, opts: o, inbox: inbox,
+		k: k, pid: pid, name: o.Name, module: m, opts: o, asked: asked, inbox: inbox,
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		info: Info{PID: pid, Name: o.Name, Version: o.Version, Digest: m.Digest, Kind: m.Kind, State: Starting,
 			Started: time.Now(), Limits: o.Limits},

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+// badgeRows counts the table rows of the admin module in img: rows whose state badge has the
+// running or blocked colours (modules/admin/draw.go), grouped in bands of consecutive lines.
+func badgeRows(img image.Image) int {
+	b := img.Bounds()
+	rows, inBand := 0, false
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		found := 0
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			c := [3]uint32{r >> 8, g >> 8, bl >> 8}
+			if c == [3]uint32{0xe6, 0xf4, 0xea} || c == [3]uint32{0xff, 0xf4, 0xe0} {
+				found++
+			}
+		}
+		has := found >= 20 // a badge is about 50 px wide
+		if has && !inBand {
+			rows++
+		}
+		inBand = has
+	}
+	return rows
+}
+
+// TestAdminModuleDrawsTable runs the admin module (orbital://admin in the shell) beside two
+// demos and checks its table shows a row for Orbital itself and each module.
+func TestAdminModuleDrawsTable(t *testing.T) {
+	home := testenv.Home(t)
+	testenv.Module(t, "admin")
+	testenv.Module(t, "life")
+	shot := filepath.Join(t.TempDir(), "admin.png")
+	_, errOut, code := orbital(t, home, "--headless", "--frames", "90", "--size", "1280x800", "--screenshot", shot, "clock", "life", "admin")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// orbital run itself, admin, clock and life.
+	if n := badgeRows(img); n < 4 {
+		t.Fatalf("the admin table shows %d running rows, want 4 (kernel, admin, clock, life); stderr:\n%s", n, errOut)
+	}
+}

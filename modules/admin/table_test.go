@@ -1,0 +1,68 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func demo() *table {
+	now := time.Now()
+	return &table{w: tableWidth(), h: 400, procs: []proc{
+		{PID: 0, Name: "orbital shell", Kind: "kernel", State: "running", Protected: true, Started: now},
+		{PID: 3, Name: "life", Kind: "app", State: "blocked", Memory: 5 << 20, Started: now},
+		{PID: 2, Name: "clock", Kind: "app", State: "running", Memory: 4 << 20, Started: now},
+	}}
+}
+
+func TestSortToggles(t *testing.T) {
+	tb := demo()
+	tb.clickHeader(1) // Name
+	if tb.procs[0].Name != "clock" || tb.procs[2].Name != "orbital shell" {
+		t.Fatalf("by name: %v", tb.procs)
+	}
+	tb.clickHeader(1)
+	if tb.procs[0].Name != "orbital shell" {
+		t.Fatalf("by name, descending: %v", tb.procs)
+	}
+	tb.clickHeader(8) // Memory
+	if tb.procs[2].PID != 3 {
+		t.Fatalf("by memory: %v", tb.procs)
+	}
+}
+
+func TestHitTest(t *testing.T) {
+	tb := demo()
+	tb.sortCol = 0
+	tb.sort() // 0, 2, 3
+	r := tb.buttonRect(1, 0)
+	if h := tb.hitTest(r.Min.X+2, r.Min.Y+2); h.pid != 2 || h.action != "Stop" {
+		t.Fatalf("stop button of row 1: %+v", h)
+	}
+	r = tb.buttonRect(2, 2)
+	if h := tb.hitTest(r.Min.X+2, r.Min.Y+2); h.pid != 3 || h.action != "Kill" {
+		t.Fatalf("kill button of row 2: %+v", h)
+	}
+	r = tb.buttonRect(0, 2)
+	if h := tb.hitTest(r.Min.X+2, r.Min.Y+2); h.action != "" {
+		t.Fatalf("kill on the protected shell row must do nothing: %+v", h)
+	}
+	if h := tb.hitTest(pad+50, headerH+5); h.header != 1 {
+		t.Fatalf("header click: %+v", h)
+	}
+	if h := tb.hitTest(5, 5); h.header != -1 || h.action != "" {
+		t.Fatalf("title bar click: %+v", h)
+	}
+}
+
+func TestScrollBounds(t *testing.T) {
+	tb := demo()
+	tb.h = headerH + colHeadH + statusH + 2*rowH // two rows fit
+	tb.scrollBy(10)
+	if tb.scroll != 1 {
+		t.Fatalf("scroll = %d, want 1", tb.scroll)
+	}
+	tb.scrollBy(-5)
+	if tb.scroll != 0 {
+		t.Fatalf("scroll = %d, want 0", tb.scroll)
+	}
+}
