@@ -201,7 +201,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "orbital: %v\n", err)
 			return 1
 		}
-		ctl.noteStart(p.PID(), "user: orbital run")
+		ctl.noteStart(p.PID(), "user (orbital run)")
 		procs = append(procs, p)
 	}
 
