@@ -45,7 +45,7 @@ type Config struct {
 	MaxRegions    int           // region handles per message (default 16)
 	Inbox         InboxLimits   // defaults for Attach's zero fields
 	SendTimeout   time.Duration // how long a publish waits for a full reliable subscriber (default 1 s)
-	Spin          time.Duration // how long a receiver spins before parking (default 20 µs; < 0 never)
+	Spin          time.Duration // longest a receiver spins before parking (default 30 µs; < 0 never); adaptive, see spinner
 	MaxRegionSize int64         // largest single region (default 1 GiB)
 	// Check is the policy hook: every operation passes through it with the acting pid. A non-nil
 	// error denies the operation (it is wrapped to match ErrDenied) and is counted. nil allows all.
@@ -64,7 +64,7 @@ func (c Config) withDefaults() Config {
 		c.SendTimeout = time.Second
 	}
 	if c.Spin == 0 {
-		c.Spin = 20 * time.Microsecond
+		c.Spin = 30 * time.Microsecond
 	}
 	if c.MaxRegionSize <= 0 {
 		c.MaxRegionSize = 1 << 30
@@ -108,6 +108,7 @@ type Bus struct {
 	inboxes atomic.Pointer[map[PID]*Inbox] // copy-on-write: readers never lock
 
 	subs    *sublist
+	spin    spinner // for requesters without an inbox
 	reqs    pendingTable
 	regions regionSet
 

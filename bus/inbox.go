@@ -53,6 +53,8 @@ type Inbox struct {
 	room   chan struct{} // closed (and cleared) when space frees; nil while nobody waits
 
 	count    atomic.Int64
+	recvSpin spinner // the owner's Recv
+	reqSpin  spinner // the owner's Request, waiting for a reply
 	sleeping atomic.Int32
 	wake     chan struct{} // capacity 1: a token for the parked consumer
 	done     chan struct{} // closed by Close
@@ -257,7 +259,7 @@ func (in *Inbox) RecvTimeout(ctx context.Context, timeout time.Duration) (Messag
 		if timeout == 0 {
 			return Message{}, ErrTimeout
 		}
-		if spin(&in.count, in.bus.cfg.Spin) {
+		if in.recvSpin.spin(&in.count, in.bus.cfg.Spin) {
 			continue
 		}
 		if timeout > 0 && timer == nil {

@@ -114,9 +114,13 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 	}
 	b.finishTransfers(m.From, m.Regions)
 
+	spin := &b.spin // a requester without an inbox (host code) shares the bus's
+	if in, ok := b.Inbox(m.From); ok {
+		spin = &in.reqSpin
+	}
 	var expired <-chan time.Time
 	for {
-		if p.done.Load() != 0 || spin(&p.done, b.cfg.Spin) {
+		if p.done.Load() != 0 || spin.spin(&p.done, b.cfg.Spin) {
 			return p.reply, nil
 		}
 		if timeout > 0 && expired == nil {

@@ -2,9 +2,14 @@ package kernel
 
 import (
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/bus"
 )
 
 // busImports declares the bus family and a few core functions for WAT test modules.
@@ -117,5 +122,259 @@ func TestBusBadInput(t *testing.T) {
 	}
 	if n := k.Bus().Stats().Regions; n != 0 {
 		t.Fatalf("%d regions alive after the process ended", n)
+	}
+}
+
+// Test-only host functions for the benchmarks' baselines: a guest moves bytes through a plain
+// Go channel with the same host-call machinery the bus functions use, so the difference is the
+// bus itself. bench_param hands the guest its parameters; bench_note records a latency.
+var (
+	benchChans  = [2]chan []byte{make(chan []byte, 1024), make(chan []byte, 1024)}
+	benchParams [4]atomicInt64
+	benchNotes  = make(chan int64, 1<<20)
+)
+
+type atomicInt64 struct{ v chan int64 }
+
+func init() {
+	for i := range benchParams {
+		benchParams[i].v = make(chan int64, 1)
+		benchParams[i].v <- 0
+	}
+	registerHostFuncs(
+		hostFunc{name: "bench_param", params: kinds(i32), results: kinds(i64), fn: func(c *call, a []wasmtime.Val) []wasmtime.Val {
+			return i64s(benchParams[a[0].I32()].get())
+		}},
+		hostFunc{name: "bench_note", params: kinds(i64), results: kinds(i32), fn: func(c *call, a []wasmtime.Val) []wasmtime.Val {
+			benchNotes <- a[0].I64()
+			return one(0)
+		}},
+		hostFunc{name: "bench_chan_send", params: kinds(i32, i32, i32), results: kinds(i32), fn: func(c *call, a []wasmtime.Val) []wasmtime.Val {
+			b, ok := c.bytes(a[1].I32(), a[2].I32())
+			if !ok {
+				return one(errFault)
+			}
+			v := append([]byte(nil), b...)
+			ch := benchChans[a[0].I32()]
+			select {
+			case ch <- v:
+				return one(0)
+			default:
+			}
+			code := int32(0)
+			c.block(func() {
+				select {
+				case ch <- v:
+				case <-c.Context().Done():
+					code = errClosed
+				}
+			})
+			return one(code)
+		}},
+		hostFunc{name: "bench_chan_recv", params: kinds(i32, i32, i32), results: kinds(i32), fn: func(c *call, a []wasmtime.Val) []wasmtime.Val {
+			ch := benchChans[a[0].I32()]
+			var v []byte
+			select {
+			case v = <-ch:
+			default:
+				c.block(func() {
+					select {
+					case v = <-ch:
+					case <-c.Context().Done():
+					}
+				})
+			}
+			if v == nil {
+				return one(errClosed)
+			}
+			buf, ok := c.bytes(a[1].I32(), a[2].I32())
+			if !ok || len(buf) < len(v) {
+				return one(errTooSmall)
+			}
+			return one(int32(copy(buf, v)))
+		}},
+	)
+}
+
+func (a *atomicInt64) get() int64  { v := <-a.v; a.v <- v; return v }
+func (a *atomicInt64) set(v int64) { <-a.v; a.v <- v }
+
+const benchImports = busImports + `
+  (import "orbital" "bench_param" (func $param (param i32) (result i64)))
+  (import "orbital" "bench_note" (func $note (param i64) (result i32)))
+  (import "orbital" "bench_chan_send" (func $csend (param i32 i32 i32) (result i32)))
+  (import "orbital" "bench_chan_recv" (func $crecv (param i32 i32 i32) (result i32)))
+`
+
+// loopModule is a guest whose _start runs body param(1) times ($i counts) after prelude,
+// exiting 3 when an i32 the body leaves is negative.
+func loopModule(pages int, data, prelude, body string) string {
+	return `(module` + benchImports + fmt.Sprintf(`
+  (memory (export "memory") %d)
+  %s
+  (func (export "_start") (local $i i32) (local $n i32) (local $to i32) (local $h i32) (local $t i64)
+    (local.set $to (i32.wrap_i64 (call $param (i32.const 0))))
+    (local.set $n (i32.wrap_i64 (call $param (i32.const 1))))
+    %s
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (if (i32.lt_s %s (i32.const 0)) (then (call $exit (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (call $exit (i32.const 0)))
+)`, pages, data, prelude, body)
+}
+
+// pair is a benchmark's two guests: the receiver starts first, the sender gets its pid as
+// param 0; ready (if set) is polled before the sender starts.
+type pair struct {
+	name     string
+	rcv, snd string
+	ready    func(k *Kernel) bool
+}
+
+func runPair(b *testing.B, k *Kernel, pr pair, n int) {
+	b.Helper()
+	rm := watModule(b, k, pr.name+"-rcv", pr.rcv)
+	sm := watModule(b, k, pr.name+"-snd", pr.snd)
+	b.ReportAllocs()
+	for b.Loop() {
+		benchParams[1].set(int64(n))
+		benchParams[0].set(0)
+		r := spawn(b, k, rm, SpawnOptions{})
+		if pr.ready != nil {
+			deadline := time.Now().Add(10 * time.Second)
+			for !pr.ready(k) {
+				if time.Now().After(deadline) {
+					b.Fatal("receiver not ready within 10s")
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+		benchParams[0].set(int64(r.PID()))
+		s := spawn(b, k, sm, SpawnOptions{})
+		for _, p := range []*Process{s, r} {
+			if in := wait(b, p, 60*time.Second); in.ExitCode != 0 {
+				b.Fatalf("%s exited %d: %s", in.Name, in.ExitCode, in.Reason)
+			}
+		}
+	}
+}
+
+// BenchmarkBusThroughput: one guest sends 64-byte direct messages to another, which receives
+// them; against the same two guests moving the bytes through host calls and a Go channel.
+func BenchmarkBusThroughput(b *testing.B) {
+	const n = 20000
+	k := newKernel(b, Config{})
+	pairs := []pair{
+		{name: "base=hostcall-chan",
+			snd: loopModule(1, "", "", `(call $csend (i32.const 0) (i32.const 0) (i32.const 64))`),
+			rcv: loopModule(1, "", "", `(call $crecv (i32.const 0) (i32.const 1024) (i32.const 4096))`)},
+		{name: "bus",
+			snd: loopModule(1, "", "", `(call $send (local.get $to) (i32.const 1) (i32.const 0) (i32.const 64) (i32.const 0) (i32.const 0) (i64.const -1))`),
+			rcv: loopModule(1, "", "", `(call $recv (i32.const 1024) (i32.const 4096) (i64.const -1))`)},
+	}
+	for _, pr := range pairs {
+		b.Run(pr.name, func(b *testing.B) {
+			runPair(b, k, pr, n)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/msg")
+		})
+	}
+}
+
+// BenchmarkBusRTT: request/reply round trips between two guests (64-byte payloads), p50 and
+// p99 measured by the requester on the host clock; against a ping-pong over two Go channels
+// through host calls.
+func BenchmarkBusRTT(b *testing.B) {
+	const n = 5000
+	k := newKernel(b, Config{})
+	timed := func(call string) string {
+		return `(block (result i32)
+			(local.set $t (call $now))
+			(drop ` + call + `)
+			(call $note (i64.sub (call $now) (local.get $t))))`
+	}
+	pairs := []pair{
+		{name: "base=hostcall-chan",
+			snd: loopModule(1, "", "", timed(`(i32.or (call $csend (i32.const 0) (i32.const 0) (i32.const 64))
+				(call $crecv (i32.const 1) (i32.const 8192) (i32.const 4096)))`)),
+			rcv: loopModule(1, "", "", `(i32.or (call $crecv (i32.const 0) (i32.const 1024) (i32.const 4096))
+				(call $csend (i32.const 1) (i32.const 0) (i32.const 64)))`)},
+		{name: "bus",
+			snd: loopModule(1, `(data (i32.const 200) "bench.rtt")`, "",
+				timed(`(call $request (i32.const 200) (i32.const 9) (i32.const 0) (i32.const 64) (i32.const 8192) (i32.const 4096) (i64.const -1))`)),
+			rcv: loopModule(1, `(data (i32.const 200) "bench.rtt")`,
+				`(drop (call $subscribe (i32.const 200) (i32.const 9) (i32.const 0)))`,
+				`(i32.or (call $recv (i32.const 1024) (i32.const 4096) (i64.const -1))
+				(call $reply (i64.load (i32.const 1032)) (i32.const 0) (i32.const 64) (i32.const 0) (i32.const 0)))`),
+			ready: func(k *Kernel) bool { return k.Bus().Subscribers("bench.rtt") > 0 }},
+	}
+	spins := os.Getenv("ORBITAL_BENCH_SPIN")
+	if spins != "" {
+		d, _ := time.ParseDuration(spins)
+		k = newKernel(b, Config{Bus: bus.New(bus.Config{Spin: d})})
+	}
+	for _, pr := range pairs {
+		b.Run(pr.name, func(b *testing.B) {
+			for len(benchNotes) > 0 {
+				<-benchNotes
+			}
+			runPair(b, k, pr, n)
+			lat := make([]time.Duration, 0, len(benchNotes))
+			for len(benchNotes) > 0 {
+				lat = append(lat, time.Duration(<-benchNotes))
+			}
+			slices.Sort(lat)
+			if len(lat) > 0 {
+				b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-us")
+				b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99-us")
+			}
+		})
+	}
+}
+
+// BenchmarkBusRegion8MiB: moving 8 MiB from one guest to another through a region, per round:
+// the sender writes its buffer into the region and sends the handle (read-only), the receiver
+// reads the region into its memory, releases its handle and acks. "send-read" leaves out the
+// sender's write (the data is already in the region, as when a driver fills it). Against Go's
+// copy of 8 MiB, once per round.
+func BenchmarkBusRegion8MiB(b *testing.B) {
+	const size = 8 << 20
+	const rounds = 20
+	const pages = (65536 + size) / 65536
+	k := newKernel(b, Config{})
+	b.Run("base=memcpy", func(b *testing.B) {
+		src, dst := make([]byte, size), make([]byte, size)
+		for i := range src {
+			src[i] = byte(i)
+		}
+		b.SetBytes(size * rounds)
+		for b.Loop() {
+			for range rounds {
+				copy(dst, src)
+			}
+		}
+	})
+	rcv := loopModule(pages, "", "", `(i32.or (i32.or
+		(call $recv (i32.const 1024) (i32.const 4096) (i64.const -1))
+		(call $rread (i32.load (i32.const 1072)) (i64.const 0) (i32.const 65536) (i32.const `+fmt.Sprint(size)+`)))
+		(i32.or (call $rrelease (i32.load (i32.const 1072)))
+		(call $send (i32.load (i32.const 1028)) (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i64.const -1))))`)
+	prelude := `(local.set $h (call $rcreate (i64.const ` + fmt.Sprint(size) + `)))
+		(i32.store (i32.const 200) (local.get $h))
+		(drop (call $rwrite (local.get $h) (i64.const 0) (i32.const 65536) (i32.const ` + fmt.Sprint(size) + `)))`
+	sendAck := `(call $send (local.get $to) (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 200) (i32.const 1) (i64.const -1))
+		(call $recv (i32.const 1024) (i32.const 4096) (i64.const -1))`
+	data := `(data (i32.const 204) "\01\00\00\00")`
+	for _, pr := range []pair{
+		{name: "bus-write-send-read", rcv: rcv, snd: loopModule(pages, data, prelude, `(i32.or (i32.or
+			(call $rwrite (local.get $h) (i64.const 0) (i32.const 65536) (i32.const `+fmt.Sprint(size)+`))
+			`+sendAck+`))`)},
+		{name: "bus-send-read", rcv: rcv, snd: loopModule(pages, data, prelude, `(i32.or `+sendAck+`)`)},
+	} {
+		b.Run(pr.name, func(b *testing.B) {
+			b.SetBytes(size * rounds)
+			runPair(b, k, pr, rounds)
+		})
 	}
 }
