@@ -32,6 +32,7 @@ type instance struct {
 	cancel  context.CancelFunc
 	exited  chan struct{} // closed when the OS process has been reaped
 	outDone chan struct{} // closed when the driver's output reached EOF
+	hsDone  chan struct{} // closed when the handshake ended (and the loops, if any, started)
 	done    chan struct{} // closed when everything is released
 	wg      sync.WaitGroup
 
@@ -67,7 +68,7 @@ func (m *Manager) launch(spec Spec, pid bus.PID) (*instance, error) {
 		return nil, err
 	}
 	in := &instance{m: m, spec: spec, pid: pid, conn: conn, out: newTail(20),
-		exited: make(chan struct{}), outDone: make(chan struct{}), done: make(chan struct{}), reqs: make(chan struct{}, 16),
+		exited: make(chan struct{}), outDone: make(chan struct{}), hsDone: make(chan struct{}), done: make(chan struct{}), reqs: make(chan struct{}, 16),
 		regions: map[uint32]uint32{}, state: Starting}
 	in.ctx, in.cancel = context.WithCancel(context.Background())
 	conn.WriteTimeout = m.cfg.WriteTimeout
@@ -85,7 +86,20 @@ func (m *Manager) launch(spec Spec, pid bus.PID) (*instance, error) {
 	go in.readOutput(pr)
 	go in.wait()
 
-	if err := in.handshake(); err != nil {
+	err = in.handshake()
+	if err == nil {
+		in.mu.Lock()
+		if in.state == Starting { // it may already be stopping: it exited right after hello
+			in.state = Running
+		}
+		in.mu.Unlock()
+		in.wg.Add(3)
+		go in.readLoop()
+		go in.pump()
+		go in.heartbeat()
+	}
+	close(in.hsDone) // shutdown waits for this before it detaches and waits for the loops
+	if err != nil {
 		in.stop(err.Error(), Crashed)
 		<-in.done
 		if out := in.out.String(); out != "" {
@@ -93,11 +107,6 @@ func (m *Manager) launch(spec Spec, pid bus.PID) (*instance, error) {
 		}
 		return nil, err
 	}
-	in.setState(Running, "")
-	in.wg.Add(3)
-	go in.readLoop()
-	go in.pump()
-	go in.heartbeat()
 	return in, nil
 }
 
@@ -262,6 +271,7 @@ func (in *instance) shutdown(final State) {
 		}
 	}
 	killGroup(in.cmd.Process.Pid, syscall.SIGKILL) // anything the driver spawned; ESRCH is fine
+	<-in.hsDone
 	if in.inbox != nil {
 		in.m.cfg.Bus.Detach(in.pid) // releases the driver's regions and subscriptions
 	}

@@ -21,15 +21,22 @@ func (in *instance) readLoop() {
 			if in.ctx.Err() != nil {
 				return
 			}
+			// A process killed in the middle of a write looks like a truncated frame: when it
+			// exits soon, its exit (reported by the waiter) is the reason, not the frame.
+			grace := 200 * time.Millisecond
+			if wire.IsClosed(err) {
+				grace = in.m.cfg.StopGrace
+			}
+			t := time.NewTimer(grace)
+			select {
+			case <-in.exited:
+				t.Stop()
+				return
+			case <-t.C:
+			}
 			switch {
 			case wire.IsClosed(err):
-				t := time.NewTimer(in.m.cfg.StopGrace)
-				select {
-				case <-in.exited: // the exit waiter reports it
-				case <-t.C:
-					in.stop("closed its connection to the kernel without exiting", Crashed)
-				}
-				t.Stop()
+				in.stop("closed its connection to the kernel without exiting", Crashed)
 			case errors.Is(err, wire.ErrProtocol):
 				in.stop(err.Error(), Crashed)
 			default:
