@@ -50,7 +50,8 @@ vet:
 # Unit tests of the concurrent packages run under the race detector; everything (including the
 # end-to-end tests that drive the real binary, Xvfb and Chromium) runs once more without it.
 test: deps build modules vet
-	$(GO) test -race -count=1 ./bus/... ./kernel/... ./policies/... ./registry/... ./drivers/...
+	cd modules && $(GO) test -count=1 $$($(GO) list -f '{{if .TestGoFiles}}{{.ImportPath}}{{end}}' ./...)
+	$(GO) test -race -count=1 ./bus/... ./kernel/... ./policies/... ./registry/... ./drivers/... ./admin/...
 	$(GO) test -count=1 -timeout 20m ./...
 
 bench: deps build modules
