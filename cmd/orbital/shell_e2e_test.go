@@ -307,7 +307,100 @@ func TestShellClickFocusesPaint(t *testing.T) {
 	if !focusLineAbove(shot, at) {
 		t.Errorf("paint's frame does not show the focus line above %v after the click (screenshot: %s)", at, savePNG(t, shot))
 	}
+	// Keys now go to paint: "c" clears the paper.
+	sp.mustXdotool("type", "c")
+	sp.waitFor(10*time.Second, "paint to clear its paper on the key c", func() bool {
+		return colourDist(sp.screen().RGBAAt(at.X, at.Y), before) < 40
+	})
 	sp.running()
+}
+
+func TestShellMoveAndCloseWindow(t *testing.T) {
+	sp := startShell(t, "--open", "clock")
+	var face image.Rectangle
+	sp.waitFor(60*time.Second, "the clock face", func() bool {
+		f := lightBounds(sp.screen(), desktop)
+		ok := f.Dx() > 200 && f.Dy() > 200 && f == face
+		face = f
+		return ok
+	})
+	shot := sp.screen()
+	c := image.Pt((face.Min.X+face.Max.X)/2, (face.Min.Y+face.Max.Y)/2)
+	lineY, ok := focusLineY(shot, c)
+	if !ok {
+		t.Fatalf("no focus line above the clock face at %v (screen: %s)", c, savePNG(t, shot))
+	}
+	title := image.Pt(c.X, lineY-16)
+
+	// Drag the title bar: the window follows the pointer.
+	d := image.Pt(300, 120)
+	sp.mustXdotool("mousemove", "--sync", strconv.Itoa(title.X+sp.origin.X), strconv.Itoa(title.Y+sp.origin.Y))
+	sp.mustXdotool("mousedown", "1")
+	for i := 1; i <= 6; i++ {
+		p := title.Add(d.Mul(i).Div(6)).Add(sp.origin)
+		sp.mustXdotool("mousemove", "--sync", strconv.Itoa(p.X), strconv.Itoa(p.Y))
+	}
+	sp.mustXdotool("mouseup", "1")
+	want := face.Add(d)
+	sp.waitFor(10*time.Second, fmt.Sprintf("the clock face to move from %v to %v", face, want), func() bool {
+		got := lightBounds(sp.screen(), desktop)
+		return abs(got.Min.X-want.Min.X) <= 2 && abs(got.Min.Y-want.Min.Y) <= 2
+	})
+
+	// The close button (red, at the right of the focused title bar) stops the process: the
+	// window goes away and the shell keeps running.
+	shot = sp.screen()
+	closeAt, ok := findCloseButton(shot, title.Add(d))
+	if !ok {
+		t.Fatalf("no close button on the title bar row %d (screen: %s)", title.Y+d.Y, savePNG(t, shot))
+	}
+	sp.click(closeAt)
+	sp.waitFor(15*time.Second, "the clock window to close", func() bool {
+		return lightBounds(sp.screen(), desktop).Dy() < 100 // only the suggestions' text is left
+	})
+	sp.running()
+}
+
+// lightBounds is the bounding box of the near-white pixels of r.
+func lightBounds(img *image.RGBA, r image.Rectangle) image.Rectangle {
+	var b image.Rectangle
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if c := img.RGBAAt(x, y); c.R > 230 && c.G > 230 && c.B > 230 {
+				b = b.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return b
+}
+
+// focusLineY finds the y of the focus line above p.
+func focusLineY(img *image.RGBA, p image.Point) (int, bool) {
+	accent := color.RGBA{0x5b, 0x9c, 0xff, 0xff}
+	for y := p.Y; y > e2eTopBarH; y-- {
+		if colourDist(img.RGBAAt(p.X, y), accent) < 40 {
+			return y, true
+		}
+	}
+	return 0, false
+}
+
+// findCloseButton scans the title bar row through p, rightwards, for the red close button.
+func findCloseButton(img *image.RGBA, p image.Point) (image.Point, bool) {
+	red := color.RGBA{0xff, 0x5f, 0x57, 0xff}
+	for x := p.X; x < img.Rect.Max.X; x++ {
+		if colourDist(img.RGBAAt(x, p.Y), red) < 60 {
+			return image.Pt(x+4, p.Y), true
+		}
+	}
+	return image.Point{}, false
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // focusLineAbove looks up from p (inside a window) for the accent line the shell draws under
