@@ -117,8 +117,10 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopDrivers := startDrivers(k, home, stderr) // boot drivers (drivers.go)
 	runErr := sh.Run(ctx)
 	stopAll(k)
+	stopDrivers()
 	k.Close()
 	if runErr != nil {
 		fmt.Fprintf(stderr, "orbital shell: %v\n", runErr)
