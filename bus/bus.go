@@ -221,6 +221,10 @@ func (b *Bus) check(op Op, pid PID, object string) error {
 	return fmt.Errorf("%w: %s %s by %v: %v", ErrDenied, op, object, pid, err)
 }
 
+// errGone is deliver's result when the receiver's inbox closed under it (it is exiting). It
+// matches ErrNotFound.
+var errGone = fmt.Errorf("%w: the process is exiting", ErrNotFound)
+
 // errDropped is put's result for a lossy message that found no room; callers count it.
 var errDropped = errors.New("bus: dropped")
 
@@ -318,7 +322,8 @@ func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, los
 			return fmt.Errorf("send to %v: %w (%d messages queued, limit %d)", to.pid, ErrFull, to.count.Load(), to.lim.MaxMsgs)
 		}
 		if errors.Is(err, ErrClosed) {
-			return fmt.Errorf("send to %v: %w: the process is going away", to.pid, ErrClosed)
+			// Not ErrClosed: to the sender that would read as "you are being stopped".
+			return fmt.Errorf("send to %v: %w", to.pid, errGone)
 		}
 		return err
 	}

@@ -156,13 +156,14 @@ func TestDetachUnblocks(t *testing.T) {
 		t.Fatalf("send after detach: %v", err)
 	}
 
-	// A sender blocked on a full inbox is released by Detach with ErrClosed.
+	// A sender blocked on a full inbox is released by Detach with ErrNotFound (not ErrClosed,
+	// which would tell the sender that it is the one being stopped).
 	attach(t, b, 2, InboxLimits{MaxMsgs: 1})
 	b.Send(context.Background(), Message{To: 2})
 	go func() { errc <- b.Send(context.Background(), Message{To: 2}) }()
 	waitFor(t, func() bool { in2, _ := b.Inbox(2); in2.mu.Lock(); defer in2.mu.Unlock(); return in2.room != nil })
 	b.Detach(2)
-	if err := <-errc; !errors.Is(err, ErrClosed) {
+	if err := <-errc; !errors.Is(err, ErrNotFound) || errors.Is(err, ErrClosed) {
 		t.Fatalf("blocked sender after Detach: %v", err)
 	}
 }

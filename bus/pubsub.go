@@ -73,12 +73,14 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 	// First pass: nobody waits. Second pass, only if some reliable subscriber was full: wait
 	// for room within the deadline (so a publish that finds room costs no timer).
 	var first error
-	failed := 0
+	failed, gone := 0, 0
 	var full []*subscription
 	for _, sub := range subs {
 		err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), sub.mode == Lossy, false)
 		switch {
 		case err == nil || errors.Is(err, errDropped):
+		case errors.Is(err, errGone):
+			gone++
 		case errors.Is(err, ErrFull):
 			full = append(full, sub)
 		default:
@@ -95,7 +97,10 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 			defer cancel()
 		}
 		for _, sub := range full {
-			if err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), false, true); err != nil {
+			err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), false, true)
+			if errors.Is(err, errGone) {
+				gone++
+			} else if err != nil {
 				failed++
 				if first == nil {
 					first = err
@@ -103,7 +108,11 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 			}
 		}
 	}
-	if failed == len(subs) {
+	if gone == len(subs) {
+		b.unrouted.Add(1)
+		return fmt.Errorf("publish on %q: %w: no subscriber (the last ones are exiting)", m.Topic, ErrNotFound)
+	}
+	if failed+gone == len(subs) {
 		return fmt.Errorf("publish on %q: %w", m.Topic, first)
 	}
 	b.finishTransfers(m.From, m.Regions)

@@ -52,9 +52,14 @@ func (s *regionSet) count() int { return int(s.live.Load()) }
 // newRegion allocates size bytes, from a memfd when it can.
 func newRegion(size int64) *Region {
 	r := &Region{fd: -1}
-	fd, err := unix.MemfdCreate("orbital-region", unix.MFD_CLOEXEC)
+	fd, err := unix.MemfdCreate("orbital-region", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err == nil {
 		if err = unix.Ftruncate(fd, size); err == nil {
+			// Sealed against resizing: a driver handed the fd can never truncate the pages
+			// under the host's mapping (which would SIGBUS the kernel).
+			_, err = unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, unix.F_SEAL_SHRINK|unix.F_SEAL_GROW)
+		}
+		if err == nil {
 			var data []byte
 			data, err = unix.Mmap(fd, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 			if err == nil {
