@@ -20,6 +20,9 @@ type Package struct {
 	Manifest *Manifest
 	Entry    []byte
 	Files    map[string][]byte
+	// Derived is set when the manifest was derived from a bare .wasm (DefaultManifest): it
+	// requests no permissions of its own, so policy alone decides.
+	Derived bool
 }
 
 // ArchiveLimits cap what the archive reader accepts; they are checked while streaming.
@@ -118,7 +121,7 @@ func LoadPackage(data []byte, name string) (*Package, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Package{Manifest: m, Entry: data}, nil
+		return &Package{Manifest: m, Entry: data, Derived: true}, nil
 	case bytes.HasPrefix(data, gzipMagic):
 		files, err := ReadArchive(bytes.NewReader(data), name, ArchiveLimits{})
 		if err != nil {

@@ -104,7 +104,7 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 	manifestBytes := m.Encode()
 	rec := &Record{Name: m.Name, Version: m.Version, Kind: m.Kind, Description: m.Description,
 		EntryDigest: m.EntryDigest, ManifestDigest: Digest(manifestBytes), Files: m.Files,
-		Publisher: m.Publisher, Signed: m.Signature != "", Source: from.Source, InstalledAt: time.Now().UTC()}
+		Publisher: m.Publisher, Signed: m.Signature != "", Derived: pkg.Derived, Source: from.Source, InstalledAt: time.Now().UTC()}
 
 	already := false
 	err := r.withDB(true, func(db *bolt.DB) error {

@@ -45,6 +45,7 @@ type Record struct {
 	Files          map[string]string `json:"files,omitempty"`
 	Publisher      string            `json:"publisher,omitempty"`
 	Signed         bool              `json:"signed"`
+	Derived        bool              `json:"derived,omitempty"` // manifest derived from a bare .wasm
 	Source         string            `json:"source"`
 	InstalledAt    time.Time         `json:"installed_at"`
 }

@@ -264,6 +264,10 @@ func registryInstalled(home string) ([]installedModule, error) {
 		if err != nil {
 			return nil, err
 		}
+		if rec.Derived { // a bare .wasm: no manifest of its own, policy alone decides
+			out = append(out, installedModule{Name: rec.Name})
+			continue
+		}
 		req, err := policies.ParseRequests(rec.ID()+" module.toml [permissions]", m.RequestsTOML(), policies.DefaultExpand(home))
 		if err != nil {
 			return nil, err
