@@ -223,8 +223,8 @@ func (in *Inbox) TryRecv() (Message, bool) {
 	return e.m, true
 }
 
-// Peek returns the size the oldest message would take in the ABI layout (EncodedSize), without
-// taking it, so a caller can check a buffer first.
+// Peek returns the oldest message without taking it (EncodedSize tells a caller the buffer it
+// needs before it calls TryRecv).
 func (in *Inbox) Peek() (Message, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
