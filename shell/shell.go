@@ -304,7 +304,12 @@ func (s *Shell) pollJob() {
 	}
 	job := s.jobs[len(s.jobs)-1]
 	d, t := job.done.Load(), job.total.Load()
-	if d > 0 {
+	switch {
+	case t > 0 && d >= t:
+		// Downloaded; compiling and starting take a moment more.
+		s.bar.busyMsg = "Starting " + shortName(job.text)
+		d, t = 0, -1
+	case d > 0:
 		s.bar.busyMsg = "Downloading"
 	}
 	s.bar.SetProgress(d, t)
