@@ -170,6 +170,28 @@ func (b *Bus) Region(pid PID, h uint32) (*Region, Rights, error) {
 	return hd.r, hd.rights, nil
 }
 
+// RegionAcquire is Region plus a reference of the caller's own: the region's Bytes stay mapped
+// until release is called, whatever happens to pid's handle meanwhile. Host code that reads a
+// region in place while the owning process may release it (the compositor, a driver bridge)
+// uses this.
+func (b *Bus) RegionAcquire(pid PID, h uint32) (r *Region, rights Rights, release func(), err error) {
+	in, err := b.inboxFor("region", pid)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	in.handles.mu.Lock()
+	hd, ok := in.handles.m[h]
+	if ok {
+		hd.r.refs.Add(1)
+	}
+	in.handles.mu.Unlock()
+	if !ok {
+		return nil, 0, nil, fmt.Errorf("region %d of %v: %w: no such handle", h, pid, ErrNotFound)
+	}
+	var once sync.Once
+	return hd.r, hd.rights, func() { once.Do(hd.r.decref) }, nil
+}
+
 // RegionSize is the size of the region behind pid's handle.
 func (b *Bus) RegionSize(pid PID, h uint32) (int64, error) {
 	r, _, err := b.Region(pid, h)
@@ -179,40 +201,44 @@ func (b *Bus) RegionSize(pid PID, h uint32) (int64, error) {
 	return r.Size(), nil
 }
 
-// span checks [off, off+n) against the region and pid's rights.
-func (b *Bus) span(op string, pid PID, h uint32, off int64, n int, need Rights) ([]byte, error) {
-	r, rights, err := b.Region(pid, h)
+// withSpan checks [off, off+n) against the region behind pid's handle and pid's rights, and
+// runs fn on those bytes while holding a reference, so a release racing with the copy (another
+// holder's, or an evicted message's grant) cannot unmap the pages under it.
+func (b *Bus) withSpan(op string, pid PID, h uint32, off int64, n int, need Rights, fn func([]byte)) error {
+	in, err := b.inboxFor("region "+op, pid)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if rights&need != need {
-		return nil, fmt.Errorf("region %s %d of %v: %w: the handle has rights %d, needs %d", op, h, pid, ErrRights, rights, need)
+	in.handles.mu.Lock()
+	hd, ok := in.handles.m[h]
+	if ok {
+		hd.r.refs.Add(1)
+	}
+	in.handles.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("region %s %d of %v: %w: no such handle (released, transferred or never granted)", op, h, pid, ErrNotFound)
+	}
+	defer hd.r.decref()
+	r := hd.r
+	if hd.rights&need != need {
+		return fmt.Errorf("region %s %d of %v: %w: the handle has rights %d, needs %d", op, h, pid, ErrRights, hd.rights, need)
 	}
 	if off < 0 || n < 0 || off > r.Size() || int64(n) > r.Size()-off {
-		return nil, fmt.Errorf("region %s %d of %v: %w: range %d+%d is outside the region's %d bytes", op, h, pid, ErrInvalid, off, n, r.Size())
+		return fmt.Errorf("region %s %d of %v: %w: range %d+%d is outside the region's %d bytes", op, h, pid, ErrInvalid, off, n, r.Size())
 	}
-	return r.data[off : off+int64(n)], nil
+	fn(r.data[off : off+int64(n)])
+	return nil
 }
 
 // RegionRead copies the region's bytes at off into dst (one copy). The whole range must lie in
 // the region.
 func (b *Bus) RegionRead(pid PID, h uint32, off int64, dst []byte) error {
-	src, err := b.span("read", pid, h, off, len(dst), RightRead)
-	if err != nil {
-		return err
-	}
-	copy(dst, src)
-	return nil
+	return b.withSpan("read", pid, h, off, len(dst), RightRead, func(src []byte) { copy(dst, src) })
 }
 
 // RegionWrite copies src into the region at off (one copy).
 func (b *Bus) RegionWrite(pid PID, h uint32, off int64, src []byte) error {
-	dst, err := b.span("write", pid, h, off, len(src), RightWrite)
-	if err != nil {
-		return err
-	}
-	copy(dst, src)
-	return nil
+	return b.withSpan("write", pid, h, off, len(src), RightWrite, func(dst []byte) { copy(dst, src) })
 }
 
 // RegionRelease drops pid's handle; the region is freed when no handle is left.
