@@ -18,7 +18,7 @@ DEBS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxr
         libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool imagemagick x11-utils \
         chromium
 
-.PHONY: all deps build modules test test-unit test-e2e bench run clean fmt vet
+.PHONY: all deps build modules drivers test test-unit test-e2e bench run clean fmt vet
 
 all: build modules
 
@@ -42,6 +42,19 @@ $(BUILD)/modules/%.wasm: FORCE
 
 FORCE:
 
+# Native drivers: drivers/<name>/cmd/orbital-<name> packed as a registry package directory
+# build/drivers/<name> (module.toml from drivers/<name>/module.toml.in, the executable under
+# bin/<GOOS>-<GOARCH>/), which `orbital install` takes.
+DRIVERS  := camera
+PLATFORM := $(shell $(GO) env GOOS)-$(shell $(GO) env GOARCH)
+
+drivers:
+	@for d in $(DRIVERS); do \
+		mkdir -p $(BUILD)/drivers/$$d/bin/$(PLATFORM) && \
+		CGO_ENABLED=0 $(GO) build -trimpath -o $(BUILD)/drivers/$$d/bin/$(PLATFORM)/orbital-$$d ./drivers/$$d/cmd/orbital-$$d && \
+		sed 's|@PLATFORM@|$(PLATFORM)|' drivers/$$d/module.toml.in > $(BUILD)/drivers/$$d/module.toml || exit 1; \
+	done
+
 vet:
 	$(GO) vet ./...
 	cd modules && GOOS=wasip1 GOARCH=wasm $(GO) vet ./...
@@ -57,7 +70,11 @@ test: deps build modules vet
 bench: deps build modules
 	$(GO) run ./internal/benchtable
 
-run: deps build modules
+run: deps build modules drivers
+	@for d in $(DRIVERS); do \
+		$(BIN) install -q --home $(HOMEDIR) $(BUILD)/drivers/$$d >/dev/null 2>&1 || \
+		{ $(BIN) rm --home $(HOMEDIR) $$d && $(BIN) install -q --home $(HOMEDIR) $(BUILD)/drivers/$$d; } || exit 1; \
+	done
 	$(BIN) --home $(HOMEDIR)
 
 clean:

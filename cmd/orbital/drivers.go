@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/orbital/orbital/admin"
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/drivers"
 	"github.com/orbital/orbital/kernel"
@@ -153,13 +154,68 @@ func startDrivers(k *kernel.Kernel, home string, stderr io.Writer) (stop func())
 		}
 	}
 	snap := newDriverSnapshot(home, m)
+	liveDrivers.Store(k, m)
 	return func() {
+		liveDrivers.Delete(k)
 		m.Close()
 		snap.close()
 		for _, pid := range bound {
 			k.UnbindNamespace(pid)
 		}
 	}
+}
+
+// liveDrivers maps a *kernel.Kernel to the *drivers.Manager started beside it, for the
+// process listings (orbital ps, the admin panel).
+var liveDrivers sync.Map
+
+// driverRows are the process-table rows of the drivers supervised beside k: kind "driver",
+// protected (the panel does not stop system drivers), CPU and memory read from /proc.
+func driverRows(k *kernel.Kernel) []admin.Proc {
+	v, ok := liveDrivers.Load(k)
+	if !ok {
+		return nil
+	}
+	var rows []admin.Proc
+	for _, d := range v.(*drivers.Manager).List() {
+		p := admin.Proc{
+			PID: uint32(d.PID), Name: d.Name, Version: d.Version, Kind: "driver", State: string(d.State),
+			StartedBy: "boot", Started: d.Started, Restarts: d.Restarts, LastExit: d.Reason,
+			Grants: append([]string{"device:" + d.Device}, d.Isolation...), Protected: true,
+		}
+		if in, ok := k.Bus().Inbox(d.PID); ok {
+			st := in.Stats()
+			p.Inbox, p.MsgsIn, p.MsgsOut, p.Drops = st.Depth, st.MsgsIn, st.Sent, st.Drops
+		}
+		if d.OSPID > 0 {
+			p.CPU, p.Memory = procUsage(d.OSPID)
+		}
+		rows = append(rows, p)
+	}
+	return rows
+}
+
+// procUsage reads a process's CPU time and resident memory from /proc (0 when gone).
+func procUsage(pid int) (time.Duration, int64) {
+	var cpu time.Duration
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
+		s := string(b)
+		if i := strings.LastIndexByte(s, ')'); i >= 0 {
+			if f := strings.Fields(s[i+1:]); len(f) > 13 {
+				ut, _ := strconv.ParseInt(f[11], 10, 64)
+				st, _ := strconv.ParseInt(f[12], 10, 64)
+				cpu = time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+			}
+		}
+	}
+	var rss int64
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 1 {
+			pages, _ := strconv.ParseInt(f[1], 10, 64)
+			rss = pages * int64(os.Getpagesize())
+		}
+	}
+	return cpu, rss
 }
 
 // driverSnapshot keeps <home>/run/drivers-<pid>.json current (once a second) so that
