@@ -33,7 +33,7 @@ type Harness struct {
 // Options adjusts the manager's configuration for a test (short timeouts, a device check).
 type Options func(*drivers.Config)
 
-// New returns a harness. Timeouts default short (handshake 5 s, heartbeat 200 ms, stop grace
+// New returns a harness. Timeouts default short (handshake 5 s, heartbeat 500 ms, stop grace
 // 500 ms) so failure tests run quickly. At cleanup it closes the manager and fails the test if
 // a driver process or a memfd of this process outlived it.
 func New(t testing.TB, opts ...Options) *Harness {
@@ -43,7 +43,7 @@ func New(t testing.TB, opts ...Options) *Harness {
 	cfg := drivers.Config{
 		Bus:              h.Bus,
 		HandshakeTimeout: 5 * time.Second,
-		Heartbeat:        200 * time.Millisecond,
+		Heartbeat:        500 * time.Millisecond,
 		StopGrace:        500 * time.Millisecond,
 		TermGrace:        500 * time.Millisecond,
 		Log: func(d string, level int, line string) {
