@@ -477,3 +477,22 @@ func startSysService(k *kernel.Kernel, ctl admin.Controller, stderr io.Writer) f
 	}
 	return svc.Close
 }
+
+// adminURL is what the shell's URL bar takes for the admin panel.
+const adminURL = "orbital://admin"
+
+// adminSource opens orbital://admin: the admin module shipped with Orbital (modules/admin),
+// found like any demo module, ahead of the registry's orbital:// names.
+func adminSource(home string) openSource {
+	names := nameSource(home)
+	return openSource{Name: "admin panel", Open: func(ctx context.Context, text string, progress func(done, total int64)) (openedModule, bool, error) {
+		if strings.TrimSuffix(text, "/") != adminURL {
+			return openedModule{}, false, nil
+		}
+		m, _, err := names.Open(ctx, "admin", progress)
+		if err != nil {
+			return openedModule{}, true, fmt.Errorf("%s: the admin module is not installed beside orbital: %w", adminURL, err)
+		}
+		return m, true, nil
+	}}
+}

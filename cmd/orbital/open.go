@@ -58,7 +58,7 @@ const defaultMaxDownload = 64 << 20
 // openSources is the lookup order of the bar: http(s) URLs, file:// URLs, paths, registered
 // sources, then module names (resolve.go's order).
 func openSources(home string, maxBytes int64) []openSource {
-	srcs := []openSource{httpSource(maxBytes), fileURLSource(), pathSource()}
+	srcs := []openSource{adminSource(home), httpSource(maxBytes), fileURLSource(), pathSource()}
 	srcs = append(srcs, extraOpenSources...)
 	for _, f := range homeOpenSources {
 		srcs = append(srcs, f(home))
@@ -174,6 +174,8 @@ type shellHost struct {
 	startWait time.Duration
 	// onExit, if set, hears about processes opened from the bar that crash after starting.
 	onExit func(info kernel.Info)
+	// ctl, if set, records who started each process and keeps its stdout for the admin panel.
+	ctl *kernelControl
 }
 
 // Open resolves text through the sources and spawns the module with a UI grant. It then
@@ -210,7 +212,22 @@ func (h *shellHost) Open(ctx context.Context, text string, progress func(done, t
 	if ctx.Err() != nil {
 		return context.Canceled
 	}
-	p, err := h.k.Spawn(mod, kernel.SpawnOptions{Name: m.Name, UI: true})
+	so := kernel.SpawnOptions{Name: m.Name, UI: true}
+	var out *capture
+	if h.ctl != nil {
+		if out, err = h.ctl.logs.captureOutput(&so, os.Stdout, os.Stderr); err != nil {
+			return fmt.Errorf("start %s: %w", m.Name, err)
+		}
+	}
+	p, err := h.k.Spawn(mod, so)
+	if out != nil {
+		if p != nil {
+			out.bind(p.PID())
+			h.ctl.noteStart(p.PID(), "user (URL bar)")
+		} else {
+			out.bind(0)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("start %s: %w", m.Name, err)
 	}

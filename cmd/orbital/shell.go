@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/compositor"
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
@@ -86,13 +85,12 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	}
 	scene := compositor.NewScene()
 	display := newSIDDisplay(sceneDisplay{scene})
+	logs := newLogBook()
 	k, err := kernel.New(kernel.Config{
 		Home:     home,
 		Policies: pst,
 		Display:  display,
-		Log: func(pid bus.PID, name string, level int, line string) {
-			fmt.Fprintf(stderr, "%s[%d]: %s\n", name, pid, line)
-		},
+		Log:      logs.hook(stderr),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
@@ -118,8 +116,16 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stopDrivers := startDrivers(k, home, stderr) // boot drivers (drivers.go)
+	// The admin panel: sys.* on the bus (what orbital://admin shows), HTTP on 127.0.0.1 with a
+	// per-boot token, and the control socket for orbital ps and kill.
+	ctl := newKernelControl(k, logs, "orbital shell")
+	host.ctl = ctl
+	stopSys := startSysService(k, ctl, stderr)
+	panel := startAdmin(home, ctl, "orbital shell", stderr)
 	runErr := sh.Run(ctx)
+	panel.Close()
 	stopAll(k)
+	stopSys()
 	stopDrivers()
 	k.Close()
 	if runErr != nil {
