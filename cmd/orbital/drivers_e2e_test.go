@@ -152,3 +152,46 @@ func TestDriversInstallListRunTamper(t *testing.T) {
 		t.Fatalf("run with a tampered driver: %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestDriverDiesWithKernel kills the orbital process with SIGKILL (no cleanup runs) and checks
+// that its driver process follows (Pdeathsig), leaving nothing behind.
+func TestDriverDiesWithKernel(t *testing.T) {
+	home := testenv.Home(t)
+	if _, errOut, code := cli(t, "install", "-q", "--home", home, cameraPackage(t, true)); code != 0 {
+		t.Fatalf("install: %d %s", code, errOut)
+	}
+	bg := exec.Command(testenv.Binary(t), "run", "--home", home, "--headless", "clock")
+	bg.Env = append(os.Environ(), "ORBITAL_MODULES="+filepath.Dir(testenv.Module(t, "clock")))
+	if err := bg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer bg.Process.Kill()
+	var driverPID int
+	deadline := time.Now().Add(20 * time.Second)
+	for driverPID == 0 {
+		for _, rows := range runningDrivers(home) {
+			for _, r := range rows {
+				if r.Name == "camera" && r.OSPID > 0 {
+					driverPID = r.OSPID
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the camera driver did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	bg.Process.Kill()
+	bg.Wait()
+	deadline = time.Now().Add(5 * time.Second)
+	for drivertest.Alive(driverPID) {
+		if time.Now().After(deadline) {
+			t.Fatalf("driver process %d outlived its killed kernel", driverPID)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The next `orbital drivers` drops the dead process's stale snapshot.
+	if out, _, _ := cli(t, "drivers", "--home", home); !strings.Contains(out, "running drivers:\n  none") {
+		t.Fatalf("stale running driver listed:\n%s", out)
+	}
+}
