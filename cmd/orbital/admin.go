@@ -75,7 +75,7 @@ func (c *kernelControl) Processes() []admin.Proc {
 			Restarts: m.restarts, LastExit: m.lastExit, Grants: grantList(c.k, in.PID),
 		})
 	}
-	return procs
+	return append(procs, driverRows(c.k)...) // native drivers (drivers.go)
 }
 
 // self is the row of the Orbital process itself (the kernel and, in the shell, the shell):
@@ -91,6 +91,9 @@ func (c *kernelControl) self() admin.Proc {
 func (c *kernelControl) check(pid uint32) (kernel.Info, error) {
 	if pid == 0 {
 		return kernel.Info{}, fmt.Errorf("pid 0 is %s itself: %w; close its window or stop it in its terminal", c.title, admin.ErrProtected)
+	}
+	if isDriverPID(c.k, pid) {
+		return kernel.Info{}, fmt.Errorf("pid %d is a native driver: %w; the kernel supervises it (orbital drivers)", pid, admin.ErrProtected)
 	}
 	in, err := c.k.Info(bus.PID(pid))
 	if err != nil || in.State.Done() {

@@ -195,6 +195,16 @@ func driverRows(k *kernel.Kernel) []admin.Proc {
 	return rows
 }
 
+// isDriverPID reports whether pid is a driver supervised beside k.
+func isDriverPID(k *kernel.Kernel, pid uint32) bool {
+	for _, r := range driverRows(k) {
+		if r.PID == pid {
+			return true
+		}
+	}
+	return false
+}
+
 // procUsage reads a process's CPU time and resident memory from /proc (0 when gone).
 func procUsage(pid int) (time.Duration, int64) {
 	var cpu time.Duration

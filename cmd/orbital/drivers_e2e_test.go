@@ -121,6 +121,18 @@ func TestDriversInstallListRunTamper(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// orbital ps (the control socket of the running instance) lists the driver as a process.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		out, errOut, _ = cli(t, "ps", "--home", home)
+		if strings.Contains(out, "camera") && strings.Contains(out, "driver") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("orbital ps does not list the driver:\n%s%s", out, errOut)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	bg.Process.Signal(os.Interrupt)
 	bg.Wait()
 	if out, _, _ = cli(t, "drivers", "--home", home); !strings.Contains(out, "running drivers:\n  none") {
