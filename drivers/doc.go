@@ -70,6 +70,19 @@
 // processes is checked: every message a process sends to a driver passes Config.CheckDevice with
 // the driver's device name; a denied request is answered by the host with {"error": "..."}.
 //
+// # Costs
+//
+// BenchmarkFrames1280x720 (drivers/camera) runs the camera driver's test pattern through the
+// real protocol into a consumer in the kernel process: about 900 frames/s at 1280x720 on the
+// 2-core development VM (the goal is 60), with about 200 bytes per frame crossing the socket
+// (the frame message) and 0 copies of the pixels in the kernel (reported as
+// host-copies/frame = socket bytes / frame bytes, 0.00005), against a baseline of one memcpy
+// of the frame (base=memcpy-frame, ~13000/s). Starting a driver costs one copy of its binary
+// into a memfd, the sha256 of it, and one re-exec of the kernel binary as the trampoline.
+//
+// Bus pids: drivers get pids from FirstPID (1<<20) up unless Config.AllocPID says otherwise,
+// so they never collide with the kernel's WASM pids; a driver keeps its pid across restarts.
+//
 // # Why this protocol
 //
 // go-plugin speaks gRPC over a socket it announces on stdout. A driver's frames need file
