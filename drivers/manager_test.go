@@ -121,6 +121,7 @@ func TestFailures(t *testing.T) {
 		{name: "no hello", args: []string{"nohello"}, cfg: func(c *drivers.Config) { c.HandshakeTimeout = 300 * time.Millisecond },
 			start: "no hello within 300ms"},
 		{name: "bad cookie", args: []string{"badcookie"}, start: "wrong magic cookie"},
+		{name: "bad version", args: []string{"badversion"}, start: "protocol version 99, the kernel speaks 1"},
 		{name: "garbage", args: []string{"garbage"}, reason: "driver protocol violation: bad frame header"},
 		{name: "hang", args: []string{"hang"}, reason: "hung: no answer to heartbeats"},
 		{name: "crash", args: []string{"crash-after", "200ms"}, reason: "panic: testdriver: crashing on purpose"},

@@ -10,6 +10,7 @@
 //	nohello      never send the hello frame
 //	garbage      handshake, then write garbage to the socket
 //	badcookie    send a hello with the wrong magic cookie
+//	badversion   send a hello with protocol version 99
 //	exit0        handshake and exit 0 at once
 package main
 
@@ -35,7 +36,7 @@ func main() {
 	switch mode {
 	case "nohello":
 		time.Sleep(time.Hour)
-	case "hang", "garbage", "badcookie":
+	case "hang", "garbage", "badcookie", "badversion":
 		raw(mode)
 		return
 	}
@@ -127,8 +128,11 @@ func raw(mode string) {
 		cookie = "not-the-cookie"
 	}
 	h := wire.Hello{Cookie: cookie, Protocol: wire.Version, Name: "testdriver", Version: "0"}
+	if mode == "badversion" {
+		h.Protocol = 99
+	}
 	c.Write(wire.THello, h.Encode())
-	if mode == "badcookie" {
+	if mode == "badcookie" || mode == "badversion" {
 		time.Sleep(time.Hour)
 	}
 	c.Read() // welcome
