@@ -202,3 +202,32 @@ func TestRestartGivesUp(t *testing.T) {
 	}
 	_ = syscall.Getpid
 }
+
+// TestCrashStopsOnlyThatDriver runs two drivers; one crashes, the other keeps answering.
+func TestCrashStopsOnlyThatDriver(t *testing.T) {
+	h := drivertest.New(t)
+	a := spec(t, "echo")
+	a.Name = "steady"
+	b := spec(t, "crash-after", "100ms")
+	b.Name = "crashy"
+	da := h.Start(a)
+	db := h.Start(b)
+	h.WaitFor(db, "crashed", 10*time.Second, func(i drivers.Info) bool { return i.State == drivers.Crashed })
+	if i := da.Info(); i.State != drivers.Running {
+		t.Fatalf("the other driver: %+v", i)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		rep, err := h.Request("test.echo", []byte("still there"), time.Second)
+		if err == nil {
+			if rep.From != da.PID() || string(rep.Payload) != "still there" {
+				t.Fatalf("reply %q from %v", rep.Payload, rep.From)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
