@@ -276,3 +276,35 @@ func registryInstalled(home string) ([]installedModule, error) {
 	}
 	return out, nil
 }
+
+// installedIdentity returns the manifest facts the kernel's SpawnOptions want for a module
+// loaded from the registry, found by its sha256 digest (hex, kernel.Module.Digest): version,
+// publisher and requested permissions (nil for a bare .wasm: policy alone decides). ok is
+// false for a module the registry does not hold. run.go and open.go can call it after Load.
+func installedIdentity(home, digest string) (version, publisher string, requests *policies.Grants, ok bool) {
+	reg, err := registry.Open(home)
+	if err != nil {
+		return "", "", nil, false
+	}
+	recs, err := reg.List("")
+	if err != nil {
+		return "", "", nil, false
+	}
+	for _, rec := range recs {
+		if rec.EntryDigest != "sha256:"+digest {
+			continue
+		}
+		m, err := reg.Manifest(rec)
+		if err != nil {
+			return "", "", nil, false
+		}
+		if !rec.Derived {
+			requests, err = policies.ParseRequests(rec.ID()+" module.toml [permissions]", m.RequestsTOML(), policies.DefaultExpand(home))
+			if err != nil {
+				return "", "", nil, false
+			}
+		}
+		return rec.Version, m.Publisher, requests, true
+	}
+	return "", "", nil, false
+}

@@ -402,3 +402,18 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// TestInstalledIdentity: the spawn identity of an installed module comes from its manifest.
+func TestInstalledIdentity(t *testing.T) {
+	home := testenv.Home(t)
+	mustRun(t, "install", "--home", home, moduleDir(t, "imagefx", nil), moduleDir(t, "blurview", nil))
+	wasm := mustRead(t, testenv.Module(t, "blurview"))
+	digest := strings.TrimPrefix(registry.Digest(wasm), "sha256:")
+	version, _, req, ok := installedIdentity(home, digest)
+	if !ok || version != "1.0.0" || req == nil || !req.Windows.On {
+		t.Fatalf("identity: ok=%v version=%q requests=%+v", ok, version, req)
+	}
+	if _, _, _, ok := installedIdentity(home, strings.Repeat("0", 64)); ok {
+		t.Fatal("an unknown digest has an identity")
+	}
+}
