@@ -94,12 +94,22 @@ var busOps = [...]policies.Op{
 }
 
 func (t *policyTable) checkBus(op bus.Op, pid bus.PID, object string) error {
-	pp := t.procs.load(pid)
+	var pp *procPolicy
+	if pid < pidPages<<pidPageBits { // pidTable.load, by hand: this runs for every message
+		if pg := t.procs.pages[pid>>pidPageBits].Load(); pg != nil {
+			pp = pg[pid&(1<<pidPageBits-1)].Load()
+		}
+	} else {
+		pp = t.procs.loadHigh(pid)
+	}
 	if pp == nil || op == bus.OpReply {
 		return nil
 	}
 	if int(op) >= len(busOps) || busOps[op] == 0 {
 		return fmt.Errorf("%w: unknown bus operation %v", bus.ErrDenied, op)
+	}
+	if pp.live.Allowed(busOps[op], object) {
+		return nil // the hot path: no audit, no logging
 	}
 	return pp.check(t, pid, busOps[op], object)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -147,8 +148,9 @@ func TestPolicyBrokenRefusesSpawn(t *testing.T) {
 	}
 }
 
-// BenchmarkPolicyCheck measures what the policy hook adds to the bus's 64-byte publish+receive
-// round on one thread: base=check-off is a bus without a Check hook, check-on the kernel's
+// BenchmarkPolicyCheck measures what the policy hook adds to the bus's 64-byte message
+// throughput, shaped like the bus's own BenchmarkSendRecv: one producer publishing, one consumer
+// goroutine receiving. base=check-off is a bus without a Check hook; check-on has the kernel's
 // hook with the publisher's namespace (four patterns, the matching one last).
 func BenchmarkPolicyCheck(b *testing.B) {
 	st := policyHome(b, map[string]string{
@@ -173,7 +175,7 @@ func BenchmarkPolicyCheck(b *testing.B) {
 		if _, err := bs.Attach(1, bus.InboxLimits{}); err != nil {
 			b.Fatal(err)
 		}
-		in, err := bs.Attach(2, bus.InboxLimits{})
+		in, err := bs.Attach(2, bus.InboxLimits{MaxMsgs: 1024})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -181,6 +183,15 @@ func BenchmarkPolicyCheck(b *testing.B) {
 			b.Fatal(err)
 		}
 		ctx := context.Background()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				if _, err := in.Recv(ctx); err != nil {
+					return
+				}
+			}
+		}()
 		m := bus.Message{From: 1, Topic: "bench.data.x", Payload: payload}
 		b.ReportAllocs()
 		b.SetBytes(int64(len(payload)))
@@ -188,10 +199,9 @@ func BenchmarkPolicyCheck(b *testing.B) {
 			if err := bs.Publish(ctx, m); err != nil {
 				b.Fatal(err)
 			}
-			if _, ok := in.TryRecv(); !ok {
-				b.Fatal("nothing received")
-			}
 		}
+		bs.Detach(2)
+		<-done
 	}
 	b.Run("base=check-off", func(b *testing.B) { run(b, false) })
 	b.Run("check-on", func(b *testing.B) { run(b, true) })
@@ -214,7 +224,7 @@ func BenchmarkPolicyCheck(b *testing.B) {
 
 // BenchmarkPolicyOverhead interleaves batches of 64-byte publish+receive rounds on a bus without
 // the policy hook and on one with it, so load on a shared machine hits both alike, and reports
-// the difference as "overhead-%" (the acceptance bar is 5).
+// the median pair's difference as "overhead-%" (the acceptance bar is 5).
 func BenchmarkPolicyOverhead(b *testing.B) {
 	st := policyHome(b, map[string]string{
 		"bench.toml": "[module]\nmatch = \"bench\"\n[bus]\npublish = [\"camera.*.frame\", \"ui.toast\", \"input.>\", \"bench.data.*\"]\nsubscribe = [\"bench.>\"]\n",
@@ -263,19 +273,25 @@ func BenchmarkPolicyOverhead(b *testing.B) {
 		return time.Since(start)
 	}
 	var tOff, tOn time.Duration
+	var ratios []float64 // on/off per adjacent pair of batches
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
+		var dOff, dOn time.Duration
 		if i%2 == 0 {
-			tOff += round(off)
-			tOn += round(on)
+			dOff = round(off)
+			dOn = round(on)
 		} else {
-			tOn += round(on)
-			tOff += round(off)
+			dOn = round(on)
+			dOff = round(off)
 		}
+		tOff, tOn = tOff+dOff, tOn+dOn
+		ratios = append(ratios, float64(dOn)/float64(dOff))
 		i++
 	}
+	// The median pair is robust against a batch that lost its CPU to another process.
+	sort.Float64s(ratios)
 	b.ReportMetric(float64(tOff.Nanoseconds())/float64(i*batch), "off-ns/msg")
 	b.ReportMetric(float64(tOn.Nanoseconds())/float64(i*batch), "on-ns/msg")
-	b.ReportMetric(100*float64(tOn-tOff)/float64(tOff), "overhead-%")
+	b.ReportMetric(100*(ratios[len(ratios)/2]-1), "overhead-%")
 }

@@ -23,13 +23,18 @@ const (
 
 type pidPage [1 << pidPageBits]atomic.Pointer[procPolicy]
 
+// load is small enough to inline into the bus hook; large pids take loadHigh.
 func (t *pidTable) load(pid bus.PID) *procPolicy {
-	if pid < pidPages<<pidPageBits {
-		if pg := t.pages[pid>>pidPageBits].Load(); pg != nil {
-			return pg[pid&(1<<pidPageBits-1)].Load()
-		}
-		return nil
+	if pid >= pidPages<<pidPageBits {
+		return t.loadHigh(pid)
 	}
+	if pg := t.pages[pid>>pidPageBits].Load(); pg != nil {
+		return pg[pid&(1<<pidPageBits-1)].Load()
+	}
+	return nil
+}
+
+func (t *pidTable) loadHigh(pid bus.PID) *procPolicy {
 	if v, ok := t.high.Load(pid); ok {
 		return v.(*procPolicy)
 	}

@@ -231,9 +231,24 @@ func (l *Live) Namespace() *Namespace {
 	return l.ns.Load()
 }
 
+// Allowed reports whether the operation is allowed, without auditing: the fast path of a hook
+// that then calls Check only to record and explain a refusal.
+func (l *Live) Allowed(op Op, object string) bool {
+	if l.gen.Load() == l.store.gen.Load() {
+		// The hot path: the namespace is current and its last decision was this one.
+		if d := l.ns.Load().cache.last.Load(); d != nil && d.object == object && d.op == op {
+			return d.ok
+		}
+	}
+	return l.Namespace().allowCached(op, object)
+}
+
 // Check decides one operation and writes a denial to the audit log.
 func (l *Live) Check(op Op, object string) error {
-	ns := l.Namespace()
+	ns := l.ns.Load()
+	if l.gen.Load() != l.store.gen.Load() {
+		ns = l.Namespace()
+	}
 	if ns.allowCached(op, object) {
 		return nil
 	}
