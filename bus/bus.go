@@ -47,6 +47,9 @@ type Config struct {
 	SendTimeout   time.Duration // how long a publish waits for a full reliable subscriber (default 1 s)
 	Spin          time.Duration // longest a receiver spins before parking (default 30 µs; < 0 never); adaptive, see spinner
 	MaxRegionSize int64         // largest single region (default 1 GiB)
+	// LossyTopics are patterns of topics whose mode is lossy for every subscriber (see
+	// SetTopicMode), e.g. "camera.*.frame": frames nobody watches are dropped, not errors.
+	LossyTopics []string
 	// Check is the policy hook: every operation passes through it with the acting pid. A non-nil
 	// error denies the operation (it is wrapped to match ErrDenied) and is counted. nil allows all.
 	Check func(op Op, pid PID, object string) error
@@ -93,7 +96,8 @@ type Stats struct {
 	Inboxes   int
 	Subs      int
 	Regions   int    // live regions
-	Unrouted  uint64 // publishes and requests that matched no subscriber
+	Unrouted  uint64 // publishes and requests that matched no subscriber (reliable topics)
+	Dropped   uint64 // publishes on lossy topics that matched no subscriber
 	Denied    uint64 // operations refused by the policy hook
 	Requests  uint64 // requests sent
 	Replies   uint64 // replies delivered
@@ -112,7 +116,9 @@ type Bus struct {
 	reqs    pendingTable
 	regions regionSet
 
-	unrouted, denied, requests, replies, lateReply atomic.Uint64
+	modes *sublist // topic patterns declared lossy (SetTopicMode)
+
+	unrouted, dropped, denied, requests, replies, lateReply atomic.Uint64
 }
 
 // New returns a bus with cfg (zero fields take defaults).
@@ -121,7 +127,13 @@ func New(cfg Config) *Bus {
 	empty := map[PID]*Inbox{}
 	b.inboxes.Store(&empty)
 	b.subs = newSublist()
+	b.modes = newSublist()
 	b.reqs.init()
+	for _, p := range b.cfg.LossyTopics {
+		if err := b.SetTopicMode(p, Lossy); err != nil {
+			panic(fmt.Sprintf("bus.New: Config.LossyTopics: %v", err)) // a programming error in the caller
+		}
+	}
 	return b
 }
 
@@ -195,6 +207,7 @@ func (b *Bus) Stats() Stats {
 		Subs:      b.subs.count(),
 		Regions:   b.regions.count(),
 		Unrouted:  b.unrouted.Load(),
+		Dropped:   b.dropped.Load(),
 		Denied:    b.denied.Load(),
 		Requests:  b.requests.Load(),
 		Replies:   b.replies.Load(),

@@ -80,9 +80,9 @@ func TestSendWaitsThenFull(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	start := time.Now()
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	if err := b.Send(short, Message{To: 1}); !errors.Is(err, ErrFull) {
 		t.Fatalf("send to a full inbox: %v", err)
 	}

@@ -46,6 +46,43 @@ func (b *Bus) Unsubscribe(pid PID, id uint32) error {
 	return nil
 }
 
+// SetTopicMode declares the mode of the topics pattern matches. On a Lossy topic every
+// subscription is lossy whatever mode it asked for, and a publish that reaches nobody is counted
+// in Stats.Dropped and succeeds, where on a reliable topic it is ErrNotFound. Setting Reliable
+// removes an earlier Lossy declaration of the same pattern. Topics are reliable by default.
+func (b *Bus) SetTopicMode(pattern string, mode Mode) error {
+	if err := ValidPattern(pattern); err != nil {
+		return fmt.Errorf("topic mode: %w", err)
+	}
+	b.modes.mu.RLock()
+	var old []*subscription
+	for _, s := range b.modes.byID {
+		if s.pattern == pattern {
+			old = append(old, s)
+		}
+	}
+	b.modes.mu.RUnlock()
+	for _, s := range old {
+		b.modes.remove(s)
+	}
+	switch mode {
+	case Reliable:
+	case Lossy:
+		b.modes.insert(&subscription{id: subIDs.Add(1), pattern: pattern, mode: Lossy})
+	default:
+		return fmt.Errorf("topic mode %q: %w: mode %d (0 reliable, 1 lossy)", pattern, ErrInvalid, mode)
+	}
+	return nil
+}
+
+// TopicMode is the mode of topic: Lossy if a SetTopicMode pattern matches it.
+func (b *Bus) TopicMode(topic string) Mode {
+	if len(b.modes.match(topic)) > 0 {
+		return Lossy
+	}
+	return Reliable
+}
+
 // Subscribers returns how many subscriptions match topic.
 func (b *Bus) Subscribers(topic string) int { return len(b.subs.match(topic)) }
 
@@ -65,8 +102,14 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 	if err := b.check(OpPublish, m.From, m.Topic); err != nil {
 		return err
 	}
+	lossyTopic := b.TopicMode(m.Topic) == Lossy
 	subs := b.subs.match(m.Topic)
 	if len(subs) == 0 {
+		if lossyTopic { // dropped like any lossy message; transferred regions go with it
+			b.dropped.Add(1)
+			b.finishTransfers(m.From, m.Regions)
+			return nil
+		}
 		b.unrouted.Add(1)
 		return fmt.Errorf("publish on %q: %w: no subscriber", m.Topic, ErrNotFound)
 	}
@@ -76,7 +119,7 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 	failed, gone := 0, 0
 	var full []*subscription
 	for _, sub := range subs {
-		err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), sub.mode == Lossy, false)
+		err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), lossyTopic || sub.mode == Lossy, false)
 		switch {
 		case err == nil || errors.Is(err, errDropped):
 		case errors.Is(err, errGone):
@@ -109,6 +152,11 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 		}
 	}
 	if gone == len(subs) {
+		if lossyTopic {
+			b.dropped.Add(1)
+			b.finishTransfers(m.From, m.Regions)
+			return nil
+		}
 		b.unrouted.Add(1)
 		return fmt.Errorf("publish on %q: %w: no subscriber (the last ones are exiting)", m.Topic, ErrNotFound)
 	}

@@ -242,3 +242,40 @@ func TestRequestUnblockedByDetach(t *testing.T) {
 		t.Fatalf("request after the requester detached: %v", err)
 	}
 }
+
+func TestLossyTopic(t *testing.T) {
+	b := New(Config{LossyTopics: []string{"frames.>"}})
+	attach(t, b, 1, InboxLimits{})
+	in := attach(t, b, 2, InboxLimits{MaxMsgs: 2})
+	ctx := context.Background()
+	// Nobody listens: dropped and counted, not an error; a transferred region goes too.
+	h, _ := b.RegionCreate(1, 64)
+	if err := b.Publish(ctx, Message{From: 1, Topic: "frames.cam", Regions: []Attachment{{Handle: h, Rights: RightRead | FlagTransfer}}}); err != nil {
+		t.Fatalf("publish on an unheard lossy topic: %v", err)
+	}
+	if st := b.Stats(); st.Dropped != 1 || st.Unrouted != 0 || st.Regions != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	// A subscription that asked for reliable is lossy on a lossy topic: the publisher never waits.
+	b.Subscribe(2, "frames.*", Reliable)
+	for i := range 5 {
+		if err := b.Publish(ctx, Message{From: 1, Topic: "frames.cam", Payload: []byte{byte(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := in.Stats(); st.Depth != 2 || st.Drops != 3 {
+		t.Fatalf("inbox %+v", st)
+	}
+	if b.TopicMode("frames.cam") != Lossy || b.TopicMode("other") != Reliable {
+		t.Fatal("TopicMode")
+	}
+	if err := b.SetTopicMode("frames.>", Reliable); err != nil {
+		t.Fatal(err)
+	}
+	if b.TopicMode("frames.cam") != Reliable {
+		t.Fatal("SetTopicMode(Reliable) did not undo the lossy declaration")
+	}
+	if err := b.SetTopicMode("a..b", Lossy); !errors.Is(err, ErrBadTopic) {
+		t.Fatalf("bad pattern: %v", err)
+	}
+}
