@@ -257,3 +257,36 @@ func TestPolicyLiveReload(t *testing.T) {
 		t.Fatalf("pubprobe: %v\n%s", err, errOut.String())
 	}
 }
+
+// An installed module runs with what its manifest requests ∩ what policy grants.
+func TestPolicyManifestIntersection(t *testing.T) {
+	home := testenv.Home(t)
+	pkg := filepath.Join(t.TempDir(), "pubprobe")
+	src, err := os.ReadFile(testenv.Module(t, "pubprobe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(pkg, "pubprobe.wasm"), string(src))
+	writeFile(t, filepath.Join(pkg, "module.toml"), `name = "pubprobe"
+version = "1.0.0"
+kind = "app"
+entry = "pubprobe.wasm"
+
+[permissions.bus]
+publish = ["asked.>"]
+`)
+	if out, errOut, code := orbitalCmd(t, "install", "--home", home, pkg); code != 0 {
+		t.Fatalf("install: %d\n%s%s", code, out, errOut)
+	}
+	writeFile(t, filepath.Join(home, "policies", "pubprobe.toml"), "[module]\nmatch = \"pubprobe\"\n[bus]\npublish = [\"asked.x\", \"granted.y\"]\n")
+	out, errOut, _ := orbitalCmd(t, "run", "--home", home, "pubprobe", "--", "asked.x", "asked.z", "granted.y")
+	for _, want := range []string{"OK publish asked.x", "ERR publish asked.z: orbital: ERR_DENIED", "ERR publish granted.y: orbital: ERR_DENIED"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q\nstdout %s\nstderr %s", want, out, errOut)
+		}
+	}
+	out, _, _ = orbitalCmd(t, "policy", "explain", "--home", home, "pubprobe")
+	if !strings.Contains(out, "publish      asked.x") || strings.Contains(out, "granted.y") {
+		t.Errorf("explain:\n%s", out)
+	}
+}
