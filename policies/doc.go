@@ -67,6 +67,19 @@
 // a string comparison. The Audit log is safe for concurrent use (one mutex around an O_APPEND
 // file).
 //
+// # The doors
+//
+// The kernel (kernel/namespace.go) asks at every door: WASI preopens, environment, arguments
+// and memory/deadline ceilings are shaped at spawn; the bus's Check hook decides send (needs
+// bus.direct), publish and request (a granted pattern matches the topic), subscribe (a granted
+// pattern covers the pattern) and region creation (regions.max > 0 and the size within
+// regions.bytes; the count and total bytes are the inbox's region limits); a reply needs no
+// grant (it answers a request the module received). surface_create asks ui.windows and
+// ui.max_surface; native drivers ask for the device grant through the kernel's CheckDevice;
+// a process spawned with a parent gets at most the parent's namespace. AllowNet, AllowSpawn
+// and AllowClipboard answer for doors the ABI does not have yet; limits.fuel is parsed and
+// explained but not enforced (the engine runs without fuel metering).
+//
 // # Audit
 //
 // Every denial a Live decides is a JSON line in $ORBITAL_HOME/audit.log (time, pid, module,
