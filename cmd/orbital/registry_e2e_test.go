@@ -417,3 +417,32 @@ func TestInstalledIdentity(t *testing.T) {
 		t.Fatal("an unknown digest has an identity")
 	}
 }
+
+// TestRegistryOpenSource: what the shell's URL bar gets from the registry for orbital://
+// names, installed names, search words and things that are not its business.
+func TestRegistryOpenSource(t *testing.T) {
+	home := testenv.Home(t)
+	mustRun(t, "install", "--home", home, moduleDir(t, "imagefx", nil), moduleDir(t, "blurview", nil))
+	src := registryOpenSource(home)
+	ctx := t.Context()
+	m, ok, err := src.Open(ctx, "orbital://blurview@^1", nil)
+	if err != nil || !ok || m.Name != "blurview" || !bytes.Equal(m.Wasm, mustRead(t, testenv.Module(t, "blurview"))) {
+		t.Fatalf("orbital://blurview: ok=%v err=%v name=%q", ok, err, m.Name)
+	}
+	if m, ok, err := src.Open(ctx, "imagefx", nil); !ok || err != nil || m.Name != "imagefx" {
+		t.Fatalf("installed name: ok=%v err=%v", ok, err)
+	}
+	if _, ok, _ := src.Open(ctx, "clock", nil); ok {
+		t.Fatal("a name the registry does not have was claimed (the demo directories must get it)")
+	}
+	if _, ok, _ := src.Open(ctx, "http://127.0.0.1:1/x.wasm", nil); ok {
+		t.Fatal("an http URL was claimed")
+	}
+	_, ok, err = src.Open(ctx, "image effects", nil)
+	if !ok || err == nil || !strings.Contains(err.Error(), "did you mean imagefx") {
+		t.Fatalf("search words: ok=%v err=%v", ok, err)
+	}
+	if _, ok, err := src.Open(ctx, "orbital://nosuch", nil); !ok || err == nil || !strings.Contains(err.Error(), "nosuch is not installed") {
+		t.Fatalf("orbital://nosuch: ok=%v err=%v", ok, err)
+	}
+}
