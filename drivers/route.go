@@ -91,6 +91,15 @@ func (in *instance) handle(f *wire.Frame) error {
 		}
 		id, err := b.Subscribe(in.pid, s.Pattern, bus.Mode(s.Mode))
 		return in.result(s.Seq, id, err)
+	case wire.TSubscribers:
+		var s wire.Subscribe
+		if err := s.Decode(f.Body); err != nil {
+			return err
+		}
+		if err := bus.ValidTopic(s.Pattern); err != nil {
+			return in.result(s.Seq, 0, err)
+		}
+		return in.result(s.Seq, uint32(b.Subscribers(s.Pattern)), nil)
 	case wire.TUnsubscribe:
 		var s wire.Seq
 		if err := s.Decode(f.Body); err != nil {

@@ -17,7 +17,9 @@
 //	camera.close request  {"id"}                              -> {} or {"error"}
 //	camera.<id>.frame  publish  FrameMeta + one region (read right), RGBA8 pixels, seq trailer
 //
-// A stream is shared: opening an open camera returns its settings. Errors come back in the
+// A stream is shared: opening an open camera returns its settings. It runs until camera.close,
+// or until nobody has subscribed to its frame topic for 5 s (driver argument --idle), so a
+// crashed viewer does not leave a camera capturing. Errors come back in the
 // reply's "error" field: no device ("no camera device found: /dev/video* is empty"), a node that
 // is not a camera, a busy device, a device offering neither YUYV nor MJPEG, an fps outside
 // 1..1000. Messages to the driver pass the kernel's device check for "camera" first.

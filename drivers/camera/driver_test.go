@@ -164,3 +164,28 @@ func TestCrashedCameraRestarts(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleStreamCloses opens the test pattern, subscribes, then leaves: the driver closes the
+// stream (and releases its regions) once nobody has subscribed for the idle time.
+func TestIdleStreamCloses(t *testing.T) {
+	h := drivertest.New(t)
+	h.Start(cameraSpec(t, "--idle", "300ms"))
+	sub := h.Subscribe(camera.FrameTopic("test"), bus.Lossy)
+	var o camera.OpenReply
+	request(t, h, camera.TopicOpen, camera.OpenRequest{ID: "test", Width: 64, Height: 48}, &o)
+	h.Release(h.Next(5 * time.Second))
+	h.Bus.Unsubscribe(drivertest.ClientPID, sub)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(strings.Join(h.Logs(), "\n"), "nobody subscribes to camera.test.frame for 300ms; stream closed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("stream not closed:\n%s", strings.Join(h.Logs(), "\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Closed for good: camera.close says so, and the driver's regions are gone from the bus.
+	var c map[string]string
+	request(t, h, camera.TopicClose, camera.OpenRequest{ID: "test"}, &c)
+	if !strings.Contains(c["error"], "not open") {
+		t.Fatalf("close after idle: %v", c)
+	}
+}

@@ -82,23 +82,38 @@ const (
 	TopicClose = "camera.close"
 	PatternID  = "test"
 	ringSize   = 4
+	// DefaultIdleStop is how long a stream nobody subscribes to keeps running.
+	DefaultIdleStop = 5 * time.Second
 )
 
 // FrameTopic is where camera id publishes its frames.
 func FrameTopic(id string) string { return "camera." + id + ".frame" }
 
+// Options configure a Service.
+type Options struct {
+	DevDir   string        // where video nodes live ("/dev")
+	IdleStop time.Duration // close a stream nobody subscribed to for this long (DefaultIdleStop)
+}
+
 // Service is the camera driver's logic on top of a driverkit connection.
 type Service struct {
 	d      *driverkit.Driver
 	devDir string
+	idle   time.Duration
 
 	mu      sync.Mutex
 	streams map[string]*stream
 }
 
-// NewService serves camera requests on d; devDir is where video nodes live ("/dev").
-func NewService(d *driverkit.Driver, devDir string) *Service {
-	return &Service{d: d, devDir: devDir, streams: map[string]*stream{}}
+// NewService serves camera requests on d.
+func NewService(d *driverkit.Driver, o Options) *Service {
+	if o.DevDir == "" {
+		o.DevDir = "/dev"
+	}
+	if o.IdleStop <= 0 {
+		o.IdleStop = DefaultIdleStop
+	}
+	return &Service{d: d, devDir: o.DevDir, idle: o.IdleStop, streams: map[string]*stream{}}
 }
 
 // Run subscribes to the camera topics and answers requests until the kernel stops the driver.
@@ -209,7 +224,15 @@ func (s *Service) open(req OpenRequest) OpenReply {
 	if err != nil {
 		return OpenReply{ID: req.ID, Error: err.Error()}
 	}
-	st, err := startStream(s.d, req.ID, src, req.FPS)
+	st, err := startStream(s.d, req.ID, src, req.FPS, s.idle, func(st *stream) func() {
+		return func() {
+			s.mu.Lock()
+			if s.streams[req.ID] == st {
+				delete(s.streams, req.ID)
+			}
+			s.mu.Unlock()
+		}
+	})
 	if err != nil {
 		src.Close()
 		return OpenReply{ID: req.ID, Error: err.Error()}
@@ -245,9 +268,11 @@ type stream struct {
 	reply  OpenReply
 	cancel context.CancelFunc
 	done   chan struct{}
+	onIdle func()        // forgets the stream in the service (it closes itself)
+	idle   time.Duration // close after this long without a subscriber
 }
 
-func startStream(d *driverkit.Driver, id string, src Source, fps int) (*stream, error) {
+func startStream(d *driverkit.Driver, id string, src Source, fps int, idle time.Duration, forget func(*stream) func()) (*stream, error) {
 	w, h := src.Size()
 	stride := 4 * w
 	ring := make([]*driverkit.Region, 0, ringSize)
@@ -264,8 +289,9 @@ func startStream(d *driverkit.Driver, id string, src Source, fps int) (*stream, 
 	ctx, cancel := context.WithCancel(context.Background())
 	st := &stream{
 		reply:  OpenReply{ID: id, Width: w, Height: h, Stride: stride, FPS: fps, Format: "rgba", Source: src.Format(), Topic: FrameTopic(id)},
-		cancel: cancel, done: make(chan struct{}),
+		cancel: cancel, done: make(chan struct{}), idle: idle,
 	}
+	st.onIdle = forget(st)
 	go st.run(ctx, d, src, ring)
 	return st, nil
 }
@@ -278,7 +304,22 @@ func (st *stream) run(ctx context.Context, d *driverkit.Driver, src Source, ring
 			r.Close()
 		}
 	}()
+	idleSince := time.Now()
+	lastCheck := time.Time{}
 	for i := 0; ; i++ {
+		// Stream only while someone listens: a stream nobody subscribes to for idleStop is
+		// closed (a real camera's light goes off when the last viewer is gone, even one that
+		// crashed without camera.close).
+		if now := time.Now(); now.Sub(lastCheck) >= st.idle/5 {
+			lastCheck = now
+			if n, err := d.Subscribers(st.reply.Topic); err == nil && n > 0 {
+				idleSince = now
+			} else if err == nil && now.Sub(idleSince) >= st.idle {
+				d.Logf(1, "camera %s: nobody subscribes to %s for %v; stream closed", st.reply.ID, st.reply.Topic, st.idle)
+				st.onIdle()
+				return
+			}
+		}
 		r := ring[i%len(ring)]
 		buf, _ := r.Bytes()
 		trailer := (*uint64)(unsafe.Pointer(&buf[len(buf)-8]))

@@ -58,6 +58,19 @@ func (d *Driver) Subscribe(pattern string, mode uint32) (uint32, error) {
 	return r.res.Value, nil
 }
 
+// Subscribers returns how many subscriptions match topic right now: a driver streams only
+// while someone listens (a camera turns off when its last viewer is gone).
+func (d *Driver) Subscribers(topic string) (int, error) {
+	m := wire.Subscribe{Seq: d.seq.Add(1), Pattern: topic}
+	r, err := d.await("subscribers "+topic, m.Seq, 10*time.Second, func() error {
+		return d.conn.Write(wire.TSubscribers, m.Encode())
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(r.res.Value), nil
+}
+
 // Unsubscribe drops a subscription.
 func (d *Driver) Unsubscribe(id uint32) error {
 	m := wire.Seq{Seq: d.seq.Add(1), ID: id}

@@ -21,6 +21,7 @@ const (
 	TSend        Type = 15 // d→h Send a direct message to a pid
 	TRegionAdd   Type = 16 // d→h RegionAdd: share a memory region (1 descriptor)
 	TRegionDrop  Type = 17 // d→h RegionDrop: the driver no longer shares that region
+	TSubscribers Type = 18 // d→h Subscribers: how many subscriptions match a topic (Subscribe body, Pattern = topic); Result.Value
 	TDeliver     Type = 20 // h→d Deliver: a bus message for the driver (descriptors for its regions)
 	TResult      Type = 21 // h→d Result of an operation the driver asked for
 )
@@ -29,7 +30,7 @@ var typeNames = map[Type]string{
 	THello: "hello", TWelcome: "welcome", TReject: "reject", TPing: "ping", TPong: "pong",
 	TStop: "stop", TLog: "log", TSubscribe: "subscribe", TUnsubscribe: "unsubscribe",
 	TPublish: "publish", TReply: "reply", TRequest: "request", TSend: "send",
-	TRegionAdd: "region-add", TRegionDrop: "region-drop", TDeliver: "deliver", TResult: "result",
+	TRegionAdd: "region-add", TRegionDrop: "region-drop", TSubscribers: "subscribers", TDeliver: "deliver", TResult: "result",
 }
 
 func (t Type) known() bool { _, ok := typeNames[t]; return ok }
