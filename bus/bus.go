@@ -266,15 +266,17 @@ func (b *Bus) SendTimeout(ctx context.Context, m Message, timeout time.Duration)
 	if err := b.validate(&m); err != nil {
 		return fmt.Errorf("send to %v: %w", m.To, err)
 	}
-	if err := b.check(OpSend, m.From, m.To.String()); err != nil {
-		return err
+	if b.cfg.Check != nil {
+		if err := b.check(OpSend, m.From, m.To.String()); err != nil {
+			return err
+		}
 	}
 	to, ok := b.Inbox(m.To)
 	if !ok {
 		return fmt.Errorf("send to %v: %w: no such process", m.To, ErrNotFound)
 	}
 	err := b.deliver(ctx, to, m, 0, false, false)
-	if errors.Is(err, ErrFull) && timeout != 0 {
+	if err == ErrFull && timeout != 0 {
 		wctx := ctx
 		if timeout > 0 {
 			var cancel context.CancelFunc
@@ -283,11 +285,45 @@ func (b *Bus) SendTimeout(ctx context.Context, m Message, timeout time.Duration)
 		}
 		err = b.deliver(wctx, to, m, 0, false, true)
 	}
+	if err == ErrFull {
+		return to.fullErr()
+	}
 	if err != nil {
 		return err
 	}
 	b.finishTransfers(m.From, m.Regions)
 	return nil
+}
+
+// TrySend is SendTimeout with timeout 0 for hot paths: when the inbox is full it returns the
+// bare ErrFull sentinel, without formatting an error (no allocation), so the caller can decide
+// to wait (SendTimeout) without paying for a message it throws away.
+func (b *Bus) TrySend(m Message) error {
+	if m.Kind == 0 {
+		m.Kind = KindDirect
+	}
+	if err := b.validate(&m); err != nil {
+		return fmt.Errorf("send to %v: %w", m.To, err)
+	}
+	if b.cfg.Check != nil {
+		if err := b.check(OpSend, m.From, m.To.String()); err != nil {
+			return err
+		}
+	}
+	to, ok := b.Inbox(m.To)
+	if !ok {
+		return fmt.Errorf("send to %v: %w: no such process", m.To, ErrNotFound)
+	}
+	if err := b.deliver(context.Background(), to, m, 0, false, false); err != nil {
+		return err
+	}
+	b.finishTransfers(m.From, m.Regions)
+	return nil
+}
+
+// fullErr is the error a sender gets when in stayed full.
+func (in *Inbox) fullErr() error {
+	return fmt.Errorf("send to %v: %w (%d messages queued, limit %d)", in.pid, ErrFull, in.count.Load(), in.lim.MaxMsgs)
 }
 
 // Post delivers m to m.To without ever waiting: when the inbox is full the oldest posted or
@@ -309,7 +345,8 @@ func (b *Bus) Post(m Message) error {
 }
 
 // deliver stamps m, grants its regions to the receiver and queues it. The caller takes the
-// sender's transferred handles (finishTransfers) once every delivery is done.
+// sender's transferred handles (finishTransfers) once every delivery is done. A full inbox is
+// the bare ErrFull (no allocation on the path that then waits); the caller formats it.
 func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, lossy, wait bool) error {
 	m.Sent = Now()
 	m.To = to.pid
@@ -331,8 +368,8 @@ func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, los
 		if len(m.Regions) > 0 {
 			b.ungrant(to, m.Regions)
 		}
-		if errors.Is(err, ErrFull) {
-			return fmt.Errorf("send to %v: %w (%d messages queued, limit %d)", to.pid, ErrFull, to.count.Load(), to.lim.MaxMsgs)
+		if err == ErrFull {
+			return ErrFull // bare: callers that report it use Inbox.fullErr
 		}
 		if errors.Is(err, ErrClosed) {
 			// Not ErrClosed: to the sender that would read as "you are being stopped".

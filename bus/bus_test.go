@@ -241,3 +241,20 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestTrySend(t *testing.T) {
+	b := New(Config{})
+	in := attach(t, b, 1, InboxLimits{MaxMsgs: 1})
+	if err := b.TrySend(Message{To: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.TrySend(Message{To: 1}); err != ErrFull {
+		t.Fatalf("TrySend to a full inbox: %v, want the bare ErrFull", err)
+	}
+	if err := b.TrySend(Message{To: 7}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown pid: %v", err)
+	}
+	if m, ok := in.TryRecv(); !ok || m.Kind != KindDirect {
+		t.Fatalf("%+v %v", m, ok)
+	}
+}

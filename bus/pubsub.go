@@ -141,6 +141,9 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 		}
 		for _, sub := range full {
 			err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), false, true)
+			if err == ErrFull {
+				err = sub.inbox.fullErr()
+			}
 			if errors.Is(err, errGone) {
 				gone++
 			} else if err != nil {

@@ -99,6 +99,9 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 				}
 			}
 			err = b.deliver(dctx, sub.inbox, m, uint64(sub.id), false, true)
+			if err == ErrFull {
+				err = sub.inbox.fullErr()
+			}
 		}
 		if err != nil {
 			if first == nil {
@@ -190,9 +193,11 @@ func (b *Bus) Reply(m Message) error {
 		b.lateReply.Add(1)
 		return fmt.Errorf("reply to request %d: %w: no such request pending for %v (answered, timed out, or not sent to it)", m.Corr, ErrNotFound, m.From)
 	}
-	if err := b.check(OpReply, m.From, p.from.String()); err != nil {
-		b.reqs.mu.Unlock()
-		return err
+	if b.cfg.Check != nil {
+		if err := b.check(OpReply, m.From, p.from.String()); err != nil {
+			b.reqs.mu.Unlock()
+			return err
+		}
 	}
 	if !p.claimed.CompareAndSwap(false, true) { // the requester gave up a moment ago
 		b.reqs.mu.Unlock()
