@@ -97,6 +97,12 @@
 // ended by its shutdown, which runs once. Lock order: Manager.mu, then Driver.mu, then
 // instance.mu; instance.rmu (region map) is taken alone.
 //
+// # Platform
+//
+// Linux: memfd regions and images, SCM_RIGHTS, prctl, close_range, Pdeathsig and namespaces
+// are Linux interfaces. Another POSIX system would need shm_open-backed regions, a fexecve
+// image and its own sandbox; that port is not done.
+//
 // # Libraries
 //
 // golang.org/x/sys/unix (memfd, seals, socketpair, SCM_RIGHTS, prctl, close_range) and the
