@@ -45,7 +45,9 @@
 //
 // # Topics
 //
-// Topics are tokens separated by '.', printable ASCII, at most MaxTopicLen bytes. Patterns may
+// Topics are tokens separated by '.', printable ASCII, at most MaxTopicLen bytes; '/' is
+// accepted as a separator too (as the policies accept it) and rewritten to '.' (Canonical)
+// before the policy check, routing and delivery. Patterns may
 // use '*' for exactly one token and a final '>' for one or more. Matching walks a trie by token
 // (as NATS's server/sublist.go) and keeps a bounded cache (4096 topics) of results, cleared on
 // any subscribe or unsubscribe; results are immutable slices shared by concurrent publishers.

@@ -17,6 +17,7 @@ func (b *Bus) Subscribe(pid PID, pattern string, mode Mode) (uint32, error) {
 	if err := ValidPattern(pattern); err != nil {
 		return 0, fmt.Errorf("subscribe: %w", err)
 	}
+	pattern = Canonical(pattern)
 	if err := b.check(OpSubscribe, pid, pattern); err != nil {
 		return 0, err
 	}
@@ -54,6 +55,7 @@ func (b *Bus) SetTopicMode(pattern string, mode Mode) error {
 	if err := ValidPattern(pattern); err != nil {
 		return fmt.Errorf("topic mode: %w", err)
 	}
+	pattern = Canonical(pattern)
 	b.modes.mu.RLock()
 	var old []*subscription
 	for _, s := range b.modes.byID {
@@ -96,6 +98,7 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 	if err := ValidTopic(m.Topic); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
+	m.Topic = Canonical(m.Topic)
 	if err := b.validate(&m); err != nil {
 		return fmt.Errorf("publish on %q: %w", m.Topic, err)
 	}

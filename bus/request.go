@@ -56,6 +56,7 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 	if err := ValidTopic(m.Topic); err != nil {
 		return Message{}, fmt.Errorf("request: %w", err)
 	}
+	m.Topic = Canonical(m.Topic)
 	if err := b.validate(&m); err != nil {
 		return Message{}, fmt.Errorf("request on %q: %w", m.Topic, err)
 	}

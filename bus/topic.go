@@ -8,8 +8,8 @@ import (
 // MaxTopicLen is the longest topic or pattern accepted, in bytes.
 const MaxTopicLen = 255
 
-// ValidTopic checks a topic a message is published or requested on: tokens separated by '.',
-// none empty, no wildcards, printable ASCII without spaces.
+// ValidTopic checks a topic a message is published or requested on: tokens separated by '.'
+// (or '/', see Canonical), none empty, no wildcards, printable ASCII without spaces.
 func ValidTopic(topic string) error { return validate(topic, false) }
 
 // ValidPattern checks a subscription pattern: like a topic, but a token may be '*' (exactly one
@@ -29,7 +29,7 @@ func validate(s string, wild bool) error {
 	}
 	start := 0
 	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] != '.' {
+		if i < len(s) && s[i] != '.' && s[i] != '/' {
 			c := s[i]
 			if c <= ' ' || c >= 0x7f {
 				return fmt.Errorf("%w: %s %q has byte 0x%02x at %d (printable ASCII only, no spaces)", ErrBadTopic, what, s, c, i)
@@ -55,7 +55,17 @@ func validate(s string, wild bool) error {
 	return nil
 }
 
-// MatchPattern reports whether topic matches pattern (both already valid).
+// Canonical is topic or pattern with '/' separators written as '.': the bus accepts both (as
+// the policies do) and routes, delivers and checks the canonical form, so "camera/0/frame" and
+// "camera.0.frame" are one topic.
+func Canonical(s string) string {
+	if strings.IndexByte(s, '/') < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "/", ".")
+}
+
+// MatchPattern reports whether topic matches pattern (both valid and canonical).
 func MatchPattern(pattern, topic string) bool {
 	for {
 		pt, prest, pmore := strings.Cut(pattern, ".")

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
@@ -25,6 +26,9 @@ func TestValidTopic(t *testing.T) {
 		{"a b", false, false},
 		{"a.\x00", false, false},
 		{"é", false, false},
+		{"camera/0/frame", true, true},
+		{"camera/*", false, true},
+		{"a/.b", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.s, func(t *testing.T) {
@@ -109,5 +113,19 @@ func TestSublistAgreesWithMatchPattern(t *testing.T) {
 	}
 	if !s.root.empty() || s.count() != 0 {
 		t.Fatalf("trie not pruned: %+v", s.root)
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	b := New(Config{})
+	in := attach(t, b, 1, InboxLimits{})
+	if _, err := b.Subscribe(1, "camera/*/frame", Reliable); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish(context.Background(), Message{From: 1, Topic: "camera.0/frame"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := in.TryRecv(); !ok || m.Topic != "camera.0.frame" {
+		t.Fatalf("%+v %v", m, ok)
 	}
 }
