@@ -208,11 +208,11 @@ func (s *libShim) call(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime
 	var ptr, n, lptr int32
 	if s.buffer {
 		ptr, n = args[0].I32(), args[1].I32()
-		ex := caller.GetExport("memory")
-		if ex == nil || ex.Memory() == nil {
+		cm := s.callerMemory(caller)
+		if cm == nil {
 			return nil, wasmtime.NewTrap("orbital: " + s.lib + "." + s.name + ": the caller exports no memory to pass a buffer from")
 		}
-		cmem = ex.Memory().UnsafeData(caller)
+		cmem = cm.UnsafeData(caller)
 		if ptr < 0 || n < 0 || int64(ptr)+int64(n) > int64(len(cmem)) {
 			return nil, wasmtime.NewTrap(fmt.Sprintf("orbital: %s.%s: buffer [%d, +%d) is outside the caller's memory", s.lib, s.name, ptr, n))
 		}
@@ -226,7 +226,7 @@ func (s *libShim) call(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime
 			if lptr <= 0 || int64(lptr)+int64(n) > int64(len(lmem)) {
 				return nil, wasmtime.NewTrap(fmt.Sprintf("orbital: %s.orbital_alloc(%d) returned %d, outside its memory", s.lib, n, lptr))
 			}
-			cmem = ex.Memory().UnsafeData(caller) // re-read: the call may have moved nothing, but be exact
+			cmem = cm.UnsafeData(caller) // re-read after the allocator ran
 			copy(lmem[lptr:lptr+n], cmem[ptr:ptr+n])
 			in[0] = lptr
 		}
@@ -237,7 +237,7 @@ func (s *libShim) call(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime
 	}
 	if s.buffer && n > 0 {
 		lmem := s.mem.UnsafeData(caller) // the library's memory may have grown during the call
-		cmem = caller.GetExport("memory").Memory().UnsafeData(caller)
+		cmem = s.callerMemory(caller).UnsafeData(caller)
 		if int64(lptr)+int64(n) <= int64(len(lmem)) {
 			copy(cmem[ptr:ptr+n], lmem[lptr:lptr+n])
 		}
@@ -248,6 +248,18 @@ func (s *libShim) call(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime
 		}
 	}
 	return toVals(out), nil
+}
+
+// callerMemory is the calling module's exported memory: the process's own (set once it is
+// instantiated), else looked up through the caller.
+func (s *libShim) callerMemory(caller *wasmtime.Caller) *wasmtime.Memory {
+	if s.p.memory != nil {
+		return s.p.memory
+	}
+	if ex := caller.GetExport("memory"); ex != nil {
+		return ex.Memory()
+	}
+	return nil
 }
 
 // toVals turns Func.Call's result (nil, one value, or []Val) into results.

@@ -41,7 +41,7 @@ const mathlib = `(module
     i32.add
     global.set $next
     local.get $p)
-  (func (export "orbital_free") (param i32))
+  (func (export "orbital_free") (param i32) (global.set $next (i32.const 1024)))
   (func (export "double") (param $p i32) (param $n i32) (result i32) (local $i i32)
     (block $done
       (loop $l
@@ -133,6 +133,57 @@ func TestLibraryLinkErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, ErrLibrary) {
 				t.Fatalf("err = %v\nwant %q", err, c.want)
 			}
+		})
+	}
+}
+
+// BenchmarkLibraryCall runs 1,000 calls that double a 4 KiB buffer: base=in-module calls a
+// function of the app itself; library calls mathlib.double through the kernel's shim (alloc,
+// two copies, free) in the app's own library instance. Each op is one process run (spawn
+// included in both), so the difference is the cost of 1,000 library calls; ns/call reports it.
+func BenchmarkLibraryCall(b *testing.B) {
+	const calls, size = 1000, 4096
+	double := mathlib[strings.Index(mathlib, `(func (export "double")`):strings.Index(mathlib, `(func (export "answer")`)]
+	double = strings.Replace(double, `(export "double")`, `$double`, 1)
+	double = strings.Replace(double, `global.get $count
+    i32.const 1
+    i32.add
+    global.set $count
+    global.get $count`, `i32.const 1`, 1)
+	loop := fmt.Sprintf(`(func (export "_start") (local $i i32)
+    (loop $l
+      (drop (call $double (i32.const 1024) (i32.const %d)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const %d)))))`, size, calls)
+	apps := map[string]string{
+		"base=in-module": `(module (memory (export "memory") 1) ` + double + loop + `)`,
+		"library": `(module (import "mathlib" "double" (func $double (param i32 i32) (result i32)))
+  (memory (export "memory") 1) ` + loop + `)`,
+	}
+	for _, name := range []string{"base=in-module", "library"} {
+		b.Run(name, func(b *testing.B) {
+			k := newKernel(b, Config{Libraries: libSet{"mathlib": mathlib}})
+			wasm, err := wasmtime.Wat2Wasm(apps[name])
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, err := k.Load(name, name+".wasm", wasm)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := k.Spawn(m, SpawnOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				<-p.Done()
+				if in := p.Info(); in.State != Exited {
+					b.Fatalf("%v: %s", in.State, in.Reason)
+				}
+				k.Forget(p.PID())
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*calls), "ns/call")
 		})
 	}
 }
