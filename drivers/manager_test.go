@@ -16,7 +16,7 @@ import (
 
 const testDriver = "github.com/orbital/orbital/drivers/internal/testdriver"
 
-func spec(t *testing.T, args ...string) drivers.Spec {
+func spec(t testing.TB, args ...string) drivers.Spec {
 	t.Helper()
 	p, d := drivertest.Build(t, testDriver)
 	return drivers.Spec{Name: "testdriver", Version: "0.0.1", Path: p, Digest: d, Args: args}
