@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -122,6 +123,44 @@ func TestBusBadInput(t *testing.T) {
 	}
 	if n := k.Bus().Stats().Regions; n != 0 {
 		t.Fatalf("%d regions alive after the process ended", n)
+	}
+}
+
+// TestBusRequestTooSmall: a reply larger than the guest's buffer is ERR_TOO_SMALL and stays
+// queued as the next message recv returns (the SDK's Request fetches it that way); the
+// responder here is host code with its own inbox on the kernel's bus.
+func TestBusRequestTooSmall(t *testing.T) {
+	k := newKernel(t, Config{})
+	const svc = bus.PID(1 << 30)
+	in, err := k.Bus().Attach(svc, bus.InboxLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Bus().Detach(svc)
+	if _, err := k.Bus().Subscribe(svc, "big.reply", bus.Reliable); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			m, err := in.Recv(context.Background())
+			if err != nil {
+				return
+			}
+			k.Bus().Reply(bus.Message{From: svc, Corr: m.Corr, Payload: make([]byte, 100)})
+		}
+	}()
+	src := `(module` + busImports + `
+  (memory (export "memory") 1)
+  (data (i32.const 100) "big.reply")
+  (func (export "_start")
+    (if (i32.ne (call $request (i32.const 100) (i32.const 9) (i32.const 0) (i32.const 0) (i32.const 1024) (i32.const 60) (i64.const 5000000000))
+                (i32.const -4)) (then (call $exit (i32.const 1))))
+    (if (i32.ne (call $recv (i32.const 1024) (i32.const 4096) (i64.const 0)) (i32.const 148)) (then (call $exit (i32.const 2))))
+    (if (i32.ne (i32.load (i32.const 1024)) (i32.const 4)) (then (call $exit (i32.const 3))))
+    (call $exit (i32.const 0))))`
+	p := spawn(t, k, watModule(t, k, "toosmall", src), SpawnOptions{})
+	if info := wait(t, p, 20*time.Second); info.ExitCode != 0 {
+		t.Fatalf("exit %d (%s): 1 request not ERR_TOO_SMALL, 2 reply not kept for recv, 3 not a reply", info.ExitCode, info.Reason)
 	}
 }
 
