@@ -49,10 +49,10 @@ type Event struct {
 type Host interface {
 	// Open resolves text (a demo name, a path, a file:// or http(s):// URL) and starts the
 	// module. It runs on a goroutine of its own and may take long (downloads); progress, if
-	// called, reports bytes done and the total (-1 when unknown). It returns when the module
-	// has started or failed; the error's text is shown on the error line, so it must be one
-	// line saying what failed and why.
-	Open(ctx context.Context, text string, progress func(done, total int64)) error
+	// called, reports bytes done and the total (-1 when unknown). It returns the new
+	// process's pid once the module has started, or an error whose text is shown on the error
+	// line, so it must be one line saying what failed and why.
+	Open(ctx context.Context, text string, progress func(done, total int64)) (pid uint32, err error)
 	// PostEvent queues ev in the inbox of process pid. It must not block for long.
 	PostEvent(pid uint32, ev Event) error
 	// Kill stops process pid: a quit request, then a forced stop after a grace period. It may

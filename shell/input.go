@@ -112,6 +112,9 @@ func (s *Shell) sendFocus() {
 	}
 	if f != nil {
 		s.post(f, Event{Type: EvFocus})
+		if src, ok := s.sources[f.PID]; ok && !s.bar.Edited() {
+			s.bar.Show(src)
+		}
 	}
 	s.input.focusSent = f
 }
@@ -352,10 +355,11 @@ func (s *Shell) barKey(k glfw.Key, m glfw.ModifierKey) {
 		case s.cancelOpen():
 		case s.bar.errText != "":
 			s.bar.SetError("")
+		case s.bar.Edited():
+			s.bar.Show(s.bar.shown) // revert the edit, as a browser does
+			f.SelectAll()
 		case s.desk.Focused() != nil:
 			s.setBarFocus(false)
-		default:
-			f.SetText("")
 		}
 		s.bar.History.Reset()
 	case glfw.KeyLeft:

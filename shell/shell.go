@@ -56,9 +56,10 @@ type Shell struct {
 	strip   []stripItem
 	lastMin int64 // minute shown by the task strip's clock
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	jobs   []*openJob // opens in flight, oldest first; the bar shows the newest
+	ctx     context.Context
+	cancel  context.CancelFunc
+	jobs    []*openJob        // opens in flight, oldest first; the bar shows the newest
+	sources map[uint32]string // what was typed to open each process, shown when it has focus
 
 	callMu sync.Mutex
 	calls  []func() // queued by Do from other goroutines
@@ -91,7 +92,7 @@ func New(cfg Config) (*Shell, error) {
 	if cfg.Screenshot != "" && cfg.Frames <= 0 {
 		cfg.Frames = 1
 	}
-	return &Shell{cfg: cfg, scene: cfg.Scene, host: cfg.Host, log: cfg.Log}, nil
+	return &Shell{cfg: cfg, scene: cfg.Scene, host: cfg.Host, log: cfg.Log, sources: map[uint32]string{}}, nil
 }
 
 // Do runs fn on the main thread at the next turn of the event loop. It is safe from any
@@ -258,19 +259,20 @@ func (s *Shell) submit(text string) {
 	s.bar.SetError("")
 	s.bar.SetBusy(true, "Opening "+shortName(text))
 	s.dirty.Store(true)
+	s.bar.shown = s.bar.Field.Text()
 	go func() {
-		err := s.host.Open(ctx, text, func(done, total int64) {
+		pid, err := s.host.Open(ctx, text, func(done, total int64) {
 			job.done.Store(done)
 			job.total.Store(total)
 			s.wake()
 		})
 		cancel()
-		s.Do(func() { s.finish(job, text, err) })
+		s.Do(func() { s.finish(job, text, pid, err) })
 	}()
 }
 
 // finish runs on the main thread when an open ended.
-func (s *Shell) finish(job *openJob, text string, err error) {
+func (s *Shell) finish(job *openJob, text string, pid uint32, err error) {
 	s.jobs = slices.DeleteFunc(s.jobs, func(j *openJob) bool { return j == job })
 	if n := len(s.jobs); n > 0 {
 		s.bar.SetBusy(false, "")
@@ -280,6 +282,10 @@ func (s *Shell) finish(job *openJob, text string, err error) {
 	}
 	switch {
 	case err == nil:
+		s.sources[pid] = text
+		if w := s.desk.Focused(); w != nil && w.PID == pid && !s.bar.Edited() {
+			s.bar.Show(text)
+		}
 	case errors.Is(err, context.Canceled):
 		s.bar.SetError("Cancelled: " + text)
 	default:
@@ -319,7 +325,8 @@ func (s *Shell) pollJob() {
 // keyboard from the bar, as a page does in a browser after Enter.
 func (s *Shell) syncWindows() {
 	added, removed := s.desk.Sync()
-	if len(added) > 0 {
+	if len(added) > 0 && (!s.bar.Focused || !s.bar.Edited()) {
+		// The new window takes the keyboard, unless the user is typing something else.
 		s.setBarFocus(false)
 		if s.input.focusSent != nil && s.input.focusSent != s.desk.Focused() {
 			s.post(s.input.focusSent, Event{Type: EvBlur})
@@ -347,6 +354,7 @@ func (s *Shell) syncWindows() {
 // ShowError puts reason on the error line. Safe from any goroutine (a process that crashed
 // after it started reports here).
 func (s *Shell) ShowError(reason string) {
+	fmt.Fprintf(s.log, "orbital shell: %s\n", oneLine(reason))
 	s.Do(func() {
 		s.bar.SetError(oneLine(reason))
 		s.dirty.Store(true)

@@ -18,7 +18,8 @@ type URLBar struct {
 	History *History
 	Focused bool
 
-	scroll int // horizontal scroll of the text, pixels
+	scroll int    // horizontal scroll of the text, pixels
+	shown  string // the text the shell last put in the field (Escape goes back to it)
 
 	errText string // one-line reason of the last failure, "" when none
 
@@ -27,6 +28,17 @@ type URLBar struct {
 	done    int64
 	total   int64 // -1 when unknown
 	started time.Time
+}
+
+// Edited reports whether the user changed the text since the shell last set it.
+func (b *URLBar) Edited() bool { return b.Field.Text() != b.shown }
+
+// Show puts text in the field as the shell's own (not an edit): the source of the focused
+// window, like a browser's address bar shows the page's URL.
+func (b *URLBar) Show(text string) {
+	b.Field.SetText(text)
+	b.shown = text
+	b.scroll = 0
 }
 
 // SetError shows reason on the red line under the bar ("" hides it).

@@ -170,7 +170,8 @@ type shellHost struct {
 	k       *kernel.Kernel
 	display *sidDisplay
 	sources []openSource
-	// startWait is how long Open watches a new process for a crash on start.
+	// startWait is how long Open waits for a new process to open a window before calling it
+	// started anyway (a module without windows); a crash before then is Open's error.
 	startWait time.Duration
 	// onExit, if set, hears about processes opened from the bar that crash after starting.
 	onExit func(info kernel.Info)
@@ -180,7 +181,7 @@ type shellHost struct {
 
 // Open resolves text through the sources and spawns the module with a UI grant. It then
 // watches the process for startWait: a trap on start is Open's error, so the bar shows it.
-func (h *shellHost) Open(ctx context.Context, text string, progress func(done, total int64)) error {
+func (h *shellHost) Open(ctx context.Context, text string, progress func(done, total int64)) (uint32, error) {
 	var (
 		m   openedModule
 		err error
@@ -193,12 +194,12 @@ func (h *shellHost) Open(ctx context.Context, text string, progress func(done, t
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return context.Canceled
+			return 0, context.Canceled
 		}
-		return err
+		return 0, err
 	}
 	if !ok {
-		return fmt.Errorf("%q: not a module name, a path or an http(s):// URL", text)
+		return 0, fmt.Errorf("%q: not a module name, a path or an http(s):// URL", text)
 	}
 	var mod *kernel.Module
 	if m.Wasm != nil {
@@ -207,16 +208,16 @@ func (h *shellHost) Open(ctx context.Context, text string, progress func(done, t
 		mod, err = h.k.LoadFile(m.Path)
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if ctx.Err() != nil {
-		return context.Canceled
+		return 0, context.Canceled
 	}
 	so := kernel.SpawnOptions{Name: m.Name, UI: true}
 	var out *capture
 	if h.ctl != nil {
 		if out, err = h.ctl.logs.captureOutput(&so, os.Stdout, os.Stderr); err != nil {
-			return fmt.Errorf("start %s: %w", m.Name, err)
+			return 0, fmt.Errorf("start %s: %w", m.Name, err)
 		}
 	}
 	p, err := h.k.Spawn(mod, so)
@@ -229,22 +230,38 @@ func (h *shellHost) Open(ctx context.Context, text string, progress func(done, t
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("start %s: %w", m.Name, err)
+		return 0, fmt.Errorf("start %s: %w", m.Name, err)
 	}
-	select {
-	case <-p.Done():
-		in := p.Info()
-		switch {
-		case in.State == kernel.Crashed:
-			return fmt.Errorf("%s crashed on start: %s", m.Name, in.Reason)
-		case in.ExitCode != 0:
-			return fmt.Errorf("%s exited on start with %s", m.Name, in.Reason)
-		case h.display.created(p.PID()) == 0:
-			return fmt.Errorf("%s ran and exited without opening a window (its output went to the terminal)", m.Name)
+	// Started means: it opened a window, or it is still running after startWait (a module
+	// without windows). Ending first is a failure to start, shown in the bar.
+	deadline := time.NewTimer(h.startWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case <-p.Done():
+			in := p.Info()
+			switch {
+			case in.State == kernel.Crashed:
+				return 0, fmt.Errorf("%s crashed on start: %s", m.Name, in.Reason)
+			case in.ExitCode != 0:
+				return 0, fmt.Errorf("%s exited on start with %s", m.Name, in.Reason)
+			case h.display.created(p.PID()) == 0:
+				return 0, fmt.Errorf("%s ran and exited without opening a window (its output went to the terminal)", m.Name)
+			}
+			return uint32(p.PID()), nil
+		case <-tick.C:
+			if h.display.created(p.PID()) > 0 {
+				break wait
+			}
+		case <-deadline.C:
+			break wait
+		case <-ctx.Done():
+			h.k.Kill(p.PID(), true) // the user cancelled the open: do not leave it running
+			return 0, context.Canceled
 		}
-		return nil
-	case <-time.After(h.startWait):
-	case <-ctx.Done():
 	}
 	if h.onExit != nil {
 		go func() {
@@ -252,7 +269,7 @@ func (h *shellHost) Open(ctx context.Context, text string, progress func(done, t
 			h.onExit(p.Info())
 		}()
 	}
-	return nil
+	return uint32(p.PID()), nil
 }
 
 // PostEvent delivers ev to pid, naming the surface by the id the module knows it by.
