@@ -207,3 +207,24 @@ func TestDriverDiesWithKernel(t *testing.T) {
 		t.Fatalf("stale running driver listed:\n%s", out)
 	}
 }
+
+// TestDriverForAnotherPlatform installs a driver package without an executable for this
+// platform: listed with the reason, skipped at boot, the modules still run.
+func TestDriverForAnotherPlatform(t *testing.T) {
+	home := testenv.Home(t)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "bin", "plan9-386"), 0o755)
+	os.WriteFile(filepath.Join(dir, "bin", "plan9-386", "ghost"), []byte("not for this machine"), 0o755)
+	os.WriteFile(filepath.Join(dir, "module.toml"), []byte("name = \"ghost\"\nversion = \"1.0.0\"\nkind = \"driver\"\nentry = \"bin/plan9-386/ghost\"\n\n[triggers]\nboot = true\n"), 0o644)
+	if _, errOut, code := cli(t, "install", "-q", "--home", home, dir); code != 0 {
+		t.Fatalf("install: %d %s", code, errOut)
+	}
+	want := "has no executable for " + runtime.GOOS + "-" + runtime.GOARCH
+	if out, _, _ := cli(t, "drivers", "--home", home); !strings.Contains(out, want) {
+		t.Fatalf("drivers:\n%s", out)
+	}
+	out, errOut, code := cli(t, "run", "--home", home, "--headless", "hello")
+	if code != 0 || !strings.Contains(out, "hello from orbital") || !strings.Contains(errOut, "driver ghost: "+"driver ghost@1.0.0 "+want) {
+		t.Fatalf("run: %d\n%s\n%s", code, out, errOut)
+	}
+}
