@@ -102,15 +102,24 @@ func (d *Driver) attach(in *instance) {
 	}
 }
 
+// stableAfter is how long an instance must run for its failure to start a new series of
+// restarts (MaxRestarts counts consecutive quick failures, not failures over a lifetime).
+const stableAfter = time.Minute
+
 // supervise waits for each instance to end and restarts it as the policy says.
 func (d *Driver) supervise(in *instance) {
 	defer close(d.done)
 	backoff := d.spec.Restart.Backoff
 	state, reason := Running, ""
+	total := 0
 	for restarts := 0; ; {
 		if in != nil {
 			<-in.done
 			state, reason = in.State(), in.Reason()
+			if time.Since(in.started) >= stableAfter {
+				// it ran well for a while: this failure starts a new series
+				restarts, backoff = 0, d.spec.Restart.Backoff
+			}
 		}
 		d.setFinal(state, reason)
 		d.mu.Lock()
@@ -134,8 +143,9 @@ func (d *Driver) supervise(in *instance) {
 		}
 		backoff = min(2*backoff, d.spec.Restart.MaxBackoff)
 		restarts++
+		total++
 		d.mu.Lock()
-		d.info.Restarts = restarts
+		d.info.Restarts = total
 		d.mu.Unlock()
 		next, err := d.m.launch(d.spec, d.pid)
 		if errors.Is(err, ErrDigest) {
@@ -147,7 +157,7 @@ func (d *Driver) supervise(in *instance) {
 			in, state, reason = nil, Crashed, "restart failed: "+err.Error()
 			continue
 		}
-		d.m.logf(d.spec.Name, 2, "restarted (restart %d) after: %s", restarts, reason)
+		d.m.logf(d.spec.Name, 2, "restarted (restart %d) after: %s", total, reason)
 		d.attach(next)
 		in = next
 	}

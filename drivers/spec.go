@@ -26,7 +26,7 @@ type Spec struct {
 // (crash, hang, protocol violation); a driver that fails its first start is reported, not retried.
 type Restart struct {
 	Policy      string        // "never" (default) or "on-failure"
-	MaxRestarts int           // consecutive restarts before giving up (default 5)
+	MaxRestarts int           // restarts in a row (each instance up less than a minute) before giving up (default 5)
 	Backoff     time.Duration // first delay (default 250 ms), doubled per restart
 	MaxBackoff  time.Duration // (default 10 s)
 }
