@@ -74,6 +74,20 @@
 // Region.Bytes while it holds a handle. Per-process limits: MaxRegions handles, MaxRegionBytes
 // of live regions created.
 //
+// # Performance
+//
+// Benchmarks (make bench; each beside its baseline in the same run), measured on the 2-core VM
+// at a load average of ~15 from parallel builds, so absolute figures are noisy:
+//   - bus: BenchmarkSendRecv 176 ns vs 76 ns for a buffered channel (the bus adds limits,
+//     accounting and regions); BenchmarkPingPong between two locked threads p50 0.9 µs vs
+//     17 µs for channels; BenchmarkMatch with 10000 subscriptions 47 ns cached, 1.2 µs uncached,
+//     vs 860 µs testing every pattern.
+//   - kernel, two WASM guests: one-way 64-byte sends 4.7 µs/msg vs 4.3 µs moving the same
+//     bytes through host calls and a Go channel (~90% of raw); request/reply p50 13 µs, p99
+//     92 µs vs 26/171 µs (the p99 < 50 µs goal is not met on this loaded machine); 8 MiB through
+//     a region 3.9 GB/s with the sender's write (70% of Go's memcpy at 5.6 GB/s) and 6.9 GB/s
+//     for send plus the receiver's one copy.
+//
 // # Policy
 //
 // Every send, publish, subscribe, request, reply and region creation calls Config.Check with the

@@ -379,7 +379,7 @@ func BenchmarkBusRTT(b *testing.B) {
 // copy of 8 MiB, once per round.
 func BenchmarkBusRegion8MiB(b *testing.B) {
 	const size = 8 << 20
-	const rounds = 20
+	const rounds = 50 // amortises the two spawns and the first-touch page faults of guest memory
 	const pages = (65536 + size) / 65536
 	k := newKernel(b, Config{})
 	b.Run("base=memcpy", func(b *testing.B) {
