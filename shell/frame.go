@@ -93,16 +93,12 @@ func drawFrame(fonts *Fonts, st decoState) *image.RGBA {
 	img := image.NewRGBA(g.deco())
 	o := g.outer()
 
-	// Shadow: stacked translucent rounded rectangles, offset down, give a soft falloff.
-	steps := shadowPad
-	alpha := uint8(7)
+	// Shadow: soft, a little below the frame, darker for the focused window.
+	shadowA := float32(0.28)
 	if st.focused {
-		alpha = 10
+		shadowA = 0.42
 	}
-	for i := steps; i >= 1; i-- {
-		r := o.Inset(-i).Add(image.Pt(0, 5))
-		fillRoundRect(img, r, float32(10+i), color.RGBA{A: alpha})
-	}
+	dropShadow(img, o.Add(image.Pt(0, 5)), 10, shadowPad, shadowA)
 
 	edge, bar, text := colFrameEdgeDim, colTitle, colTextMuted
 	if st.focused {

@@ -4,14 +4,17 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"math"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
 )
 
-// Small drawing helpers for the chrome: anti-aliased shapes through golang.org/x/image/vector
-// (a scanline rasterizer with exact coverage) and text through font.Drawer.
+// Small drawing helpers for the chrome: anti-aliased circles and lines through
+// golang.org/x/image/vector (a scanline rasterizer with exact coverage), rounded rectangles and
+// shadows computed per pixel only where they are not plain rectangles, and text through
+// font.Drawer.
 
 func fillRect(dst *image.RGBA, r image.Rectangle, c color.Color) {
 	draw.Draw(dst, r, image.NewUniform(c), image.Point{}, draw.Over)
@@ -23,26 +26,89 @@ func fillRoundRect(dst *image.RGBA, r image.Rectangle, rad float32, c color.Colo
 }
 
 // fillRoundRectCorners is fillRoundRect with separate top and bottom radii (a title bar
-// rounds only its top corners).
+// rounds only its top corners). The straight parts are plain rectangle fills; only the four
+// corner squares are computed per pixel (coverage from the distance to the corner's circle),
+// so a large window frame costs little more than a rectangle.
 func fillRoundRectCorners(dst *image.RGBA, r image.Rectangle, top, bottom float32, c color.Color) {
 	if r.Empty() || !r.Overlaps(dst.Bounds()) {
 		return
 	}
-	w, h := float32(r.Dx()), float32(r.Dy())
-	top, bottom = min(top, w/2, h/2), min(bottom, w/2, h/2)
-	z := vector.NewRasterizer(r.Dx(), r.Dy())
-	const k = 0.4477 // 1 - 0.5523: cubic approximation of a quarter circle
-	z.MoveTo(top, 0)
-	z.LineTo(w-top, 0)
-	z.CubeTo(w-top*k, 0, w, top*k, w, top)
-	z.LineTo(w, h-bottom)
-	z.CubeTo(w, h-bottom*k, w-bottom*k, h, w-bottom, h)
-	z.LineTo(bottom, h)
-	z.CubeTo(bottom*k, h, 0, h-bottom*k, 0, h-bottom)
-	z.LineTo(0, top)
-	z.CubeTo(0, top*k, top*k, 0, top, 0)
-	z.ClosePath()
-	rasterize(dst, r, z, c)
+	half := float32(min(r.Dx(), r.Dy())) / 2
+	top, bottom = min(top, half), min(bottom, half)
+	tr, br := int(top+0.999), int(bottom+0.999)
+	fillRect(dst, image.Rect(r.Min.X, r.Min.Y+tr, r.Max.X, r.Max.Y-br), c)
+	fillRect(dst, image.Rect(r.Min.X+tr, r.Min.Y, r.Max.X-tr, r.Min.Y+tr), c)
+	fillRect(dst, image.Rect(r.Min.X+br, r.Max.Y-br, r.Max.X-br, r.Max.Y), c)
+	pc := premul(c)
+	x0, x1 := float32(r.Min.X), float32(r.Max.X)
+	y0, y1 := float32(r.Min.Y), float32(r.Max.Y)
+	corner(dst, image.Rect(r.Min.X, r.Min.Y, r.Min.X+tr, r.Min.Y+tr), x0+top, y0+top, top, pc)
+	corner(dst, image.Rect(r.Max.X-tr, r.Min.Y, r.Max.X, r.Min.Y+tr), x1-top, y0+top, top, pc)
+	corner(dst, image.Rect(r.Min.X, r.Max.Y-br, r.Min.X+br, r.Max.Y), x0+bottom, y1-bottom, bottom, pc)
+	corner(dst, image.Rect(r.Max.X-br, r.Max.Y-br, r.Max.X, r.Max.Y), x1-bottom, y1-bottom, bottom, pc)
+}
+
+// corner fills the part of square sq inside the circle (cx, cy, rad), anti-aliased.
+func corner(dst *image.RGBA, sq image.Rectangle, cx, cy, rad float32, c [4]float32) {
+	sq = sq.Intersect(dst.Bounds())
+	for y := sq.Min.Y; y < sq.Max.Y; y++ {
+		for x := sq.Min.X; x < sq.Max.X; x++ {
+			dx, dy := float32(x)+0.5-cx, float32(y)+0.5-cy
+			cov := rad - sqrt32(dx*dx+dy*dy) + 0.5
+			if cov > 0 {
+				blend(dst, x, y, c, min(cov, 1))
+			}
+		}
+	}
+}
+
+// premul returns c as premultiplied components in 0..1.
+func premul(c color.Color) [4]float32 {
+	r, g, b, a := c.RGBA()
+	return [4]float32{float32(r) / 0xffff, float32(g) / 0xffff, float32(b) / 0xffff, float32(a) / 0xffff}
+}
+
+// blend draws premultiplied colour c with coverage cov over pixel (x, y).
+func blend(dst *image.RGBA, x, y int, c [4]float32, cov float32) {
+	i := dst.PixOffset(x, y)
+	p := dst.Pix[i : i+4 : i+4]
+	k := 1 - c[3]*cov
+	for j := range 4 {
+		p[j] = uint8(c[j]*cov*255 + float32(p[j])*k + 0.5)
+	}
+}
+
+// dropShadow darkens dst around rectangle r (rounded by rad): black with alpha maxA at the
+// edge, fading to nothing over spread pixels. Pixels well inside r are skipped (the frame
+// drawn on top hides them).
+func dropShadow(dst *image.RGBA, r image.Rectangle, rad, spread, maxA float32) {
+	cx, cy := float32(r.Min.X+r.Max.X)/2, float32(r.Min.Y+r.Max.Y)/2
+	hx, hy := float32(r.Dx())/2-rad, float32(r.Dy())/2-rad
+	inner := r.Inset(int(rad) + 1)
+	b := dst.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if x >= inner.Min.X && x < inner.Max.X && y >= inner.Min.Y && y < inner.Max.Y {
+				x = inner.Max.X - 1
+				continue
+			}
+			qx := max(abs32(float32(x)+0.5-cx)-hx, 0)
+			qy := max(abs32(float32(y)+0.5-cy)-hy, 0)
+			d := sqrt32(qx*qx+qy*qy) - rad // distance outside the rounded rectangle
+			if d >= spread {
+				continue
+			}
+			t := 1 - max(d, 0)/spread
+			blend(dst, x, y, [4]float32{0, 0, 0, maxA}, t*t)
+		}
+	}
+}
+
+func abs32(v float32) float32 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // rasterize fills z's path (in r's coordinates) with c over dst, clipped to dst: the
@@ -85,28 +151,19 @@ func strokeLine(dst *image.RGBA, x0, y0, x1, y1, lw float32, c color.Color) {
 		return
 	}
 	nx, ny := -dy/l*lw/2, dx/l*lw/2
-	b := dst.Bounds()
-	z := vector.NewRasterizer(b.Dx(), b.Dy())
-	ox, oy := float32(b.Min.X), float32(b.Min.Y)
+	pad := int(lw) + 2
+	r := image.Rect(int(min(x0, x1))-pad, int(min(y0, y1))-pad, int(max(x0, x1))+pad, int(max(y0, y1))+pad)
+	ox, oy := float32(r.Min.X), float32(r.Min.Y)
+	z := vector.NewRasterizer(r.Dx(), r.Dy())
 	z.MoveTo(x0+nx-ox, y0+ny-oy)
 	z.LineTo(x1+nx-ox, y1+ny-oy)
 	z.LineTo(x1-nx-ox, y1-ny-oy)
 	z.LineTo(x0-nx-ox, y0-ny-oy)
 	z.ClosePath()
-	z.Draw(dst, b, image.NewUniform(c), b.Min)
+	rasterize(dst, r, z, c)
 }
 
-func sqrt32(v float32) float32 {
-	// Newton's method is plenty for chrome geometry.
-	if v <= 0 {
-		return 0
-	}
-	x := v
-	for range 12 {
-		x = 0.5 * (x + v/x)
-	}
-	return x
-}
+func sqrt32(v float32) float32 { return float32(math.Sqrt(float64(v))) }
 
 // verticalGradient fills r from top colour a to bottom colour b.
 func verticalGradient(dst *image.RGBA, r image.Rectangle, a, b color.RGBA) {
