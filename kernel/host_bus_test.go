@@ -300,6 +300,33 @@ func runPair(b *testing.B, k *Kernel, pr pair, n int) {
 	}
 }
 
+// TestBusHammerGuests: four guests send 64-byte direct messages to one guest as fast as they
+// can, through an inbox of 64 messages (so they keep hitting a full inbox and waiting); every
+// message arrives.
+func TestBusHammerGuests(t *testing.T) {
+	const senders, each = 4, 2000
+	k := newKernel(t, Config{})
+	rcv := watModule(t, k, "hammer-rcv", loopModule(1, "", `(local.set $n (i32.wrap_i64 (call $param (i32.const 2))))`,
+		`(call $recv (i32.const 1024) (i32.const 4096) (i64.const 20000000000))`))
+	snd := watModule(t, k, "hammer-snd", loopModule(1, "", "",
+		`(call $send (local.get $to) (i32.const 1) (i32.const 0) (i32.const 64) (i32.const 0) (i32.const 0) (i64.const -1))`))
+	benchParams[2].set(senders * each)
+	lim := Limits{}
+	lim.Inbox.MaxMsgs = 64
+	r := spawn(t, k, rcv, SpawnOptions{Limits: lim})
+	benchParams[0].set(int64(r.PID()))
+	benchParams[1].set(each)
+	var ps []*Process
+	for range senders {
+		ps = append(ps, spawn(t, k, snd, SpawnOptions{}))
+	}
+	for _, p := range append(ps, r) {
+		if in := wait(t, p, 60*time.Second); in.ExitCode != 0 {
+			t.Fatalf("%s[%d] exited %d: %s", in.Name, in.PID, in.ExitCode, in.Reason)
+		}
+	}
+}
+
 // BenchmarkBusThroughput: one guest sends 64-byte direct messages to another, which receives
 // them; against the same two guests moving the bytes through host calls and a Go channel.
 func BenchmarkBusThroughput(b *testing.B) {
