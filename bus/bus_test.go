@@ -258,3 +258,24 @@ func TestTrySend(t *testing.T) {
 		t.Fatalf("%+v %v", m, ok)
 	}
 }
+
+func TestPostQuitNeverLost(t *testing.T) {
+	b := New(Config{})
+	in := attach(t, b, 1, InboxLimits{MaxMsgs: 2})
+	b.Send(context.Background(), Message{To: 1})
+	b.Send(context.Background(), Message{To: 1})
+	if err := b.Post(Message{Kind: KindQuit, To: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Events posted after it evict each other, never the quit request.
+	for range 5 {
+		b.Post(Message{Kind: KindEvent, To: 1})
+	}
+	var kinds []Kind
+	for m, ok := in.TryRecv(); ok; m, ok = in.TryRecv() {
+		kinds = append(kinds, m.Kind)
+	}
+	if fmt.Sprint(kinds) != "[direct direct quit]" {
+		t.Fatalf("queued %v", kinds)
+	}
+}

@@ -173,6 +173,14 @@ func (in *Inbox) put(ctx context.Context, e entry, wait bool) error {
 				in.drops.Add(1)
 				continue
 			}
+			if e.m.Kind == KindQuit { // a quit request is never lost: it may overfill by one
+				in.pushLocked(e)
+				in.mu.Unlock()
+				in.msgsIn.Add(1)
+				in.signal()
+				in.bus.releaseEntries(in, evicted)
+				return nil
+			}
 			in.mu.Unlock()
 			in.drops.Add(1)
 			in.bus.releaseEntries(in, evicted)
