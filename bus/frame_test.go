@@ -71,6 +71,10 @@ func FuzzTopic(f *testing.F) {
 			}
 			return
 		}
+		pattern, topic = Canonical(pattern), Canonical(topic)
+		if ValidPattern(pattern) != nil || ValidTopic(topic) != nil {
+			t.Fatalf("canonical form of a valid %q / %q is invalid", pattern, topic)
+		}
 		s := newSublist()
 		s.insert(&subscription{id: 1, pattern: pattern})
 		got := len(s.match(topic)) == 1
