@@ -261,6 +261,7 @@ func lintFile(p *policies.Policy) []finding {
 		}
 		return out
 	}
+	out = append(out, lintRedundant(p)...)
 	for _, fsg := range p.Grants.FS {
 		st, err := os.Stat(fsg.Host)
 		switch {
@@ -274,6 +275,38 @@ func lintFile(p *policies.Policy) []finding {
 			out = append(out, finding{file: p.File, line: fsg.Src.Line, level: "warning",
 				msg: fmt.Sprintf("preopen %s is world-writable: any local user can plant or replace files the module sees", fsg.Host)})
 		}
+	}
+	return out
+}
+
+// lintRedundant reports rules inside one file that another rule of the same list already
+// covers, and two preopens at the same guest path.
+func lintRedundant(p *policies.Policy) []finding {
+	var out []finding
+	g := &p.Grants
+	for _, l := range []struct {
+		key   string
+		rules []policies.Rule
+	}{{"bus.publish", g.Publish}, {"bus.subscribe", g.Subscribe}, {"bus.request", g.Request}} {
+		for i, r := range l.rules {
+			for j, o := range l.rules {
+				if i == j || !policies.Covers(o.Value, r.Value) || (r.Value == o.Value && i < j) {
+					continue
+				}
+				out = append(out, finding{file: p.File, line: r.Src.Line, level: "warning",
+					msg: fmt.Sprintf("%s: %q is already covered by %q (line %d); remove one", l.key, r.Value, o.Value, o.Src.Line)})
+				break
+			}
+		}
+	}
+	seen := map[string]policies.Preopen{}
+	for _, f := range g.FS {
+		if prev, ok := seen[f.Guest]; ok {
+			out = append(out, finding{file: p.File, line: f.Src.Line, level: "error",
+				msg: fmt.Sprintf("guest path %s is preopened twice (also line %d): the module would see only one of them", f.Guest, prev.Src.Line)})
+			continue
+		}
+		seen[f.Guest] = f
 	}
 	return out
 }

@@ -54,7 +54,7 @@ func TestPolicyCheck(t *testing.T) {
 	wide := t.TempDir()
 	os.Chmod(wide, 0o777)
 	writeFile(t, filepath.Join(pol, "wide.toml"), "[module]\nmatch = \"h*\"\n[[fs]]\nhost = \""+wide+"\"\nguest = \"/w\"\nmode = \"rw\"\n")
-	writeFile(t, filepath.Join(pol, "a.toml"), "[module]\nmatch = \"clock\"\n")
+	writeFile(t, filepath.Join(pol, "a.toml"), "[module]\nmatch = \"clock\"\n[bus]\npublish = [\"x.>\", \"x.y\"]\n")
 	writeFile(t, filepath.Join(pol, "b.toml"), "[module]\nmatch = \"clock\"\n")
 	out, _, code = orbitalCmd(t, "policy", "check", "--home", home)
 	for _, want := range []string{
@@ -62,6 +62,7 @@ func TestPolicyCheck(t *testing.T) {
 		"wide.toml:4: warning: preopen " + wide + " is world-writable",
 		"a.toml:2: error: match \"clock\" ties with another file",
 		"b.toml:2: error: match \"clock\" ties with another file",
+		"a.toml:4: warning: bus.publish: \"x.y\" is already covered by \"x.>\" (line 4)",
 		"wide.toml:2: warning: match \"h*\" is shadowed for module hello by built-in:hello.toml",
 	} {
 		if !strings.Contains(out, want) {
