@@ -91,8 +91,10 @@ func (b *Bus) Subscribers(topic string) int { return len(b.subs.match(topic)) }
 // Publish delivers m (from m.From, on m.Topic) to every matching subscription. Lossy subscribers
 // never make it wait; for reliable ones it waits for room until ctx ends, or for
 // Config.SendTimeout when ctx has no deadline. A topic with no subscriber is ErrNotFound (and
-// counted as unrouted). When some reliable subscriber could not take the message, the others
-// still got it and the error says how many failed.
+// counted as unrouted), except on a lossy topic (SetTopicMode), where the message is counted as
+// dropped and Publish succeeds. When some reliable subscriber could not take the message, the
+// others still got it and the error says how many failed. Transferred regions leave the
+// sender when at least one subscriber got the message (or it was dropped on a lossy topic).
 func (b *Bus) Publish(ctx context.Context, m Message) error {
 	m.Kind = KindPublish
 	if err := ValidTopic(m.Topic); err != nil {
