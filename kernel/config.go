@@ -101,6 +101,9 @@ type SpawnOptions struct {
 	Publisher string
 	Requests  *policies.Grants
 	Parent    bus.PID
+	// Grants are the user's own grants for this run, added on top of policy (a shell prompt
+	// answered "allow once"); nil: none. Dirs and Env above are the user's too.
+	Grants *policies.Grants
 }
 
 // Preopen maps a host directory into the guest's WASI filesystem.

@@ -144,7 +144,7 @@ func (t *policyTable) resolve(m *Module, o *SpawnOptions) (*procPolicy, error) {
 		parent = pp.live
 	}
 	id := policies.Identity{Name: o.Name, Publisher: o.Publisher, Requests: o.Requests}
-	live, err := t.store.Bind(0, id, nil, parent)
+	live, err := t.store.Bind(0, id, o.Grants, parent)
 	if err != nil {
 		return nil, err
 	}

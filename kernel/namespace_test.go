@@ -138,6 +138,18 @@ func TestPolicyBusAndAttenuation(t *testing.T) {
 	}
 }
 
+func TestPolicyUserGrants(t *testing.T) {
+	k := newKernel(t, Config{Display: nullDisplay{}, Policies: policyHome(t, nil)})
+	m := watModule(t, k, "stranger", surfaceWAT(10, 10))
+	if in := wait(t, spawn(t, k, m, SpawnOptions{UI: true}), 10*time.Second); in.ExitCode != -int(errDenied) {
+		t.Fatalf("no grant: exit %d", in.ExitCode)
+	}
+	once := &policies.Grants{Windows: policies.Flag{On: true, Src: policies.Source{File: "shell prompt"}}}
+	if in := wait(t, spawn(t, k, m, SpawnOptions{UI: true, Grants: once}), 10*time.Second); in.ExitCode != 0 {
+		t.Fatalf("allowed once: exit %d (%s)", in.ExitCode, in.Reason)
+	}
+}
+
 func TestPolicyBrokenRefusesSpawn(t *testing.T) {
 	st := policyHome(t, map[string]string{"bad.toml": "[module]\nmatch = \"bad\"\n[bus]\npublish = \"a\"\n"})
 	k := newKernel(t, Config{Policies: st})
