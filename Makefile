@@ -71,6 +71,7 @@ bench: deps build modules
 	$(GO) run ./internal/benchtable
 
 run: deps build modules drivers
+	$(BIN) install --home $(HOMEDIR) --replace --manifests modules $(BUILD)/modules
 	@for d in $(DRIVERS); do \
 		$(BIN) install -q --home $(HOMEDIR) $(BUILD)/drivers/$$d >/dev/null 2>&1 || \
 		{ $(BIN) rm --home $(HOMEDIR) $$d && $(BIN) install -q --home $(HOMEDIR) $(BUILD)/drivers/$$d; } || exit 1; \
