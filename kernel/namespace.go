@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync/atomic"
 
@@ -149,6 +150,7 @@ func (t *policyTable) resolve(m *Module, o *SpawnOptions) (*procPolicy, error) {
 		return nil, err
 	}
 	ns := live.Namespace()
+	o.Dirs = slices.Clip(o.Dirs) // never append into the caller's array (run spawns several)
 	for _, p := range ns.Preopens() {
 		if st, err := os.Stat(p.Host); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("policy %s grants %s -> %s, but %s is not a directory; create it or fix the policy",
