@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,7 @@ type pending struct {
 	claimed atomic.Bool // set by the one reply that wins, or by the requester giving up
 	done    atomic.Int64
 	reply   Message
+	err     error         // instead of a reply: every recipient exited
 	wake    chan struct{} // capacity 1
 }
 
@@ -37,15 +39,34 @@ func (t *pendingTable) take(corr uint64) (*pending, bool) {
 }
 
 // dropPID forgets requests made by pid (it is detaching; its Request returns ErrClosed via its
-// inbox).
+// inbox) and fails, with ErrNotFound, requests whose every recipient was pid: nobody is left to
+// answer them.
 func (t *pendingTable) dropPID(pid PID) {
+	var orphans []*pending
 	t.mu.Lock()
 	for k, p := range t.m {
 		if p.from == pid {
 			delete(t.m, k)
+			continue
+		}
+		kept := p.to[:0]
+		for _, to := range p.to {
+			if to != pid {
+				kept = append(kept, to)
+			}
+		}
+		p.to = kept
+		if len(kept) == 0 && p.claimed.CompareAndSwap(false, true) {
+			delete(t.m, k)
+			orphans = append(orphans, p)
 		}
 	}
 	t.mu.Unlock()
+	for _, p := range orphans {
+		p.err = fmt.Errorf("%w: every process the request went to exited without replying", ErrNotFound)
+		p.done.Store(1)
+		p.wake <- struct{}{}
+	}
 }
 
 // Request sends m (from m.From, on m.Topic) as a request to every subscriber of the topic and
@@ -88,6 +109,8 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 	delivered := 0
 	var first error
 	var dctx context.Context
+	var got []PID
+	missed := false
 	for _, sub := range subs {
 		err := b.deliver(ctx, sub.inbox, m, uint64(sub.id), false, false)
 		if errors.Is(err, ErrFull) { // wait for room, within the request's timeout
@@ -108,13 +131,26 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 			if first == nil {
 				first = err
 			}
+			missed = true
 			continue
 		}
 		delivered++
+		got = append(got, sub.pid)
 	}
 	if delivered == 0 {
 		b.reqs.take(corr)
 		return Message{}, fmt.Errorf("request on %q: %w", m.Topic, first)
+	}
+	if missed { // only those who got it may answer (and count for dropPID)
+		b.reqs.mu.Lock()
+		kept := p.to[:0]
+		for _, to := range p.to {
+			if slices.Contains(got, to) {
+				kept = append(kept, to)
+			}
+		}
+		p.to = kept
+		b.reqs.mu.Unlock()
 	}
 	b.finishTransfers(m.From, m.Regions)
 
@@ -125,7 +161,7 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 	var expired <-chan time.Time
 	for {
 		if p.done.Load() != 0 || spin.spin(&p.done, b.cfg.Spin) {
-			return p.reply, nil
+			return p.result(m.Topic)
 		}
 		if timeout > 0 && expired == nil {
 			left := timeout - time.Since(start)
@@ -147,7 +183,7 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 		if !p.claimed.CompareAndSwap(false, true) {
 			// A reply claimed the request first; it is being stored now.
 			<-p.wake
-			return p.reply, nil
+			return p.result(m.Topic)
 		}
 		switch {
 		case ctx.Err() != nil:
@@ -158,6 +194,14 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 			return Message{}, fmt.Errorf("request on %q: %w: no reply within %v", m.Topic, ErrTimeout, timeout)
 		}
 	}
+}
+
+// result is what Request returns once p is done.
+func (p *pending) result(topic string) (Message, error) {
+	if p.err != nil {
+		return Message{}, fmt.Errorf("request on %q: %w", topic, p.err)
+	}
+	return p.reply, nil
 }
 
 func isDone(c <-chan struct{}) bool {
