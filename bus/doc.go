@@ -57,7 +57,9 @@
 // Request delivers a KindRequest message with a fresh correlation id to every matching
 // subscriber and waits on a private slot, not on the requester's inbox, so a reply never mixes
 // with (or waits behind) other traffic and goes only to the requester. The first Reply from a
-// process the request went to wins; late, duplicate or forged replies get ErrNotFound.
+// process the request went to wins; late, duplicate or forged replies get ErrNotFound. When
+// every process the request reached exits without replying, the requester gets ErrNotFound at
+// once instead of waiting out its timeout.
 //
 // # Regions
 //
