@@ -6,9 +6,10 @@
 //
 // New builds a Bus from a Config; it starts no goroutine. The kernel calls Attach when a process
 // starts (its Inbox receives direct messages, publishes it subscribed to, requests, input events
-// and quit requests) and Detach when it ends: the inbox closes (a blocked Recv or a sender
-// waiting on it returns ErrClosed), its subscriptions and pending requests go, and every region
-// handle it held, or that sat in its queued messages, is released. Detach twice is harmless.
+// and quit requests) and Detach when it ends: the inbox closes (a blocked Recv returns
+// ErrClosed), its subscriptions and pending requests go, and every region
+// handle it held, or that sat in its queued messages, is released. A sender blocked on the
+// closing inbox gets ErrNotFound (the receiver is gone). Detach twice is harmless.
 //
 // # Inboxes
 //
@@ -40,6 +41,9 @@
 //
 // A publish or request on a topic with no subscriber is ErrNotFound and counted in
 // Stats.Unrouted: the publisher has no mode of its own, so the bus cannot tell whether it cared.
+// Topics can be declared lossy for everyone (Config.LossyTopics, SetTopicMode): every
+// subscription to them is lossy, and a publish nobody hears is counted in Stats.Dropped and
+// succeeds. A posted quit request is never evicted or dropped (it may overfill an inbox by one).
 // A receiver that exits while a message is on its way is ErrNotFound for the sender too, never
 // ErrClosed, which always means "you, the caller, are being stopped".
 //
@@ -47,10 +51,10 @@
 //
 // Topics are tokens separated by '.', printable ASCII, at most MaxTopicLen bytes; '/' is
 // accepted as a separator too (as the policies accept it) and rewritten to '.' (Canonical)
-// before the policy check, routing and delivery. Patterns may
-// use '*' for exactly one token and a final '>' for one or more. Matching walks a trie by token
-// (as NATS's server/sublist.go) and keeps a bounded cache (4096 topics) of results, cleared on
-// any subscribe or unsubscribe; results are immutable slices shared by concurrent publishers.
+// before the policy check, routing and delivery. Patterns may use '*' for exactly one token and
+// a final '>' for one or more. Matching walks a trie by token (as NATS's server/sublist.go) and
+// keeps a bounded cache (4096 topics) of results, cleared on any subscribe or unsubscribe;
+// results are immutable slices shared by concurrent publishers.
 //
 // # Request/reply
 //
