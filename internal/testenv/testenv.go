@@ -1,6 +1,3 @@
-// Package testenv gives end-to-end tests the real parts: the orbital binary, the demo modules
-// built from modules/, a fresh Orbital home, and an Xvfb display. Builds happen once per test
-// binary; the Makefile passes ready-made ones through $ORBITAL_BIN and $ORBITAL_MODULES.
 package testenv
 
 import (
