@@ -9,7 +9,11 @@
 //     sent as POST requests, and /metrics in the Prometheus text format;
 //   - on the command line through a local control socket (ControlServer, ControlClient):
 //     `orbital ps`, `orbital kill PID`;
-//   - in the shell's orbital://admin window, which renders the same rows.
+//   - on the bus, as the kernel's introspection service (Service: sys.ps, sys.stats, sys.kill,
+//     sys.stop, sys.restart, sys.logs, sys.audit), checked against the requester's namespace
+//     like any other request. The shell's orbital://admin window is an ordinary module
+//     (modules/admin) that renders these rows: the panel gets no private door into the kernel,
+//     and what it may do is what its policy grants.
 //
 // # Security
 //
