@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -272,48 +271,4 @@ func TestSamplerCPUPercent(t *testing.T) {
 	if got := s.Processes()[0].CPUPct; got < 49.9 || got > 50.1 {
 		t.Fatalf("second sample %.2f%%, want 50%%", got)
 	}
-}
-
-func BenchmarkPanel200(b *testing.B) {
-	tb := &table{}
-	for i := range 200 {
-		tb.procs = append(tb.procs, Proc{PID: uint32(i + 1), Name: fmt.Sprintf("module-%d", i), Kind: "app", State: "running",
-			Started: time.Now(), CPU: time.Duration(i) * time.Millisecond, Memory: 3 << 20, Grants: []string{"ui.windows", "bus.publish:demo.>"}})
-	}
-	s := NewServer(tb, "bench")
-	l, err := s.Listen("127.0.0.1:0", "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	raw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
-	defer raw.Close()
-	get := func(b *testing.B, url string) {
-		res, err := http.Get(url)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != 200 {
-			b.Fatalf("%s: %d", url, res.StatusCode)
-		}
-	}
-	b.Run("base=raw-http", func(b *testing.B) {
-		for b.Loop() {
-			get(b, raw.URL)
-		}
-	})
-	b.Run("page", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			get(b, l.URL)
-		}
-	})
-	b.Run("api-ps", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			get(b, l.URL+"api/ps")
-		}
-	})
 }
