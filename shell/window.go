@@ -37,6 +37,7 @@ func (s *Shell) open() error {
 		return fmt.Errorf("shell: create a %dx%d window with OpenGL 3.3: %w", s.cfg.Width, s.cfg.Height, err)
 	}
 	s.win = win
+	win.SetSizeLimits(560, 360, glfw.DontCare, glfw.DontCare) // room for the bar, a window, the strip
 	win.MakeContextCurrent()
 	glfw.SwapInterval(1)
 	fbW, fbH := win.GetFramebufferSize()
