@@ -98,7 +98,7 @@ func startShell(t *testing.T, args ...string) *shellProc {
 		}
 	})
 	sp.waitFor(20*time.Second, "the Orbital window", func() bool {
-		out, err := sp.xdotool("search", "--name", "^Orbital$")
+		out, err := sp.xdotool("search", "--onlyvisible", "--name", "^Orbital$")
 		if err != nil {
 			return false
 		}
@@ -578,4 +578,26 @@ func TestOpensWindow(t *testing.T) {
 	if opensWindow(junk) {
 		t.Fatal("a truncated import section counts as a window")
 	}
+}
+
+// TestShellBarEditing drives the URL bar's editing keys with real X key events: select all,
+// copy, End, paste, and history (Up) — checked through what the shell tried to open.
+func TestShellBarEditing(t *testing.T) {
+	sp := startShell(t)
+	sp.mustXdotool("windowfocus", "--sync", sp.win)
+	sp.mustXdotool("key", "--window", sp.win, "ctrl+l")
+	sp.mustXdotool("type", "--delay", "15", "nope")
+	for _, k := range []string{"ctrl+a", "ctrl+c", "End", "ctrl+v", "Left", "Left", "BackSpace", "Return"} {
+		sp.mustXdotool("key", k)
+	}
+	// "nope" + pasted "nope", then the second-to-last "o" deleted: "nopenpe".
+	const want = `open "nopenpe"`
+	sp.waitFor(15*time.Second, want, func() bool { return strings.Contains(sp.stderr.String(), want) })
+	// Up brings the entry back from history; Return opens it again.
+	sp.mustXdotool("key", "ctrl+l")
+	sp.mustXdotool("key", "ctrl+a", "BackSpace", "Up", "Return")
+	sp.waitFor(15*time.Second, "the history entry to be opened again", func() bool {
+		return strings.Count(sp.stderr.String(), want) >= 2
+	})
+	sp.running()
 }
