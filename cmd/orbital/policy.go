@@ -30,7 +30,7 @@ type installedModule struct {
 }
 
 // installedModules lists the registry's installed modules (latest version of each). It is set
-// by the registry wiring (policy_registry.go); nil means there is no registry to ask, and the
+// by the registry wiring (registry.go); nil means there is no registry to ask, and the
 // checks that need it are skipped with a note.
 var installedModules func(home string) ([]installedModule, error)
 
