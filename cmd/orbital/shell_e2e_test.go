@@ -315,7 +315,7 @@ func TestShellClickFocusesPaint(t *testing.T) {
 	sp.running()
 }
 
-func TestShellMoveAndCloseWindow(t *testing.T) {
+func TestShellMoveResizeCloseWindow(t *testing.T) {
 	sp := startShell(t, "--open", "clock")
 	var face image.Rectangle
 	sp.waitFor(60*time.Second, "the clock face", func() bool {
@@ -345,6 +345,27 @@ func TestShellMoveAndCloseWindow(t *testing.T) {
 	sp.waitFor(10*time.Second, fmt.Sprintf("the clock face to move from %v to %v", face, want), func() bool {
 		got := lightBounds(sp.screen(), desktop)
 		return abs(got.Min.X-want.Min.X) <= 2 && abs(got.Min.Y-want.Min.Y) <= 2
+	})
+
+	// Drag the resize grip at the frame's bottom-right corner: the window grows (the clock
+	// does not redraw at the new size, so the compositor scales its picture to the frame).
+	shot = sp.screen()
+	moved := lightBounds(shot, desktop)
+	grip, ok := findGrip(shot, image.Pt(c.X+d.X, lineY+d.Y))
+	if !ok {
+		t.Fatalf("no frame edge found below the focus line (screen: %s)", savePNG(t, shot))
+	}
+	grow := image.Pt(160, 120)
+	sp.mustXdotool("mousemove", "--sync", strconv.Itoa(grip.X+sp.origin.X), strconv.Itoa(grip.Y+sp.origin.Y))
+	sp.mustXdotool("mousedown", "1")
+	for i := 1; i <= 6; i++ {
+		p := grip.Add(grow.Mul(i).Div(6)).Add(sp.origin)
+		sp.mustXdotool("mousemove", "--sync", strconv.Itoa(p.X), strconv.Itoa(p.Y))
+	}
+	sp.mustXdotool("mouseup", "1")
+	sp.waitFor(10*time.Second, fmt.Sprintf("the clock face (%v) to grow with the window", moved), func() bool {
+		got := lightBounds(sp.screen(), desktop)
+		return got.Min == moved.Min && got.Dx() > moved.Dx()+60 && got.Dy() > moved.Dy()+60
 	})
 
 	// The close button (red, at the right of the focused title bar) stops the process: the
@@ -383,6 +404,27 @@ func focusLineY(img *image.RGBA, p image.Point) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// findGrip finds the resize grip of the focused window whose focus line passes through p:
+// the line's right end is the content's right edge; the frame's 1-pixel right border runs
+// down from there to the bottom edge, where the grip is.
+func findGrip(img *image.RGBA, p image.Point) (image.Point, bool) {
+	accent := color.RGBA{0x5b, 0x9c, 0xff, 0xff}
+	x := p.X
+	for x+1 < img.Rect.Max.X && colourDist(img.RGBAAt(x+1, p.Y), accent) < 40 {
+		x++
+	}
+	edge := x + 1 // the frame's right border column
+	edgeCol := img.RGBAAt(edge, p.Y+20)
+	y := p.Y + 20
+	for y+1 < img.Rect.Max.Y && colourDist(img.RGBAAt(edge, y+1), edgeCol) < 30 {
+		y++
+	}
+	if y-p.Y < 60 {
+		return image.Point{}, false
+	}
+	return image.Pt(edge-6, y-2), true // inside the grip zone at the bottom-right corner
 }
 
 // findCloseButton scans the title bar row through p, rightwards, for the red close button.
