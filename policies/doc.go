@@ -76,7 +76,10 @@
 // regions.bytes; the count and total bytes are the inbox's region limits); a reply needs no
 // grant (it answers a request the module received). surface_create asks ui.windows and
 // ui.max_surface; native drivers ask for the device grant through the kernel's CheckDevice;
-// a process spawned with a parent gets at most the parent's namespace. AllowNet, AllowSpawn
+// a process spawned with a parent gets at most the parent's namespace. Host-side file access
+// on a module's behalf goes through Namespace.OpenFile, which opens inside the preopen with
+// os.Root, so "..", absolute paths and symlinks cannot leave it (guests' own WASI access is
+// confined by wasmtime; the end-to-end tests check both). AllowNet, AllowSpawn
 // and AllowClipboard answer for doors the ABI does not have yet; limits.fuel is parsed and
 // explained but not enforced (the engine runs without fuel metering).
 //
@@ -91,6 +94,7 @@
 // github.com/BurntSushi/toml decodes the files: it is the most used Go TOML library, reports
 // syntax errors with positions and lists undecoded keys (MetaData.Undecoded) for strict
 // decoding. It keeps the positions of keys private, so lineIndex scans the source once to find
-// the line of each key for semantic errors and for explain. Topic matching is hand-written
+// the line of each key for semantic errors and for explain. os.Root (Go 1.24+) confines
+// host-side file access without hand-written path checks. Topic matching is hand-written
 // (it is Orbital's own idea, and must not allocate on the bus's hot path); globs use path.Match.
 package policies
