@@ -16,34 +16,39 @@ const cacheSlots = 4
 
 type decision struct {
 	op     Op
-	object string
 	ok     bool
+	gen    uint64 // the store generation the namespace was resolved at (Live's hot path)
+	object string
 }
 
 // allowCached is allow through the cache.
 func (n *Namespace) allowCached(op Op, object string) bool {
-	c := n.cache
-	if c == nil {
-		return n.allow(op, object)
-	}
-	if d := c.last.Load(); d != nil && d.object == object && d.op == op {
+	if d := n.decide(op, object); d != nil {
 		return d.ok
 	}
-	return n.allowSlow(c, op, object)
+	return n.allow(op, object)
 }
 
-func (n *Namespace) allowSlow(c *decisionCache, op Op, object string) bool {
+// decide returns the cached decision for (op, object), making it on a miss; nil when the
+// namespace has no cache.
+func (n *Namespace) decide(op Op, object string) *decision {
+	c := n.cache
+	if c == nil {
+		return nil
+	}
+	if d := c.last.Load(); d != nil && d.object == object && d.op == op {
+		return d
+	}
 	for i := range c.slots {
 		if d := c.slots[i].Load(); d != nil && d.object == object && d.op == op {
 			c.last.Store(d)
-			return d.ok
+			return d
 		}
 	}
-	ok := n.allow(op, object)
 	// Go strings are immutable, so the caller's string can be kept as it is; a caller that
 	// checks the same string again then hits on pointer equality.
-	d := &decision{op: op, object: object, ok: ok}
+	d := &decision{op: op, object: object, ok: n.allow(op, object), gen: n.gen}
 	c.slots[c.next.Add(1)%cacheSlots].Store(d)
 	c.last.Store(d)
-	return ok
+	return d
 }

@@ -19,6 +19,7 @@ type Namespace struct {
 	Refused error
 	user    bool           // grants from the command line were added
 	cache   *decisionCache // recent decisions; nil on a namespace built by hand
+	gen     uint64         // store generation it was resolved at (set by Live before use)
 }
 
 func newNamespace(id Identity, p *Policy, g *Grants) *Namespace {

@@ -169,6 +169,7 @@ type Live struct {
 	mu  sync.Mutex
 	gen atomic.Uint64
 	ns  atomic.Pointer[Namespace]
+	hot atomic.Pointer[decision] // the last decision, for Allowed
 }
 
 // Bind resolves the module for process pid and follows later reloads. user holds the command
@@ -182,6 +183,7 @@ func (s *Store) Bind(pid uint32, id Identity, user *Grants, parent *Live) (*Live
 	if err != nil {
 		return nil, err
 	}
+	ns.gen = gen
 	l.ns.Store(ns)
 	l.gen.Store(gen)
 	return l, nil
@@ -225,6 +227,7 @@ func (l *Live) Namespace() *Namespace {
 		if err != nil {
 			ns = refusedNamespace(l.id.Name, err)
 		}
+		ns.gen = g
 		l.ns.Store(ns)
 		l.gen.Store(g)
 	}
@@ -232,15 +235,23 @@ func (l *Live) Namespace() *Namespace {
 }
 
 // Allowed reports whether the operation is allowed, without auditing: the fast path of a hook
-// that then calls Check only to record and explain a refusal.
+// that then calls Check only to record and explain a refusal. Its common case is the last
+// decision again, at the same store generation: two atomic loads and a comparison.
 func (l *Live) Allowed(op Op, object string) bool {
-	if l.gen.Load() == l.store.gen.Load() {
-		// The hot path: the namespace is current and its last decision was this one.
-		if d := l.ns.Load().cache.last.Load(); d != nil && d.object == object && d.op == op {
-			return d.ok
-		}
+	if d := l.hot.Load(); d != nil && d.op == op && d.gen == l.store.gen.Load() && d.object == object {
+		return d.ok
 	}
-	return l.Namespace().allowCached(op, object)
+	return l.allowedSlow(op, object)
+}
+
+func (l *Live) allowedSlow(op Op, object string) bool {
+	ns := l.Namespace()
+	d := ns.decide(op, object)
+	if d == nil {
+		return ns.allow(op, object)
+	}
+	l.hot.Store(d)
+	return d.ok
 }
 
 // Check decides one operation and writes a denial to the audit log.
