@@ -40,11 +40,13 @@ type procPolicy struct {
 // policyTable maps pids to their live namespaces. Safe for concurrent use: the bus calls
 // checkBus from every sender's thread.
 type policyTable struct {
-	store  *policies.Store
-	log    func(pid bus.PID, name string, level int, line string)
-	procs  pidTable
-	cancel context.CancelFunc
-	done   chan struct{}
+	store *policies.Store
+	log   func(pid bus.PID, name string, level int, line string)
+	procs pidTable
+	// checkBus is the bus hook (makeCheckBus).
+	checkBus func(bus.Op, bus.PID, string) error
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // newPolicyTable returns nil when there is no store: no enforcement.
@@ -52,7 +54,9 @@ func newPolicyTable(st *policies.Store, log func(bus.PID, string, int, string)) 
 	if st == nil {
 		return nil
 	}
-	return &policyTable{store: st, log: log}
+	t := &policyTable{store: st, log: log}
+	t.checkBus = t.makeCheckBus()
+	return t
 }
 
 // busCheck is the bus's Config.Check, or nil without policies.
@@ -94,25 +98,29 @@ var busOps = [...]policies.Op{
 	bus.OpRegion:    policies.OpRegion,
 }
 
-func (t *policyTable) checkBus(op bus.Op, pid bus.PID, object string) error {
-	var pp *procPolicy
-	if pid < pidPages<<pidPageBits { // pidTable.load, by hand: this runs for every message
-		if pg := t.procs.pages[pid>>pidPageBits].Load(); pg != nil {
-			pp = pg[pid&(1<<pidPageBits-1)].Load()
+// makeCheckBus returns the hook as a closure holding the whole check, so the bus's call lands
+// in the body directly (a method value would add a wrapper call on every message).
+func (t *policyTable) makeCheckBus() func(bus.Op, bus.PID, string) error {
+	return func(op bus.Op, pid bus.PID, object string) error {
+		var pp *procPolicy
+		if pid < pidPages<<pidPageBits { // pidTable.load, by hand: this runs for every message
+			if pg := t.procs.pages[pid>>pidPageBits].Load(); pg != nil {
+				pp = pg[pid&(1<<pidPageBits-1)].Load()
+			}
+		} else {
+			pp = t.procs.loadHigh(pid)
 		}
-	} else {
-		pp = t.procs.loadHigh(pid)
+		if pp == nil || op == bus.OpReply {
+			return nil
+		}
+		if int(op) >= len(busOps) || busOps[op] == 0 {
+			return fmt.Errorf("%w: unknown bus operation %v", bus.ErrDenied, op)
+		}
+		if pp.live.Allowed(busOps[op], object) {
+			return nil // the hot path: no audit, no logging
+		}
+		return pp.check(t, pid, busOps[op], object)
 	}
-	if pp == nil || op == bus.OpReply {
-		return nil
-	}
-	if int(op) >= len(busOps) || busOps[op] == 0 {
-		return fmt.Errorf("%w: unknown bus operation %v", bus.ErrDenied, op)
-	}
-	if pp.live.Allowed(busOps[op], object) {
-		return nil // the hot path: no audit, no logging
-	}
-	return pp.check(t, pid, busOps[op], object)
 }
 
 func (pp *procPolicy) check(t *policyTable, pid bus.PID, op policies.Op, object string) error {
