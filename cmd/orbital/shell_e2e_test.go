@@ -63,8 +63,14 @@ type shellProc struct {
 }
 
 // startShell starts the real binary's shell on a fresh Xvfb display with the demo modules
-// available, and waits for its window.
+// available and a fresh home, and waits for its window.
 func startShell(t *testing.T, args ...string) *shellProc {
+	t.Helper()
+	return startShellHome(t, testenv.Home(t), args...)
+}
+
+// startShellHome is startShell with a home the test prepared.
+func startShellHome(t *testing.T, home string, args ...string) *shellProc {
 	t.Helper()
 	for _, tool := range []string{"xdotool", "import"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -76,7 +82,6 @@ func startShell(t *testing.T, args ...string) *shellProc {
 	testenv.Module(t, "paint")
 	testenv.Module(t, "life")
 	display := testenv.Xvfb(t)
-	home := testenv.Home(t)
 	sp := &shellProc{t: t, display: display, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	sp.cmd = exec.Command(bin, append([]string{"shell", "--home", home}, args...)...)
 	sp.cmd.Env = append(os.Environ(), "DISPLAY="+display, "ORBITAL_MODULES="+modDir)
@@ -518,7 +523,14 @@ func TestShellOpensHTTPURLAndShowsErrors(t *testing.T) {
 	defer srv.Close()
 	trap := writeWAT(t, "trap.wasm", `(module (func (export "_start") unreachable))`)
 
-	sp := startShell(t, "--max-download", "8MiB")
+	// The module that crashes late needs a window grant (default deny).
+	home := testenv.Home(t)
+	os.MkdirAll(filepath.Join(home, "policies"), 0o755)
+	err = os.WriteFile(filepath.Join(home, "policies", "late.toml"), []byte("[module]\nmatch = \"late\"\n\n[ui]\nwindows = true\n"), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := startShellHome(t, home, "--max-download", "8MiB")
 	var base *image.RGBA
 	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
 		base = sp.screen()
@@ -551,6 +563,32 @@ func TestShellOpensHTTPURLAndShowsErrors(t *testing.T) {
 		sp.waitFor(10*time.Second, "the red error line for "+b.text, func() bool { return errorLineShown(sp.screen()) })
 		sp.running()
 	}
+
+	// A module that opens its window and traps a second later: the window goes and the error
+	// line says why.
+	late := writeWAT(t, "late.wasm", `(module
+		(import "orbital" "surface_create" (func $create (param i32 i32 i32 i32) (result i32)))
+		(import "orbital" "recv" (func $recv (param i32 i32 i64) (result i32)))
+		(memory (export "memory") 1)
+		(data (i32.const 0) "Late")
+		(func (export "_start") (local $i i32)
+			(drop (call $create (i32.const 200) (i32.const 100) (i32.const 0) (i32.const 4)))
+			(loop $wait
+				(drop (call $recv (i32.const 64) (i32.const 256) (i64.const 300000000)))
+				(local.set $i (i32.add (local.get $i) (i32.const 1)))
+				(br_if $wait (i32.lt_u (local.get $i) (i32.const 4))))
+			unreachable))`)
+	sp.typeInBar(late)
+	sp.waitFor(30*time.Second, "the report of the late crash", func() bool {
+		for _, line := range strings.Split(sp.stderr.String(), "\n") {
+			if strings.HasPrefix(line, "orbital shell: ") && strings.Contains(line, "late") &&
+				strings.Contains(line, "crashed") && strings.Contains(line, "unreachable") {
+				return true
+			}
+		}
+		return false
+	})
+	sp.waitFor(10*time.Second, "the red error line for the late crash", func() bool { return errorLineShown(sp.screen()) })
 
 	// A good URL opens: the module is downloaded from the server and its window drawn, and
 	// the error line goes away.
