@@ -168,6 +168,7 @@ func moduleNameFrom(p, fallback string) string {
 // input events to processes, and stops them.
 type shellHost struct {
 	k       *kernel.Kernel
+	home    string // for the registry's manifest of an opened module (policy: manifest ∩ policy)
 	display *sidDisplay
 	sources []openSource
 	// startWait is how long Open waits for a new process to open a window before calling it
@@ -214,6 +215,9 @@ func (h *shellHost) Open(ctx context.Context, text string, progress func(done, t
 		return 0, context.Canceled
 	}
 	so := kernel.SpawnOptions{Name: m.Name, UI: true}
+	if h.home != "" {
+		_, so.Publisher, so.Requests, _ = installedIdentity(h.home, mod.Digest) // manifest ∩ policy
+	}
 	var out *capture
 	if h.ctl != nil {
 		if out, err = h.ctl.logs.captureOutput(&so, os.Stdout, os.Stderr); err != nil {

@@ -96,7 +96,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
 		return 1
 	}
-	host := &shellHost{k: k, display: display, sources: openSources(home, maxDL), startWait: 10 * time.Second}
+	host := &shellHost{k: k, home: home, display: display, sources: openSources(home, maxDL), startWait: 10 * time.Second}
 	sh, err := shell.New(shell.Config{
 		Scene: scene, Host: host, Home: home, Width: w, Height: h,
 		Open: o.open, Screenshot: o.screenshot, Frames: o.frames, Log: stderr,
