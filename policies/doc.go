@@ -56,12 +56,13 @@
 // Parse and Set are pure and hold no state. A Store (Open) holds the current Set of one Orbital
 // home; Store.Reload re-reads the directory when a file's name, size or mtime changed, and
 // Store.Watch polls it (the owner runs Watch in a goroutine and stops it with its context). Each
-// process binds once (Store.Bind) and gets a Live; Live.Check is the hook every door calls. Its
-// common path is one atomic load comparing the store's generation with the one the namespace
-// was resolved at; after a reload the next check re-resolves, so an edited file takes effect
-// on the next operation without a restart. WASI preopens, env, args and limits are fixed when a
+// process binds once (Store.Bind) and gets a Live; Live.Allowed (fast, no audit) and Live.Check
+// (audits a refusal) are what every door calls. The common path is the process's last
+// decision again, tagged with the store generation it was made at: two atomic loads and a
+// string comparison. After a reload the generation differs, the next check re-resolves, and so
+// an edited file takes effect on the next operation without a restart. WASI preopens, env, args and limits are fixed when a
 // process starts (wasmtime cannot change them under a running instance); bus, regions, devices,
-// network, surfaces, clipboard and spawn are checked live. A Namespace is immutable and safe to
+// surfaces and the rest are checked live. A Namespace is immutable and safe to
 // share; it keeps its last few decisions in a small lock-free cache (a process usually
 // publishes on the same few topics), so a check on the bus's hot path is a few atomic loads and
 // a string comparison. The Audit log is safe for concurrent use (one mutex around an O_APPEND
@@ -82,6 +83,13 @@
 // confined by wasmtime; the end-to-end tests check both). AllowNet, AllowSpawn
 // and AllowClipboard answer for doors the ABI does not have yet; limits.fuel is parsed and
 // explained but not enforced (the engine runs without fuel metering).
+//
+// # Permission prompts
+//
+// The shell asks the user when a module's manifest requests more than policy grants: Missing
+// computes what to ask about (a Prompt), an "allow once" answer is passed as the kernel's
+// SpawnOptions.Grants (added like the command line's grants), and "allow always" is
+// WriteAlways, which writes a readable policy file (keeping a hand-written one as .bak).
 //
 // # Audit
 //
