@@ -94,7 +94,7 @@ type Grants struct {
 	Direct    Flag // may send to a pid directly
 
 	RegionCount Limit // regions held at once; 0 grants none
-	RegionBytes Limit // bytes per region; 0 = no cap beyond the bus's
+	RegionBytes Limit // bytes of regions held at once (so also the largest one); 0 = the bus default
 
 	Devices []Rule // driver names
 	Net     []Rule // host:port, host may be a glob ("*.example.org:443")
