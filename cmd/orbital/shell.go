@@ -46,7 +46,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&o.open, "open", "open this module name, path or URL at start (repeatable)")
 	fs.StringVar(&o.home, "home", "", "Orbital home (default $ORBITAL_HOME, else ~/.local/share/orbital)")
 	fs.StringVar(&o.screenshot, "screenshot", "", "write the window's pixels to this PNG after --frames frames, then exit")
-	fs.IntVar(&o.frames, "frames", 60, "frames to draw before --screenshot is taken")
+	fs.IntVar(&o.frames, "frames", 60, "frames to draw, once the --open modules have started, before --screenshot is taken")
 	fs.StringVar(&o.size, "size", "1280x800", "window size WIDTHxHEIGHT")
 	fs.StringVar(&o.maxDL, "max-download", "64MiB", "largest module the URL bar downloads")
 	if code, ok := parseFlags(fs, args); !ok {
