@@ -16,7 +16,7 @@ type Window struct {
 	deco     *compositor.Surface // the frame, just below Surface in the Windows layer
 	decoSeen decoState           // what deco currently shows
 	content  image.Rectangle     // displayed content rectangle, desktop coordinates
-	scaled   bool                // the user resized the window: display size is pinned
+	pinned   bool                // the user resized the window: its size no longer follows the surface
 	order    int                 // creation order, for the task strip
 }
 
@@ -156,13 +156,44 @@ func (d *Desktop) place(w, h int) image.Rectangle {
 	return best
 }
 
-// follow keeps w.content in step with its surface: a module that resized its surface grows
-// or shrinks its frame, unless the user pinned the size by resizing.
+// follow keeps the window and its surface in step. Until the user resizes the window, the
+// frame follows the surface's size (a module that calls surface_resize grows its window).
+// After, the frame keeps the user's size and the surface is shown inside it: 1:1 when the
+// module drew at that size, else scaled to fit with its aspect kept and centred (letterbox),
+// never stretched. It touches the scene only when something differs.
 func (d *Desktop) follow(w *Window) {
-	r := w.Surface.Rect()
-	if r != w.content {
-		w.content = r
+	cw, ch := w.Surface.Size()
+	if !w.pinned {
+		w.content = image.Rectangle{Min: w.content.Min, Max: w.content.Min.Add(image.Pt(cw, ch))}
 	}
+	target := fitRect(w.content, cw, ch)
+	r := w.Surface.Rect()
+	if r.Size() != target.Size() {
+		if target.Dx() == cw && target.Dy() == ch {
+			w.Surface.SetDisplaySize(0, 0)
+		} else {
+			w.Surface.SetDisplaySize(target.Dx(), target.Dy())
+		}
+	}
+	if r.Min != target.Min {
+		w.Surface.Move(target.Min.X, target.Min.Y)
+	}
+}
+
+// fitRect is where a cw x ch picture shows inside content: 1:1 when it fits exactly, else
+// the largest size with the same aspect, centred.
+func fitRect(content image.Rectangle, cw, ch int) image.Rectangle {
+	dw, dh := content.Dx(), content.Dy()
+	if (cw == dw && ch == dh) || cw <= 0 || ch <= 0 {
+		return content
+	}
+	fw, fh := dw, ch*dw/cw
+	if fh > dh {
+		fw, fh = cw*dh/ch, dh
+	}
+	fw, fh = max(fw, 1), max(fh, 1)
+	off := image.Pt((dw-fw)/2, (dh-fh)/2)
+	return image.Rectangle{Min: content.Min.Add(off), Max: content.Min.Add(off).Add(image.Pt(fw, fh))}
 }
 
 // Raise puts w on top and gives it the focus.
@@ -209,34 +240,33 @@ func (d *Desktop) Move(w *Window, x, y int) {
 	maxY := d.area.Max.Y - 8
 	x, y = clamp(x, minX, maxX), clamp(y, minY, max(maxY, minY))
 	w.content = image.Rectangle{Min: image.Pt(x, y), Max: image.Pt(x, y).Add(size)}
-	w.Surface.Move(x, y)
+	d.follow(w)
 }
 
-// Resize sets w's displayed content size (the user dragged the grip). The module is told
-// separately; until it presents at the new size, the compositor scales its picture to fit.
+// Resize gives w's content area the size the user dragged it to and returns it (clamped).
+// The module is told separately; until it presents at the new size its picture is scaled to
+// fit (see follow).
 func (d *Desktop) Resize(w *Window, width, height int) (int, int) {
 	width = clamp(width, minContentW, compositor.MaxSize)
 	height = clamp(height, minContentH, compositor.MaxSize)
-	if cw, ch := w.Surface.Size(); cw == width && ch == height {
-		w.Surface.SetDisplaySize(0, 0) // the module already matches: show it 1:1
-		w.scaled = false
-	} else if err := w.Surface.SetDisplaySize(width, height); err == nil {
-		w.scaled = true
-	}
-	w.content = w.Surface.Rect()
+	w.pinned = true
+	w.content = image.Rectangle{Min: w.content.Min, Max: w.content.Min.Add(image.Pt(width, height))}
+	d.follow(w)
 	return width, height
 }
 
-// ToSurface maps a desktop point to w's surface pixels (content space, scaled when the
-// window is displayed at another size than the surface's).
-func (w *Window) ToSurface(p image.Point) image.Point {
-	q := p.Sub(w.content.Min)
+// ToSurface maps a desktop point to w's surface pixels, undoing the scaling of a window shown
+// at another size than its surface. ok is false outside the surface's picture (the margins
+// of a letterboxed window).
+func (w *Window) ToSurface(p image.Point) (q image.Point, ok bool) {
+	r := w.Surface.Rect()
+	q = p.Sub(r.Min)
 	cw, ch := w.Surface.Size()
-	if dw, dh := w.content.Dx(), w.content.Dy(); dw > 0 && dh > 0 && (dw != cw || dh != ch) {
+	if dw, dh := r.Dx(), r.Dy(); dw > 0 && dh > 0 && (dw != cw || dh != ch) {
 		q.X = q.X * cw / dw
 		q.Y = q.Y * ch / dh
 	}
-	return q
+	return q, q.In(image.Rect(0, 0, cw, ch))
 }
 
 // Paint redraws the frames whose state changed. hover is the window and part under the

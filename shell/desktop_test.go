@@ -126,33 +126,46 @@ func TestWindowToSurfaceScales(t *testing.T) {
 	w := d.Windows()[0]
 	d.Resize(w, 400, 200)
 	c := w.Content()
-	if c.Dx() != 400 || c.Dy() != 200 {
-		t.Fatalf("content %v after resize, want 400x200", c)
+	if c.Dx() != 400 || c.Dy() != 200 || sf.Rect() != c {
+		t.Fatalf("content %v, surface shown at %v after resize, want both 400x200", c, sf.Rect())
 	}
-	if got := w.ToSurface(c.Min.Add(image.Pt(100, 50))); got != image.Pt(50, 25) {
-		t.Fatalf("ToSurface = %v, want (50,25) on a 2x scaled window", got)
+	if got, ok := w.ToSurface(c.Min.Add(image.Pt(100, 50))); got != image.Pt(50, 25) || !ok {
+		t.Fatalf("ToSurface = %v %v, want (50,25) on a 2x scaled window", got, ok)
 	}
 	sf.Resize(400, 200) // the module follows: shown 1:1 again
-	d.Resize(w, 400, 200)
-	if got := w.ToSurface(c.Min.Add(image.Pt(100, 50))); got != image.Pt(100, 50) {
+	d.Sync()
+	if got, _ := w.ToSurface(c.Min.Add(image.Pt(100, 50))); got != image.Pt(100, 50) {
 		t.Fatalf("ToSurface = %v, want (100,50) once the module matches", got)
 	}
 }
 
-func TestDesktopCrowdedNeverStacksExactly(t *testing.T) {
+func TestWindowLetterboxKeepsAspect(t *testing.T) {
 	sc, d := newTestDesktop(t)
-	for i := range 6 {
-		sc.CreateSurface(uint32(i+1), "m", "M", 500, 400)
-		d.Sync()
+	sf, _ := sc.CreateSurface(1, "a", "A", 200, 100)
+	d.Sync()
+	w := d.Windows()[0]
+	d.Resize(w, 400, 400)
+	c := w.Content()
+	want := image.Rect(c.Min.X, c.Min.Y+100, c.Min.X+400, c.Min.Y+300)
+	if sf.Rect() != want {
+		t.Fatalf("surface shown at %v, want %v (2x, centred, aspect kept)", sf.Rect(), want)
 	}
-	seen := map[image.Point]bool{}
-	for _, w := range d.Windows() {
-		if o := (frameGeom{w.Content()}).outer(); !o.In(d.area) {
-			t.Errorf("frame %v leaves the desktop area", o)
-		}
-		if seen[w.Content().Min] {
-			t.Errorf("two windows at %v: a crowded desktop must still offset them", w.Content().Min)
-		}
-		seen[w.Content().Min] = true
+	if got, ok := w.ToSurface(c.Min.Add(image.Pt(200, 200))); got != image.Pt(100, 50) || !ok {
+		t.Fatalf("ToSurface(centre) = %v %v, want (100,50)", got, ok)
+	}
+	if _, ok := w.ToSurface(c.Min.Add(image.Pt(200, 20))); ok {
+		t.Fatal("a point in the letterbox margin maps into the surface")
+	}
+	// Moving keeps the picture inside the frame.
+	d.Move(w, c.Min.X+50, c.Min.Y+40)
+	if got := sf.Rect(); got != want.Add(image.Pt(50, 40)) {
+		t.Fatalf("after move the surface is at %v, want %v", got, want.Add(image.Pt(50, 40)))
+	}
+	// An idle desktop leaves the scene alone: following twice changes nothing.
+	v := sc.Version()
+	d.Sync()
+	d.Sync()
+	if sc.Version() != v {
+		t.Fatal("Sync touched the scene although nothing changed (the shell would never sleep)")
 	}
 }

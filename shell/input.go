@@ -187,9 +187,10 @@ func (s *Shell) pointerDown(button int32) {
 	s.focusWindow(w)
 	switch part {
 	case PartContent:
-		s.input.capture = w
-		q := w.ToSurface(p)
-		s.post(w, Event{Type: EvMouseDown, X: int32(q.X), Y: int32(q.Y), Code: button})
+		if q, ok := w.ToSurface(p); ok {
+			s.input.capture = w
+			s.post(w, Event{Type: EvMouseDown, X: int32(q.X), Y: int32(q.Y), Code: button})
+		}
 	case PartTitle:
 		if button == 0 {
 			s.input.drag = dragState{kind: dragMove, win: w, part: part, grab: p.Sub(w.content.Min)}
@@ -220,7 +221,7 @@ func (s *Shell) pointerUp(button int32) {
 		s.resizeTo(d.win, &d, true)
 	}
 	if c := s.input.capture; c != nil {
-		q := c.ToSurface(p)
+		q, _ := c.ToSurface(p)
 		s.post(c, Event{Type: EvMouseUp, X: int32(q.X), Y: int32(q.Y), Code: button})
 		s.input.capture = nil
 	}
@@ -270,8 +271,9 @@ func (s *Shell) pointerMoved(p image.Point) {
 		target = hw
 	}
 	if target != nil {
-		q := target.ToSurface(p)
-		s.post(target, Event{Type: EvMouseMove, X: int32(q.X), Y: int32(q.Y)})
+		if q, ok := target.ToSurface(p); ok || target == s.input.capture {
+			s.post(target, Event{Type: EvMouseMove, X: int32(q.X), Y: int32(q.Y)})
+		}
 	}
 }
 
@@ -294,7 +296,10 @@ func (s *Shell) scrolled(dx, dy float32) {
 	if w == nil || part != PartContent {
 		return
 	}
-	q := w.ToSurface(s.input.pos)
+	q, ok := w.ToSurface(s.input.pos)
+	if !ok {
+		return
+	}
 	s.post(w, Event{Type: EvScroll, X: int32(q.X), Y: int32(q.Y), DX: dx, DY: dy})
 }
 
