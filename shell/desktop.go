@@ -17,6 +17,7 @@ type Window struct {
 	decoSeen decoState           // what deco currently shows
 	content  image.Rectangle     // displayed content rectangle, desktop coordinates
 	pinned   bool                // the user resized the window: its size no longer follows the surface
+	restore  *image.Rectangle    // content before Maximize, nil when not maximized
 	order    int                 // creation order, for the task strip
 }
 
@@ -253,6 +254,23 @@ func (d *Desktop) Resize(w *Window, width, height int) (int, int) {
 	w.content = image.Rectangle{Min: w.content.Min, Max: w.content.Min.Add(image.Pt(width, height))}
 	d.follow(w)
 	return width, height
+}
+
+// ToggleMaximize makes w fill the desktop area (its frame just inside it), or puts it back
+// where and how large it was. It returns the new content size.
+func (d *Desktop) ToggleMaximize(w *Window) (int, int) {
+	if w.restore != nil {
+		r := *w.restore
+		w.restore = nil
+		w.content = image.Rectangle{Min: r.Min, Max: r.Min.Add(w.content.Size())}
+		return d.Resize(w, r.Dx(), r.Dy())
+	}
+	old := w.content
+	w.restore = &old
+	a := d.area.Inset(8)
+	c := image.Rect(a.Min.X+frameSide, a.Min.Y+titleBarH, a.Max.X-frameSide, a.Max.Y-frameBottom)
+	w.content = image.Rectangle{Min: c.Min, Max: c.Min.Add(w.content.Size())}
+	return d.Resize(w, c.Dx(), c.Dy())
 }
 
 // ToSurface maps a desktop point to w's surface pixels, undoing the scaling of a window shown

@@ -169,3 +169,19 @@ func TestWindowLetterboxKeepsAspect(t *testing.T) {
 		t.Fatal("Sync touched the scene although nothing changed (the shell would never sleep)")
 	}
 }
+
+func TestDesktopToggleMaximize(t *testing.T) {
+	sc, d := newTestDesktop(t)
+	sc.CreateSurface(1, "a", "A", 300, 200)
+	d.Sync()
+	w := d.Windows()[0]
+	before := w.Content()
+	d.ToggleMaximize(w)
+	if o := (frameGeom{w.Content()}).outer(); !o.In(d.area) || o.Dx() < d.area.Dx()-20 || o.Dy() < d.area.Dy()-20 {
+		t.Fatalf("maximized frame %v does not fill the desktop area %v", o, d.area)
+	}
+	d.ToggleMaximize(w)
+	if w.Content() != before {
+		t.Fatalf("restored to %v, want %v", w.Content(), before)
+	}
+}

@@ -44,8 +44,10 @@
 // coordinates (scaled when the user resized a window the module has not followed yet);
 // cmd/orbital turns them into kind-16 messages (docs/abi.md "Input events") with the
 // module's own surface id. Focus and blur events tell a module when it gains or loses the
-// keyboard; a resize drag sends resize events (at most every 50 ms, and at release) and the
-// compositor scales the picture until the module calls surface_resize.
+// keyboard; a resize drag (or a double click on the title bar, which maximizes and restores)
+// sends resize events (at most every 50 ms, and at release). A module that calls
+// surface_resize fills its frame 1:1; one that does not is shown scaled to fit with its
+// aspect kept (letterboxed), never stretched, and pointer coordinates are mapped back.
 //
 // # Chrome
 //

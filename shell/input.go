@@ -192,6 +192,11 @@ func (s *Shell) pointerDown(button int32) {
 			s.post(w, Event{Type: EvMouseDown, X: int32(q.X), Y: int32(q.Y), Code: button})
 		}
 	case PartTitle:
+		if button == 0 && s.input.clickCount == 2 {
+			nw, nh := s.desk.ToggleMaximize(w)
+			s.post(w, Event{Type: EvResize, X: int32(nw), Y: int32(nh)})
+			return
+		}
 		if button == 0 {
 			s.input.drag = dragState{kind: dragMove, win: w, part: part, grab: p.Sub(w.content.Min)}
 		}
