@@ -1,11 +1,30 @@
 package bus
 
-import "strconv"
+import (
+	"strconv"
+	"sync/atomic"
+)
 
 // PID names a process. 0 is the kernel / shell.
 type PID uint32
 
-func (p PID) String() string { return "pid:" + strconv.FormatUint(uint64(p), 10) }
+func (p PID) String() string {
+	if p < pidNames {
+		// Direct sends pass the receiver's name to the policy hook on every message: keep the
+		// names of the common (low) pids so that costs no allocation.
+		if s := pidName[p].Load(); s != nil {
+			return *s
+		}
+		s := "pid:" + strconv.FormatUint(uint64(p), 10)
+		pidName[p].Store(&s)
+		return s
+	}
+	return "pid:" + strconv.FormatUint(uint64(p), 10)
+}
+
+const pidNames = 4096
+
+var pidName [pidNames]atomic.Pointer[string]
 
 // Kind is a message's kind; the values are those of docs/abi.md.
 type Kind uint32

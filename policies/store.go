@@ -216,10 +216,14 @@ func (l *Live) Module() string { return l.id.Name }
 // Namespace returns the current namespace, re-resolving it after a reload. If the policy broke
 // meanwhile the namespace refuses everything, naming the file and line.
 func (l *Live) Namespace() *Namespace {
-	g := l.store.gen.Load()
-	if l.gen.Load() == g {
-		return l.ns.Load()
+	if ns := l.ns.Load(); ns.gen == l.store.gen.Load() {
+		return ns
 	}
+	return l.namespaceSlow()
+}
+
+func (l *Live) namespaceSlow() *Namespace {
+	g := l.store.gen.Load()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.gen.Load() != g {
