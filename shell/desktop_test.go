@@ -185,3 +185,23 @@ func TestDesktopToggleMaximize(t *testing.T) {
 		t.Fatalf("restored to %v, want %v", w.Content(), before)
 	}
 }
+
+func TestNextWindow(t *testing.T) {
+	a, b, c := &Window{}, &Window{}, &Window{}
+	wins := []*Window{a, b, c}
+	tests := []struct {
+		cur  *Window
+		back bool
+		want *Window
+	}{
+		{a, false, b}, {c, false, a}, {a, true, c}, {b, true, a}, {nil, false, a},
+	}
+	for i, tt := range tests {
+		if got := nextWindow(wins, tt.cur, tt.back); got != tt.want {
+			t.Errorf("case %d: got window %p, want %p", i, got, tt.want)
+		}
+	}
+	if nextWindow(nil, nil, false) != nil {
+		t.Error("no windows: want nil")
+	}
+}

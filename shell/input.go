@@ -3,6 +3,7 @@ package shell
 import (
 	"fmt"
 	"image"
+	"slices"
 	"time"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
@@ -89,6 +90,9 @@ func mods(m glfw.ModifierKey) uint32 {
 // post delivers ev to w's process, filling in the surface. Errors (the process just exited)
 // are logged, never fatal.
 func (s *Shell) post(w *Window, ev Event) {
+	if w.Surface.Closed() {
+		return // the process is ending; its input no longer matters
+	}
 	ev.Surface = w.Surface
 	if ev.Mods == 0 {
 		ev.Mods = s.input.mods
@@ -315,6 +319,22 @@ func (s *Shell) key(k glfw.Key, a glfw.Action, m glfw.ModifierKey) {
 		s.bar.Field.SelectAll()
 		return
 	}
+	// Window shortcuts, as in a browser: Ctrl+Tab / Ctrl+Shift+Tab cycle the windows in
+	// task-strip order, Ctrl+W closes the focused one.
+	if a == glfw.Press && m&glfw.ModControl != 0 {
+		switch k {
+		case glfw.KeyTab:
+			if w := nextWindow(s.desk.ByOrder(), s.desk.Focused(), m&glfw.ModShift != 0); w != nil {
+				s.focusWindow(w)
+			}
+			return
+		case glfw.KeyW:
+			if w := s.desk.Focused(); w != nil {
+				s.closeWindow(w)
+			}
+			return
+		}
+	}
 	if s.bar.Focused {
 		if a != glfw.Release {
 			s.barKey(k, m)
@@ -411,4 +431,21 @@ func (s *Shell) barKey(k glfw.Key, m glfw.ModifierKey) {
 			f.Insert(glfw.GetClipboardString())
 		}
 	}
+}
+
+// nextWindow is the window after cur in wins (before it with back), wrapping around; the
+// first window when cur is not in wins.
+func nextWindow(wins []*Window, cur *Window, back bool) *Window {
+	if len(wins) == 0 {
+		return nil
+	}
+	i := slices.Index(wins, cur)
+	if i < 0 {
+		return wins[0]
+	}
+	step := 1
+	if back {
+		step = len(wins) - 1
+	}
+	return wins[(i+step)%len(wins)]
 }

@@ -280,7 +280,7 @@ wait:
 func (h *shellHost) PostEvent(pid uint32, ev shell.Event) error {
 	sid, ok := h.display.sid(ev.Surface)
 	if !ok {
-		return fmt.Errorf("surface of pid %d is gone", pid)
+		return nil // the module closed that surface (or is exiting): the event has no reader
 	}
 	return h.k.PostEvent(bus.PID(pid), kernel.Event{
 		Type: uint32(ev.Type), Surface: uint32(sid), X: ev.X, Y: ev.Y, Code: ev.Code,
