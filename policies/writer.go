@@ -94,48 +94,62 @@ func flagLine(key string, f Flag) string {
 	return key + " = true"
 }
 
-// templateTail documents every table a starting policy file does not use yet.
-const templateTail = `
+// templateHead introduces the commented-out examples of a starting policy file.
+const templateHead = `
 # Everything below is commented out: uncomment what the module should get. Run
 # 'orbital policy check' after editing, and 'orbital policy explain %s' to see the result.
-#
+`
+
+// templateTables are the commented-out examples, one per table; a table the file already has
+// is left out, so uncommenting never makes a duplicate table.
+var templateTables = []struct{ header, text string }{
+	{"[[fs]]", `#
 # [[fs]]                        # a host directory the module sees through WASI
 # host = "~/Pictures"           # ~ and $ORBITAL_HOME are expanded
 # guest = "/pictures"
 # mode = "ro"                   # or "rw"
-#
+`},
+	{"[env]", `#
 # [env]
 # LANG = "C.UTF-8"
-#
+`},
+	{"[bus]", `#
 # [bus]                         # topic patterns: '.'-separated, "*" one token, ">" the rest
 # publish = ["example.>"]
 # subscribe = ["input.>"]
 # request = ["camera.list"]
 # direct = false                # may message pids directly
-#
+`},
+	{"[regions]", `#
 # [regions]                     # shared memory regions
 # max = 4
 # bytes = "64MiB"
-#
+`},
+	{"[devices]", `#
 # [devices]
 # use = ["camera"]
-#
+`},
+	{"[net]", `#
 # [net]                         # host-side fetches
 # allow = ["example.org:443"]
-#
+`},
+	{"[process]", `#
 # [process]
 # args = []
 # spawn = []                    # modules it may start (a child never gets more than its parent)
-#
+`},
+	{"[limits]", `#
 # [limits]
 # memory = "64MiB"
 # deadline = "2s"
-#
+`},
+	{"[ui]", `#
 # [ui]
 # windows = true
 # max_surface = "1920x1080"
 # clipboard = false
-`
+`},
+}
 
 // Template is the starting policy file for a module: what its manifest requests (nil for a
 // bare .wasm: nothing), with comments explaining each table.
@@ -151,7 +165,14 @@ func Template(module string, requests *Grants) []byte {
 		g = requests
 	}
 	out := Render(module, g, header)
-	return append(out, fmt.Sprintf(templateTail, module)...)
+	text := string(out)
+	out = append(out, fmt.Sprintf(templateHead, module)...)
+	for _, t := range templateTables {
+		if !strings.Contains(text, "\n"+t.header+"\n") {
+			out = append(out, t.text...)
+		}
+	}
+	return out
 }
 
 // fileName turns a module name into a safe policy file name.

@@ -64,6 +64,17 @@ func TestTemplateParses(t *testing.T) {
 		if r == nil && !p.Grants.Empty() {
 			t.Errorf("template for a bare module grants something:\n%s", out)
 		}
+		// Uncommenting every example keeps the file valid: no table appears twice.
+		var un []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(l, "# [") || strings.HasPrefix(l, "# ") && strings.Contains(l, " = ") {
+				l = strings.TrimPrefix(l, "# ")
+			}
+			un = append(un, l)
+		}
+		if _, err := Parse("u.toml", []byte(strings.Join(un, "\n")), testExpand); err != nil {
+			t.Errorf("template with every example uncommented: %v\n%s", err, strings.Join(un, "\n"))
+		}
 	}
 }
 
