@@ -682,3 +682,18 @@ func TestShellBarEditing(t *testing.T) {
 	})
 	sp.running()
 }
+
+// TestShellCtrlWClosesWindow: the keyboard shortcut stops the focused module.
+func TestShellCtrlWClosesWindow(t *testing.T) {
+	sp := startShell(t, "--open", "clock")
+	sp.waitFor(60*time.Second, "the clock face", func() bool {
+		f := lightBounds(sp.screen(), desktop)
+		return f.Dx() > 200 && f.Dy() > 200
+	})
+	sp.mustXdotool("windowfocus", "--sync", sp.win)
+	sp.mustXdotool("key", "ctrl+w")
+	sp.waitFor(15*time.Second, "the clock window to close on Ctrl+W", func() bool {
+		return lightBounds(sp.screen(), desktop).Dy() < 100
+	})
+	sp.running()
+}
