@@ -69,8 +69,12 @@
 // kerning, and fonts embedded in the binary, so the shell looks the same on every machine.
 // golang.org/x/image/vector for anti-aliased circles and lines; rounded corners and shadows
 // are computed per pixel only where they are not rectangles, so a 640x480 window frame
-// redraws in a few milliseconds (BenchmarkChrome). Chrome is drawn at one framebuffer pixel
-// per desktop pixel: on a HiDPI screen it is small (not scaled yet). The editing model (TextField) and the history (History) are pure Go and
-// table-tested without a display; window placement and hit testing (Desktop, frameGeom) are
+// redraws in a few milliseconds (BenchmarkChrome). On a HiDPI screen the desktop is laid
+// out in desktop pixels and the GL device scales it to the framebuffer (GLFW's framebuffer to
+// window ratio, or X11's content scale), so chrome and modules keep their size; text is then
+// scaled too rather than rasterized at the finer resolution.
+//
+// The editing model (TextField) and the history (History) are pure Go and table-tested
+// without a display; window placement and hit testing (Desktop, frameGeom) are
 // tested against a real compositor Scene.
 package shell

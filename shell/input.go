@@ -50,7 +50,8 @@ type inputState struct {
 func (s *Shell) installCallbacks() {
 	w := s.win
 	w.SetCursorPosCallback(func(_ *glfw.Window, x, y float64) {
-		s.pointerMoved(image.Pt(int(x*s.scale), int(y*s.scale)))
+		k := s.pixRatio / s.scale // screen coordinates to desktop pixels
+		s.pointerMoved(image.Pt(int(x*k), int(y*k)))
 	})
 	w.SetMouseButtonCallback(func(_ *glfw.Window, b glfw.MouseButton, a glfw.Action, m glfw.ModifierKey) {
 		s.input.mods = mods(m)

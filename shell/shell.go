@@ -43,18 +43,20 @@ type Shell struct {
 	log   io.Writer
 
 	// Set up by Run, used on the main thread only.
-	win     *glfw.Window
-	dev     *compositor.GL
-	fonts   *Fonts
-	bar     *URLBar
-	desk    *Desktop
-	chrome  chromeSurfaces
-	input   inputState
-	w, h    int // framebuffer size = desktop size, pixels
-	scale   float64
-	frames  int
-	strip   []stripItem
-	lastMin int64 // minute shown by the task strip's clock
+	win      *glfw.Window
+	dev      *compositor.GL
+	fonts    *Fonts
+	bar      *URLBar
+	desk     *Desktop
+	chrome   chromeSurfaces
+	input    inputState
+	w, h     int     // desktop size, desktop pixels
+	fbW, fbH int     // framebuffer size, device pixels
+	scale    float64 // framebuffer pixels per desktop pixel
+	pixRatio float64 // framebuffer pixels per GLFW screen coordinate (cursor positions)
+	frames   int
+	strip    []stripItem
+	lastMin  int64 // minute shown by the task strip's clock
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -224,7 +226,7 @@ func (s *Shell) compose() (done bool, err error) {
 	}
 	shoot := s.cfg.Screenshot != "" && s.frames >= s.cfg.Frames
 	if shoot {
-		dst = image.NewRGBA(image.Rect(0, 0, s.w, s.h))
+		dst = image.NewRGBA(image.Rect(0, 0, s.fbW, s.fbH))
 	}
 	if err := s.dev.Compose(s.scene, dst); err != nil {
 		return false, fmt.Errorf("shell: compose: %w", err)

@@ -41,9 +41,8 @@ func (s *Shell) open() error {
 	win.MakeContextCurrent()
 	glfw.SwapInterval(1)
 	fbW, fbH := win.GetFramebufferSize()
-	winW, _ := win.GetSize()
-	s.w, s.h, s.scale = fbW, fbH, float64(fbW)/float64(max(winW, 1))
-	if s.dev, err = compositor.NewGL(fbW, fbH, 1); err != nil {
+	s.measure(fbW, fbH)
+	if s.dev, err = compositor.NewGL(fbW, fbH, s.scale); err != nil {
 		s.close()
 		return fmt.Errorf("shell: %w", err)
 	}
@@ -133,25 +132,36 @@ func (s *Shell) makeChrome() error {
 	return nil
 }
 
+// measure derives the desktop's size from the framebuffer's. The desktop is laid out in
+// desktop pixels; the GL device draws it at scale framebuffer pixels each, so on a HiDPI
+// screen (framebuffer larger than the window, or a content scale above 1 as X11 reports it)
+// the chrome and the modules keep their size instead of shrinking.
+func (s *Shell) measure(fbW, fbH int) {
+	winW, _ := s.win.GetSize()
+	s.fbW, s.fbH = fbW, fbH
+	s.pixRatio = float64(fbW) / float64(max(winW, 1))
+	cx, _ := s.win.GetContentScale()
+	s.scale = max(s.pixRatio, float64(cx), 1)
+	s.w = max(int(float64(fbW)/s.scale+0.5), 1)
+	s.h = max(int(float64(fbH)/s.scale+0.5), 1)
+}
+
 // resized follows a new framebuffer size: device, desktop area and chrome.
 func (s *Shell) resized(fbW, fbH int) {
-	if fbW <= 0 || fbH <= 0 || (fbW == s.w && fbH == s.h) {
+	if fbW <= 0 || fbH <= 0 || (fbW == s.fbW && fbH == s.fbH) {
 		return
 	}
-	s.w, s.h = fbW, fbH
-	if winW, _ := s.win.GetSize(); winW > 0 {
-		s.scale = float64(fbW) / float64(winW)
-	}
-	if err := s.dev.SetSize(fbW, fbH, 1); err != nil {
+	s.measure(fbW, fbH)
+	if err := s.dev.SetSize(fbW, fbH, s.scale); err != nil {
 		fmt.Fprintf(s.log, "orbital shell: %v\n", err)
 	}
 	s.desk.SetArea(s.deskArea())
 	c := &s.chrome
-	c.bg.Resize(fbW, fbH)
-	c.bar.Resize(fbW, topBarH)
-	c.errLine.Resize(fbW, errorLineH)
-	c.strip.Resize(fbW, taskStripH)
-	c.strip.Move(0, fbH-taskStripH)
+	c.bg.Resize(s.w, s.h)
+	c.bar.Resize(s.w, topBarH)
+	c.errLine.Resize(s.w, errorLineH)
+	c.strip.Resize(s.w, taskStripH)
+	c.strip.Move(0, s.h-taskStripH)
 	c.bgKey, c.suggKey, c.barKey, c.stripKey = "", "", "", ""
 	s.dirty.Store(true)
 }
