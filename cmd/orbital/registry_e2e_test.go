@@ -356,12 +356,12 @@ func TestInstallBadInput(t *testing.T) {
 // search ranks the library and its app for "blur".
 func TestInstallDemosAndSearch(t *testing.T) {
 	dir := t.TempDir()
-	for _, m := range []string{"imagefx", "blurview", "hello"} {
+	for _, m := range []string{"imagefx", "blurview", "hello", "pubprobe"} {
 		os.WriteFile(filepath.Join(dir, m+".wasm"), mustRead(t, testenv.Module(t, m)), 0o644)
 	}
 	home := testenv.Home(t)
 	out := mustRun(t, "install", "--home", home, "--manifests", filepath.Join(testenv.RepoRoot(), "modules"), dir)
-	if !strings.Contains(out, "installed imagefx@1.0.0 (library)") || !strings.Contains(out, "installed hello@0.0.0 (app)") {
+	if !strings.Contains(out, "installed imagefx@1.0.0 (library)") || !strings.Contains(out, "installed hello@1.0.0 (app)") || !strings.Contains(out, "installed pubprobe@0.0.0 (app)") {
 		t.Fatalf("install demos: %s", out)
 	}
 	out = mustRun(t, "search", "--home", home, "blur")

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -18,9 +19,15 @@ func Browser(t testing.TB) context.Context {
 	if err != nil {
 		t.Fatalf("testenv: chromium is not installed (make deps installs it): %v", err)
 	}
+	// Not t.TempDir: chromium's helper processes may still write to the profile for a moment
+	// after the browser is closed, which would fail the test's own clean-up.
+	profile, err := os.MkdirTemp("", "orbital-chromium-")
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -46,6 +53,9 @@ func Browser(t testing.TB) context.Context {
 		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
+		for i := 0; i < 50 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(20 * time.Millisecond) // helpers still exiting: retry, bounded
+		}
 	})
 	return ctx
 }
