@@ -1,8 +1,6 @@
 package kernel
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
@@ -15,6 +13,5 @@ func fileSum(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:]), nil
+	return cacheSum(b), nil
 }
