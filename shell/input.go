@@ -32,15 +32,16 @@ type dragState struct {
 
 // inputState is the pointer and keyboard routing state (main thread only).
 type inputState struct {
-	pos        image.Point // pointer, desktop pixels
-	mods       uint32
-	drag       dragState
-	capture    *Window // window holding a pressed mouse button (gets move/up even outside)
-	hoverWin   *Window
-	hoverPart  Part
-	hoverStrip *Window
-	hoverChip  string
-	focusSent  *Window // window that was last sent EvFocus
+	pos         image.Point // pointer, desktop pixels
+	mods        uint32
+	drag        dragState
+	capture     *Window // window holding a pressed mouse button (gets move/up even outside)
+	hoverWin    *Window
+	hoverPart   Part
+	hoverStrip  *Window
+	hoverChip   string
+	hoverButton int     // permission prompt button under the pointer, -1 when none
+	focusSent   *Window // window that was last sent EvFocus
 
 	lastClick    time.Time
 	lastClickPos image.Point
@@ -153,6 +154,9 @@ func (s *Shell) pointerDown(button int32) {
 	}
 	s.input.lastClick, s.input.lastClickPos = now, p
 	s.dirty.Store(true)
+	if s.promptPointerDown(p, button) {
+		return
+	}
 
 	switch {
 	case s.inBar(p):
@@ -219,6 +223,9 @@ func (s *Shell) pointerDown(button int32) {
 
 func (s *Shell) pointerUp(button int32) {
 	p := s.input.pos
+	if s.promptPointerUp(p) {
+		return
+	}
 	d := s.input.drag
 	s.input.drag = dragState{}
 	s.dirty.Store(true)
@@ -264,7 +271,7 @@ func (s *Shell) pointerMoved(p image.Point) {
 	}
 	// Hover feedback for the close button, the grip and the task strip.
 	hw, hp := s.desk.At(p)
-	if s.inBar(p) || s.inStrip(p) || s.inErrLine(p) {
+	if s.promptHover(p) || s.inBar(p) || s.inStrip(p) || s.inErrLine(p) {
 		hw, hp = nil, PartNone
 	}
 	var hs *Window
@@ -314,6 +321,9 @@ func (s *Shell) scrolled(dx, dy float32) {
 }
 
 func (s *Shell) key(k glfw.Key, a glfw.Action, m glfw.ModifierKey) {
+	if s.promptKey(k, a) {
+		return
+	}
 	ctrl := m&(glfw.ModControl|glfw.ModSuper) != 0
 	if a != glfw.Release && ctrl && k == glfw.KeyL || a == glfw.Press && k == glfw.KeyF6 {
 		s.setBarFocus(true)

@@ -68,6 +68,9 @@ type Shell struct {
 
 	dirty atomic.Bool // the scene changed since the last composition
 
+	prompts []*pendingPrompt // permission prompts waiting, the first one on show (main thread)
+	done    chan struct{}    // closed when Run returns (Prompt stops waiting)
+
 	wakeMu sync.Mutex // guards alive: PostEmptyEvent is only legal between Init and Terminate
 	alive  bool
 }
@@ -94,7 +97,7 @@ func New(cfg Config) (*Shell, error) {
 	if cfg.Screenshot != "" && cfg.Frames <= 0 {
 		cfg.Frames = 1
 	}
-	return &Shell{cfg: cfg, scene: cfg.Scene, host: cfg.Host, log: cfg.Log, sources: map[uint32]string{}}, nil
+	return &Shell{cfg: cfg, scene: cfg.Scene, host: cfg.Host, log: cfg.Log, sources: map[uint32]string{}, done: make(chan struct{})}, nil
 }
 
 // Do runs fn on the main thread at the next turn of the event loop. It is safe from any
@@ -146,6 +149,7 @@ func (s *Shell) runCalls() {
 func (s *Shell) Run(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	defer s.cancel()
+	defer close(s.done)
 	if err := s.open(); err != nil {
 		return err
 	}
@@ -351,6 +355,17 @@ func (s *Shell) syncWindows() {
 			s.sendFocus()
 		}
 	}
+}
+
+// ShowNotice puts msg on the line under the bar in neutral colours (a confirmation, such as
+// where a policy file was saved). Safe from any goroutine.
+func (s *Shell) ShowNotice(msg string) {
+	fmt.Fprintf(s.log, "orbital shell: %s\n", oneLine(msg))
+	s.Do(func() {
+		s.bar.SetError(oneLine(msg))
+		s.bar.notice = true
+		s.dirty.Store(true)
+	})
 }
 
 // ShowError puts reason on the error line. Safe from any goroutine (a process that crashed

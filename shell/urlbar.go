@@ -22,6 +22,7 @@ type URLBar struct {
 	shown  string // the text the shell last put in the field (Escape goes back to it)
 
 	errText string // one-line reason of the last failure, "" when none
+	notice  bool   // errText is a notice (neutral colours), not a failure
 
 	busy    bool
 	busyMsg string // "Downloading clock.wasm", "Starting paint"...
@@ -42,7 +43,7 @@ func (b *URLBar) Show(text string) {
 }
 
 // SetError shows reason on the red line under the bar ("" hides it).
-func (b *URLBar) SetError(reason string) { b.errText = sanitize(reason) }
+func (b *URLBar) SetError(reason string) { b.errText, b.notice = sanitize(reason), false }
 
 // Error is the reason shown on the error line.
 func (b *URLBar) Error() string { return b.errText }
@@ -218,17 +219,21 @@ func (b *URLBar) drawProgress(img *image.RGBA, fonts *Fonts, width int) {
 // DrawError paints the error line: a red strip under the bar with the one-line reason.
 func (b *URLBar) DrawError(fonts *Fonts, width int) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, width, errorLineH))
-	fillRect(img, img.Rect, colErrorBg)
-	fillRect(img, image.Rect(0, 0, 4, errorLineH), colErrorEdge)
-	fillRect(img, image.Rect(0, errorLineH-1, width, errorLineH), color.RGBA{0x5a, 0x22, 0x29, 0xff})
+	bg, edge, text, under := colErrorBg, colErrorEdge, colErrorText, color.RGBA{0x5a, 0x22, 0x29, 0xff}
+	if b.notice {
+		bg, edge, text, under = colNotice, colAccent, colText, colBarEdge
+	}
+	fillRect(img, img.Rect, bg)
+	fillRect(img, image.Rect(0, 0, 4, errorLineH), edge)
+	fillRect(img, image.Rect(0, errorLineH-1, width, errorLineH), under)
 	cy := float32(errorLineH) / 2
-	fillCircle(img, 22, cy, 8, colErrorEdge)
-	fillRect(img, image.Rect(21, int(cy)-5, 23, int(cy)+2), colErrorBg)
-	fillRect(img, image.Rect(21, int(cy)+3, 23, int(cy)+5), colErrorBg)
+	fillCircle(img, 22, cy, 8, edge)
+	fillRect(img, image.Rect(21, int(cy)-5, 23, int(cy)+2), bg)
+	fillRect(img, image.Rect(21, int(cy)+3, 23, int(cy)+5), bg)
 	hint := "Esc to dismiss"
 	hw := textWidth(fonts.Small, hint)
 	base := baselineFor(fonts.UI, 0, errorLineH)
-	drawText(img, fonts.UI, 40, base, ellipsize(fonts.UI, b.errText, width-40-hw-40), colErrorText)
+	drawText(img, fonts.UI, 40, base, ellipsize(fonts.UI, b.errText, width-40-hw-40), text)
 	drawText(img, fonts.Small, width-16-hw, baselineFor(fonts.Small, 0, errorLineH), hint, color.RGBA{0xc0, 0x80, 0x86, 0xff})
 	return img
 }

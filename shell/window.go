@@ -15,6 +15,8 @@ import (
 // error line and task strip (Chrome layer, above every module window).
 type chromeSurfaces struct {
 	bg, sugg, bar, errLine, strip *compositor.Surface
+	prompt                        *compositor.Surface // the permission prompt card
+	promptUI                      promptUI
 
 	bgKey, suggKey, barKey, stripKey string
 	chips                            []chip // suggestions shown on the empty desktop
@@ -64,6 +66,7 @@ func (s *Shell) open() error {
 		s.close()
 		return err
 	}
+	s.input.hoverButton = -1
 	s.installCallbacks()
 	s.setAlive(true)
 	s.dirty.Store(true)
@@ -76,7 +79,7 @@ func (s *Shell) close() {
 	if s.desk != nil {
 		s.desk.Close()
 	}
-	for _, sf := range []*compositor.Surface{s.chrome.bg, s.chrome.sugg, s.chrome.bar, s.chrome.errLine, s.chrome.strip} {
+	for _, sf := range []*compositor.Surface{s.chrome.bg, s.chrome.sugg, s.chrome.bar, s.chrome.errLine, s.chrome.strip, s.chrome.prompt} {
 		if sf != nil {
 			sf.Close()
 		}
@@ -129,6 +132,11 @@ func (s *Shell) makeChrome() error {
 	if c.strip, err = mk("task strip", compositor.LayerChrome, image.Rect(0, s.h-taskStripH, s.w, s.h)); err != nil {
 		return err
 	}
+	if c.prompt, err = mk("permission prompt", compositor.LayerChrome, image.Rect(0, topBarH, 1, topBarH+1)); err != nil {
+		return err
+	}
+	c.prompt.SetVisible(false)
+	c.promptUI.pressed = -1
 	return nil
 }
 
@@ -162,7 +170,7 @@ func (s *Shell) resized(fbW, fbH int) {
 	c.errLine.Resize(s.w, errorLineH)
 	c.strip.Resize(s.w, taskStripH)
 	c.strip.Move(0, s.h-taskStripH)
-	c.bgKey, c.suggKey, c.barKey, c.stripKey = "", "", "", ""
+	c.bgKey, c.suggKey, c.barKey, c.stripKey, c.promptUI.key = "", "", "", "", ""
 	s.dirty.Store(true)
 }
 
@@ -188,7 +196,7 @@ func (s *Shell) paintChrome() error {
 	}
 	b := s.bar
 	st, en := b.Field.Selection()
-	key := fmt.Sprint(s.w, b.Field.Text(), b.Field.Cursor(), st, en, b.Focused, b.busy, b.busyMsg, b.done, b.total, b.errText != "")
+	key := fmt.Sprint(s.w, b.Field.Text(), b.Field.Cursor(), st, en, b.Focused, b.busy, b.busyMsg, b.done, b.total, b.errText, b.notice)
 	if b.busy && b.total <= 0 {
 		key += time.Now().String() // the sliding progress segment moves every frame
 	}
@@ -205,6 +213,9 @@ func (s *Shell) paintChrome() error {
 			c.errLine.SetVisible(b.errText != "")
 		}
 		c.barKey = key
+	}
+	if err := s.paintPrompt(); err != nil {
+		return err
 	}
 	hoverWin, hoverPart := s.input.hoverWin, s.input.hoverPart
 	if s.input.drag.kind != dragNone {
