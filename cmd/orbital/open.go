@@ -178,6 +178,12 @@ type shellHost struct {
 	onExit func(info kernel.Info)
 	// ctl, if set, records who started each process and keeps its stdout for the admin panel.
 	ctl *kernelControl
+	// prompt, if set, asks the user about permissions a module requests beyond policy
+	// (the shell's permission prompt); notice shows a one-line confirmation in the bar.
+	prompt   func(ctx context.Context, p shell.PermissionPrompt) (shell.Choice, error)
+	notice   func(msg string)
+	promptMu sync.Mutex
+	denied   map[string]bool // name@digest the user denied this session (not asked again)
 }
 
 // Open resolves text through the sources and spawns the module with a UI grant. It then
@@ -218,6 +224,13 @@ func (h *shellHost) Open(ctx context.Context, text string, progress func(done, t
 	if h.home != "" {
 		_, so.Publisher, so.Requests, _ = installedIdentity(h.home, mod.Digest) // manifest ∩ policy
 	}
+	note, denied, err := h.askPermissions(ctx, &so, mod.Digest)
+	if err != nil {
+		return 0, err
+	}
+	if note != "" && h.notice != nil {
+		h.notice(note)
+	}
 	var out *capture
 	if h.ctl != nil {
 		if out, err = h.ctl.logs.captureOutput(&so, os.Stdout, os.Stderr); err != nil {
@@ -249,11 +262,11 @@ wait:
 			in := p.Info()
 			switch {
 			case in.State == kernel.Crashed:
-				return 0, fmt.Errorf("%s crashed on start: %s", m.Name, in.Reason)
+				return 0, deniedStart(fmt.Errorf("%s crashed on start: %s", m.Name, in.Reason), denied)
 			case in.ExitCode != 0:
-				return 0, fmt.Errorf("%s exited on start with %s", m.Name, in.Reason)
+				return 0, deniedStart(fmt.Errorf("%s exited on start with %s", m.Name, in.Reason), denied)
 			case h.display.created(p.PID()) == 0:
-				return 0, fmt.Errorf("%s ran and exited without opening a window (its output went to the terminal)", m.Name)
+				return 0, deniedStart(fmt.Errorf("%s ran and exited without opening a window (its output went to the terminal)", m.Name), denied)
 			}
 			return uint32(p.PID()), nil
 		case <-tick.C:

@@ -107,6 +107,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
 		return 1
 	}
+	host.prompt, host.notice = sh.Prompt, sh.ShowNotice
 	host.onExit = func(in kernel.Info) {
 		if in.State == kernel.Crashed {
 			sh.ShowError(fmt.Sprintf("%s (pid %d) crashed: %s", in.Name, in.PID, in.Reason))
