@@ -60,6 +60,18 @@
 // only those textures. On an empty desktop the shell offers the modules it can open
 // (Config.Suggestions) as buttons. Errors from opening (not found, HTTP 404, an HTML page, too large, a
 // trap on start) appear on the red line under the bar as one line; the shell keeps running.
+// The same line, in neutral colours, carries notices (ShowNotice: where a policy file was
+// saved).
+//
+// # Permission prompt
+//
+// Shell.Prompt (called from Host.Open's goroutine, which waits for the answer) shows a card
+// under the bar, drawn by the shell in the Chrome layer so a module can never draw or fake it:
+// "NAME wants to:", one plain-words line per permission, and Deny / Allow once / Always allow.
+// A click (press and release on the same button) or a key answers it (Enter allows once,
+// Escape denies); the rest of the desktop stays usable. Prompts asked together are shown one
+// after the other; a cancelled open takes its card down. Layout and hit-testing are pure
+// (layoutPrompt, promptLayout.hit); cmd/orbital decides what is asked and what an answer does.
 //
 // # Libraries
 //

@@ -192,10 +192,10 @@ func drawPrompt(fonts *Fonts, l promptLayout, module string, hover int) *image.R
 			ellipsize(fonts.UI, line, l.size.X-2*promptPad-16), colText)
 		y += promptLineH
 	}
+	// The keys, at the right of the title row when there is room.
 	hint := "Enter: allow once · Esc: deny"
-	bl := baselineFor(fonts.Small, l.buttons[0].rect.Min.Y, promptButtonH)
-	if textWidth(fonts.Small, hint) < l.buttons[0].rect.Min.X-promptPad-8 {
-		drawText(img, fonts.Small, promptPad, bl, hint, colTextDim)
+	if hw := textWidth(fonts.Small, hint); promptPad+textWidth(fonts.Strong, title)+16+hw <= l.size.X-promptPad {
+		drawText(img, fonts.Small, l.size.X-promptPad-hw, baselineFor(fonts.Small, promptPad, promptTitleH), hint, colTextDim)
 	}
 	for i, b := range l.buttons {
 		bg, fg := colField, colText

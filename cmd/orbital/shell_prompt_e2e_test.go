@@ -98,7 +98,7 @@ func TestShellPromptAlwaysAllow(t *testing.T) {
 		return promptShown(img)
 	})
 	// No window yet: the module waits for the answer.
-	if f := lightBounds(img, image.Rect(0, 340, 1280, 800-e2eStripH)); f.Dx() > 200 {
+	if f := lightBounds(img, image.Rect(0, 340, 1280, 800-e2eStripH)); f.Dx() > 200 && f.Dy() > 200 {
 		t.Fatalf("a window opened before the prompt was answered (screen: %s)", savePNG(t, img))
 	}
 	always, _ := pixelsOf(img, promptCard, e2eAccentSoft)
@@ -172,5 +172,37 @@ func TestShellPromptDeny(t *testing.T) {
 	if promptShown(sp.screen()) || strings.Count(sp.stderr.String(), "Denied clockx") != 1 {
 		t.Fatalf("the prompt came back after Deny in the same session:\n%s", sp.stderr.String())
 	}
+	sp.running()
+}
+
+// TestShellPromptAllowOnceKeys answers with the keyboard: Enter allows this run only (the
+// window opens, no policy file is written) and the next open asks again; Escape denies it.
+func TestShellPromptAllowOnceKeys(t *testing.T) {
+	home := installClockx(t)
+	sp := startShellHome(t, home)
+	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
+		return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
+	})
+	sp.typeInBar("clockx")
+	sp.waitFor(60*time.Second, "the permission prompt for clockx", func() bool {
+		return promptShown(sp.screen())
+	})
+	sp.mustXdotool("key", "Return")
+	sp.waitFor(60*time.Second, "the clockx window and the card gone", func() bool {
+		img := sp.screen()
+		f := lightBounds(img, desktop)
+		return f.Dx() > 200 && f.Dy() > 200 && !promptShown(img)
+	})
+	if _, err := os.Stat(filepath.Join(home, "policies", "clockx.toml")); err == nil {
+		t.Fatal("Allow once wrote a policy file")
+	}
+	sp.typeInBar("clockx")
+	sp.waitFor(60*time.Second, "the prompt again (allow once is for one run)", func() bool {
+		return promptShown(sp.screen())
+	})
+	sp.mustXdotool("key", "Escape")
+	sp.waitFor(30*time.Second, "the second clockx to fail without its window", func() bool {
+		return !promptShown(sp.screen()) && strings.Contains(sp.stderr.String(), "(you denied it: Open windows)")
+	})
 	sp.running()
 }
