@@ -107,7 +107,11 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
 		return 1
 	}
-	host.prompt, host.notice = sh.Prompt, sh.ShowNotice
+	host.notice = sh.ShowNotice
+	if o.screenshot == "" {
+		// A --screenshot run has nobody to answer: modules get what policy grants, unasked.
+		host.prompt = sh.Prompt
+	}
 	host.onExit = func(in kernel.Info) {
 		if in.State == kernel.Crashed {
 			sh.ShowError(fmt.Sprintf("%s (pid %d) crashed: %s", in.Name, in.PID, in.Reason))
