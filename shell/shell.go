@@ -150,7 +150,7 @@ func (s *Shell) Run(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	defer s.cancel()
 	defer close(s.done)
-	if err := s.open(); err != nil {
+	if err := s.openRetry(); err != nil {
 		return err
 	}
 	defer s.close()

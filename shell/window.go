@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"path/filepath"
@@ -20,6 +21,35 @@ type chromeSurfaces struct {
 
 	bgKey, suggKey, barKey, stripKey string
 	chips                            []chip // suggestions shown on the empty desktop
+}
+
+// openRetry opens the window, once more if GLFW panicked the first time: go-gl/glfw panics on
+// a GLFW error it did not expect, and an X server that is still settling (a fresh Xvfb) has
+// been seen to leave one behind at start-up. A second failure is the user's error message.
+func (s *Shell) openRetry() error {
+	err := s.openGuarded()
+	var p *glfwPanic
+	if errors.As(err, &p) {
+		err = s.openGuarded()
+	}
+	return err
+}
+
+// glfwPanic is a panic of go-gl/glfw turned into an error.
+type glfwPanic struct{ v any }
+
+func (p *glfwPanic) Error() string {
+	return fmt.Sprintf("shell: GLFW failed while opening the window: %v", p.v)
+}
+
+func (s *Shell) openGuarded() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.close()
+			err = &glfwPanic{r}
+		}
+	}()
+	return s.open()
 }
 
 // open creates the GLFW window with a GL 3.3 core context (what the compositor's GL device
