@@ -24,7 +24,13 @@ type hostFunc struct {
 var (
 	hostFuncs     []hostFunc
 	hostFuncNames = map[string]struct{}{}
+	// wasiOverrides replace functions of wasmtime's WASI (wasi_snapshot_preview1) where the
+	// kernel must do better, e.g. a poll_oneoff that a kill interrupts (wasi_poll.go).
+	wasiOverrides []hostFunc
 )
+
+// registerWasiOverrides adds replacements for WASI functions. Call it from init only.
+func registerWasiOverrides(fs ...hostFunc) { wasiOverrides = append(wasiOverrides, fs...) }
 
 // registerHostFuncs adds a family of host functions. Call it from init only.
 func registerHostFuncs(fs ...hostFunc) {
@@ -49,7 +55,16 @@ func kinds(ks ...wasmtime.ValKind) []wasmtime.ValKind { return ks }
 // is store-independent: one definition serves every process, which finds its own Process
 // through the store's data.
 func defineHostFuncs(l *wasmtime.Linker) error {
-	for _, f := range hostFuncs {
+	if err := defineFuncs(l, abiModule, hostFuncs); err != nil {
+		return err
+	}
+	l.AllowShadowing(true) // the overrides replace what DefineWasi linked
+	defer l.AllowShadowing(false)
+	return defineFuncs(l, wasiModule, wasiOverrides)
+}
+
+func defineFuncs(l *wasmtime.Linker, module string, fs []hostFunc) error {
+	for _, f := range fs {
 		f := f
 		ps := make([]*wasmtime.ValType, len(f.params))
 		for i, k := range f.params {
@@ -60,10 +75,10 @@ func defineHostFuncs(l *wasmtime.Linker) error {
 			rs[i] = wasmtime.NewValType(k)
 		}
 		ty := wasmtime.NewFuncType(ps, rs)
-		if err := l.FuncNew(abiModule, f.name, ty, func(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
+		if err := l.FuncNew(module, f.name, ty, func(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
 			return invoke(&f, caller, args)
 		}); err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
+			return fmt.Errorf("%s.%s: %w", module, f.name, err)
 		}
 	}
 	return nil
