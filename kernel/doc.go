@@ -44,8 +44,11 @@
 // killed, trap if the guest has been running longer than Limits.Deadline since it last entered
 // or left an `orbital` host function, otherwise continue for one more tick. So a kill lands
 // within one tick and an infinite loop ends within its deadline plus one tick (well inside 2x).
-// A guest blocked inside a WASI call (poll_oneoff for time.Sleep, a blocking fd_read) cannot be
-// interrupted by wasmtime until that call returns; Orbital guests wait with recv instead.
+// wasmtime's own WASI poll_oneoff (a guest's time.Sleep) sleeps in native code nothing can
+// interrupt, so the kernel links its own (wasi_poll.go) that waits on the process's context: a
+// sleeping guest is killed at once too. A guest blocked in another native WASI call (a blocking
+// fd_read of a pipe) still cannot be interrupted until that call returns; Orbital guests wait
+// with recv.
 //
 // CPU time is the thread's CPU clock (CLOCK_THREAD_CPUTIME_ID), read by the process's own
 // thread at every epoch tick, before blocking in recv, at present and at exit; memory size is
