@@ -79,9 +79,6 @@ const (
 	kindQuit  = 17 // quit request: exit soon, the kernel kills after a grace period
 )
 
-// msgHeaderSize is the size of the header recv writes before regions, topic and payload.
-const msgHeaderSize = 48
-
 // eventSize is the payload size of a kind-16 input event.
 const eventSize = 32
 

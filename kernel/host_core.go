@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"time"
 	"unicode/utf8"
 
@@ -70,13 +69,12 @@ func hostRecv(c *call, a []wasmtime.Val) []wasmtime.Val {
 		}
 		p.pending = &m
 	}
-	need := encodedSize(p.pending)
-	if need > len(buf) {
+	n, err := bus.Encode(buf, p.pending) // writes nothing when buf is too small
+	if err != nil {
 		return one(errTooSmall)
 	}
-	encodeMessage(buf, p.pending)
 	p.pending = nil
-	return one(int32(need))
+	return one(int32(n))
 }
 
 // nextMessage takes the next message from the inbox, waiting as timeout says.
@@ -100,29 +98,4 @@ func (p *Process) nextMessage(c *call, timeout int64) (bus.Message, int32) {
 		return bus.Message{}, codeOf(err)
 	}
 	return m, 0
-}
-
-func encodedSize(m *bus.Message) int {
-	return msgHeaderSize + 4*len(m.Regions) + len(m.Topic) + len(m.Payload)
-}
-
-// encodeMessage writes m in the layout of docs/abi.md; buf holds at least encodedSize(m).
-func encodeMessage(buf []byte, m *bus.Message) {
-	le := binary.LittleEndian
-	le.PutUint32(buf[0:], uint32(m.Kind))
-	le.PutUint32(buf[4:], uint32(m.From))
-	le.PutUint64(buf[8:], m.Corr)
-	le.PutUint32(buf[16:], uint32(len(m.Topic)))
-	le.PutUint32(buf[20:], uint32(len(m.Payload)))
-	le.PutUint32(buf[24:], uint32(len(m.Regions)))
-	le.PutUint32(buf[28:], 0)
-	le.PutUint64(buf[32:], uint64(m.Sent))
-	le.PutUint64(buf[40:], 0)
-	off := msgHeaderSize
-	for _, r := range m.Regions {
-		le.PutUint32(buf[off:], r.Handle)
-		off += 4
-	}
-	off += copy(buf[off:], m.Topic)
-	copy(buf[off:], m.Payload)
 }
