@@ -48,9 +48,26 @@ func (in *instance) readLoop() {
 		err = in.handle(&f)
 		f.CloseFDs()
 		if err != nil {
+			// A write that fails because the driver just died (broken pipe) is not the reason:
+			// its exit, reported by the waiter, is. A protocol violation is the reason at once.
+			if !errors.Is(err, wire.ErrProtocol) && in.exitsWithin(200*time.Millisecond) {
+				return
+			}
 			in.stop(err.Error(), Crashed)
 			return
 		}
+	}
+}
+
+// exitsWithin reports whether the driver process exits within d.
+func (in *instance) exitsWithin(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-in.exited:
+		return true
+	case <-t.C:
+		return false
 	}
 }
 
