@@ -1,10 +1,11 @@
 package testenv
 
 import (
-	"fmt"
+	"bufio"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -12,44 +13,55 @@ import (
 // Xvfb starts a private X server (1280x800x24) for one test and returns its DISPLAY value
 // (":N"). The server is stopped when the test ends. Tests that need X call this; it fails the
 // test with a clear message when Xvfb is not installed (make test installs it).
+//
+// Xvfb picks a free display number itself and writes it to a pipe once it accepts
+// connections (-displayfd), so there is no guessing: a socket or lock file left behind by an
+// earlier, killed server cannot make a test talk to a display that is not there yet.
 func Xvfb(t testing.TB) string {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Fatalf("testenv: Xvfb is not installed (make deps installs it): %v", err)
 	}
-	for n := 90 + os.Getpid()%200; n < 1000; n++ {
-		lock := fmt.Sprintf("/tmp/.X%d-lock", n)
-		if _, err := os.Stat(lock); err == nil {
-			continue
-		}
-		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("testenv: start Xvfb: %v", err)
-		}
-		sock := filepath.Join("/tmp/.X11-unix", fmt.Sprintf("X%d", n))
-		deadline := time.Now().Add(10 * time.Second)
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		for {
-			if _, err := os.Stat(sock); err == nil {
-				t.Cleanup(func() {
-					cmd.Process.Kill()
-					<-exited
-				})
-				return fmt.Sprintf(":%d", n)
-			}
-			select {
-			case <-exited:
-			case <-time.After(20 * time.Millisecond):
-				if time.Now().Before(deadline) {
-					continue
-				}
-				cmd.Process.Kill()
-				<-exited
-			}
-			break // this display number is taken or Xvfb failed: try the next one
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	defer r.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w} // fd 3 in the child
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		t.Fatalf("testenv: start Xvfb: %v", err)
+	}
+	w.Close()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	stop := func() {
+		// SIGTERM lets Xvfb remove its lock file and socket; SIGKILL only if it hangs.
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
 		}
 	}
-	t.Fatalf("testenv: no free X display number")
+	got := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		got <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-got:
+		if n == "" {
+			stop()
+			t.Fatalf("testenv: Xvfb exited without naming a display")
+		}
+		t.Cleanup(stop)
+		return ":" + n
+	case <-time.After(20 * time.Second):
+		stop()
+		t.Fatalf("testenv: Xvfb did not start within 20s")
+	}
 	return ""
 }
