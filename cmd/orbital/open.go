@@ -222,7 +222,7 @@ func (h *shellHost) Open(ctx context.Context, text string, progress func(done, t
 	}
 	so := kernel.SpawnOptions{Name: m.Name, UI: true}
 	if h.home != "" {
-		_, so.Publisher, so.Requests, _ = installedIdentity(h.home, mod.Digest) // manifest ∩ policy
+		so.Version, so.Publisher, so.Requests, _ = installedIdentity(h.home, mod.Digest) // manifest ∩ policy
 	}
 	note, denied, err := h.askPermissions(ctx, &so, mod.Digest)
 	if err != nil {

@@ -175,7 +175,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	defer func() { waitOutputs(outputs, 2*time.Second) }()
 	for i, m := range mods {
 		so := kernel.SpawnOptions{Env: o.env, Dirs: dirs, UI: true}
-		_, so.Publisher, so.Requests, _ = installedIdentity(home, m.Digest) // manifest ∩ policy
+		so.Version, so.Publisher, so.Requests, _ = installedIdentity(home, m.Digest) // manifest ∩ policy
 		if i == len(mods)-1 {
 			so.Args = o.args
 		}
