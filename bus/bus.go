@@ -45,7 +45,7 @@ type Config struct {
 	MaxRegions    int           // region handles per message (default 16)
 	Inbox         InboxLimits   // defaults for Attach's zero fields
 	SendTimeout   time.Duration // how long a publish waits for a full reliable subscriber (default 1 s)
-	Spin          time.Duration // longest a receiver spins before parking (default 30 µs; < 0 never); adaptive, see spinner
+	Spin          time.Duration // longest a receiver spins before parking (default 200 µs; < 0 never); adaptive, see spinner
 	MaxRegionSize int64         // largest single region (default 1 GiB)
 	// LossyTopics are patterns of topics whose mode is lossy for every subscriber (see
 	// SetTopicMode), e.g. "camera.*.frame": frames nobody watches are dropped, not errors.
@@ -67,7 +67,7 @@ func (c Config) withDefaults() Config {
 		c.SendTimeout = time.Second
 	}
 	if c.Spin == 0 {
-		c.Spin = 30 * time.Microsecond
+		c.Spin = 200 * time.Microsecond
 	}
 	if c.MaxRegionSize <= 0 {
 		c.MaxRegionSize = 1 << 30

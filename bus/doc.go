@@ -19,15 +19,18 @@
 // mirror of the count. A receiver first spins on that atomic and only then parks on a channel:
 // waking a parked OS thread costs tens of µs on a small VM, and a module's host call runs on its
 // own locked OS thread, so a short spin turns a request/reply round trip from two thread
-// wake-ups into a few µs. The spin is adaptive (spinner, spin.go): up to Config.Spin (30 µs)
+// wake-ups into a few µs. The spin is adaptive (spinner, spin.go): up to Config.Spin (200 µs)
 // while spins keep succeeding, halved after each miss down to none, with a full probe every
-// 16th wait. After its first microsecond it calls sched_yield between checks, so on a loaded
-// machine the thread it waits for can use this core. It never calls runtime.Gosched: on a
-// locked thread that hands the P to another thread and back, as costly as parking. Measured on
-// the 2-core VM under a load average of ~15 (kernel BenchmarkBusRTT, two WASM guests): p50
-// 13-18 µs against 37-44 µs for the same guests ping-ponging over Go channels; a fixed 20 µs
-// spin without sched_yield was worse than no spin at all (86 µs), because it starved the
-// thread it was waiting for.
+// 16th wait; and after a parked wait the signaller's timestamp says whether a full spin would
+// have caught the message, in which case the full budget comes back. Without that last rule a
+// ping-pong collapsed for good into parking: once one side parks, the other's reply is late by a
+// wake-up (~50 µs here), its spin misses too, and halving alone ratchets both to zero (measured:
+// p50 90 µs, p99 200 µs with a 30 µs budget; 7 µs and 34-44 µs with the feedback and 200 µs).
+// After its first microsecond a spin calls sched_yield between checks, so on a loaded machine
+// the thread it waits for can use this core. It never calls runtime.Gosched: on a locked thread
+// that hands the P to another thread and back, as costly as parking. A fixed 20 µs spin without
+// sched_yield was worse than no spin at all under load (86 µs), because it starved the thread
+// it was waiting for.
 //
 // # Delivery modes
 //

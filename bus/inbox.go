@@ -56,6 +56,7 @@ type Inbox struct {
 	recvSpin spinner // the owner's Recv
 	reqSpin  spinner // the owner's Request, waiting for a reply
 	sleeping atomic.Int32
+	wokenAt  atomic.Int64  // Now() when a producer last signalled the parked consumer
 	wake     chan struct{} // capacity 1: a token for the parked consumer
 	done     chan struct{} // closed by Close
 
@@ -208,6 +209,7 @@ func (in *Inbox) put(ctx context.Context, e entry, wait bool) error {
 // count, and producers bump count before reading sleeping, so a wake-up is never lost.
 func (in *Inbox) signal() {
 	if in.sleeping.Load() != 0 {
+		in.wokenAt.Store(Now())
 		select {
 		case in.wake <- struct{}{}:
 		default:
@@ -254,6 +256,7 @@ func (in *Inbox) Recv(ctx context.Context) (Message, error) {
 func (in *Inbox) RecvTimeout(ctx context.Context, timeout time.Duration) (Message, error) {
 	var timer *time.Timer
 	var expired <-chan time.Time
+	var start int64 // Now() when this call first had to wait
 	for {
 		if m, ok := in.TryRecv(); ok {
 			return m, nil
@@ -267,6 +270,9 @@ func (in *Inbox) RecvTimeout(ctx context.Context, timeout time.Duration) (Messag
 		if timeout == 0 {
 			return Message{}, ErrTimeout
 		}
+		if start == 0 {
+			start = Now()
+		}
 		if in.recvSpin.spin(&in.count, in.bus.cfg.Spin) {
 			continue
 		}
@@ -275,6 +281,7 @@ func (in *Inbox) RecvTimeout(ctx context.Context, timeout time.Duration) (Messag
 			defer timer.Stop()
 			expired = timer.C
 		}
+		in.wokenAt.Store(0)
 		in.sleeping.Store(1)
 		if in.count.Load() != 0 {
 			in.sleeping.Store(0)
@@ -282,6 +289,7 @@ func (in *Inbox) RecvTimeout(ctx context.Context, timeout time.Duration) (Messag
 		}
 		select {
 		case <-in.wake:
+			in.recvSpin.parked(start, in.wokenAt.Load(), in.bus.cfg.Spin)
 		case <-in.done:
 		case <-ctx.Done():
 		case <-expired:

@@ -64,7 +64,7 @@ func (t *pendingTable) dropPID(pid PID) {
 	t.mu.Unlock()
 	for _, p := range orphans {
 		p.err = fmt.Errorf("%w: every process the request went to exited without replying", ErrNotFound)
-		p.done.Store(1)
+		p.done.Store(Now() | 1)
 		p.wake <- struct{}{}
 	}
 }
@@ -159,6 +159,7 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 		spin = &in.reqSpin
 	}
 	var expired <-chan time.Time
+	waitStart := Now()
 	for {
 		if p.done.Load() != 0 || spin.spin(&p.done, b.cfg.Spin) {
 			return p.result(m.Topic)
@@ -174,6 +175,7 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 		}
 		select {
 		case <-p.wake:
+			spin.parked(waitStart, p.done.Load(), b.cfg.Spin)
 			continue
 		case <-done:
 		case <-ctx.Done():
@@ -268,7 +270,7 @@ func (b *Bus) Reply(m Message) error {
 			// The request is answered (with an empty reply and the error in the log of the
 			// replier); the requester must not wait for a reply that cannot come.
 			p.reply = Message{Kind: KindReply, From: m.From, To: p.from, Corr: m.Corr, Sent: m.Sent}
-			p.done.Store(1)
+			p.done.Store(Now() | 1)
 			p.wake <- struct{}{}
 			return fmt.Errorf("reply to request %d: %w", m.Corr, err)
 		}
@@ -277,7 +279,7 @@ func (b *Bus) Reply(m Message) error {
 		defer b.finishTransfers(m.From, orig)
 	}
 	p.reply = m
-	p.done.Store(1)
+	p.done.Store(Now() | 1)
 	p.wake <- struct{}{}
 	b.replies.Add(1)
 	if in, ok := b.Inbox(m.From); ok {

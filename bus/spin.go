@@ -7,19 +7,30 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// spinner decides how long a waiter spins before it parks, adaptively: a spin that sees the
-// value change keeps the full budget (Config.Spin); one that runs out halves it, down to zero.
-// With a zero budget the waiter parks at once, but every probeEvery-th wait spins the full
-// budget again to find out whether spinning pays again. So on an idle machine, where the
-// other side answers within microseconds, a round trip costs a few µs instead of two thread
-// wake-ups (tens of µs each); on an overloaded one, where the other side's thread is not even
-// running, waiters stop burning the CPU it needs.
+// spinner decides how long a waiter spins before it parks. Waking a parked OS thread costs tens
+// of µs on a VM (a futex wake and a reschedule), while a busy peer usually answers within a few,
+// so spinning first turns a request/reply round trip from two thread wake-ups into two cache
+// misses. Spinning costs CPU when nothing comes, so the budget adapts:
 //
-// Spinning does not yield: the callers are often goroutines locked to their module's OS thread,
-// and runtime.Gosched on a locked thread hands the processor to another thread and back (two
-// futex calls), which costs as much as parking.
+//   - a spin that sees the value change keeps the full budget (Config.Spin);
+//   - one that runs out halves it, down to zero (then the waiter parks at once, except every
+//     probeEvery-th wait, which spins the full budget again);
+//   - after a parked wait, the signaller's timestamp says when the value changed. If that was
+//     within the full budget of the start of the wait, spinning would have paid, and the budget
+//     is restored.
+//
+// The last rule is what keeps two modules in a ping-pong from collapsing into parking: once
+// one side parks, the other's answer is late by a wake-up, so its spin fails too, and halving
+// alone would ratchet both down to zero and keep them there. The default budget (200 µs) is a
+// few times the wake-up cost, so a peer that parked still answers within it.
+//
+// Spinning does not yield at first: the callers are often goroutines locked to their module's
+// OS thread, and runtime.Gosched on a locked thread hands the processor to another thread and
+// back (two futex calls), which costs as much as parking. After the first microsecond it calls
+// sched_yield between checks, so on a loaded machine the thread we are waiting for can run on
+// this core.
 type spinner struct {
-	budget atomic.Int64 // ns; starts at the configured maximum (see init)
+	budget atomic.Int64 // ns; starts at the configured maximum (see spin)
 	waits  atomic.Uint32
 	primed atomic.Bool
 }
@@ -54,9 +65,17 @@ func (s *spinner) spin(v *atomic.Int64, max time.Duration) bool {
 	return false
 }
 
+// parked reports a wait that parked: it began at start and was signalled at signalled (both in
+// Now's clock; signalled is 0 when the wait ended another way). If the signal came within max
+// of the start, a full spin would have caught it, so the full budget is restored.
+func (s *spinner) parked(start, signalled int64, max time.Duration) {
+	if max > 0 && signalled != 0 && time.Duration(signalled-start) <= max {
+		s.budget.Store(int64(max))
+	}
+}
+
 // spinFor watches v for up to d: busy for the first microsecond, then giving the CPU to other
-// runnable OS threads (sched_yield) between checks, so on a loaded machine the thread we are
-// waiting for can run on this core instead of waiting behind our spin.
+// runnable OS threads (sched_yield) between checks.
 func spinFor(v *atomic.Int64, d time.Duration) bool {
 	start := time.Now()
 	for i := 1; ; i++ {
