@@ -19,6 +19,9 @@ type Config struct {
 	Bus *bus.Bus
 	// Display receives guest surfaces. Nil: surface_create returns ERR_DENIED.
 	Display Display
+	// Clipboard backs clipboard_read and clipboard_write (host_clip.go): the shell's desktop
+	// clipboard, or a MemClipboard for headless runs. Nil: both return ERR_NOT_FOUND.
+	Clipboard Clipboard
 	// Limits applies to processes whose SpawnOptions leave a limit zero.
 	Limits Limits
 	// Tick is the epoch period: how often a running guest is checked for kill and deadline.
