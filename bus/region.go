@@ -127,27 +127,52 @@ func (b *Bus) inboxFor(op string, pid PID) (*Inbox, error) {
 // RegionCreate makes a zeroed region of size bytes held by pid with read and write rights and
 // returns pid's handle on it.
 func (b *Bus) RegionCreate(pid PID, size int64) (uint32, error) {
-	in, err := b.inboxFor("region create", pid)
+	return b.regionCreate("region create", pid, size, true, nil)
+}
+
+// RegionGive makes a region holding a copy of data and gives pid a handle on it, with read and
+// write rights. It is for host code answering a call the process made through another door
+// (a fetched HTTP body): that door was checked, so the policy hook is not asked about the
+// region, but it counts against pid's region limits like any other. data must not be empty.
+func (b *Bus) RegionGive(pid PID, data []byte) (uint32, error) {
+	return b.regionCreate("region give", pid, int64(len(data)), false, data)
+}
+
+// RegionRoom is how many more region bytes pid may hold now (its limit minus what it holds),
+// capped by the bus's largest region.
+func (b *Bus) RegionRoom(pid PID) (int64, error) {
+	in, err := b.inboxFor("region room", pid)
+	if err != nil {
+		return 0, err
+	}
+	return max(0, min(in.lim.MaxRegionBytes-in.regionBytes.Load(), b.cfg.MaxRegionSize)), nil
+}
+
+func (b *Bus) regionCreate(op string, pid PID, size int64, check bool, data []byte) (uint32, error) {
+	in, err := b.inboxFor(op, pid)
 	if err != nil {
 		return 0, err
 	}
 	if size <= 0 || size > b.cfg.MaxRegionSize {
-		return 0, fmt.Errorf("region create: %w: size %d is outside 1..%d", ErrInvalid, size, b.cfg.MaxRegionSize)
+		return 0, fmt.Errorf("%s: %w: size %d is outside 1..%d", op, ErrInvalid, size, b.cfg.MaxRegionSize)
 	}
-	if err := b.check(OpRegion, pid, fmt.Sprintf("create:%d", size)); err != nil {
-		return 0, err
+	if check {
+		if err := b.check(OpRegion, pid, fmt.Sprintf("create:%d", size)); err != nil {
+			return 0, err
+		}
 	}
 	if used := in.regionBytes.Add(size); used > in.lim.MaxRegionBytes {
 		in.regionBytes.Add(-size)
-		return 0, fmt.Errorf("region create: %w: %v would hold %d region bytes, limit %d", ErrLimit, pid, used, in.lim.MaxRegionBytes)
+		return 0, fmt.Errorf("%s: %w: %v would hold %d region bytes, limit %d", op, ErrLimit, pid, used, in.lim.MaxRegionBytes)
 	}
 	in.handles.mu.Lock()
 	if len(in.handles.m) >= in.lim.MaxRegions {
 		in.handles.mu.Unlock()
 		in.regionBytes.Add(-size)
-		return 0, fmt.Errorf("region create: %w: %v holds %d handles, limit %d", ErrLimit, pid, in.lim.MaxRegions, in.lim.MaxRegions)
+		return 0, fmt.Errorf("%s: %w: %v holds %d handles, limit %d", op, ErrLimit, pid, in.lim.MaxRegions, in.lim.MaxRegions)
 	}
 	r := newRegion(size)
+	copy(r.data, data)
 	r.creator, r.set = in, &b.regions
 	r.refs.Store(1)
 	b.regions.live.Add(1)

@@ -29,6 +29,7 @@ const (
 	errBadTopic int32 = -11 // malformed topic
 	errRights   int32 = -12 // the handle lacks the right for this operation
 	errInternal int32 = -13 // a host-side failure; the kernel log has the detail
+	errNetwork  int32 = -14 // a network request failed (DNS, connect, TLS, HTTP); the process log has the detail
 )
 
 // errorCodes maps Go errors (bus sentinels and the kernel's own) to ABI codes. Families add
