@@ -28,7 +28,7 @@ func init() {
 
 // Clipboard is the desktop clipboard the kernel hands guests. Both methods are called from
 // process threads, concurrently; ctx ends when the calling process is killed or the kernel's
-// clipboard timeout passes, and an implementation should return soon after (the kernel stops
+// clipboard timeout (5 s) passes, and an implementation should return soon after (the kernel stops
 // waiting for it either way).
 type Clipboard interface {
 	ReadClipboard(ctx context.Context) (string, error)
@@ -39,9 +39,9 @@ type Clipboard interface {
 // larger is ERR_TOO_BIG.
 const MaxClipboard = 1 << 20
 
-// ClipboardTimeout bounds one clipboard call: a clipboard that does not answer in time gives
-// the guest ERR_TIMEOUT instead of holding its thread.
-const ClipboardTimeout = 5 * time.Second
+// clipboardTimeout bounds one clipboard call: a clipboard that does not answer in time gives
+// the guest ERR_TIMEOUT instead of holding its thread. A variable for tests only.
+var clipboardTimeout = 5 * time.Second
 
 // clipKey is the per-process state key (call.local) of this family.
 type clipKey struct{}
@@ -157,10 +157,10 @@ func (p *Process) allowClipboard(op string) bool {
 }
 
 // clipboardCall runs fn on its own goroutine and waits for it while the process is Blocked, at
-// most ClipboardTimeout and never past the process's kill: an implementation stuck in a
+// most clipboardTimeout and never past the process's kill: an implementation stuck in a
 // foreign clipboard owner cannot hold the guest's thread.
 func (c *call) clipboardCall(fn func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(c.Context(), ClipboardTimeout)
+	ctx, cancel := context.WithTimeout(c.Context(), clipboardTimeout)
 	defer cancel()
 	done := make(chan error, 1)
 	var err error
@@ -189,7 +189,7 @@ func (c *call) clipboardErr(fn string, err error) int32 {
 	case c.Context().Err() != nil:
 		return errClosed
 	case errors.Is(err, context.DeadlineExceeded):
-		c.p.k.cfg.Log(c.p.pid, c.p.name, 2, fn+": the clipboard did not answer within "+ClipboardTimeout.String())
+		c.p.k.cfg.Log(c.p.pid, c.p.name, 2, fn+": the clipboard did not answer within "+clipboardTimeout.String())
 		return errTimeout
 	}
 	c.p.k.cfg.Log(c.p.pid, c.p.name, 2, fn+": "+err.Error())
