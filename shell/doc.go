@@ -19,7 +19,12 @@
 // on that thread, so none of it is locked. Other goroutines talk to it in two ways only:
 //
 //   - Shell.Do(fn) queues fn and wakes the loop with glfw.PostEmptyEvent; the loop runs the
-//     queue at its next turn (ShowError uses it);
+//     queue at its next turn (ShowError uses it); Shell.OnMain(ctx, fn) is Do and wait, bounded
+//     by ctx, MainTimeout and the shell's end. ReadClipboard and WriteClipboard use it to give
+//     modules the desktop clipboard (GLFW's, the X11 CLIPBOARD selection), which GLFW allows
+//     on the main thread only. Caveat: GLFW waits for the selection owner's answer without a
+//     timeout, so an X client that owns the clipboard and never answers stalls the loop (the
+//     module's call still ends after MainTimeout);
 //   - the compositor's Scene is itself thread-safe: module threads Present into their
 //     surfaces and the Scene's Changed channel is watched by one goroutine that marks the
 //     frame dirty and wakes the loop.
