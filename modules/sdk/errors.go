@@ -21,6 +21,7 @@ const (
 	ErrBadTopic Errno = -11 // malformed topic
 	ErrRights   Errno = -12 // the handle lacks the right for this operation
 	ErrInternal Errno = -13 // a host-side failure; the kernel log has the detail
+	ErrNetwork  Errno = -14 // a network request failed (DNS, connect, TLS, HTTP); the process log has the detail
 )
 
 var errnoNames = map[Errno]string{
@@ -37,6 +38,7 @@ var errnoNames = map[Errno]string{
 	ErrBadTopic: "ERR_BAD_TOPIC: malformed topic",
 	ErrRights:   "ERR_RIGHTS: handle lacks the right",
 	ErrInternal: "ERR_INTERNAL: host failure (see the kernel log)",
+	ErrNetwork:  "ERR_NETWORK: network request failed (see the process log)",
 }
 
 func (e Errno) Error() string {
