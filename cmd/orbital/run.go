@@ -136,11 +136,12 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	scene := compositor.NewScene()
 	logs := newLogBook()
 	k, err := kernel.New(kernel.Config{
-		Home:     home,
-		Policies: pst,
-		Display:  sceneDisplay{scene},
-		Limits:   kernel.Limits{Memory: mem, Deadline: o.deadline},
-		Log:      logs.hook(stderr),
+		Home:      home,
+		Policies:  pst,
+		Display:   sceneDisplay{scene},
+		Clipboard: &kernel.MemClipboard{}, // headless: one clipboard shared by this run's modules
+		Limits:    kernel.Limits{Memory: mem, Deadline: o.deadline},
+		Log:       logs.hook(stderr),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital: %v\n", err)

@@ -86,11 +86,13 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	scene := compositor.NewScene()
 	display := newSIDDisplay(sceneDisplay{scene})
 	logs := newLogBook()
+	clip := &shellClipboard{} // the desktop clipboard, once the shell exists (clipboard.go)
 	k, err := kernel.New(kernel.Config{
-		Home:     home,
-		Policies: pst,
-		Display:  display,
-		Log:      logs.hook(stderr),
+		Home:      home,
+		Policies:  pst,
+		Display:   display,
+		Clipboard: clip,
+		Log:       logs.hook(stderr),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
@@ -107,6 +109,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
 		return 1
 	}
+	clip.sh.Store(sh)
 	host.notice = sh.ShowNotice
 	if o.screenshot == "" {
 		// A --screenshot run has nobody to answer: modules get what policy grants, unasked.
