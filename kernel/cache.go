@@ -45,17 +45,22 @@ func newModuleCache(home string) *moduleCache {
 	return c
 }
 
-// cacheKey hashes the module digest with the wasmtime version and the engine settings.
-func cacheKey(digest string) string {
-	h := sha256.Sum256([]byte(digest + "\n" + cacheKeyInput()))
+// cacheKey hashes the module digest with the wasmtime version and the main engine's settings.
+func cacheKey(digest string) string { return cacheKeyFor(digest, engineSettings) }
+
+// cacheKeyFor is cacheKey for the engine described by settings (engineSettings or
+// fuelEngineSettings): each engine's code is its own entry.
+func cacheKeyFor(digest, settings string) string {
+	h := sha256.Sum256([]byte(digest + "\n" + cacheKeyInputFor(settings)))
 	return hex.EncodeToString(h[:])
 }
 
-// load returns the compiled module for wasm, from memory, from disk or by compiling it.
-// cached reports that compilation was skipped. A freshly compiled module is stored only if
-// check accepts it, so a module the kernel refuses leaves nothing in the home.
-func (c *moduleCache) load(engine *wasmtime.Engine, digest string, wasm []byte, check func(*wasmtime.Module) error) (mod *wasmtime.Module, cached bool, err error) {
-	key := cacheKey(digest)
+// load returns the compiled module for wasm on engine (whose configuration settings
+// describes), from memory, from disk or by compiling it. cached reports that compilation was
+// skipped. A freshly compiled module is stored only if check accepts it, so a module the
+// kernel refuses leaves nothing in the home.
+func (c *moduleCache) load(engine *wasmtime.Engine, settings, digest string, wasm []byte, check func(*wasmtime.Module) error) (mod *wasmtime.Module, cached bool, err error) {
+	key := cacheKeyFor(digest, settings)
 	c.mu.Lock()
 	mod = c.mem[key]
 	c.mu.Unlock()

@@ -46,6 +46,10 @@ type Limits struct {
 	Deadline time.Duration // longest a guest may run without returning to the host; <0 none; default 10 s
 	Surfaces int           // surfaces a process may hold at once; default 8
 	Inbox    bus.InboxLimits
+	// Fuel is the lifetime budget of wasm fuel units (about one per instruction); 0, the
+	// default, runs unmetered. A metered process runs on the kernel's fuel engine (fuel.go)
+	// and ends as crashed, "out of fuel", when the budget is spent.
+	Fuel uint64
 }
 
 // Default limits.
@@ -67,6 +71,9 @@ func (l Limits) withDefaults(d Limits) Limits {
 	}
 	if l.Inbox == (bus.InboxLimits{}) {
 		l.Inbox = d.Inbox
+	}
+	if l.Fuel == 0 {
+		l.Fuel = d.Fuel
 	}
 	return l
 }

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"runtime"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
@@ -14,7 +15,12 @@ const wasmtimeVersion = "39.0.1"
 // compile cache key, so changing a setting here can never load code compiled under the old one.
 const engineSettings = "epoch=1;fuel=0;opt=speed;strategy=cranelift"
 
-// engineConfig is the one engine configuration of the kernel; engineSettings must describe it.
+// fuelEngineSettings describes fuelEngineConfig: the engine of metered processes (fuel.go).
+// It differs from engineSettings, so the two engines' compiled code never share a cache key.
+const fuelEngineSettings = "epoch=1;fuel=1;opt=speed;strategy=cranelift"
+
+// engineConfig is the configuration of the kernel's main engine, on which every process
+// without a fuel budget runs; engineSettings must describe it.
 func engineConfig() *wasmtime.Config {
 	c := wasmtime.NewConfig()
 	c.SetEpochInterruption(true)
@@ -24,7 +30,30 @@ func engineConfig() *wasmtime.Config {
 	return c
 }
 
-// cacheKeyInput is what the compile cache key hashes besides the WASM bytes.
-func cacheKeyInput() string {
-	return "wasmtime=" + wasmtimeVersion + ";" + engineSettings + ";arch=" + runtime.GOOS + "/" + runtime.GOARCH
+// fuelEngineConfig is engineConfig with fuel metering on; fuelEngineSettings must describe it.
+func fuelEngineConfig() *wasmtime.Config {
+	c := engineConfig()
+	c.SetConsumeFuel(true)
+	return c
+}
+
+// newLinker returns a store-independent linker for engine holding WASI preview 1 and every
+// `orbital` host function (with the kernel's WASI overrides).
+func newLinker(engine *wasmtime.Engine) (*wasmtime.Linker, error) {
+	l := wasmtime.NewLinker(engine)
+	if err := l.DefineWasi(); err != nil {
+		return nil, fmt.Errorf("kernel: define WASI: %w", err)
+	}
+	if err := defineHostFuncs(l); err != nil {
+		return nil, fmt.Errorf("kernel: define host functions: %w", err)
+	}
+	return l, nil
+}
+
+// cacheKeyInput is what the compile cache key of the main engine hashes besides the WASM bytes.
+func cacheKeyInput() string { return cacheKeyInputFor(engineSettings) }
+
+// cacheKeyInputFor is cacheKeyInput for the engine described by settings.
+func cacheKeyInputFor(settings string) string {
+	return "wasmtime=" + wasmtimeVersion + ";" + settings + ";arch=" + runtime.GOOS + "/" + runtime.GOARCH
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
@@ -15,11 +16,16 @@ import (
 // cache, the epoch ticker and the process table.
 type Kernel struct {
 	cfg    Config
-	engine *wasmtime.Engine
+	engine *wasmtime.Engine // the main engine: every process without a fuel budget
 	linker *wasmtime.Linker
+	plain  *engineSet // engine and linker above
 	cache  *moduleCache
 	bus    *bus.Bus
 	policy *policyTable // nil: no policy enforcement
+
+	// The fuel engine (fuel.go): built on the first metered spawn, under fuelMu.
+	fuelMu sync.Mutex
+	fuel   atomic.Pointer[engineSet]
 
 	mu      sync.Mutex // guards procs, nextPID, closed
 	procs   map[bus.PID]*Process
@@ -41,12 +47,9 @@ var ErrNoProcess = errors.New("kernel: no such process")
 func New(cfg Config) (*Kernel, error) {
 	cfg = cfg.withDefaults()
 	engine := wasmtime.NewEngineWithConfig(engineConfig())
-	linker := wasmtime.NewLinker(engine)
-	if err := linker.DefineWasi(); err != nil {
-		return nil, fmt.Errorf("kernel: define WASI: %w", err)
-	}
-	if err := defineHostFuncs(linker); err != nil {
-		return nil, fmt.Errorf("kernel: define host functions: %w", err)
+	linker, err := newLinker(engine)
+	if err != nil {
+		return nil, err
 	}
 	pt := newPolicyTable(cfg.Policies, cfg.Log)
 	b := cfg.Bus
@@ -57,6 +60,7 @@ func New(cfg Config) (*Kernel, error) {
 		cfg:      cfg,
 		engine:   engine,
 		linker:   linker,
+		plain:    &engineSet{engine: engine, linker: linker, settings: engineSettings},
 		cache:    newModuleCache(cfg.Home),
 		bus:      b,
 		procs:    map[bus.PID]*Process{},
@@ -70,8 +74,8 @@ func New(cfg Config) (*Kernel, error) {
 	return k, nil
 }
 
-// tick advances the engine's epoch every Config.Tick; each running guest checks in with
-// onTick at every advance (epoch_cgo.go).
+// tick advances the engines' epochs every Config.Tick (the fuel engine's once it exists);
+// each running guest checks in with onTick at every advance (epoch_cgo.go).
 func (k *Kernel) tick() {
 	defer close(k.tickDone)
 	t := time.NewTicker(k.cfg.Tick)
@@ -80,6 +84,9 @@ func (k *Kernel) tick() {
 		select {
 		case <-t.C:
 			k.engine.IncrementEpoch()
+			if f := k.fuel.Load(); f != nil {
+				f.engine.IncrementEpoch()
+			}
 		case <-k.stopTick:
 			return
 		}

@@ -100,10 +100,7 @@ func (k *Kernel) linkLibraries(m *Module) error {
 			return &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s from module %q, which is not the host's (%q ABI v%d, %s) and no library of that name can be linked: %v",
 				name, byLib[name][0].name, name, abiModule, ABIVersion, wasiModule, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
 		}
-		sum := sha256.Sum256(lib.WASM)
-		lmod, _, err := k.cache.load(k.engine, hex.EncodeToString(sum[:]), lib.WASM, func(mod *wasmtime.Module) error {
-			return checkImports(mod, false)
-		})
+		lmod, err := k.compileLibrary(k.engine, engineSettings, lib)
 		if err != nil {
 			return &ModuleError{File: m.Path, Msg: fmt.Sprintf("library %s %s (%s): %v", name, lib.Version, lib.Path, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
 		}
@@ -137,20 +134,26 @@ func (k *Kernel) linkLibraries(m *Module) error {
 	return nil
 }
 
-// linkerFor returns the linker a process instantiates with: the kernel's shared one, or for a
-// module with libraries a private linker holding this process's library instances.
+// compileLibrary compiles lib for engine (described by settings) through the cache.
+func (k *Kernel) compileLibrary(engine *wasmtime.Engine, settings string, lib *Library) (*wasmtime.Module, error) {
+	sum := sha256.Sum256(lib.WASM)
+	lmod, _, err := k.cache.load(engine, settings, hex.EncodeToString(sum[:]), lib.WASM, func(mod *wasmtime.Module) error {
+		return checkImports(mod, false)
+	})
+	return lmod, err
+}
+
+// linkerFor returns the linker a process instantiates with: the shared one of its engine, or
+// for a module with libraries a private linker holding this process's library instances.
 func (p *Process) linkerFor() (*wasmtime.Linker, error) {
-	if len(p.module.libs) == 0 {
-		return p.k.linker, nil
+	if len(p.code.libs) == 0 {
+		return p.eng.linker, nil
 	}
-	l := wasmtime.NewLinker(p.k.engine)
-	if err := l.DefineWasi(); err != nil {
+	l, err := newLinker(p.eng.engine)
+	if err != nil {
 		return nil, err
 	}
-	if err := defineHostFuncs(l); err != nil {
-		return nil, err
-	}
-	for _, link := range p.module.libs {
+	for _, link := range p.code.libs {
 		if err := p.instantiateLibrary(l, link); err != nil {
 			return nil, &ModuleError{File: p.module.Path, Msg: fmt.Sprintf("library %s %s: %v", link.lib.Name, link.lib.Version, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
 		}

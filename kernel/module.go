@@ -24,6 +24,9 @@ type Module struct {
 
 	hasMemory, hasABIVersion bool       // exports "memory", "orbital_abi_version"
 	libs                     []*libLink // libraries it imports from (library.go)
+
+	wasm []byte       // the module's bytes, to compile the fuel variant from
+	fuel *fuelVariant // compiled for the fuel engine on the first metered spawn (fuel.go)
 }
 
 // ModuleError is a module that cannot be run: missing, not WASM, corrupt, or importing what
@@ -53,7 +56,9 @@ func (k *Kernel) LoadFile(path string) (*Module, error) {
 }
 
 // Load compiles wasm (through the compile cache) and checks its imports against what the
-// kernel provides. name is the process name; path is only used in messages.
+// kernel provides. name is the process name; path is only used in messages. The Module keeps
+// wasm (the caller must not change it) to compile it for the fuel engine if a process of it
+// is ever metered.
 func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 	if len(wasm) < 8 || !bytes.Equal(wasm[:4], wasmMagic) {
 		return nil, &ModuleError{File: path, Msg: "not a WebAssembly module (no \\0asm header)"}
@@ -71,7 +76,7 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		kind, err = moduleKind(mod)
 		return err
 	}
-	mod, cached, err := k.cache.load(k.engine, digest, wasm, check)
+	mod, cached, err := k.cache.load(k.engine, engineSettings, digest, wasm, check)
 	if err == nil && cached {
 		err = check(mod) // cached entries were checked when stored; the kind is needed anyway
 	}
@@ -82,7 +87,7 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		}
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
-	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod}
+	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod, wasm: wasm, fuel: &fuelVariant{}}
 	if err := k.linkLibraries(m); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 //
 //   - WASI: preopens, environment and arguments granted by policy are added to the process's
 //     SpawnOptions (the caller's own Dirs and Env are the user's grants and stay);
-//     memory and deadline ceilings lower the process's limits;
+//     memory, deadline and fuel ceilings lower the process's limits;
 //   - the bus: the bus's Check hook (every send, publish, subscribe, request and region
 //     creation) goes to checkBus;
 //   - surfaces: surface_create asks allowSurface;
@@ -180,6 +180,9 @@ func (t *policyTable) resolve(m *Module, o *SpawnOptions) (*procPolicy, error) {
 	}
 	if lim.Deadline > 0 && (o.Limits.Deadline <= 0 || lim.Deadline < o.Limits.Deadline) {
 		o.Limits.Deadline = lim.Deadline
+	}
+	if lim.Fuel > 0 && (o.Limits.Fuel == 0 || lim.Fuel < o.Limits.Fuel) {
+		o.Limits.Fuel = lim.Fuel
 	}
 	if n, bytes := ns.Regions(); n > 0 {
 		o.Limits.Inbox.MaxRegions = n

@@ -56,6 +56,7 @@ type Info struct {
 	Ended    time.Time     // zero while alive
 	CPU      time.Duration // thread CPU time, sampled by the process's own thread
 	Memory   int64         // linear-memory size in bytes, sampled at host calls
+	Fuel     uint64        // fuel units spent (metered processes: Limits.Fuel > 0), sampled at host calls and exit
 	Limits   Limits
 	Inbox    bus.InboxStats
 }
@@ -74,9 +75,14 @@ type Process struct {
 	pid    bus.PID
 	name   string
 	module *Module
-	opts   SpawnOptions // in force: with defaults and the namespace applied
-	asked  SpawnOptions // as Spawn was called, for Respawn
+	eng    *engineSet    // the engine it runs on: the main one, or the fuel engine (fuel.go)
+	code   *compiledCode // module and libraries compiled for eng
+	opts   SpawnOptions  // in force: with defaults and the namespace applied
+	asked  SpawnOptions  // as Spawn was called, for Respawn
 	inbox  *bus.Inbox
+	// fuelSrc says who set Limits.Fuel ("policy FILE:LINE", "SpawnOptions.Limits.Fuel"), for
+	// the out-of-fuel reason.
+	fuelSrc string
 
 	// Owned by the process thread.
 	store    *wasmtime.Store
@@ -138,15 +144,24 @@ func (p *Process) setCause(s string) {
 	p.cause.CompareAndSwap(nil, &s)
 }
 
-// sample records thread CPU time and memory size. Only the process thread calls it.
+// sample records thread CPU time and memory size, and with a memory size (mem > 0: called
+// from a host call or at exit, where the store may be read, not from an epoch tick) the fuel
+// spent. Only the process thread calls it.
 func (p *Process) sample(mem int64) {
 	cpu := threadCPU()
+	var fuel uint64
+	if mem > 0 {
+		fuel = p.fuelUsed()
+	}
 	p.mu.Lock()
 	if cpu > 0 {
 		p.info.CPU = cpu
 	}
 	if mem > 0 {
 		p.info.Memory = mem
+	}
+	if fuel > 0 {
+		p.info.Fuel = fuel
 	}
 	p.mu.Unlock()
 }

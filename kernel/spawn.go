@@ -23,6 +23,10 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
 	}
+	eng, code, err := k.codeFor(m, o.Limits.Fuel) // fuel.go: the fuel engine if metered
+	if err != nil {
+		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
+	}
 	w, err := wasiConfig(o.Name, o)
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
@@ -44,8 +48,9 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Process{
-		k: k, pid: pid, name: o.Name, module: m, opts: o, asked: asked, inbox: inbox,
-		ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		k: k, pid: pid, name: o.Name, module: m, eng: eng, code: code, opts: o, asked: asked, inbox: inbox,
+		fuelSrc: k.fuelSource(pol, asked, o.Limits.Fuel),
+		ctx:     ctx, cancel: cancel, done: make(chan struct{}),
 		info: Info{PID: pid, Name: o.Name, Version: o.Version, Digest: m.Digest, Kind: m.Kind, State: Starting,
 			Started: time.Now(), Limits: o.Limits},
 	}
@@ -81,7 +86,7 @@ func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	store := wasmtime.NewStoreWithData(p.k.engine, p)
+	store := wasmtime.NewStoreWithData(p.eng.engine, p)
 	p.store = store
 	store.Limiter(p.opts.Limits.Memory, -1, -1, -1, -1)
 	store.SetWasi(w)
@@ -89,7 +94,14 @@ func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
 	store.SetEpochDeadline(1)
 	installEpochCallback(p)
 
-	entry, err := p.instantiate()
+	err := p.startFuel()
+	var entry *wasmtime.Func
+	if err == nil {
+		entry, err = p.instantiate()
+	}
+	if err != nil && p.outOfFuel(err, p.fuelUsed()) { // in a start function or library _initialize
+		err = &ModuleError{File: p.module.Path, Msg: p.fuelReason() + " (while starting)", Err: err}
+	}
 	if err != nil {
 		p.setCause(err.Error())
 		p.finish(err)
@@ -113,7 +125,7 @@ func (p *Process) instantiate() (entry *wasmtime.Func, err error) {
 	if err != nil {
 		return nil, err
 	}
-	inst, err := linker.Instantiate(p.store, p.module.mod)
+	inst, err := linker.Instantiate(p.store, p.code.mod)
 	if err != nil {
 		return nil, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
 	}
@@ -161,8 +173,9 @@ func (p *Process) finish(err error) {
 	if p.memory != nil {
 		mem = int64(p.memory.DataSize(p.store))
 	}
+	fuel := p.fuelUsed()
 	p.sample(mem)
-	state, code, reason := p.classify(err, mem)
+	state, code, reason := p.classify(err, mem, fuel)
 
 	p.closeSurfaces()
 	for i := len(p.atExit) - 1; i >= 0; i-- {
@@ -176,13 +189,15 @@ func (p *Process) finish(err error) {
 
 	p.mu.Lock()
 	p.info.State, p.info.ExitCode, p.info.Reason = state, code, reason
+	p.info.Fuel = fuel
 	p.info.Ended = time.Now()
 	p.mu.Unlock()
 	close(p.done)
 }
 
-// classify turns the entry point's result into a final state, exit code and reason.
-func (p *Process) classify(err error, mem int64) (State, int, string) {
+// classify turns the entry point's result into a final state, exit code and reason; fuel is
+// what a metered process spent.
+func (p *Process) classify(err error, mem int64, fuel uint64) (State, int, string) {
 	// wasmtime's limiter refuses a memory.grow past the ceiling without telling the embedder;
 	// the guest then traps or exits. A process that ends abnormally this close to its ceiling
 	// is reported with the memory figures, the likely cause.
@@ -208,6 +223,9 @@ func (p *Process) classify(err error, mem int64) (State, int, string) {
 			return Exited, ExitKilled, *c
 		}
 		return Crashed, ExitCrashed, *c
+	}
+	if p.outOfFuel(err, fuel) {
+		return Crashed, ExitCrashed, p.fuelReason()
 	}
 	var trap *wasmtime.Trap
 	if errors.As(err, &trap) {
