@@ -5,7 +5,8 @@
 // # Lifecycle
 //
 // New builds the engine, a single store-independent linker (WASI preview 1 plus every
-// `orbital` host function) and starts the epoch ticker; Close force-kills every process, waits
+// `orbital` host function) and starts the epoch ticker (the fuel engine and its linker come
+// later, on the first metered spawn); Close force-kills every process, waits
 // for their threads and stops the ticker (twice is harmless). Load/LoadFile compile a module
 // through the cache and refuse, with one line naming the file, anything that is not a core
 // WASM module, does not compile, imports what the kernel does not provide, or has neither
@@ -20,6 +21,9 @@
 //     max(limit/8, 4 MiB) of its memory ceiling (wasmtime's limiter refuses memory.grow
 //     silently, so a refused grow usually surfaces as a trap or a Go "out of memory" exit).
 //   - deadline: crashed, 134, "deadline exceeded: ran X without returning to the host".
+//   - fuel spent: crashed, 134, "out of fuel: used its limits.fuel budget of N units (set by
+//     policy FILE:LINE); raise limits.fuel there" (or naming SpawnOptions.Limits.Fuel or
+//     Config.Limits.Fuel when no policy set it).
 //   - a Go panic in a host function: crashed, 134, "host function orbital.NAME panicked: ...".
 //     The panic is recovered in the host-call wrapper (host.go) and turned into a trap of that
 //     process only.
@@ -65,14 +69,29 @@
 // # Limits
 //
 // Per process (Limits, defaults in Config.Limits): linear-memory ceiling through
-// Store.Limiter (256 MiB), handler deadline (10 s; <0 none), surfaces (8) and the bus inbox
-// limits. A limit hit ends that process only.
+// Store.Limiter (256 MiB), handler deadline (10 s; <0 none), surfaces (8), the bus inbox
+// limits and a fuel budget (0, unmetered, by default). A limit hit ends that process only.
+// Policy ceilings (limits.memory, limits.deadline, limits.fuel) lower them at Spawn.
+//
+// Fuel (fuel.go) is a lifetime budget of wasm fuel units, about one per instruction executed
+// (a host call costs the guest nothing; a library's code counts against its caller). wasmtime
+// meters fuel per engine, and a metering engine compiles a counter into every block of every
+// module: 20-60 % slower on tight loops (BenchmarkFuel: 1.25x on a multiply-add loop). So
+// metering is not turned on for everyone: the kernel has a second engine, identical but for
+// fuel, built on the first spawn with Limits.Fuel > 0 and advanced by the same epoch ticker
+// (kill and deadline work the same on it), with its own linker. A metered process's module and
+// libraries are compiled for that engine on first need, once per Module (Module.fuel, under its
+// mutex, so concurrent spawns compile once) and through the compile cache under their own key
+// (fuelEngineSettings). Its store starts with SetFuel(Limits.Fuel); when the budget is spent
+// wasmtime traps and the process ends as crashed. Info.Fuel is what it spent, sampled at host
+// calls and at exit; Info.Limits.Fuel is the budget. Module keeps its WASM bytes for this.
 //
 // # Compile cache
 //
 // Compiled modules are kept in memory per kernel and on disk under
 // <home>/cache/compiled/<key>.cwasm with <key>.sum beside it. key = sha256(module sha256 +
-// wasmtime version + engine settings + GOOS/GOARCH): compiled code is valid only for the exact
+// wasmtime version + engine settings + GOOS/GOARCH), so the fuel engine's code of a module is
+// an entry of its own: compiled code is valid only for the exact
 // wasmtime and engine configuration that produced it, and engineSettings (engine.go) must
 // change whenever engineConfig does. An entry is written atomically (temp file, fsync, rename,
 // fsync dir) and only after the module passed the import check, so a refused module leaves
