@@ -13,10 +13,11 @@ export ORBITAL_BIN     := $(abspath $(BIN))
 export ORBITAL_MODULES := $(abspath $(BUILD)/modules)
 
 # System packages: GL/X11 headers for GLFW, Xvfb and xdotool for the GUI tests, ImageMagick for
-# screenshots of the X display, Chromium for the admin page tests, fonts for the shell.
+# screenshots of the X display, xclip for the clipboard tests, Chromium for the admin page
+# tests, fonts for the shell.
 DEBS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
         libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool imagemagick x11-utils \
-        chromium
+        xclip chromium
 
 .PHONY: all deps build modules drivers test test-unit test-e2e bench run clean fmt vet
 
