@@ -141,6 +141,7 @@ func (p *Process) startFuel() error {
 	if err := p.store.SetFuel(p.opts.Limits.Fuel); err != nil {
 		return fmt.Errorf("%s: set fuel budget: %w", p.module.Path, err)
 	}
+	p.fuelSet = true
 	return nil
 }
 
@@ -148,7 +149,7 @@ func (p *Process) startFuel() error {
 // thread only, while the store is open and not inside an epoch callback.
 func (p *Process) fuelUsed() uint64 {
 	budget := p.opts.Limits.Fuel
-	if budget == 0 || p.store == nil {
+	if !p.fuelSet || p.store == nil {
 		return 0
 	}
 	left, err := p.store.GetFuel()
@@ -160,7 +161,7 @@ func (p *Process) fuelUsed() uint64 {
 
 // outOfFuel reports whether err ended a metered process because its fuel ran out.
 func (p *Process) outOfFuel(err error, used uint64) bool {
-	if err == nil || p.opts.Limits.Fuel == 0 {
+	if err == nil || !p.fuelSet {
 		return false
 	}
 	var trap *wasmtime.Trap

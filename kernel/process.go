@@ -93,6 +93,7 @@ type Process struct {
 	local    map[any]any  // per-process state of host-function families (see host.go)
 	atExit   []func()     // cleanups of host-function families, run on the process thread
 	hostCall call         // the context of the host call in progress (host.go)
+	fuelSet  bool         // the store got its fuel budget (fuel.go)
 
 	epochSlot uintptr
 	lastHost  atomic.Int64 // monotonic ns when guest code last entered or left the host
