@@ -135,7 +135,7 @@ func (in *Inbox) victimLocked(sub uint64) int {
 	any := -1
 	for i := 0; i < in.n; i++ {
 		e := &in.ring[(in.head+i)%len(in.ring)]
-		if !e.lossy || e.m.Kind == KindQuit { // a posted quit request is never evicted
+		if !e.lossy || e.m.Kind == KindQuit || e.m.Kind == KindExit { // never evicted: a quit request, a child's exit
 			continue
 		}
 		if e.sub == sub {
@@ -174,7 +174,7 @@ func (in *Inbox) put(ctx context.Context, e entry, wait bool) error {
 				in.drops.Add(1)
 				continue
 			}
-			if e.m.Kind == KindQuit { // a quit request is never lost: it may overfill by one
+			if e.m.Kind == KindQuit || e.m.Kind == KindExit { // never lost: it may overfill by one
 				in.pushLocked(e)
 				in.mu.Unlock()
 				in.msgsIn.Add(1)

@@ -37,6 +37,7 @@ const (
 	KindReply   Kind = 4  // the answer to a request
 	KindEvent   Kind = 16 // an input event (32-byte payload, docs/abi.md)
 	KindQuit    Kind = 17 // a quit request, no payload
+	KindExit    Kind = 18 // a child process ended (payload: pid u32, exit code i32, reason)
 )
 
 func (k Kind) String() string {
@@ -53,6 +54,8 @@ func (k Kind) String() string {
 		return "event"
 	case KindQuit:
 		return "quit"
+	case KindExit:
+		return "exit"
 	}
 	return "kind(" + strconv.FormatUint(uint64(k), 10) + ")"
 }

@@ -22,6 +22,9 @@ type Config struct {
 	// Clipboard backs clipboard_read and clipboard_write (host_clip.go): the shell's desktop
 	// clipboard, or a MemClipboard for headless runs. Nil: both return ERR_NOT_FOUND.
 	Clipboard Clipboard
+	// Launcher finds the modules guests start with proc_spawn (host_proc.go). Nil: proc_spawn
+	// returns ERR_NOT_FOUND.
+	Launcher Launcher
 	// Limits applies to processes whose SpawnOptions leave a limit zero.
 	Limits Limits
 	// Tick is the epoch period: how often a running guest is checked for kill and deadline.

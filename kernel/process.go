@@ -45,6 +45,7 @@ func (s State) Done() bool { return s == Exited || s == Crashed }
 // Info is a snapshot of one process-table row: what `orbital ps` and the admin panel show.
 type Info struct {
 	PID      bus.PID
+	Parent   bus.PID // the process that spawned it with proc_spawn (0: the embedder)
 	Name     string
 	Version  string // from SpawnOptions.Version (the manifest), may be empty
 	Digest   string // sha256 of the module's bytes, hex

@@ -1,0 +1,192 @@
+package kernel
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/policies"
+)
+
+// The process family of the host ABI (docs/abi.md, "Processes"): a module starts other
+// modules by name and may stop the ones it started.
+//
+//   - proc_spawn asks the namespace (process.spawn must name or glob-match the module; a denial
+//     is audited), then the embedder's Launcher finds the module (the registry, module
+//     directories) and its identity (manifest requests, publisher). The child is spawned with
+//     SpawnOptions.Parent set, so under policies its namespace is its own intersected with
+//     the parent's: a child never gets more than its parent (attenuation); it may open
+//     windows only if the parent may.
+//   - A child's end is a KindExit message in the parent's inbox (pid, exit code, reason),
+//     which the bus never evicts.
+//   - proc_kill stops one of the caller's own children (any other pid is ERR_NOT_FOUND).
+//   - When a parent ends, the children it still has are asked to quit (then killed after the
+//     grace period): a module's helpers do not outlive it.
+func init() {
+	registerHostFuncs(
+		hostFunc{name: "proc_spawn", params: kinds(i32, i32, i32, i32), results: kinds(i32), fn: hostProcSpawn},
+		hostFunc{name: "proc_kill", params: kinds(i32, i32), results: kinds(i32), fn: hostProcKill},
+	)
+	registerErrorCode(ErrNoModule, errNotFound)
+}
+
+// Launcher finds modules by name for proc_spawn. The embedder implements it with the same
+// lookup its own commands use (cmd/orbital: the registry, then module directories).
+type Launcher interface {
+	// Launch returns the module name refers to and the options to spawn it with: its
+	// identity (Name, Version, Publisher, Requests) and output; UI says whether it may open
+	// windows. The kernel sets Parent and Args and bounds UI by the parent's. An unknown name
+	// is an error wrapping ErrNoModule.
+	Launch(name string) (*Module, SpawnOptions, error)
+}
+
+// ErrNoModule is a Launcher's error for a name it does not know.
+var ErrNoModule = errors.New("no such module")
+
+const (
+	maxChildren   = 64       // live children per process
+	maxSpawnName  = 256      // bytes of module name
+	maxSpawnArgs  = 64 << 10 // bytes of NUL-separated arguments
+	exitReasonMax = 1 << 10  // bytes of reason in a KindExit message
+)
+
+// children is the live children of one process, touched on its thread (host calls, atExit)
+// and by each child's watcher goroutine.
+type children struct {
+	mu   sync.Mutex
+	live map[bus.PID]*Process
+}
+
+type childrenKey struct{}
+
+func (c *call) children() *children {
+	return c.local(childrenKey{}, func() any {
+		ch := &children{live: map[bus.PID]*Process{}}
+		c.atExit(func() { ch.orphan(c.p.k) })
+		return ch
+	}).(*children)
+}
+
+// orphan asks every child still alive to quit: the parent is ending.
+func (ch *children) orphan(k *Kernel) {
+	ch.mu.Lock()
+	kids := make([]*Process, 0, len(ch.live))
+	for _, p := range ch.live {
+		kids = append(kids, p)
+	}
+	ch.mu.Unlock()
+	for _, p := range kids {
+		p.requestQuit(k.cfg.QuitGrace)
+	}
+}
+
+// proc_spawn(name_ptr, name_len, args_ptr, args_len) -> pid
+func hostProcSpawn(c *call, a []wasmtime.Val) []wasmtime.Val {
+	raw, ok := c.bytes(a[0].I32(), a[1].I32())
+	if !ok {
+		return one(errFault)
+	}
+	if len(raw) == 0 || len(raw) > maxSpawnName || !utf8.Valid(raw) || bytes.ContainsAny(raw, "/\\\x00") {
+		return one(errInvalid)
+	}
+	name := string(raw)
+	rawArgs, ok := c.bytes(a[2].I32(), a[3].I32())
+	if !ok {
+		return one(errFault)
+	}
+	if len(rawArgs) > maxSpawnArgs || !utf8.Valid(rawArgs) {
+		return one(errInvalid)
+	}
+	var args []string
+	if len(rawArgs) > 0 {
+		args = strings.Split(strings.TrimSuffix(string(rawArgs), "\x00"), "\x00")
+	}
+	p := c.p
+	if err := p.checkDoor(policies.OpSpawn, name); err != nil {
+		return one(c.busCode(err))
+	}
+	l := p.k.cfg.Launcher
+	if l == nil {
+		p.k.cfg.Log(p.pid, p.name, 2, "proc_spawn "+name+": this kernel has no launcher (modules cannot start modules here)")
+		return one(errNotFound)
+	}
+	ch := c.children()
+	ch.mu.Lock()
+	n := len(ch.live)
+	ch.mu.Unlock()
+	if n >= maxChildren {
+		p.k.cfg.Log(p.pid, p.name, 2, fmt.Sprintf("proc_spawn %s: already %d children alive (the limit)", name, n))
+		return one(errLimit)
+	}
+	var kid *Process
+	var err error
+	c.block(func() {
+		var m *Module
+		var o SpawnOptions
+		if m, o, err = l.Launch(name); err != nil {
+			return
+		}
+		o.Parent, o.Args = p.pid, args
+		o.UI = o.UI && p.opts.UI
+		kid, err = p.k.Spawn(m, o)
+	})
+	if err != nil {
+		p.k.cfg.Log(p.pid, p.name, 2, "proc_spawn "+name+": "+err.Error())
+		if errors.Is(err, ErrNoModule) {
+			return one(errNotFound)
+		}
+		var denied *policies.DeniedError
+		if errors.As(err, &denied) || errors.Is(err, bus.ErrDenied) {
+			return one(errDenied)
+		}
+		return one(c.busCode(err))
+	}
+	ch.mu.Lock()
+	ch.live[kid.pid] = kid
+	ch.mu.Unlock()
+	go func() {
+		<-kid.Done()
+		ch.mu.Lock()
+		delete(ch.live, kid.pid)
+		ch.mu.Unlock()
+		in := kid.Info()
+		reason := in.Reason
+		if len(reason) > exitReasonMax {
+			reason = reason[:exitReasonMax]
+		}
+		payload := make([]byte, 8+len(reason))
+		binary.LittleEndian.PutUint32(payload[0:], uint32(kid.pid))
+		binary.LittleEndian.PutUint32(payload[4:], uint32(int32(in.ExitCode)))
+		copy(payload[8:], reason)
+		p.k.bus.Post(bus.Message{Kind: bus.KindExit, To: p.pid, Payload: payload}) // the parent may have ended: nothing to tell
+	}()
+	return one(int32(kid.pid))
+}
+
+// proc_kill(pid, force) -> 0: stop a child of the caller (force 0: quit request, then kill
+// after the grace period; 1: at once).
+func hostProcKill(c *call, a []wasmtime.Val) []wasmtime.Val {
+	pid, force := bus.PID(a[0].I32()), a[1].I32()
+	if force != 0 && force != 1 {
+		return one(errInvalid)
+	}
+	ch := c.children()
+	ch.mu.Lock()
+	kid := ch.live[pid]
+	ch.mu.Unlock()
+	if kid == nil {
+		return one(errNotFound)
+	}
+	if force == 1 {
+		kid.forceKill(fmt.Sprintf("killed by its parent %s (pid %d)", c.p.name, c.p.pid))
+	} else {
+		kid.requestQuit(c.p.k.cfg.QuitGrace)
+	}
+	return one(0)
+}
