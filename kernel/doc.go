@@ -62,7 +62,10 @@
 //
 //	Kernel.mu (process table) -> Process.mu (Info) -> bus locks (Inbox.Stats)
 //
-// No lock is held while calling into wasmtime, the display or a blocking bus operation. The
+// No lock is held while calling into wasmtime, the display or a blocking bus operation, with
+// two exceptions taken with no other lock held: Module.fuel.mu, held while the module is
+// compiled for the fuel engine (so concurrent metered spawns compile it once; the compile
+// cache's lock nests inside), and Kernel.fuelMu, held while the fuel engine is built. The
 // epoch-slot map (epochMu) is a leaf lock. wasmtime-go's own global store lock is taken inside
 // Caller.Data and is a leaf too.
 //
