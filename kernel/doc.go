@@ -110,7 +110,10 @@
 // abi.go holds the error codes and the one table mapping Go errors (bus sentinels included) to
 // them. Each family of host functions lives in host_<family>.go and registers a []hostFunc
 // from init (host_core.go: log, time, pid, recv; host_surface.go: surfaces; host_bus.go:
-// send, publish, subscribe, request, reply and regions, on top of package bus). A hostFunc
+// send, publish, subscribe, request, reply and regions, on top of package bus; host_clip.go:
+// clipboard_read and clipboard_write over Config.Clipboard, each call run on a goroutine of
+// its own so that a clipboard that never answers costs the guest ERR_TIMEOUT after 5 s and a
+// kill ends the wait at once). A hostFunc
 // gets a *call with the process and bounds-checked access to guest memory (call.bytes returns
 // ok=false for any pointer/length outside memory: ERR_FAULT), c.Context() for blocking and
 // c.block to show the process as blocked. Families keep per-process state in Process.local and
