@@ -21,6 +21,7 @@ import (
 //   - the bus: the bus's Check hook (every send, publish, subscribe, request and region
 //     creation) goes to checkBus;
 //   - surfaces: surface_create asks allowSurface;
+//   - the clipboard: clipboard_read and clipboard_write ask allowClipboard (host_clip.go);
 //   - devices: CheckDevice is the drivers' device hook;
 //   - spawn: a process spawned with SpawnOptions.Parent gets at most its parent's namespace.
 //
