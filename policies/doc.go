@@ -80,8 +80,9 @@
 // a process spawned with a parent gets at most the parent's namespace. Host-side file access
 // on a module's behalf goes through Namespace.OpenFile, which opens inside the preopen with
 // os.Root, so "..", absolute paths and symlinks cannot leave it (guests' own WASI access is
-// confined by wasmtime; the end-to-end tests check both). AllowNet, AllowSpawn
-// and AllowClipboard answer for doors the ABI does not have yet. limits.fuel is enforced by
+// confined by wasmtime; the end-to-end tests check both). clipboard_read and clipboard_write
+// ask ui.clipboard (op "clipboard", object "read" or "write"; one grant covers both).
+// AllowNet and AllowSpawn answer for doors the ABI does not have yet. limits.fuel is enforced by
 // the kernel: a module with a fuel ceiling runs metered (on a separate fuel engine, so
 // unmetered modules pay nothing) and ends "out of fuel", naming this file and line, once it
 // has executed that many wasm fuel units (about one per instruction).
