@@ -176,7 +176,7 @@ func (c *call) clipboardCall(fn func(ctx context.Context) error) error {
 		select {
 		case err = <-done:
 		case <-ctx.Done():
-			err = ctx.Err()
+			err = fmt.Errorf("the clipboard did not answer within %v: %w", clipboardTimeout, ctx.Err())
 		}
 	})
 	return err
@@ -189,7 +189,7 @@ func (c *call) clipboardErr(fn string, err error) int32 {
 	case c.Context().Err() != nil:
 		return errClosed
 	case errors.Is(err, context.DeadlineExceeded):
-		c.p.k.cfg.Log(c.p.pid, c.p.name, 2, fn+": the clipboard did not answer within "+clipboardTimeout.String())
+		c.p.k.cfg.Log(c.p.pid, c.p.name, 2, fn+": "+err.Error())
 		return errTimeout
 	}
 	c.p.k.cfg.Log(c.p.pid, c.p.name, 2, fn+": "+err.Error())
