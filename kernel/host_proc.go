@@ -39,11 +39,15 @@ func init() {
 // Launcher finds modules by name for proc_spawn. The embedder implements it with the same
 // lookup its own commands use (cmd/orbital: the registry, then module directories).
 type Launcher interface {
-	// Launch returns the module name refers to and the options to spawn it with: its
+	// Launch returns the module name (asked for by process parent) refers to and the options to spawn it with: its
 	// identity (Name, Version, Publisher, Requests) and output; UI says whether it may open
 	// windows. The kernel sets Parent and Args and bounds UI by the parent's. An unknown name
 	// is an error wrapping ErrNoModule.
-	Launch(name string) (*Module, SpawnOptions, error)
+	Launch(parent bus.PID, name string) (*Module, SpawnOptions, error)
+	// Started follows every Launch that returned no error: p is the child (nil when Spawn
+	// failed, with err saying why), so the embedder can attach its output capture and
+	// bookkeeping, or release them.
+	Started(parent bus.PID, p *Process, err error)
 }
 
 // ErrNoModule is a Launcher's error for a name it does not know.
@@ -129,12 +133,13 @@ func hostProcSpawn(c *call, a []wasmtime.Val) []wasmtime.Val {
 	c.block(func() {
 		var m *Module
 		var o SpawnOptions
-		if m, o, err = l.Launch(name); err != nil {
+		if m, o, err = l.Launch(p.pid, name); err != nil {
 			return
 		}
 		o.Parent, o.Args = p.pid, args
 		o.UI = o.UI && p.opts.UI
 		kid, err = p.k.Spawn(m, o)
+		l.Started(p.pid, kid, err)
 	})
 	if err != nil {
 		p.k.cfg.Log(p.pid, p.name, 2, "proc_spawn "+name+": "+err.Error())

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/policies"
 )
 
@@ -26,7 +27,7 @@ type testLauncher struct {
 	mods map[string]*Module
 }
 
-func (l *testLauncher) Launch(name string) (*Module, SpawnOptions, error) {
+func (l *testLauncher) Launch(_ bus.PID, name string) (*Module, SpawnOptions, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	m, ok := l.mods[name]
@@ -35,6 +36,8 @@ func (l *testLauncher) Launch(name string) (*Module, SpawnOptions, error) {
 	}
 	return m, SpawnOptions{Name: name}, nil
 }
+
+func (l *testLauncher) Started(bus.PID, *Process, error) {}
 
 // parentWAT spawns the module named at offset 100 (with args "a\0b"), then, depending on
 // then: "wait" receives messages until a KindExit and exits with the child's exit code (or

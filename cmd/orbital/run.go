@@ -135,11 +135,13 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 
 	scene := compositor.NewScene()
 	logs := newLogBook()
+	launch := newLauncher(home, logs, stdout, stderr) // proc_spawn (launch.go)
 	k, err := kernel.New(kernel.Config{
 		Home:      home,
 		Policies:  pst,
 		Display:   sceneDisplay{scene},
 		Clipboard: &kernel.MemClipboard{}, // headless: one clipboard shared by this run's modules
+		Launcher:  launch,
 		Limits:    kernel.Limits{Memory: mem, Deadline: o.deadline},
 		Log:       logs.hook(stderr),
 	})
@@ -149,6 +151,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	}
 	defer k.Close()
 	ctl := newKernelControl(k, logs, "orbital run")
+	launch.bind(k, ctl)
 	defer startSysService(k, ctl, stderr)()
 	if o.frames == 0 {
 		// A long-running instance serves the admin panel and answers orbital ps; a bounded

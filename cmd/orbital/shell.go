@@ -87,11 +87,13 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	display := newSIDDisplay(sceneDisplay{scene})
 	logs := newLogBook()
 	clip := &shellClipboard{} // the desktop clipboard, once the shell exists (clipboard.go)
+	launch := newLauncher(home, logs, os.Stdout, os.Stderr) // proc_spawn (launch.go)
 	k, err := kernel.New(kernel.Config{
 		Home:      home,
 		Policies:  pst,
 		Display:   display,
 		Clipboard: clip,
+		Launcher:  launch,
 		Log:       logs.hook(stderr),
 	})
 	if err != nil {
@@ -128,6 +130,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	// per-boot token, and the control socket for orbital ps and kill.
 	ctl := newKernelControl(k, logs, "orbital shell")
 	host.ctl = ctl
+	launch.bind(k, ctl)
 	stopSys := startSysService(k, ctl, stderr)
 	panel := startAdmin(home, ctl, "orbital shell", stderr)
 	runErr := sh.Run(ctx)

@@ -17,6 +17,7 @@ const (
 	KindReply   Kind = 4  // the answer to a request
 	KindEvent   Kind = 16 // an input event for one of this process's surfaces
 	KindQuit    Kind = 17 // the kernel asks the process to exit soon
+	KindExit    Kind = 18 // a child this process started (Spawn) ended; decode with Message.Exit
 )
 
 func (k Kind) String() string {
@@ -33,6 +34,8 @@ func (k Kind) String() string {
 		return "event"
 	case KindQuit:
 		return "quit"
+	case KindExit:
+		return "exit"
 	}
 	return fmt.Sprintf("kind(%d)", uint32(k))
 }
@@ -96,4 +99,20 @@ func (m Message) Event() (Event, error) {
 		return nil, fmt.Errorf("orbital: message of kind %v is not an input event", m.Kind)
 	}
 	return DecodeEvent(m.Payload)
+}
+
+// ChildExit says how a child started with Spawn ended.
+type ChildExit struct {
+	PID    uint32
+	Code   int    // its exit code (134: crashed, 137: killed)
+	Reason string // the kernel's words: "exit status 3", "killed by its parent ...", a trap
+}
+
+// Exit decodes the payload of a KindExit message. Other kinds give an error.
+func (m Message) Exit() (ChildExit, error) {
+	if m.Kind != KindExit || len(m.Payload) < 8 {
+		return ChildExit{}, fmt.Errorf("orbital: message of kind %v is not a child's exit", m.Kind)
+	}
+	le := binary.LittleEndian
+	return ChildExit{PID: le.Uint32(m.Payload), Code: int(int32(le.Uint32(m.Payload[4:]))), Reason: string(m.Payload[8:])}, nil
 }
