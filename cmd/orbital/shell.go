@@ -86,7 +86,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	scene := compositor.NewScene()
 	display := newSIDDisplay(sceneDisplay{scene})
 	logs := newLogBook()
-	clip := &shellClipboard{} // the desktop clipboard, once the shell exists (clipboard.go)
+	clip := &shellClipboard{}                               // the desktop clipboard, once the shell exists (clipboard.go)
 	launch := newLauncher(home, logs, os.Stdout, os.Stderr) // proc_spawn (launch.go)
 	k, err := kernel.New(kernel.Config{
 		Home:      home,
