@@ -23,7 +23,10 @@ import (
 //   - surfaces: surface_create asks allowSurface;
 //   - the clipboard: clipboard_read and clipboard_write ask allowClipboard (host_clip.go);
 //   - devices: CheckDevice is the drivers' device hook;
-//   - spawn: a process spawned with SpawnOptions.Parent gets at most its parent's namespace.
+//   - the network: http_fetch asks checkDoor(OpNet) for the URL, each redirect and each dial
+//     (host_net.go);
+//   - spawn: proc_spawn asks checkDoor(OpSpawn) (host_proc.go), and a process spawned with
+//     SpawnOptions.Parent gets at most its parent's namespace.
 //
 // Denials are *policies.DeniedError values wrapped to match bus.ErrDenied (ERR_DENIED for the
 // guest) and recorded in the audit log. Pids the kernel did not spawn (pid 0, the kernel and

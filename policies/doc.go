@@ -82,7 +82,8 @@
 // os.Root, so "..", absolute paths and symlinks cannot leave it (guests' own WASI access is
 // confined by wasmtime; the end-to-end tests check both). clipboard_read and clipboard_write
 // ask ui.clipboard (op "clipboard", object "read" or "write"; one grant covers both).
-// AllowNet and AllowSpawn answer for doors the ABI does not have yet. limits.fuel is enforced by
+// The kernel's http_fetch asks AllowNet for the URL, every redirect and every dial; proc_spawn
+// asks AllowSpawn and then attenuates the child by its parent. limits.fuel is enforced by
 // the kernel: a module with a fuel ceiling runs metered (on a separate fuel engine, so
 // unmetered modules pay nothing) and ends "out of fuel", naming this file and line, once it
 // has executed that many wasm fuel units (about one per instruction).
