@@ -46,8 +46,12 @@ var clipboardTimeout = 5 * time.Second
 // clipKey is the per-process state key (call.local) of this family.
 type clipKey struct{}
 
-// clipState remembers which one-time log lines a process already produced.
-type clipState struct{ hinted, missing bool }
+// clipState is a process's state in this family: which one-time log lines it produced, and
+// the implementation call it last started, closed once that call returned.
+type clipState struct {
+	hinted, missing bool
+	pending         chan struct{}
+}
 
 // clipboard_read(buf_ptr, buf_cap) -> length written; buf_cap 0 asks for the length only.
 func hostClipboardRead(c *call, a []wasmtime.Val) []wasmtime.Val {
@@ -61,19 +65,16 @@ func hostClipboardRead(c *call, a []wasmtime.Val) []wasmtime.Val {
 	if code := c.clipboardDoor("read"); code != 0 {
 		return one(code)
 	}
-	var text string
-	err := c.clipboardCall(func(ctx context.Context) (err error) {
-		text, err = c.p.k.cfg.Clipboard.ReadClipboard(ctx)
-		return err
-	})
+	clip := c.p.k.cfg.Clipboard
+	text, err := c.clipboardCall(clip.ReadClipboard)
 	if err != nil {
 		return one(c.clipboardErr("clipboard_read", err))
 	}
-	if len(text) > MaxClipboard {
-		return one(errTooBig)
-	}
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
+	}
+	if len(text) > MaxClipboard {
+		return one(errTooBig)
 	}
 	if bufCap == 0 {
 		return one(int32(len(text)))
@@ -109,8 +110,9 @@ func hostClipboardWrite(c *call, a []wasmtime.Val) []wasmtime.Val {
 		return one(code)
 	}
 	text := string(b) // copied out of guest memory before anything waits
-	err := c.clipboardCall(func(ctx context.Context) error {
-		return c.p.k.cfg.Clipboard.WriteClipboard(ctx, text)
+	clip := c.p.k.cfg.Clipboard
+	_, err := c.clipboardCall(func(ctx context.Context) (string, error) {
+		return "", clip.WriteClipboard(ctx, text)
 	})
 	if err != nil {
 		return one(c.clipboardErr("clipboard_write", err))
@@ -158,28 +160,47 @@ func (p *Process) allowClipboard(op string) bool {
 
 // clipboardCall runs fn on its own goroutine and waits for it while the process is Blocked, at
 // most clipboardTimeout and never past the process's kill: an implementation stuck in a
-// foreign clipboard owner cannot hold the guest's thread.
-func (c *call) clipboardCall(fn func(ctx context.Context) error) error {
+// foreign clipboard owner cannot hold the guest's thread. A process has at most one such
+// goroutine: while the one it gave up on has not returned, its next calls time out at once
+// (a guest retrying in a loop cannot pile up goroutines). fn must not touch c: the call value
+// is reused by the process's next host call while an abandoned fn may still run.
+func (c *call) clipboardCall(fn func(ctx context.Context) (string, error)) (string, error) {
+	st := c.local(clipKey{}, func() any { return &clipState{} }).(*clipState)
+	if st.pending != nil {
+		select {
+		case <-st.pending:
+		default:
+			return "", fmt.Errorf("the previous clipboard call has not returned yet: %w", context.DeadlineExceeded)
+		}
+	}
+	pending := make(chan struct{})
+	st.pending = pending
 	ctx, cancel := context.WithTimeout(c.Context(), clipboardTimeout)
-	defer cancel()
-	done := make(chan error, 1)
-	var err error
+	defer cancel() // an abandoned fn learns it from ctx
+	type result struct {
+		text string
+		err  error
+	}
+	done := make(chan result, 1)
+	var res result
 	c.block(func() {
 		go func() {
+			defer close(pending)
 			defer func() {
 				if r := recover(); r != nil {
-					done <- fmt.Errorf("clipboard implementation panicked: %v", r)
+					done <- result{err: fmt.Errorf("clipboard implementation panicked: %v", r)}
 				}
 			}()
-			done <- fn(ctx)
+			text, err := fn(ctx)
+			done <- result{text, err}
 		}()
 		select {
-		case err = <-done:
+		case res = <-done:
 		case <-ctx.Done():
-			err = fmt.Errorf("the clipboard did not answer within %v: %w", clipboardTimeout, ctx.Err())
+			res.err = fmt.Errorf("the clipboard did not answer within %v: %w", clipboardTimeout, ctx.Err())
 		}
 	})
-	return err
+	return res.text, res.err
 }
 
 // clipboardErr maps a clipboard failure to an ABI code: a kill is ERR_CLOSED, the timeout
