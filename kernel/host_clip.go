@@ -185,14 +185,17 @@ func (c *call) clipboardCall(fn func(ctx context.Context) (string, error)) (stri
 	var res result
 	c.block(func() {
 		go func() {
-			defer close(pending)
-			defer func() {
-				if r := recover(); r != nil {
-					done <- result{err: fmt.Errorf("clipboard implementation panicked: %v", r)}
-				}
+			var r result
+			func() {
+				defer func() {
+					if v := recover(); v != nil {
+						r.err = fmt.Errorf("clipboard implementation panicked: %v", v)
+					}
+				}()
+				r.text, r.err = fn(ctx)
 			}()
-			text, err := fn(ctx)
-			done <- result{text, err}
+			close(pending) // before the answer: the guest's next call must find it closed
+			done <- r
 		}()
 		select {
 		case res = <-done:

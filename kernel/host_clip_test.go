@@ -264,3 +264,41 @@ func TestClipboardPolicy(t *testing.T) {
 		t.Errorf("log lacks the how-to-grant hint:\n%s", sink)
 	}
 }
+
+// BenchmarkClipboard measures one clipboard call from a guest (a 64-byte text in a
+// MemClipboard: the kernel's own cost, a goroutine hand-off included) against the cheapest
+// host call, pid. Each round spawns a guest that makes `calls` calls; ns/call is the figure.
+func BenchmarkClipboard(b *testing.B) {
+	const calls = 20000
+	loop := func(call string) string {
+		return `(module
+  (import "orbital" "pid" (func $pid (result i32)))
+  (import "orbital" "clipboard_read" (func $read (param i32 i32) (result i32)))
+  (import "orbital" "clipboard_write" (func $write (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "` + strings.Repeat("x", 64) + `")
+  (func (export "_start") (local $n i32)
+    (local.set $n (i32.const ` + fmt.Sprint(calls) + `))
+    (loop $l
+      (if (i32.lt_s ` + call + ` (i32.const 0)) (then unreachable))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n)))))`
+	}
+	for _, bc := range []struct{ name, call string }{
+		{"base=pid", `(call $pid)`},
+		{"clipboard_read", `(call $read (i32.const 4096) (i32.const 256))`},
+		{"clipboard_write", `(call $write (i32.const 16) (i32.const 64))`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			k := newKernel(b, Config{Clipboard: &MemClipboard{text: strings.Repeat("y", 64)}})
+			m := watModule(b, k, bc.name, loop(bc.call))
+			b.ReportAllocs()
+			for b.Loop() {
+				if in := wait(b, spawn(b, k, m, SpawnOptions{}), time.Minute); in.ExitCode != 0 {
+					b.Fatalf("exit %d: %s", in.ExitCode, in.Reason)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*calls), "ns/call")
+		})
+	}
+}
