@@ -278,24 +278,31 @@ func runPair(b *testing.B, k *Kernel, pr pair, n int) {
 	sm := watModule(b, k, pr.name+"-snd", pr.snd)
 	b.ReportAllocs()
 	for b.Loop() {
-		benchParams[1].set(int64(n))
-		benchParams[0].set(0)
-		r := spawn(b, k, rm, SpawnOptions{})
-		if pr.ready != nil {
-			deadline := time.Now().Add(10 * time.Second)
-			for !pr.ready(k) {
-				if time.Now().After(deadline) {
-					b.Fatal("receiver not ready within 10s")
-				}
-				time.Sleep(100 * time.Microsecond)
+		runPairOnce(b, k, rm, sm, pr.ready, n)
+	}
+}
+
+// runPairOnce runs the receiver rm, then (once ready, if set, says so) the sender sm with
+// the receiver's pid, each for n rounds, and waits for both.
+func runPairOnce(b *testing.B, k *Kernel, rm, sm *Module, ready func(*Kernel) bool, n int) {
+	b.Helper()
+	benchParams[1].set(int64(n))
+	benchParams[0].set(0)
+	r := spawn(b, k, rm, SpawnOptions{})
+	if ready != nil {
+		deadline := time.Now().Add(10 * time.Second)
+		for !ready(k) {
+			if time.Now().After(deadline) {
+				b.Fatal("receiver not ready within 10s")
 			}
+			time.Sleep(100 * time.Microsecond)
 		}
-		benchParams[0].set(int64(r.PID()))
-		s := spawn(b, k, sm, SpawnOptions{})
-		for _, p := range []*Process{s, r} {
-			if in := wait(b, p, 60*time.Second); in.ExitCode != 0 {
-				b.Fatalf("%s exited %d: %s", in.Name, in.ExitCode, in.Reason)
-			}
+	}
+	benchParams[0].set(int64(r.PID()))
+	s := spawn(b, k, sm, SpawnOptions{})
+	for _, p := range []*Process{s, r} {
+		if in := wait(b, p, 60*time.Second); in.ExitCode != 0 {
+			b.Fatalf("%s exited %d: %s", in.Name, in.ExitCode, in.Reason)
 		}
 	}
 }
