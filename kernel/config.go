@@ -53,6 +53,9 @@ type Limits struct {
 	// default, runs unmetered. A metered process runs on the kernel's fuel engine (fuel.go)
 	// and ends as crashed, "out of fuel", when the budget is spent.
 	Fuel uint64
+	// CPU is the share of one core, in percent, the guest's code may use (cpushare.go);
+	// 0 or 100 and above: no cap.
+	CPU int
 }
 
 // Default limits.
@@ -77,6 +80,9 @@ func (l Limits) withDefaults(d Limits) Limits {
 	}
 	if l.Fuel == 0 {
 		l.Fuel = d.Fuel
+	}
+	if l.CPU == 0 {
+		l.CPU = d.CPU
 	}
 	return l
 }

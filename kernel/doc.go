@@ -73,8 +73,12 @@
 //
 // Per process (Limits, defaults in Config.Limits): linear-memory ceiling through
 // Store.Limiter (256 MiB), handler deadline (10 s; <0 none), surfaces (8), the bus inbox
-// limits and a fuel budget (0, unmetered, by default). A limit hit ends that process only.
-// Policy ceilings (limits.memory, limits.deadline, limits.fuel) lower them at Spawn.
+// limits, a fuel budget (0, unmetered, by default) and a CPU share (0, uncapped). A limit hit
+// ends that process only, except the CPU share, which holds the guest back (cpushare.go: the
+// epoch callback compares the thread's CPU time with wall time and waits when the guest is
+// ahead of its share; the wait ends on a kill and does not count toward the deadline; Info
+// reports Throttled). Policy ceilings (limits.memory, limits.deadline, limits.fuel,
+// limits.cpu) lower them at Spawn.
 //
 // Fuel (fuel.go) is a lifetime budget of wasm fuel units, about one per instruction executed
 // (a host call costs the guest nothing; a library's code counts against its caller). wasmtime

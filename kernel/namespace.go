@@ -185,6 +185,9 @@ func (t *policyTable) resolve(m *Module, o *SpawnOptions) (*procPolicy, error) {
 	if lim.Deadline > 0 && (o.Limits.Deadline <= 0 || lim.Deadline < o.Limits.Deadline) {
 		o.Limits.Deadline = lim.Deadline
 	}
+	if lim.CPU > 0 && (o.Limits.CPU <= 0 || lim.CPU < o.Limits.CPU) {
+		o.Limits.CPU = lim.CPU
+	}
 	if lim.Fuel > 0 && (o.Limits.Fuel == 0 || lim.Fuel < o.Limits.Fuel) {
 		o.Limits.Fuel = lim.Fuel
 	}

@@ -56,10 +56,12 @@ type Info struct {
 	Started  time.Time
 	Ended    time.Time     // zero while alive
 	CPU      time.Duration // thread CPU time, sampled by the process's own thread
-	Memory   int64         // linear-memory size in bytes, sampled at host calls
-	Fuel     uint64        // fuel units spent (metered processes: Limits.Fuel > 0), sampled at host calls and exit
-	Limits   Limits
-	Inbox    bus.InboxStats
+	// Throttled is how long the kernel held the guest back to keep it within Limits.CPU.
+	Throttled time.Duration
+	Memory    int64  // linear-memory size in bytes, sampled at host calls
+	Fuel      uint64 // fuel units spent (metered processes: Limits.Fuel > 0), sampled at host calls and exit
+	Limits    Limits
+	Inbox     bus.InboxStats
 }
 
 // Exit codes the kernel reports for processes that did not choose their own.
@@ -97,6 +99,7 @@ type Process struct {
 	fuelSet  bool         // the store got its fuel budget (fuel.go)
 
 	epochSlot uintptr
+	cpuWin    cpuWindow    // CPU share accounting (cpushare.go); process thread only
 	lastHost  atomic.Int64 // monotonic ns when guest code last entered or left the host
 	killed    atomic.Bool  // force-kill requested: host calls trap, epoch ticks trap
 	stopping  atomic.Bool  // quit request posted: blocking calls return ERR_CLOSED when idle
@@ -190,6 +193,10 @@ const (
 func (p *Process) onTick() tickResult {
 	p.sample(0)
 	if p.killed.Load() {
+		p.setCause("killed")
+		return tickKilled
+	}
+	if p.opts.Limits.CPU > 0 && p.opts.Limits.CPU < 100 && p.throttle() {
 		p.setCause("killed")
 		return tickKilled
 	}

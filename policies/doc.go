@@ -86,7 +86,9 @@
 // asks AllowSpawn and then attenuates the child by its parent. limits.fuel is enforced by
 // the kernel: a module with a fuel ceiling runs metered (on a separate fuel engine, so
 // unmetered modules pay nothing) and ends "out of fuel", naming this file and line, once it
-// has executed that many wasm fuel units (about one per instruction).
+// has executed that many wasm fuel units (about one per instruction). limits.cpu ("25%", a
+// share of one core) is enforced by the kernel too: a guest ahead of its share is held back
+// until wall time catches up (kernel/cpushare.go).
 //
 // # Permission prompts
 //

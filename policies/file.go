@@ -46,6 +46,7 @@ type rawFile struct {
 		Memory   rawText `toml:"memory"`
 		Deadline rawText `toml:"deadline"`
 		Fuel     int64   `toml:"fuel"`
+		CPU      rawText `toml:"cpu"`
 	} `toml:"limits"`
 	UI struct {
 		Windows    bool   `toml:"windows"`
@@ -79,7 +80,7 @@ var knownKeys = map[string]string{
 	"regions": "max, bytes",
 	"devices": "use",
 	"net":     "allow",
-	"limits":  "memory, deadline, fuel",
+	"limits":  "memory, deadline, fuel, cpu",
 	"ui":      "windows, max_surface, clipboard",
 }
 
@@ -265,6 +266,7 @@ func (v *validator) grants(raw *rawFile) *Grants {
 		v.fail("limits.fuel", "must be 0 or more, not %d", raw.Limits.Fuel)
 	}
 	g.Fuel = Limit{N: raw.Limits.Fuel, Src: v.src("limits.fuel")}
+	g.CPU = v.percent("limits.cpu", raw.Limits.CPU)
 	g.Windows = Flag{On: raw.UI.Windows, Src: v.src("ui.windows")}
 	g.Clipboard = Flag{On: raw.UI.Clipboard, Src: v.src("ui.clipboard")}
 	if s := raw.UI.MaxSurface; s != "" {
@@ -350,6 +352,18 @@ func (v *validator) size(key string, t rawText) Limit {
 		return Limit{}
 	}
 	n, err := ParseSize(string(t))
+	if err != nil {
+		v.fail(key, "%v", err)
+	}
+	return Limit{N: n, Src: v.src(key)}
+}
+
+// percent reads a share of one core, "1%" to "100%".
+func (v *validator) percent(key string, t rawText) Limit {
+	if t == "" {
+		return Limit{}
+	}
+	n, err := ParsePercent(string(t))
 	if err != nil {
 		v.fail(key, "%v", err)
 	}

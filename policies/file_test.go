@@ -56,6 +56,7 @@ allow = ["example.org:443"]
 memory = "64MiB"
 deadline = "2s"
 fuel = 1000
+cpu = "25%"
 
 [ui]
 windows = true
@@ -84,8 +85,8 @@ func TestParseFull(t *testing.T) {
 	checkRules(t, "env", g.Env, "LANG=C.UTF-8@16")
 	checkRules(t, "spawn", g.Spawn, "imagefx@20")
 	checkRules(t, "net", g.Net, "example.org:443@39")
-	if g.Memory.N != 64<<20 || g.Memory.Src.Line != 42 || g.Deadline.N != int64(2*time.Second) || g.Fuel.N != 1000 {
-		t.Errorf("limits = %+v %+v %+v", g.Memory, g.Deadline, g.Fuel)
+	if g.Memory.N != 64<<20 || g.Memory.Src.Line != 42 || g.Deadline.N != int64(2*time.Second) || g.Fuel.N != 1000 || g.CPU.N != 25 || g.CPU.Src.Line != 45 {
+		t.Errorf("limits = %+v %+v %+v %+v", g.Memory, g.Deadline, g.Fuel, g.CPU)
 	}
 	if !g.Windows.On || g.MaxWidth.N != 1920 || g.MaxHeight.N != 1080 || !g.Clipboard.On || !g.Direct.On {
 		t.Errorf("ui/direct = %+v %+v %+v %+v", g.Windows, g.MaxWidth, g.MaxHeight, g.Direct)
@@ -126,6 +127,9 @@ func TestParseErrors(t *testing.T) {
 		{"relative guest", "[module]\nmatch = \"a\"\n[[fs]]\nhost = \"/pics\"\nguest = \"p\"\nmode = \"ro\"\n", 5, "fs.0.guest", "absolute"},
 		{"bad topic", "[module]\nmatch = \"a\"\n[bus]\npublish = [\n  \"ok\",\n  \"a..b\",\n]\n", 6, "bus.publish", "empty token"},
 		{"bad size", "[module]\nmatch = \"a\"\n[limits]\nmemory = \"lots\"\n", 4, "limits.memory", "positive size"},
+		{"cpu zero", "[module]\nmatch = \"a\"\n[limits]\ncpu = \"0%\"\n", 4, "limits.cpu", "share of one core"},
+		{"cpu over", "[module]\nmatch = \"a\"\n[limits]\ncpu = \"150%\"\n", 4, "limits.cpu", "share of one core"},
+		{"cpu no unit", "[module]\nmatch = \"a\"\n[limits]\ncpu = \"25\"\n", 4, "limits.cpu", "share of one core"},
 		{"bad deadline", "[module]\nmatch = \"a\"\n[limits]\ndeadline = \"-1s\"\n", 4, "limits.deadline", "duration"},
 		{"bad surface", "[module]\nmatch = \"a\"\n[ui]\nwindows = true\nmax_surface = \"big\"\n", 5, "ui.max_surface", "WIDTHxHEIGHT"},
 		{"bad net", "[module]\nmatch = \"a\"\n[net]\nallow = [\"example.org\"]\n", 4, "net.allow", "host:port"},

@@ -103,6 +103,7 @@ type Grants struct {
 	Memory   Limit // bytes of linear memory
 	Deadline Limit // nanoseconds per handler call
 	Fuel     Limit // wasmtime fuel units
+	CPU      Limit // share of one core in percent (1-100); 0 = no cap
 
 	Windows   Flag  // may open windows (surfaces)
 	MaxWidth  Limit // largest surface; 0 = no cap beyond the ABI's

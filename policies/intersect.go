@@ -26,6 +26,7 @@ func Intersect(a, b *Grants) *Grants {
 	g.Memory = minCeiling(a.Memory, b.Memory)
 	g.Deadline = minCeiling(a.Deadline, b.Deadline)
 	g.Fuel = minCeiling(a.Fuel, b.Fuel)
+	g.CPU = minCeiling(a.CPU, b.CPU)
 	g.Windows = andFlag(a.Windows, b.Windows)
 	g.MaxWidth = minCeiling(a.MaxWidth, b.MaxWidth)
 	g.MaxHeight = minCeiling(a.MaxHeight, b.MaxHeight)

@@ -168,11 +168,12 @@ type Limits struct {
 	Memory   int64
 	Deadline time.Duration
 	Fuel     uint64
+	CPU      int // percent of one core; 0: no cap
 }
 
 // Limits returns the module's resource ceilings.
 func (n *Namespace) Limits() Limits {
-	return Limits{Memory: n.Grants.Memory.N, Deadline: time.Duration(n.Grants.Deadline.N), Fuel: uint64(n.Grants.Fuel.N)}
+	return Limits{Memory: n.Grants.Memory.N, Deadline: time.Duration(n.Grants.Deadline.N), Fuel: uint64(n.Grants.Fuel.N), CPU: int(n.Grants.CPU.N)}
 }
 
 // Check decides one operation; a denial is a *DeniedError naming the rule that applied.
@@ -249,7 +250,7 @@ func (n *Namespace) Explain(w io.Writer) {
 	}
 	fmt.Fprintf(w, "policy:  %s (match %q, line %d)\n", n.Policy.File, n.Policy.Match, n.Policy.MatchLine)
 	g := &n.Grants
-	if g.Empty() && g.Memory.N == 0 && g.Deadline.N == 0 && g.Fuel.N == 0 {
+	if g.Empty() && g.Memory.N == 0 && g.Deadline.N == 0 && g.Fuel.N == 0 && g.CPU.N == 0 {
 		fmt.Fprintf(w, "grants:  nothing\n")
 		return
 	}
@@ -294,6 +295,9 @@ func (n *Namespace) Explain(w io.Writer) {
 	}
 	if g.Deadline.N > 0 {
 		row("deadline", time.Duration(g.Deadline.N).String(), g.Deadline.Src)
+	}
+	if g.CPU.N > 0 {
+		row("cpu", strconv.FormatInt(g.CPU.N, 10)+"% of one core", g.CPU.Src)
 	}
 	if g.Fuel.N > 0 {
 		row("fuel", strconv.FormatInt(g.Fuel.N, 10), g.Fuel.Src)

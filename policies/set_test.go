@@ -95,6 +95,7 @@ func TestIntersect(t *testing.T) {
 		Net:      rules("*.example.org:443"),
 		Spawn:    rules("image*"),
 		Memory:   Limit{N: 64 << 20},
+		CPU:      Limit{N: 20},
 		Windows:  Flag{On: true},
 		MaxWidth: Limit{N: 800}, MaxHeight: Limit{N: 600},
 	}
@@ -112,6 +113,7 @@ func TestIntersect(t *testing.T) {
 		Net:         rules("api.example.org:443", "evil.com:443"),
 		Spawn:       rules("imagefx", "shell"),
 		Memory:      Limit{N: 1 << 30},
+		CPU:         Limit{N: 50},
 		Windows:     Flag{On: true},
 		MaxWidth:    Limit{N: 400},
 		Clipboard:   Flag{On: true},
@@ -141,7 +143,7 @@ func TestIntersect(t *testing.T) {
 	if g.Direct.On || g.Clipboard.On || !g.Windows.On {
 		t.Errorf("flags: direct %v clipboard %v windows %v", g.Direct.On, g.Clipboard.On, g.Windows.On)
 	}
-	if g.RegionCount.N != 8 || g.RegionBytes.N != 1<<20 || g.Memory.N != 64<<20 || g.MaxWidth.N != 400 || g.MaxHeight.N != 600 {
+	if g.RegionCount.N != 8 || g.RegionBytes.N != 1<<20 || g.Memory.N != 64<<20 || g.MaxWidth.N != 400 || g.MaxHeight.N != 600 || g.CPU.N != 20 {
 		t.Errorf("limits: regions %d/%d memory %d surface %dx%d", g.RegionCount.N, g.RegionBytes.N, g.Memory.N, g.MaxWidth.N, g.MaxHeight.N)
 	}
 }
@@ -238,7 +240,7 @@ func TestNamespaceChecks(t *testing.T) {
 		{OpNet, "example.org:443", true, ""},
 		{OpNet, "example.org:80", false, NoGrant},
 		{OpSurface, "1920x1080", true, ""},
-		{OpSurface, "1921x1080", false, "ui.max_surface = 1920x1080 (cv.toml:48)"},
+		{OpSurface, "1921x1080", false, "ui.max_surface = 1920x1080 (cv.toml:49)"},
 		{OpSpawn, "imagefx", true, ""},
 		{OpSpawn, "shell", false, NoGrant},
 		{OpFS, "/pictures/a.png", true, ""},

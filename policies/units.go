@@ -62,3 +62,14 @@ func ParseSurface(s string) (w, h int, err error) {
 	}
 	return w, h, nil
 }
+
+// ParsePercent reads a share of one core: "25%" (1% to 100%).
+func ParsePercent(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	num, ok := strings.CutSuffix(t, "%")
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if !ok || err != nil || n < 1 || n > 100 {
+		return 0, fmt.Errorf("%q is not a share of one core from \"1%%\" to \"100%%\" (e.g. \"25%%\")", s)
+	}
+	return n, nil
+}

@@ -65,6 +65,9 @@ func Render(match string, g *Grants, header string) []byte {
 	if g.Fuel.N > 0 {
 		lim = append(lim, "fuel = "+strconv.FormatInt(g.Fuel.N, 10))
 	}
+	if g.CPU.N > 0 {
+		lim = append(lim, "cpu = "+strconv.Quote(strconv.FormatInt(g.CPU.N, 10)+"%"))
+	}
 	section("limits", lim...)
 	surface := ""
 	if g.MaxWidth.N > 0 && g.MaxHeight.N > 0 {
@@ -142,6 +145,8 @@ var templateTables = []struct{ header, text string }{
 # [limits]
 # memory = "64MiB"
 # deadline = "2s"
+# fuel = 0                      # wasm instructions for its whole life (0: unmetered)
+# cpu = "100%"                  # share of one core it may use
 `},
 	{"[ui]", `#
 # [ui]

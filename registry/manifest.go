@@ -93,6 +93,7 @@ type Permissions struct {
 		Memory   Text  `toml:"memory,omitempty"`   // size: "64MiB"
 		Deadline Text  `toml:"deadline,omitempty"` // duration: "500ms"
 		Fuel     int64 `toml:"fuel,omitempty"`
+		CPU      Text  `toml:"cpu,omitempty"` // share of one core: "25%"
 	} `toml:"limits,omitempty"`
 	UI struct {
 		Windows    bool   `toml:"windows,omitempty"`
@@ -279,6 +280,12 @@ func (m *Manifest) Validate() error {
 	if p.Limits.Deadline != "" {
 		if d, err := time.ParseDuration(string(p.Limits.Deadline)); err != nil || d <= 0 {
 			return bad("permissions.limits.deadline", "%q: want a positive duration like 500ms", p.Limits.Deadline)
+		}
+	}
+	if c := string(p.Limits.CPU); c != "" {
+		n, err := strconv.Atoi(strings.TrimSuffix(c, "%"))
+		if !strings.HasSuffix(c, "%") || err != nil || n < 1 || n > 100 {
+			return bad("permissions.limits.cpu", "%q: want a share of one core from \"1%%\" to \"100%%\", like \"25%%\"", c)
 		}
 	}
 	if m.Publisher != "" {

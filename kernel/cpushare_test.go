@@ -1,0 +1,81 @@
+package kernel
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestCPUShare: a guest spinning under a 20 % share uses at most about a fifth of the wall
+// time, is killed at once while held back, and its neighbour without a cap is not slowed.
+func TestCPUShare(t *testing.T) {
+	k := newKernel(t, Config{})
+	m := watModule(t, k, "spin", wat(watLoop))
+	capped := spawn(t, k, m, SpawnOptions{Limits: Limits{CPU: 20, Deadline: -1}})
+	free := spawn(t, k, m, SpawnOptions{Limits: Limits{Deadline: -1}})
+	start := time.Now()
+	deadline := start.Add(10 * time.Second)
+	for time.Since(start) < 800*time.Millisecond || capped.Info().Throttled == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the capped guest was never held back: %+v", capped.Info())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	wall := time.Since(start)
+	in := capped.Info()
+	// An upper bound only: under load the guest gets less than its share, never more. One
+	// tick (10 ms) of slack per window, and the window that was open when we sampled.
+	if limit := wall/5 + wall/10 + 20*time.Millisecond; in.CPU > limit {
+		t.Errorf("capped guest used %v CPU in %v wall (share 20 %%: at most %v)", in.CPU, wall, limit)
+	}
+	if in.Throttled < wall/2 {
+		t.Errorf("capped guest was held back only %v of %v", in.Throttled, wall)
+	}
+	if f := free.Info(); f.Throttled != 0 {
+		t.Errorf("the uncapped guest was held back %v", f.Throttled)
+	}
+	killAt := time.Now()
+	k.Kill(capped.PID(), true)
+	k.Kill(free.PID(), true)
+	wait(t, capped, 5*time.Second)
+	if d := time.Since(killAt); d > time.Second {
+		t.Errorf("kill of a throttled guest took %v", d)
+	}
+}
+
+// TestCPUShareNotDeadline: time the kernel holds a guest back does not count toward its
+// handler deadline. Each chunk of work takes tens of ms of CPU, and so, at a 10 % share, several
+// times the 250 ms deadline in wall time; the guest still finishes.
+func TestCPUShareNotDeadline(t *testing.T) {
+	k := newKernel(t, Config{})
+	chunk := wat(`(func (export "_start") (local $c i32) (local $i i32)
+  (loop $chunks
+    (local.set $i (i32.const 0))
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const ` + strconv.Itoa(80_000_000) + `))))
+    (drop (call $now))
+    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+    (br_if $chunks (i32.lt_u (local.get $c) (i32.const 3))))
+  (call $exit (i32.const 0)))`)
+	p := spawn(t, k, watModule(t, k, "chunks", chunk), SpawnOptions{Limits: Limits{CPU: 10, Deadline: 250 * time.Millisecond}})
+	in := wait(t, p, 30*time.Second)
+	if in.ExitCode != 0 {
+		t.Fatalf("exit %d: %s", in.ExitCode, in.Reason)
+	}
+	if in.Throttled == 0 {
+		t.Errorf("never held back: %+v", in)
+	}
+}
+
+// TestCPUSharePolicy: limits.cpu in a policy file caps the process.
+func TestCPUSharePolicy(t *testing.T) {
+	st := policyHome(t, map[string]string{"slow.toml": "[module]\nmatch = \"slow\"\n[limits]\ncpu = \"25%\"\n"})
+	k := newKernel(t, Config{Policies: st})
+	p := spawn(t, k, watModule(t, k, "slow", wat(watLoop)), SpawnOptions{Limits: Limits{CPU: 50}})
+	if in := p.Info(); in.Limits.CPU != 25 {
+		t.Errorf("Limits.CPU = %d, want 25 (the policy's, lower than the caller's 50)", in.Limits.CPU)
+	}
+	k.Kill(p.PID(), true)
+	wait(t, p, 5*time.Second)
+}
