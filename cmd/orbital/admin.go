@@ -175,6 +175,14 @@ func grantList(k *kernel.Kernel, pid bus.PID) []string {
 	if g.Clipboard.On {
 		out = append(out, "clipboard")
 	}
+	if in, err := k.Info(pid); err == nil { // limits that act while it runs, with what they did
+		if c := in.Limits.CPU; c > 0 && c < 100 {
+			out = append(out, fmt.Sprintf("cpu:%d%% (held %v)", c, in.Throttled.Round(time.Millisecond)))
+		}
+		if f := in.Limits.Fuel; f > 0 {
+			out = append(out, fmt.Sprintf("fuel:%d/%d", in.Fuel, f))
+		}
+	}
 	if len(out) == 0 {
 		out = []string{"none"}
 	}
