@@ -79,3 +79,30 @@ func TestCPUSharePolicy(t *testing.T) {
 	k.Kill(p.PID(), true)
 	wait(t, p, 5*time.Second)
 }
+
+// TestCPUPerProcess: Info.CPU counts the process's own CPU time, not that of the processes
+// that ran on its OS thread before (Go reuses a thread after UnlockOSThread).
+func TestCPUPerProcess(t *testing.T) {
+	k := newKernel(t, Config{})
+	spin := watModule(t, k, "spin", wat(watLoop))
+	for range 2 {
+		p := spawn(t, k, spin, SpawnOptions{Limits: Limits{Deadline: -1}})
+		for p.Info().CPU < 200*time.Millisecond {
+			time.Sleep(10 * time.Millisecond)
+		}
+		k.Kill(p.PID(), true)
+		wait(t, p, 5*time.Second)
+	}
+	idle := watModule(t, k, "idle", wat(`(func (export "_start") (drop (call $recv (i32.const 0) (i32.const 0) (i64.const -1))))`))
+	var ps []*Process
+	for range 4 {
+		ps = append(ps, spawn(t, k, idle, SpawnOptions{}))
+	}
+	for _, p := range ps {
+		waitState(t, p, Blocked, 5*time.Second)
+		if c := p.Info().CPU; c > 100*time.Millisecond {
+			t.Errorf("an idle process reports %v of CPU (its thread's earlier users')", c)
+		}
+		k.Kill(p.PID(), true)
+	}
+}

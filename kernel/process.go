@@ -99,10 +99,11 @@ type Process struct {
 	fuelSet  bool         // the store got its fuel budget (fuel.go)
 
 	epochSlot uintptr
-	cpuWin    cpuWindow    // CPU share accounting (cpushare.go); process thread only
-	lastHost  atomic.Int64 // monotonic ns when guest code last entered or left the host
-	killed    atomic.Bool  // force-kill requested: host calls trap, epoch ticks trap
-	stopping  atomic.Bool  // quit request posted: blocking calls return ERR_CLOSED when idle
+	cpuWin    cpuWindow     // CPU share accounting (cpushare.go); process thread only
+	cpuBase   time.Duration // the thread's CPU time when the process began on it
+	lastHost  atomic.Int64  // monotonic ns when guest code last entered or left the host
+	killed    atomic.Bool   // force-kill requested: host calls trap, epoch ticks trap
+	stopping  atomic.Bool   // quit request posted: blocking calls return ERR_CLOSED when idle
 	cause     atomic.Pointer[string]
 
 	ctx    context.Context // ends when the process is killed
@@ -153,7 +154,7 @@ func (p *Process) setCause(s string) {
 // from a host call or at exit, where the store may be read, not from an epoch tick) the fuel
 // spent. Only the process thread calls it.
 func (p *Process) sample(mem int64) {
-	cpu := threadCPU()
+	cpu := threadCPU() - p.cpuBase
 	var fuel uint64
 	if mem > 0 {
 		fuel = p.fuelUsed()

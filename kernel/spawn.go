@@ -85,6 +85,9 @@ func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
 	defer p.k.wg.Done()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	// The OS thread may have run other processes before (Go reuses it after UnlockOSThread),
+	// and its CPU clock counts theirs too.
+	p.cpuBase = threadCPU()
 
 	store := wasmtime.NewStoreWithData(p.eng.engine, p)
 	p.store = store
