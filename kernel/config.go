@@ -25,6 +25,9 @@ type Config struct {
 	// Launcher finds the modules guests start with proc_spawn (host_proc.go). Nil: proc_spawn
 	// returns ERR_NOT_FOUND.
 	Launcher Launcher
+	// Asker, when set, is asked when policy refuses a process something the user may allow
+	// at once (a fetch, a spawn, the clipboard): the shell's permission prompt (ask.go).
+	Asker Asker
 	// Limits applies to processes whose SpawnOptions leave a limit zero.
 	Limits Limits
 	// Tick is the epoch period: how often a running guest is checked for kill and deadline.

@@ -147,15 +147,7 @@ func (c *call) clipboardDoor(op string) int32 {
 // grant (op is the audit object, "read" or "write"); without, the embedder that gave the
 // kernel a clipboard vouches for every process.
 func (p *Process) allowClipboard(op string) bool {
-	t := p.k.policy
-	if t == nil {
-		return true
-	}
-	pp := t.procs.load(p.pid)
-	if pp == nil {
-		return false
-	}
-	return pp.check(t, p.pid, policies.OpClipboard, op) == nil
+	return p.checkDoor(policies.OpClipboard, op) == nil
 }
 
 // clipboardCall runs fn on its own goroutine and waits for it while the process is Blocked, at

@@ -101,9 +101,11 @@ type Process struct {
 	epochSlot uintptr
 	cpuWin    cpuWindow     // CPU share accounting (cpushare.go); process thread only
 	cpuBase   time.Duration // the thread's CPU time when the process began on it
-	lastHost  atomic.Int64  // monotonic ns when guest code last entered or left the host
-	killed    atomic.Bool   // force-kill requested: host calls trap, epoch ticks trap
-	stopping  atomic.Bool   // quit request posted: blocking calls return ERR_CLOSED when idle
+	askMu     sync.Mutex
+	answers   map[string]Answer // the user's answers at the doors (ask.go)
+	lastHost  atomic.Int64      // monotonic ns when guest code last entered or left the host
+	killed    atomic.Bool       // force-kill requested: host calls trap, epoch ticks trap
+	stopping  atomic.Bool       // quit request posted: blocking calls return ERR_CLOSED when idle
 	cause     atomic.Pointer[string]
 
 	ctx    context.Context // ends when the process is killed

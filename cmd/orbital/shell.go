@@ -88,12 +88,14 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	logs := newLogBook()
 	clip := &shellClipboard{}                               // the desktop clipboard, once the shell exists (clipboard.go)
 	launch := newLauncher(home, logs, os.Stdout, os.Stderr) // proc_spawn (launch.go)
+	asker := &shellAsker{}                                  // questions at the doors (ask.go)
 	k, err := kernel.New(kernel.Config{
 		Home:      home,
 		Policies:  pst,
 		Display:   display,
 		Clipboard: clip,
 		Launcher:  launch,
+		Asker:     asker,
 		Log:       logs.hook(stderr),
 	})
 	if err != nil {
@@ -116,7 +118,12 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	if o.screenshot == "" {
 		// A --screenshot run has nobody to answer: modules get what policy grants, unasked.
 		host.prompt = sh.Prompt
+		prompt := sh.Prompt
+		asker.prompt.Store(&prompt)
 	}
+	notice := sh.ShowNotice
+	asker.notice.Store(&notice)
+	asker.k.Store(k)
 	host.onExit = func(in kernel.Info) {
 		if in.State == kernel.Crashed {
 			sh.ShowError(fmt.Sprintf("%s (pid %d) crashed: %s", in.Name, in.PID, in.Reason))
