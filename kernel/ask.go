@@ -60,7 +60,6 @@ func askable(op policies.Op) bool {
 	return op == policies.OpNet || op == policies.OpSpawn || op == policies.OpClipboard
 }
 
-
 // ask puts the question to the user and reports whether the operation may go ahead.
 func (p *Process) ask(pp *procPolicy, op policies.Op, object string) bool {
 	a := p.k.cfg.Asker
