@@ -63,7 +63,10 @@
 // overlapping windows stack correctly. A picture is redrawn only when what it shows changed
 // (a state key per surface), so an idle desktop costs nothing and the GL device re-uploads
 // only those textures. On an empty desktop the shell offers the modules it can open
-// (Config.Suggestions) as buttons. Errors from opening (not found, HTTP 404, an HTML page, too large, a
+// (Config.Suggestions) as buttons. While the user types in the bar, a Host that implements
+// Completer lists what the text could open under it (complete.go: queried 80 ms after the
+// last key, off the main thread, a late answer dropped; Down/Up select, Enter opens, Tab
+// fills the bar, Escape hides, a click opens a row). Errors from opening (not found, HTTP 404, an HTML page, too large, a
 // trap on start) appear on the red line under the bar as one line; the shell keeps running.
 // The same line, in neutral colours, carries notices (ShowNotice: where a policy file was
 // saved).

@@ -126,6 +126,9 @@ func (s *Shell) sendFocus() {
 }
 
 func (s *Shell) setBarFocus(on bool) {
+	if !on {
+		s.hideCompletions()
+	}
 	s.bar.Focused = on
 	s.sendFocus()
 	s.dirty.Store(true)
@@ -154,7 +157,7 @@ func (s *Shell) pointerDown(button int32) {
 	}
 	s.input.lastClick, s.input.lastClickPos = now, p
 	s.dirty.Store(true)
-	if s.promptPointerDown(p, button) {
+	if s.promptPointerDown(p, button) || s.completePointerDown(p, button) {
 		return
 	}
 
@@ -271,7 +274,7 @@ func (s *Shell) pointerMoved(p image.Point) {
 	}
 	// Hover feedback for the close button, the grip and the task strip.
 	hw, hp := s.desk.At(p)
-	if s.promptHover(p) || s.inBar(p) || s.inStrip(p) || s.inErrLine(p) {
+	if s.promptHover(p) || s.completeHover(p) || s.inBar(p) || s.inStrip(p) || s.inErrLine(p) {
 		hw, hp = nil, PartNone
 	}
 	var hs *Window
@@ -347,8 +350,9 @@ func (s *Shell) key(k glfw.Key, a glfw.Action, m glfw.ModifierKey) {
 		}
 	}
 	if s.bar.Focused {
-		if a != glfw.Release {
+		if a != glfw.Release && !s.completeKey(k) {
 			s.barKey(k, m)
+			s.barEdited()
 			s.dirty.Store(true)
 		}
 		return
@@ -371,6 +375,7 @@ func (s *Shell) char(r rune) {
 	if s.bar.Focused {
 		s.bar.History.Reset()
 		s.bar.Field.Insert(string(r))
+		s.barEdited()
 		s.dirty.Store(true)
 		return
 	}

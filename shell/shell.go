@@ -69,6 +69,7 @@ type Shell struct {
 	dirty atomic.Bool // the scene changed since the last composition
 
 	prompts []*pendingPrompt // permission prompts waiting, the first one on show (main thread)
+	comp    completeState    // the completion list under the bar (complete.go; main thread)
 	done    chan struct{}    // closed when Run returns (Prompt stops waiting)
 
 	wakeMu sync.Mutex // guards alive: PostEmptyEvent is only legal between Init and Terminate
@@ -97,7 +98,7 @@ func New(cfg Config) (*Shell, error) {
 	if cfg.Screenshot != "" && cfg.Frames <= 0 {
 		cfg.Frames = 1
 	}
-	return &Shell{cfg: cfg, scene: cfg.Scene, host: cfg.Host, log: cfg.Log, sources: map[uint32]string{}, done: make(chan struct{})}, nil
+	return &Shell{cfg: cfg, scene: cfg.Scene, host: cfg.Host, log: cfg.Log, sources: map[uint32]string{}, done: make(chan struct{}), comp: completeState{sel: -1, hover: -1}}, nil
 }
 
 // Do runs fn on the main thread at the next turn of the event loop. It is safe from any
@@ -251,6 +252,7 @@ func (s *Shell) compose() (done bool, err error) {
 // submit opens what the user typed: off the main thread, with progress in the bar. Several
 // opens may be in flight (--open given more than once); the bar shows the newest.
 func (s *Shell) submit(text string) {
+	s.hideCompletions()
 	text = trimSpace(text)
 	if text == "" {
 		return

@@ -17,6 +17,7 @@ import (
 type chromeSurfaces struct {
 	bg, sugg, bar, errLine, strip *compositor.Surface
 	prompt                        *compositor.Surface // the permission prompt card
+	complete                      *compositor.Surface // the completion list under the bar
 	promptUI                      promptUI
 
 	bgKey, suggKey, barKey, stripKey string
@@ -109,7 +110,7 @@ func (s *Shell) close() {
 	if s.desk != nil {
 		s.desk.Close()
 	}
-	for _, sf := range []*compositor.Surface{s.chrome.bg, s.chrome.sugg, s.chrome.bar, s.chrome.errLine, s.chrome.strip, s.chrome.prompt} {
+	for _, sf := range []*compositor.Surface{s.chrome.bg, s.chrome.sugg, s.chrome.bar, s.chrome.errLine, s.chrome.strip, s.chrome.prompt, s.chrome.complete} {
 		if sf != nil {
 			sf.Close()
 		}
@@ -167,6 +168,10 @@ func (s *Shell) makeChrome() error {
 	}
 	c.prompt.SetVisible(false)
 	c.promptUI.pressed = -1
+	if c.complete, err = mk("completions", compositor.LayerChrome, image.Rect(0, topBarH, 1, topBarH+1)); err != nil {
+		return err
+	}
+	c.complete.SetVisible(false)
 	return nil
 }
 
@@ -200,7 +205,7 @@ func (s *Shell) resized(fbW, fbH int) {
 	c.errLine.Resize(s.w, errorLineH)
 	c.strip.Resize(s.w, taskStripH)
 	c.strip.Move(0, s.h-taskStripH)
-	c.bgKey, c.suggKey, c.barKey, c.stripKey, c.promptUI.key = "", "", "", "", ""
+	c.bgKey, c.suggKey, c.barKey, c.stripKey, c.promptUI.key, s.comp.key = "", "", "", "", "", ""
 	s.dirty.Store(true)
 }
 
@@ -245,6 +250,9 @@ func (s *Shell) paintChrome() error {
 		c.barKey = key
 	}
 	if err := s.paintPrompt(); err != nil {
+		return err
+	}
+	if err := s.paintCompletions(); err != nil {
 		return err
 	}
 	hoverWin, hoverPart := s.input.hoverWin, s.input.hoverPart

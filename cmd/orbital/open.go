@@ -184,6 +184,16 @@ type shellHost struct {
 	notice   func(msg string)
 	promptMu sync.Mutex
 	denied   map[string]bool // name@digest the user denied this session (not asked again)
+	// completer, if set, lists what the bar could open as the user types (complete.go).
+	completer *completer
+}
+
+// Complete implements shell.Completer.
+func (h *shellHost) Complete(ctx context.Context, text string) ([]shell.Completion, error) {
+	if h.completer == nil {
+		return nil, nil
+	}
+	return h.completer.Complete(ctx, text)
 }
 
 // Open resolves text through the sources and spawns the module with a UI grant. It then

@@ -102,11 +102,13 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
 		return 1
 	}
-	host := &shellHost{k: k, home: home, display: display, sources: openSources(home, maxDL), startWait: 10 * time.Second}
+	names := moduleNames(home)
+	host := &shellHost{k: k, home: home, display: display, sources: openSources(home, maxDL), startWait: 10 * time.Second,
+		completer: newCompleter(home, names)}
 	sh, err := shell.New(shell.Config{
 		Scene: scene, Host: host, Home: home, Width: w, Height: h,
 		Open: o.open, Screenshot: o.screenshot, Frames: o.frames, Log: stderr,
-		Suggestions: moduleNames(home),
+		Suggestions: names,
 	})
 	if err != nil {
 		k.Close()
