@@ -77,12 +77,13 @@ func (p *Process) ask(pp *procPolicy, op policies.Op, object string) bool {
 		return prev == AnswerOnce
 	}
 	// Waiting for a person: Blocked, and not handler time.
+	was := p.Info().State
 	p.setState(Blocked)
 	ctx, cancel := context.WithTimeout(p.ctx, askTimeout)
 	ans, err := a.Ask(ctx, Question{PID: p.pid, Module: p.name, Op: op, Object: object, Requests: p.opts.Requests})
 	cancel()
 	p.lastHost.Store(monoNow())
-	p.setState(Running)
+	p.setState(was) // a fetch asks while it is already Blocked
 	if err != nil {
 		if p.ctx.Err() == nil {
 			p.k.cfg.Log(p.pid, p.name, 2, fmt.Sprintf("asking about %s %s: %v", op, object, err))
