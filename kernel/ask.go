@@ -77,7 +77,9 @@ func (p *Process) ask(pp *procPolicy, op policies.Op, object string) bool {
 		return prev == AnswerOnce
 	}
 	// Waiting for a person: Blocked, and not handler time.
-	was := p.Info().State
+	p.mu.Lock()
+	was := p.info.State
+	p.mu.Unlock()
 	p.setState(Blocked)
 	ctx, cancel := context.WithTimeout(p.ctx, askTimeout)
 	ans, err := a.Ask(ctx, Question{PID: p.pid, Module: p.name, Op: op, Object: object, Requests: p.opts.Requests})
