@@ -117,7 +117,11 @@
 // send, publish, subscribe, request, reply and regions, on top of package bus; host_clip.go:
 // clipboard_read and clipboard_write over Config.Clipboard, each call run on a goroutine of
 // its own so that a clipboard that never answers costs the guest ERR_TIMEOUT after 5 s and a
-// kill ends the wait at once). A hostFunc
+// kill ends the wait at once; host_net.go: http_fetch, the host-side HTTP(S) client behind the
+// net.allow list, answering in a region; host_proc.go: proc_spawn and proc_kill over
+// Config.Launcher, children attenuated by their parent and their exits posted as KindExit).
+// Doors the user may open at once (net, spawn, clipboard) go through checkDoor, which asks
+// Config.Asker before refusing (ask.go). A hostFunc
 // gets a *call with the process and bounds-checked access to guest memory (call.bytes returns
 // ok=false for any pointer/length outside memory: ERR_FAULT), c.Context() for blocking and
 // c.block to show the process as blocked. Families keep per-process state in Process.local and
