@@ -207,7 +207,7 @@ func hostHTTPFetch(c *call, a []wasmtime.Val) []wasmtime.Val {
 func (c *call) fetch(r fetchRequest) (status int, head, body []byte, err error) {
 	u, err := url.Parse(r.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return 0, nil, nil, fmt.Errorf("%w: %q is not an absolute http:// or https:// URL", bus.ErrInvalid, r.url)
+		return 0, nil, nil, invalidErr(fmt.Sprintf("%q is not an absolute http:// or https:// URL", r.url))
 	}
 	u.Fragment = ""
 	p := c.p
@@ -223,7 +223,7 @@ func (c *call) fetch(r fetchRequest) (status int, head, body []byte, err error) 
 	}
 	hreq, err := http.NewRequestWithContext(ctx, r.method, u.String(), bytes.NewReader(r.body))
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("%w: %s %s: %v", bus.ErrInvalid, r.method, r.url, err)
+		return 0, nil, nil, invalidErr(fmt.Sprintf("%s %s: %v", r.method, r.url, err))
 	}
 	hreq.Header = r.header
 	if hreq.Header.Get("User-Agent") == "" {
@@ -256,6 +256,12 @@ func (c *call) fetch(r fetchRequest) (status int, head, body []byte, err error) 
 	}
 	return resp.StatusCode, head, body, nil
 }
+
+// invalidErr is a bad request from the guest (ERR_INVALID), worded for the process log.
+type invalidErr string
+
+func (e invalidErr) Error() string        { return string(e) }
+func (e invalidErr) Is(target error) bool { return target == bus.ErrInvalid }
 
 // fetchError classifies a failed request: stopped process, timeout, denial (a redirect or dial
 // the namespace refused) or a network failure.

@@ -57,7 +57,7 @@ type DeniedError struct {
 }
 
 func (e *DeniedError) Error() string {
-	msg := fmt.Sprintf("policies: %s may not %s %q: %s", e.Module, e.Op, e.Object, e.Rule)
+	msg := fmt.Sprintf("policies: %s may not %s %q: %s", e.Module, e.Op.phrase(), e.Object, e.Rule)
 	if strings.HasPrefix(e.Rule, NoGrant) {
 		msg += fmt.Sprintf(" (to grant it, edit the module's policy: orbital policy explain %s; or orbital policy new %s)", e.Module, e.Module)
 	}

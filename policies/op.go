@@ -28,6 +28,31 @@ func (o Op) String() string {
 	return "op(" + strconv.Itoa(int(o)) + ")"
 }
 
+// phrase is the operation as a refusal says it: "fetch may not connect to "example.org:443"".
+func (o Op) phrase() string {
+	switch o {
+	case OpSubscribe:
+		return "subscribe to"
+	case OpRequest:
+		return "send requests on"
+	case OpSend:
+		return "send to"
+	case OpRegion:
+		return "make the region"
+	case OpDevice:
+		return "use the device"
+	case OpNet:
+		return "connect to"
+	case OpSurface:
+		return "open a surface of"
+	case OpFS:
+		return "open"
+	case OpClipboard:
+		return "use the clipboard to"
+	}
+	return o.String() // publish, spawn
+}
+
 // ParseOp is the inverse of Op.String.
 func ParseOp(s string) (Op, bool) {
 	for i, n := range opNames {
