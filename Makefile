@@ -8,6 +8,13 @@ BIN     := $(BUILD)/orbital
 HOMEDIR ?= $(BUILD)/home
 MODULES := $(sort $(notdir $(patsubst %/main.go,%,$(wildcard modules/*/main.go))))
 WASM    := $(MODULES:%=$(BUILD)/modules/%.wasm)
+# The modules with a manifest (modules/NAME/module.toml) are the ones `make run` installs; the
+# others are test probes.
+# Libraries (a `reactor` marker) go first: the modules that import them are checked against
+# what is installed.
+DEMOS   := $(sort $(notdir $(patsubst %/module.toml,%,$(wildcard modules/*/module.toml))))
+DEMOLIBS := $(filter $(notdir $(patsubst %/reactor,%,$(wildcard modules/*/reactor))),$(DEMOS))
+DEMOS   := $(DEMOLIBS) $(filter-out $(DEMOLIBS),$(DEMOS))
 
 export ORBITAL_BIN     := $(abspath $(BIN))
 export ORBITAL_MODULES := $(abspath $(BUILD)/modules)
@@ -72,7 +79,7 @@ bench: deps build modules
 	$(GO) run ./internal/benchtable
 
 run: deps build modules drivers
-	$(BIN) install --home $(HOMEDIR) --replace --manifests modules $(BUILD)/modules
+	$(BIN) install --home $(HOMEDIR) --replace --manifests modules $(DEMOS:%=$(BUILD)/modules/%.wasm)
 	@for d in $(DRIVERS); do \
 		$(BIN) install -q --home $(HOMEDIR) $(BUILD)/drivers/$$d >/dev/null 2>&1 || \
 		{ $(BIN) rm --home $(HOMEDIR) $$d && $(BIN) install -q --home $(HOMEDIR) $(BUILD)/drivers/$$d; } || exit 1; \
