@@ -58,6 +58,7 @@ type shellProc struct {
 	cmd     *exec.Cmd
 	stderr  *syncBuffer
 	exited  chan struct{}
+	home    string
 	win     string      // X window id
 	origin  image.Point // window position on the screen
 }
@@ -82,7 +83,7 @@ func startShellHome(t *testing.T, home string, args ...string) *shellProc {
 	testenv.Module(t, "paint")
 	testenv.Module(t, "life")
 	display := testenv.Xvfb(t)
-	sp := &shellProc{t: t, display: display, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	sp := &shellProc{t: t, display: display, home: home, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	sp.cmd = exec.Command(bin, append([]string{"shell", "--home", home}, args...)...)
 	sp.cmd.Env = append(os.Environ(), "DISPLAY="+display, "ORBITAL_MODULES="+modDir)
 	sp.cmd.Stdout, sp.cmd.Stderr = sp.stderr, sp.stderr
@@ -123,6 +124,19 @@ func startShellHome(t *testing.T, home string, args ...string) *shellProc {
 	return sp
 }
 
+// diagnose logs what the shell's processes are doing (orbital ps over the control socket) and
+// makes the shell dump its goroutines (SIGQUIT) into its output, which the cleanup prints.
+func (sp *shellProc) diagnose() {
+	ps := exec.Command(testenv.Binary(sp.t), "ps", "--home", sp.home)
+	out, err := ps.CombinedOutput()
+	sp.t.Logf("orbital ps (%v):\n%s", err, out)
+	sp.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-sp.exited:
+	case <-time.After(5 * time.Second):
+	}
+}
+
 func (sp *shellProc) xdotool(args ...string) (string, error) {
 	cmd := exec.Command("xdotool", args...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+sp.display)
@@ -157,7 +171,9 @@ func (sp *shellProc) waitFor(d time.Duration, what string, cond func() bool) {
 	for !cond() {
 		sp.running()
 		if time.Now().After(deadline) {
-			sp.t.Fatalf("timed out after %v waiting for %s (screen: %s)", d, what, savePNG(sp.t, sp.screen()))
+			shot := savePNG(sp.t, sp.screen())
+			sp.diagnose()
+			sp.t.Fatalf("timed out after %v waiting for %s (screen: %s)", d, what, shot)
 		}
 		time.Sleep(100 * time.Millisecond) // poll interval, not a wait for a condition
 	}
