@@ -32,6 +32,17 @@ func NewScene() *Scene {
 // The shell moves and re-layers surfaces as it likes. New surfaces are visible and black until
 // their first Present.
 func (s *Scene) CreateSurface(owner uint32, name, title string, w, h int) (*Surface, error) {
+	return s.create(owner, name, title, w, h, true)
+}
+
+// CreateHiddenSurface is CreateSurface for a surface that stays hidden until SetVisible(true):
+// a shell that frames and places module windows shows them itself. Hiding after creation
+// would race with that placement (the shell could show it first, and the hide would win).
+func (s *Scene) CreateHiddenSurface(owner uint32, name, title string, w, h int) (*Surface, error) {
+	return s.create(owner, name, title, w, h, false)
+}
+
+func (s *Scene) create(owner uint32, name, title string, w, h int, visible bool) (*Surface, error) {
 	if err := checkSize(w, h); err != nil {
 		return nil, fmt.Errorf("create surface %q for pid %d: %w", title, owner, err)
 	}
@@ -40,7 +51,7 @@ func (s *Scene) CreateSurface(owner uint32, name, title string, w, h int) (*Surf
 		Name:    name,
 		scene:   s,
 		title:   title,
-		visible: true,
+		visible: visible,
 		layer:   LayerChrome,
 		w:       w,
 		h:       h,

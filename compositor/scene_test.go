@@ -305,3 +305,26 @@ func TestConcurrentPresentCompose(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateHiddenSurface: a surface created hidden is in the scene but not drawn until the
+// shell shows it, and a Present meanwhile does not show it.
+func TestCreateHiddenSurface(t *testing.T) {
+	s := NewScene()
+	sf, err := s.CreateHiddenSurface(7, "mod", "Mod", 4, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sf.Visible() || len(s.Snapshot().Items) != 0 || s.Lookup(sf.ID) != sf {
+		t.Fatalf("hidden surface: visible %v, %d items drawn", sf.Visible(), len(s.Snapshot().Items))
+	}
+	if err := sf.Present(make([]byte, 4*4*4), 16); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Snapshot().Items) != 0 {
+		t.Fatal("a Present showed a hidden surface")
+	}
+	sf.SetVisible(true)
+	if n := len(s.Snapshot().Items); n != 1 {
+		t.Fatalf("%d items after SetVisible(true), want 1", n)
+	}
+}

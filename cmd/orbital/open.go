@@ -346,9 +346,9 @@ func (d *sidDisplay) CreateSurface(owner kernel.SurfaceOwner, title string, w, h
 	if !ok {
 		return s, nil
 	}
-	// Hidden until the shell has framed and placed it; the module cannot have presented yet,
-	// so nothing of it shows at the compositor's default spot.
-	cs.SetVisible(false)
+	// The inner display created it hidden (sceneDisplay.hidden): the shell shows it once it
+	// has framed and placed it. Hiding it here instead raced with that: the shell could adopt
+	// and show it first, and this hide then left the window's content hidden for good.
 	d.ids[cs] = d.count[owner.PID]
 	return sidSurface{Surface: cs, d: d}, nil
 }

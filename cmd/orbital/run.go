@@ -139,7 +139,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	k, err := kernel.New(kernel.Config{
 		Home:      home,
 		Policies:  pst,
-		Display:   sceneDisplay{scene},
+		Display:   sceneDisplay{scene: scene},
 		Clipboard: &kernel.MemClipboard{}, // headless: one clipboard shared by this run's modules
 		Launcher:  launch,
 		Limits:    kernel.Limits{Memory: mem, Deadline: o.deadline},

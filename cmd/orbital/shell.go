@@ -84,7 +84,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	scene := compositor.NewScene()
-	display := newSIDDisplay(sceneDisplay{scene})
+	display := newSIDDisplay(sceneDisplay{scene: scene, hidden: true})
 	logs := newLogBook()
 	clip := &shellClipboard{}                               // the desktop clipboard, once the shell exists (clipboard.go)
 	launch := newLauncher(home, logs, os.Stdout, os.Stderr) // proc_spawn (launch.go)
