@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -18,22 +16,12 @@ import (
 // stdout, stderr and the exit code.
 func runBusDemo(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	bin := testenv.Binary(t)
 	var modDir string
 	for _, m := range []string{"pinger", "ponger", "producer", "viewer"} {
 		modDir = filepath.Dir(testenv.Module(t, m))
 	}
-	cmd := exec.Command(bin, append([]string{"run", "--home", testenv.Home(t), "--timeout", "90s"}, args...)...)
-	cmd.Env = append(os.Environ(), "ORBITAL_MODULES="+modDir)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("orbital run %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
+	return orbitalRun(t, []string{"ORBITAL_MODULES=" + modDir},
+		append([]string{"run", "--home", testenv.Home(t), "--timeout", "90s"}, args...)...)
 }
 
 // TestBusPingPong: pinger measures 500 request/reply round trips to ponger through the real

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,21 +11,6 @@ import (
 	"github.com/orbital/orbital/internal/testenv"
 	"github.com/orbital/orbital/policies"
 )
-
-// orbitalCmd runs the real binary with args and returns stdout, stderr and the exit code.
-func orbitalCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	cmd := exec.Command(testenv.Binary(t), args...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("orbital %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
-}
 
 func writeFile(t *testing.T, path, data string) {
 	t.Helper()

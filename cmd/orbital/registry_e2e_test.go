@@ -19,27 +19,10 @@ import (
 	"github.com/orbital/orbital/registry"
 )
 
-// regRun runs the real orbital binary with args and returns stdout, stderr and the exit code.
-func regRun(t *testing.T, env []string, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.Command(testenv.Binary(t), args...)
-	cmd.Env = append(os.Environ(), env...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("orbital %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
-}
-
-// mustRun is regRun that fails the test on a non-zero exit.
+// mustRun is orbitalRun that fails the test on a non-zero exit.
 func mustRun(t *testing.T, args ...string) string {
 	t.Helper()
-	out, errOut, code := regRun(t, nil, args...)
+	out, errOut, code := orbitalRun(t, nil, args...)
 	if code != 0 {
 		t.Fatalf("orbital %v: exit %d\nstdout: %s\nstderr: %s", args, code, out, errOut)
 	}
@@ -119,7 +102,7 @@ func TestRegistryPublishInstallRun(t *testing.T) {
 	}
 
 	// A home that does not trust the key refuses.
-	_, errOut, code := regRun(t, nil, "install", "--home", testenv.Home(t), "--registry", url, "orbital://blurview")
+	_, errOut, code := orbitalRun(t, nil, "install", "--home", testenv.Home(t), "--registry", url, "orbital://blurview")
 	if code != exitUsage || !strings.Contains(errOut, "orbital registry trust "+key) {
 		t.Fatalf("untrusted install: exit %d, stderr %s", code, errOut)
 	}
@@ -187,11 +170,11 @@ func TestRegistryPublishInstallRun(t *testing.T) {
 			defer proxy.Close()
 			home := testenv.Home(t)
 			mustRun(t, "registry", "trust", "--home", home, key)
-			_, errOut, code := regRun(t, nil, "install", "--home", home, "--registry", proxy.URL, "orbital://imagefx")
+			_, errOut, code := orbitalRun(t, nil, "install", "--home", home, "--registry", proxy.URL, "orbital://imagefx")
 			if code != exitUsage || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, tc.helped) {
 				t.Fatalf("exit %d, stderr %s; want %q", code, errOut, tc.want)
 			}
-			if ls, _, _ := regRun(t, nil, "ls", "--home", home); strings.Contains(ls, "imagefx") {
+			if ls, _, _ := orbitalRun(t, nil, "ls", "--home", home); strings.Contains(ls, "imagefx") {
 				t.Fatalf("refused package is listed:\n%s", ls)
 			}
 		})
@@ -340,7 +323,7 @@ func TestInstallBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out, errOut, code := regRun(t, nil, append([]string{"install", "--home", home}, c.args...)...)
+			out, errOut, code := orbitalRun(t, nil, append([]string{"install", "--home", home}, c.args...)...)
 			if code == 0 || !strings.Contains(errOut, c.want) {
 				t.Fatalf("exit %d\nstdout %s\nstderr %s\nwant %q", code, out, errOut, c.want)
 			}
@@ -376,19 +359,19 @@ func TestInstallDemosAndSearch(t *testing.T) {
 		t.Fatalf("blurview: %s", out)
 	}
 	// rm of the library the app needs is refused; the app can be removed, then the library.
-	if _, errOut, code := regRun(t, nil, "rm", "--home", home, "imagefx"); code != exitUsage || !strings.Contains(errOut, "blurview@1.0.0 needs imagefx ^1.0") {
+	if _, errOut, code := orbitalRun(t, nil, "rm", "--home", home, "imagefx"); code != exitUsage || !strings.Contains(errOut, "blurview@1.0.0 needs imagefx ^1.0") {
 		t.Fatalf("rm needed library: %d %s", code, errOut)
 	}
 	// Installing an app whose library is missing is refused; removing the library by force
 	// leaves an app that is refused before it starts.
 	mustRun(t, "rm", "--home", home, "blurview")
 	mustRun(t, "rm", "--home", home, "imagefx")
-	if _, errOut, code := regRun(t, nil, "install", "--home", home, filepath.Join(dir, "blurview.wasm")); code != exitUsage || !strings.Contains(errOut, "needs library imagefx") {
+	if _, errOut, code := orbitalRun(t, nil, "install", "--home", home, filepath.Join(dir, "blurview.wasm")); code != exitUsage || !strings.Contains(errOut, "needs library imagefx") {
 		t.Fatalf("install without its library: %d %s", code, errOut)
 	}
 	mustRun(t, "install", "--home", home, filepath.Join(dir, "imagefx.wasm"), filepath.Join(dir, "blurview.wasm"))
 	mustRun(t, "rm", "--home", home, "--force", "imagefx")
-	_, errOut, code := regRun(t, nil, "run", "--home", home, "blurview", "--", "--check")
+	_, errOut, code := orbitalRun(t, nil, "run", "--home", home, "blurview", "--", "--check")
 	if code == 0 || !strings.Contains(errOut, `imports imagefx.blur from module "imagefx"`) {
 		t.Fatalf("run without its library: %d %s", code, errOut)
 	}

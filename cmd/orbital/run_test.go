@@ -20,20 +20,9 @@ import (
 // returns stdout, stderr and the exit code.
 func orbital(t *testing.T, home string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	bin := testenv.Binary(t)
 	modDir := filepath.Dir(testenv.Module(t, "hello"))
 	testenv.Module(t, "clock")
-	cmd := exec.Command(bin, append([]string{"run", "--home", home}, args...)...)
-	cmd.Env = append(os.Environ(), "ORBITAL_MODULES="+modDir)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("orbital %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
+	return orbitalRun(t, []string{"ORBITAL_MODULES=" + modDir}, append([]string{"run", "--home", home}, args...)...)
 }
 
 func writeWAT(t *testing.T, name, src string) string {

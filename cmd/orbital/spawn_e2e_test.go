@@ -1,31 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/orbital/orbital/internal/testenv"
 )
-
-// orbitalEnv runs the binary like orbitalCmd, with extra environment.
-func orbitalEnv(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	cmd := exec.Command(testenv.Binary(t), args...)
-	cmd.Env = append(os.Environ(), env...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("orbital %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
-}
 
 // TestSpawnAttenuation runs the launch module through the real binary. It may start only the
 // modules its policy names under process.spawn (a refusal is audited), and a child never gets
@@ -49,11 +31,11 @@ func TestSpawnAttenuation(t *testing.T) {
 	writeFile(t, launchPolicy, "[module]\nmatch = \"launch\"\n[process]\nspawn = [\"fsprobe\", \"hello\"]\n")
 	launch := testenv.Module(t, "launch")
 
-	out, errOut, code := orbitalEnv(t, env, "run", "--home", home, "fsprobe", "--", "read:/data/inside.txt")
+	out, errOut, code := orbitalRun(t, env, "run", "--home", home, "fsprobe", "--", "read:/data/inside.txt")
 	if code != 0 || !strings.Contains(out, `OK read /data/inside.txt "inside"`) {
 		t.Fatalf("fsprobe alone: exit %d\n%s\n%s", code, out, errOut)
 	}
-	out, errOut, code = orbitalEnv(t, env, "run", "--home", home, launch, "--", "fsprobe", "read:/data/inside.txt", "+", "hello", "x", "+", "clock")
+	out, errOut, code = orbitalRun(t, env, "run", "--home", home, launch, "--", "fsprobe", "read:/data/inside.txt", "+", "hello", "x", "+", "clock")
 	if code != 1 || !strings.Contains(out, "ERR read /data/inside.txt") || !strings.Contains(out, `args: ["x"]`) ||
 		!strings.Contains(out, "launch: clock did not start: orbital: spawn clock: orbital: ERR_DENIED") ||
 		!strings.Contains(out, "launch: fsprobe (pid") || !strings.Contains(out, "launch: hello (pid") {
@@ -64,7 +46,7 @@ func TestSpawnAttenuation(t *testing.T) {
 		t.Fatalf("audit should list the refused spawn of clock:\n%s", out)
 	}
 	writeFile(t, launchPolicy, "[module]\nmatch = \"launch\"\n[process]\nspawn = [\"fsprobe\"]\n"+fsGrant)
-	out, errOut, code = orbitalEnv(t, env, "run", "--home", home, launch, "--", "fsprobe", "read:/data/inside.txt")
+	out, errOut, code = orbitalRun(t, env, "run", "--home", home, launch, "--", "fsprobe", "read:/data/inside.txt")
 	if code != 0 || !strings.Contains(out, `OK read /data/inside.txt "inside"`) {
 		t.Fatalf("launch granted /data: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
