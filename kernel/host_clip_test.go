@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/orbital/orbital/policies"
 )
 
 // clipStep is one clipboard call of a clipWAT guest: write (ptr, n) or read (ptr, n = buf_cap).
@@ -248,17 +246,10 @@ func TestClipboardPolicy(t *testing.T) {
 	if in := wait(t, spawn(t, k, readOnly, SpawnOptions{}), 10*time.Second); in.ExitCode != code(errDenied) {
 		t.Errorf("stranger read: exit %d, want %d", in.ExitCode, code(errDenied))
 	}
-	recs, err := policies.ReadAudit(st.Audit().Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range recs {
-		got = append(got, r.Module+" "+r.Op+" "+r.Object)
-	}
+	got := auditLines(t, st)
 	want := []string{"plain clipboard write", "stranger clipboard write", "stranger clipboard read"}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	if got != strings.Join(want, "\n") {
+		t.Errorf("audit:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 	if !strings.Contains(sink.String(), "`[ui] clipboard = true` in a policy file matching plain") {
 		t.Errorf("log lacks the how-to-grant hint:\n%s", sink)

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/orbital/orbital/policies"
 )
 
 // fetchWAT fetches url with method GET and one request header, and exits with the status
@@ -115,17 +113,9 @@ allow = ["` + addr + `", "` + closedAddr + `"]
 	if log := sink.String(); !strings.Contains(log, "X-Reply: ok\r\n") || !strings.Contains(log, "hello from the server") {
 		t.Errorf("the region did not hold the head and body:\n%s", log)
 	}
-	recs, err := policies.ReadAudit(st.Audit().Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var objs []string
-	for _, r := range recs {
-		objs = append(objs, r.Module+" "+r.Op+" "+r.Object)
-	}
 	want := []string{"fetcher net " + otherAddr, "fetcher net " + otherAddr, "stranger net " + addr}
-	if strings.Join(objs, "\n") != strings.Join(want, "\n") {
-		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(objs, "\n"), strings.Join(want, "\n"))
+	if got := auditLines(t, st); got != strings.Join(want, "\n") {
+		t.Errorf("audit:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 }
 

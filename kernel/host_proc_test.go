@@ -143,16 +143,8 @@ func TestProcSpawnPolicy(t *testing.T) {
 			t.Errorf("%s spawning %s: exit %d (%s), want %d", tc.parent, tc.child, in.ExitCode, in.Reason, tc.want)
 		}
 	}
-	recs, err := policies.ReadAudit(st.Audit().Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range recs {
-		got = append(got, r.Module+" "+r.Op+" "+r.Object)
-	}
 	want := "kid publish x.b\nparent-narrow spawn looper"
-	if strings.Join(got, "\n") != want {
-		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	if got := auditLines(t, st); got != want {
+		t.Errorf("audit:\n%s\nwant:\n%s", got, want)
 	}
 }
