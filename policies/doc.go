@@ -95,7 +95,9 @@
 // The shell asks the user when a module's manifest requests more than policy grants: Missing
 // computes what to ask about (a Prompt), an "allow once" answer is passed as the kernel's
 // SpawnOptions.Grants (added like the command line's grants), and "allow always" is
-// WriteAlways, which writes a readable policy file (keeping a hand-written one as .bak). Doors a
+// WriteAlways, which writes a readable policy file (keeping a hand-written one as .bak); a
+// "deny" answer is kept in Denials ($ORBITAL_HOME/state/denied.json, per module version), so
+// the shell asks once. Doors a
 // module reaches only while it runs (a fetch, a spawn, the clipboard) are asked about when
 // they refuse: the kernel's Asker (kernel/ask.go) puts the question on the same card, and an
 // "always" answer goes through WriteAlways too.

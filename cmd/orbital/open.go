@@ -15,6 +15,7 @@ import (
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/compositor"
 	"github.com/orbital/orbital/kernel"
+	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
 	"github.com/orbital/orbital/shell"
 )
@@ -183,7 +184,10 @@ type shellHost struct {
 	prompt   func(ctx context.Context, p shell.PermissionPrompt) (shell.Choice, error)
 	notice   func(msg string)
 	promptMu sync.Mutex
-	denied   map[string]bool // name@digest the user denied this session (not asked again)
+	// denials are the prompts answered Deny, kept in the home so a module version is asked
+	// once (policies.Denials); nil: remembered for this session only.
+	denials *policies.Denials
+	denied  map[string][]string // name@digest -> what was denied, when denials is nil
 	// completer, if set, lists what the bar could open as the user types (complete.go).
 	completer *completer
 }

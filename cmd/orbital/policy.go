@@ -16,8 +16,8 @@ import (
 func init() {
 	register(verb{
 		Name:  "policy",
-		Usage: "policy check [FILES] | explain MODULE | new MODULE",
-		Short: "lint policy files, show a module's effective namespace, write a starting policy",
+		Usage: "policy check [FILES] | explain MODULE | new MODULE | forget MODULE",
+		Short: "lint policy files, show a module's effective namespace, write a starting policy, forget denials",
 		Run:   policyVerb,
 	})
 }
@@ -39,6 +39,7 @@ func policyVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: orbital policy check [--home DIR] [FILES]")
 		fmt.Fprintln(stderr, "       orbital policy explain [--home DIR] MODULE")
 		fmt.Fprintln(stderr, "       orbital policy new [--home DIR] [--force] [--stdout] MODULE")
+		fmt.Fprintln(stderr, "       orbital policy forget [--home DIR] MODULE")
 		if len(args) == 0 {
 			return exitUsage
 		}
@@ -51,8 +52,10 @@ func policyVerb(args []string, stdout, stderr io.Writer) int {
 		return policyExplain(args[1:], stdout, stderr)
 	case "new":
 		return policyNew(args[1:], stdout, stderr)
+	case "forget":
+		return policyForget(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "orbital policy: unknown subcommand %q (want check, explain or new)\n", args[0])
+	fmt.Fprintf(stderr, "orbital policy: unknown subcommand %q (want check, explain, new or forget)\n", args[0])
 	return exitUsage
 }
 
@@ -114,6 +117,49 @@ func policyExplain(args []string, stdout, stderr io.Writer) int {
 	ns.Explain(stdout)
 	if id.Requests != nil {
 		fmt.Fprintln(stdout, "(effective = what the manifest requests ∩ what the policy grants)")
+	}
+	if d, err := policies.OpenDenials(dir); err != nil {
+		fmt.Fprintf(stderr, "orbital: %v\n", err)
+	} else if es := d.For(id.Name); len(es) > 0 {
+		for _, e := range es {
+			fmt.Fprintf(stdout, "denied in the shell on %s: %s\n", e.Time.Local().Format("2006-01-02 15:04"), strings.Join(e.Lines, ", "))
+		}
+		fmt.Fprintf(stdout, "(not asked again; orbital policy forget %s makes the shell ask again)\n", id.Name)
+	}
+	return 0
+}
+
+// policyForget removes a module's "Deny" answers, so the shell asks again.
+func policyForget(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("policy forget", stderr)
+	home := fs.String("home", "", "Orbital home (default $ORBITAL_HOME)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: orbital policy forget [--home DIR] MODULE")
+		return exitUsage
+	}
+	dir, err := orbitalHome(*home)
+	if err != nil {
+		fmt.Fprintf(stderr, "orbital: %v\n", err)
+		return exitUsage
+	}
+	d, err := policies.OpenDenials(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "orbital: %v\n", err)
+		return 1
+	}
+	name := moduleName(fs.Arg(0))
+	n, err := d.Forget(name)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "orbital: %v\n", err)
+		return 1
+	case n == 0:
+		fmt.Fprintf(stdout, "nothing to forget: %s has no denied permission prompts\n", name)
+	default:
+		fmt.Fprintf(stdout, "forgot %d denied prompt(s) of %s: the shell asks again next time it opens\n", n, name)
 	}
 	return 0
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
@@ -17,8 +19,10 @@ import (
 // the missing grants to this run only (SpawnOptions.Grants); Always allow writes them to a
 // policy file in <home>/policies that the user can read and edit; Deny opens the module
 // anyway with what policy grants, as a browser loads the page without the permission (the
-// module then gets ERR_DENIED, audited, for the rest). A Deny is remembered for the rest of
-// the shell session, so reopening the module does not ask again.
+// module then gets ERR_DENIED, audited, for the rest). A Deny is remembered in the home
+// (policies.Denials, $ORBITAL_HOME/state/denied.json) for that version of the module, so it
+// is not asked again, in this session or the next, unless it asks for something new;
+// `orbital policy forget NAME` makes the shell ask again.
 
 // askPermissions asks about what so.Requests asks beyond policy and adjusts so to the answer.
 // It returns a one-line notice for the bar ("" for none), the permissions denied (now or
@@ -38,11 +42,7 @@ func (h *shellHost) askPermissions(ctx context.Context, so *kernel.SpawnOptions,
 		return "", "", nil
 	}
 	lines := permissionLines(missing)
-	key := so.Name + "@" + digest
-	h.promptMu.Lock()
-	was := h.denied[key]
-	h.promptMu.Unlock()
-	if was {
+	if prev, ok := h.deniedBefore(so.Name, digest); ok && covers(prev, lines) {
 		return "", strings.Join(lines, ", "), nil
 	}
 	choice, err := h.prompt(ctx, shell.PermissionPrompt{Module: so.Name, Lines: lines})
@@ -68,15 +68,50 @@ func (h *shellHost) askPermissions(ctx context.Context, so *kernel.SpawnOptions,
 		}
 		return "Saved " + tildePath(path), "", nil
 	default:
-		h.promptMu.Lock()
-		if h.denied == nil {
-			h.denied = map[string]bool{}
-		}
-		h.denied[key] = true
-		h.promptMu.Unlock()
 		d := strings.Join(lines, ", ")
-		return fmt.Sprintf("Denied %s: %s (running with what its policy grants)", so.Name, d), d, nil
+		note := fmt.Sprintf("Denied %s: %s (running with what its policy grants)", so.Name, d)
+		if err := h.rememberDenial(so.Name, digest, lines); err != nil {
+			note += "; not remembered: " + err.Error()
+		}
+		return note, d, nil
 	}
+}
+
+// deniedBefore returns what the user denied name@digest earlier, if anything.
+func (h *shellHost) deniedBefore(name, digest string) ([]string, bool) {
+	if h.denials != nil {
+		e, ok := h.denials.Denied(name, digest)
+		return e.Lines, ok
+	}
+	h.promptMu.Lock()
+	defer h.promptMu.Unlock()
+	lines, ok := h.denied[name+"@"+digest]
+	return lines, ok
+}
+
+// rememberDenial keeps a Deny answer (in the home when there are denials to keep it in).
+func (h *shellHost) rememberDenial(name, digest string, lines []string) error {
+	if h.denials != nil {
+		return h.denials.Add(policies.Denial{Module: name, Digest: digest, Lines: lines, Time: time.Now()})
+	}
+	h.promptMu.Lock()
+	defer h.promptMu.Unlock()
+	if h.denied == nil {
+		h.denied = map[string][]string{}
+	}
+	h.denied[name+"@"+digest] = lines
+	return nil
+}
+
+// covers reports whether every line of want was among the lines denied before: a module that
+// now asks for something more is asked again.
+func covers(denied, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(denied, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // deniedStart adds what the user denied to a failure to start: the likely reason.

@@ -103,8 +103,13 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	names := moduleNames(home)
+	denials, err := policies.OpenDenials(home)
+	if err != nil {
+		// Asked again, as if nothing had been denied; saving a new answer rewrites the file.
+		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
+	}
 	host := &shellHost{k: k, home: home, display: display, sources: openSources(home, maxDL), startWait: 10 * time.Second,
-		completer: newCompleter(home, names)}
+		completer: newCompleter(home, names), denials: denials}
 	sh, err := shell.New(shell.Config{
 		Scene: scene, Host: host, Home: home, Width: w, Height: h,
 		Open: o.open, Screenshot: o.screenshot, Frames: o.frames, Log: stderr,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -205,4 +206,64 @@ func TestShellPromptAllowOnceKeys(t *testing.T) {
 		return !promptShown(sp.screen()) && strings.Contains(sp.stderr.String(), "(you denied it: Open windows)")
 	})
 	sp.running()
+}
+
+// stop ends the shell (SIGTERM) and waits for it.
+func (sp *shellProc) stop() {
+	sp.t.Helper()
+	sp.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-sp.exited:
+	case <-time.After(15 * time.Second):
+		sp.t.Fatal("the shell did not exit after SIGTERM")
+	}
+}
+
+// TestShellPromptDenyRemembered: a Deny is kept in the home, so the next shell does not ask
+// about that module again (it opens with what policy grants, and says what was denied);
+// `orbital policy explain` shows the denial and `orbital policy forget` makes the shell ask
+// again.
+func TestShellPromptDenyRemembered(t *testing.T) {
+	home := installClockx(t)
+	barDrawn := func(sp *shellProc) {
+		sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
+			return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
+		})
+	}
+	first := startShellHome(t, home)
+	barDrawn(first)
+	first.typeInBar("clockx")
+	first.waitFor(60*time.Second, "the permission prompt for clockx", func() bool { return promptShown(first.screen()) })
+	first.mustXdotool("key", "Escape")
+	first.waitFor(30*time.Second, "the denial", func() bool {
+		return strings.Contains(first.stderr.String(), "Denied clockx: Open windows")
+	})
+	first.stop()
+
+	second := startShellHome(t, home)
+	barDrawn(second)
+	second.typeInBar("clockx")
+	const why = `clockx exited on start with exit status 1 (you denied it: Open windows)`
+	second.waitFor(60*time.Second, "clockx opened without a question, failing for want of windows", func() bool {
+		return strings.Contains(second.stderr.String(), why)
+	})
+	if promptShown(second.screen()) || strings.Contains(second.stderr.String(), "Denied clockx") {
+		t.Fatalf("the next shell asked again:\n%s", second.stderr.String())
+	}
+	second.stop()
+
+	out, _, code := orbitalCmd(t, "policy", "explain", "--home", home, "clockx")
+	if code != 0 || !strings.Contains(out, "denied in the shell on ") || !strings.Contains(out, "Open windows") {
+		t.Fatalf("policy explain does not show the denial (exit %d):\n%s", code, out)
+	}
+	out, _, code = orbitalCmd(t, "policy", "forget", "--home", home, "clockx")
+	if code != 0 || !strings.Contains(out, "forgot 1 denied prompt(s) of clockx") {
+		t.Fatalf("policy forget: exit %d\n%s", code, out)
+	}
+
+	third := startShellHome(t, home)
+	barDrawn(third)
+	third.typeInBar("clockx")
+	third.waitFor(60*time.Second, "the prompt again after forget", func() bool { return promptShown(third.screen()) })
+	third.running()
 }
