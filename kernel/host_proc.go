@@ -163,7 +163,7 @@ func hostProcSpawn(c *call, a []wasmtime.Val) []wasmtime.Val {
 		in := kid.Info()
 		reason := in.Reason
 		if len(reason) > exitReasonMax {
-			reason = reason[:exitReasonMax]
+			reason = strings.ToValidUTF8(reason[:exitReasonMax], "") // never half a character
 		}
 		payload := make([]byte, 8+len(reason))
 		binary.LittleEndian.PutUint32(payload[0:], uint32(kid.pid))
