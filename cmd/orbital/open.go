@@ -59,7 +59,7 @@ const defaultMaxDownload = 64 << 20
 // openSources is the lookup order of the bar: http(s) URLs, file:// URLs, paths, registered
 // sources, then module names (resolve.go's order).
 func openSources(home string, maxBytes int64) []openSource {
-	srcs := []openSource{adminSource(home), httpSource(maxBytes), fileURLSource(), pathSource()}
+	srcs := []openSource{adminSource(home), httpSource(home, maxBytes), fileURLSource(), pathSource()}
 	srcs = append(srcs, extraOpenSources...)
 	for _, f := range homeOpenSources {
 		srcs = append(srcs, f(home))
@@ -67,7 +67,13 @@ func openSources(home string, maxBytes int64) []openSource {
 	return append(srcs, nameSource(home))
 }
 
-func httpSource(maxBytes int64) openSource {
+// httpSource opens http(s) URLs. A package (.tar.gz, made by `orbital pack`) is installed
+// through the registry, as `orbital install URL` does: fetched, its signature and digests
+// checked, installed atomically, then run with its manifest (so policy and the permission
+// prompt see what it requests). A bare .wasm is fetched and run as it is: it carries no
+// manifest or signature that installing would check, and its derived version (0.0.0) would
+// collide with an installed module of the same name.
+func httpSource(home string, maxBytes int64) openSource {
 	return openSource{Name: "http(s) URL", Open: func(ctx context.Context, text string, progress func(done, total int64)) (openedModule, bool, error) {
 		u, err := url.Parse(text)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
@@ -75,6 +81,17 @@ func httpSource(maxBytes int64) openSource {
 		}
 		if u.Host == "" {
 			return openedModule{}, true, fmt.Errorf("%s: no host in the URL", text)
+		}
+		if p := strings.ToLower(u.Path); home != "" && (strings.HasSuffix(p, ".tar.gz") || strings.HasSuffix(p, ".tgz")) {
+			reg, err := registry.Open(home)
+			if err != nil {
+				return openedModule{}, true, err
+			}
+			res, err := reg.Resolve(ctx, text, registry.InstallOptions{Fetch: registry.FetchOptions{MaxBytes: maxBytes, Progress: progress}})
+			if err != nil {
+				return openedModule{}, true, fetchMessage(text, err)
+			}
+			return openedModule{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM}, true, nil
 		}
 		wasm, err := registry.Fetch(ctx, text, registry.FetchOptions{MaxBytes: maxBytes, Progress: progress})
 		if err != nil {
