@@ -260,22 +260,11 @@ func (b *Bus) Send(ctx context.Context, m Message) error { return b.SendTimeout(
 // SendTimeout is Send with a timeout as the ABI gives it: < 0 waits for room until ctx ends, 0
 // never waits, > 0 waits at most that long. A send that finds room at once costs no timer.
 func (b *Bus) SendTimeout(ctx context.Context, m Message, timeout time.Duration) error {
-	if m.Kind == 0 {
-		m.Kind = KindDirect
+	to, err := b.sendTarget(&m)
+	if err != nil {
+		return err
 	}
-	if err := b.validate(&m); err != nil {
-		return fmt.Errorf("send to %v: %w", m.To, err)
-	}
-	if b.cfg.Check != nil {
-		if err := b.check(OpSend, m.From, m.To.String()); err != nil {
-			return err
-		}
-	}
-	to, ok := b.Inbox(m.To)
-	if !ok {
-		return fmt.Errorf("send to %v: %w: no such process", m.To, ErrNotFound)
-	}
-	err := b.deliver(ctx, to, m, 0, false, false)
+	err = b.deliver(ctx, to, m, 0, false, false)
 	if err == ErrFull && timeout != 0 {
 		wctx := ctx
 		if timeout > 0 {
@@ -299,26 +288,36 @@ func (b *Bus) SendTimeout(ctx context.Context, m Message, timeout time.Duration)
 // bare ErrFull sentinel, without formatting an error (no allocation), so the caller can decide
 // to wait (SendTimeout) without paying for a message it throws away.
 func (b *Bus) TrySend(m Message) error {
-	if m.Kind == 0 {
-		m.Kind = KindDirect
-	}
-	if err := b.validate(&m); err != nil {
-		return fmt.Errorf("send to %v: %w", m.To, err)
-	}
-	if b.cfg.Check != nil {
-		if err := b.check(OpSend, m.From, m.To.String()); err != nil {
-			return err
-		}
-	}
-	to, ok := b.Inbox(m.To)
-	if !ok {
-		return fmt.Errorf("send to %v: %w: no such process", m.To, ErrNotFound)
+	to, err := b.sendTarget(&m)
+	if err != nil {
+		return err
 	}
 	if err := b.deliver(context.Background(), to, m, 0, false, false); err != nil {
 		return err
 	}
 	b.finishTransfers(m.From, m.Regions)
 	return nil
+}
+
+// sendTarget prepares a direct send: the default kind, validation, the policy hook, and the
+// receiver's inbox.
+func (b *Bus) sendTarget(m *Message) (*Inbox, error) {
+	if m.Kind == 0 {
+		m.Kind = KindDirect
+	}
+	if err := b.validate(m); err != nil {
+		return nil, fmt.Errorf("send to %v: %w", m.To, err)
+	}
+	if b.cfg.Check != nil {
+		if err := b.check(OpSend, m.From, m.To.String()); err != nil {
+			return nil, err
+		}
+	}
+	to, ok := b.Inbox(m.To)
+	if !ok {
+		return nil, fmt.Errorf("send to %v: %w: no such process", m.To, ErrNotFound)
+	}
+	return to, nil
 }
 
 // fullErr is the error a sender gets when in stayed full.

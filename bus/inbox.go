@@ -135,7 +135,7 @@ func (in *Inbox) victimLocked(sub uint64) int {
 	any := -1
 	for i := 0; i < in.n; i++ {
 		e := &in.ring[(in.head+i)%len(in.ring)]
-		if !e.lossy || e.m.Kind == KindQuit || e.m.Kind == KindExit { // never evicted: a quit request, a child's exit
+		if !e.lossy || e.m.Kind.kept() {
 			continue
 		}
 		if e.sub == sub {
@@ -159,33 +159,28 @@ func (in *Inbox) put(ctx context.Context, e entry, wait bool) error {
 			in.mu.Unlock()
 			return ErrClosed
 		}
-		if in.fitsLocked(e.size) {
+		fits := in.fitsLocked(e.size)
+		if !fits && e.lossy {
+			if v := in.victimLocked(e.sub); v >= 0 {
+				evicted = append(evicted, in.removeLocked(v))
+				in.drops.Add(1)
+				continue
+			}
+			if !e.m.Kind.kept() {
+				in.mu.Unlock()
+				in.drops.Add(1)
+				in.bus.releaseEntries(in, evicted)
+				return errDropped
+			}
+			fits = true // never lost: it may overfill the inbox
+		}
+		if fits {
 			in.pushLocked(e)
 			in.mu.Unlock()
 			in.msgsIn.Add(1)
 			in.signal()
 			in.bus.releaseEntries(in, evicted)
 			return nil
-		}
-		if e.lossy {
-			v := in.victimLocked(e.sub)
-			if v >= 0 {
-				evicted = append(evicted, in.removeLocked(v))
-				in.drops.Add(1)
-				continue
-			}
-			if e.m.Kind == KindQuit || e.m.Kind == KindExit { // never lost: it may overfill by one
-				in.pushLocked(e)
-				in.mu.Unlock()
-				in.msgsIn.Add(1)
-				in.signal()
-				in.bus.releaseEntries(in, evicted)
-				return nil
-			}
-			in.mu.Unlock()
-			in.drops.Add(1)
-			in.bus.releaseEntries(in, evicted)
-			return errDropped
 		}
 		if !wait || ctx.Err() != nil {
 			in.mu.Unlock()

@@ -40,6 +40,10 @@ const (
 	KindExit    Kind = 18 // a child process ended (payload: pid u32, exit code i32, reason)
 )
 
+// kept reports whether a posted message of kind k is never evicted or dropped from a full
+// inbox: a quit request, a child's exit. It may overfill the inbox instead.
+func (k Kind) kept() bool { return k == KindQuit || k == KindExit }
+
 func (k Kind) String() string {
 	switch k {
 	case KindDirect:
