@@ -49,9 +49,7 @@ func TestCompleter(t *testing.T) {
 func TestShellCompletion(t *testing.T) {
 	home := testenv.Home(t)
 	sp := startShellHome(t, home)
-	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
-		return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
-	})
+	sp.waitForBar()
 	list := image.Rect(150, e2eTopBarH-6, 800, e2eTopBarH+60) // where the first rows are drawn
 	sp.mustXdotool("windowfocus", "--sync", sp.win)
 	sp.mustXdotool("key", "--window", sp.win, "ctrl+l")

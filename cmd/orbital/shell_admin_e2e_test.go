@@ -1,7 +1,6 @@
 package main
 
 import (
-	"image"
 	"testing"
 	"time"
 
@@ -14,9 +13,7 @@ import (
 func TestShellOpensAdminPanel(t *testing.T) {
 	testenv.Module(t, "admin")
 	sp := startShell(t)
-	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
-		return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
-	})
+	sp.waitForBar()
 	sp.typeInBar(adminURL)
 	sp.waitFor(60*time.Second, "the admin table with the shell's and the panel's rows", func() bool {
 		return badgeRows(sp.screen()) >= 2

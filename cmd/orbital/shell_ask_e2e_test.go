@@ -1,7 +1,6 @@
 package main
 
 import (
-	"image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,9 +18,7 @@ func TestShellAskAtTheDoor(t *testing.T) {
 	home := testenv.Home(t) // no policy for clipprobe
 	testenv.Module(t, "clipprobe")
 	sp := startShellHome(t, home)
-	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
-		return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
-	})
+	sp.waitForBar()
 	const read = `clipboard: ""` // what clipprobe prints when it may read the (empty) clipboard
 	ask := func(what string) {
 		t.Helper()

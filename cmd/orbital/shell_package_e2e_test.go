@@ -1,7 +1,6 @@
 package main
 
 import (
-	"image"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -36,9 +35,7 @@ func TestShellOpensPackageURL(t *testing.T) {
 
 	home := testenv.Home(t)
 	sp := startShellHome(t, home)
-	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
-		return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
-	})
+	sp.waitForBar()
 	sp.typeInBar(srv.URL + "/tampered-1.0.0.tar.gz")
 	sp.waitFor(30*time.Second, "the tampered package refused on the error line", func() bool {
 		out := sp.stderr.String()

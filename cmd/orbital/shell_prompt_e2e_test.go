@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -89,9 +88,7 @@ func centre(r image.Rectangle) image.Point {
 func TestShellPromptAlwaysAllow(t *testing.T) {
 	home := installClockx(t)
 	sp := startShellHome(t, home)
-	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
-		return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
-	})
+	sp.waitForBar()
 	sp.typeInBar("clockx")
 	var img *image.RGBA
 	sp.waitFor(60*time.Second, "the permission prompt for clockx", func() bool {
@@ -141,9 +138,7 @@ func noticeShown(img *image.RGBA) bool {
 func TestShellPromptDeny(t *testing.T) {
 	home := installClockx(t)
 	sp := startShellHome(t, home)
-	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
-		return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
-	})
+	sp.waitForBar()
 	sp.typeInBar("clockx")
 	sp.waitFor(60*time.Second, "the permission prompt for clockx", func() bool {
 		return promptShown(sp.screen())
@@ -181,9 +176,7 @@ func TestShellPromptDeny(t *testing.T) {
 func TestShellPromptAllowOnceKeys(t *testing.T) {
 	home := installClockx(t)
 	sp := startShellHome(t, home)
-	sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
-		return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
-	})
+	sp.waitForBar()
 	sp.typeInBar("clockx")
 	sp.waitFor(60*time.Second, "the permission prompt for clockx", func() bool {
 		return promptShown(sp.screen())
@@ -208,30 +201,14 @@ func TestShellPromptAllowOnceKeys(t *testing.T) {
 	sp.running()
 }
 
-// stop ends the shell (SIGTERM) and waits for it.
-func (sp *shellProc) stop() {
-	sp.t.Helper()
-	sp.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-sp.exited:
-	case <-time.After(15 * time.Second):
-		sp.t.Fatal("the shell did not exit after SIGTERM")
-	}
-}
-
 // TestShellPromptDenyRemembered: a Deny is kept in the home, so the next shell does not ask
 // about that module again (it opens with what policy grants, and says what was denied);
 // `orbital policy explain` shows the denial and `orbital policy forget` makes the shell ask
 // again.
 func TestShellPromptDenyRemembered(t *testing.T) {
 	home := installClockx(t)
-	barDrawn := func(sp *shellProc) {
-		sp.waitFor(20*time.Second, "the shell to draw its bar", func() bool {
-			return countLight(sp.screen(), image.Rect(0, 0, 160, e2eTopBarH)) > 20
-		})
-	}
 	first := startShellHome(t, home)
-	barDrawn(first)
+	first.waitForBar()
 	first.typeInBar("clockx")
 	first.waitFor(60*time.Second, "the permission prompt for clockx", func() bool { return promptShown(first.screen()) })
 	first.mustXdotool("key", "Escape")
@@ -241,7 +218,7 @@ func TestShellPromptDenyRemembered(t *testing.T) {
 	first.stop()
 
 	second := startShellHome(t, home)
-	barDrawn(second)
+	second.waitForBar()
 	second.typeInBar("clockx")
 	const why = `clockx exited on start with exit status 1 (you denied it: Open windows)`
 	second.waitFor(60*time.Second, "clockx opened without a question, failing for want of windows", func() bool {
@@ -262,7 +239,7 @@ func TestShellPromptDenyRemembered(t *testing.T) {
 	}
 
 	third := startShellHome(t, home)
-	barDrawn(third)
+	third.waitForBar()
 	third.typeInBar("clockx")
 	third.waitFor(60*time.Second, "the prompt again after forget", func() bool { return promptShown(third.screen()) })
 	third.running()
