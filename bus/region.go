@@ -127,15 +127,20 @@ func (b *Bus) inboxFor(op string, pid PID) (*Inbox, error) {
 // RegionCreate makes a zeroed region of size bytes held by pid with read and write rights and
 // returns pid's handle on it.
 func (b *Bus) RegionCreate(pid PID, size int64) (uint32, error) {
-	return b.regionCreate("region create", pid, size, true, nil)
+	return b.regionCreate("region create", pid, size, true)
 }
 
-// RegionGive makes a region holding a copy of data and gives pid a handle on it, with read and
-// write rights. It is for host code answering a call the process made through another door
-// (a fetched HTTP body): that door was checked, so the policy hook is not asked about the
-// region, but it counts against pid's region limits like any other. data must not be empty.
-func (b *Bus) RegionGive(pid PID, data []byte) (uint32, error) {
-	return b.regionCreate("region give", pid, int64(len(data)), false, data)
+// RegionGive makes a region holding a copy of parts, one after the other, and gives pid a
+// handle on it, with read and write rights. It is for host code answering a call the process
+// made through another door (a fetched HTTP head and body): that door was checked, so the
+// policy hook is not asked about the region, but it counts against pid's region limits like
+// any other. The parts must not all be empty.
+func (b *Bus) RegionGive(pid PID, parts ...[]byte) (uint32, error) {
+	var size int64
+	for _, p := range parts {
+		size += int64(len(p))
+	}
+	return b.regionCreate("region give", pid, size, false, parts...)
 }
 
 // RegionRoom is how many more region bytes pid may hold now (its limit minus what it holds),
@@ -148,7 +153,7 @@ func (b *Bus) RegionRoom(pid PID) (int64, error) {
 	return max(0, min(in.lim.MaxRegionBytes-in.regionBytes.Load(), b.cfg.MaxRegionSize)), nil
 }
 
-func (b *Bus) regionCreate(op string, pid PID, size int64, check bool, data []byte) (uint32, error) {
+func (b *Bus) regionCreate(op string, pid PID, size int64, check bool, parts ...[]byte) (uint32, error) {
 	in, err := b.inboxFor(op, pid)
 	if err != nil {
 		return 0, err
@@ -172,7 +177,10 @@ func (b *Bus) regionCreate(op string, pid PID, size int64, check bool, data []by
 		return 0, fmt.Errorf("%s: %w: %v holds %d handles, limit %d", op, ErrLimit, pid, in.lim.MaxRegions, in.lim.MaxRegions)
 	}
 	r := newRegion(size)
-	copy(r.data, data)
+	at := 0
+	for _, p := range parts {
+		at += copy(r.data[at:], p)
+	}
 	r.creator, r.set = in, &b.regions
 	r.refs.Store(1)
 	b.regions.live.Add(1)

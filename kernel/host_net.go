@@ -181,8 +181,7 @@ func hostHTTPFetch(c *call, a []wasmtime.Val) []wasmtime.Val {
 	}
 	var h uint32
 	if n := len(head) + len(body); n > 0 {
-		both := append(head, body...)
-		if h, err = c.Bus().RegionGive(c.p.pid, both); err != nil {
+		if h, err = c.Bus().RegionGive(c.p.pid, head, body); err != nil {
 			c.p.k.cfg.Log(c.p.pid, c.p.name, 2, "http_fetch "+req.url+": "+err.Error())
 			return one(c.busCode(err))
 		}
