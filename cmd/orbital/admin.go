@@ -71,7 +71,7 @@ func (c *kernelControl) Processes() []admin.Proc {
 			PID: uint32(in.PID), Name: in.Name, Version: in.Version, Kind: in.Kind, State: in.State.String(),
 			StartedBy: m.startedBy, Started: in.Started, CPU: in.CPU, Memory: in.Memory,
 			Inbox: in.Inbox.Depth, MsgsIn: in.Inbox.MsgsIn, MsgsOut: in.Inbox.Sent, Drops: in.Inbox.Drops,
-			Restarts: m.restarts, LastExit: m.lastExit, Grants: grantList(c.k, in.PID),
+			Restarts: m.restarts, LastExit: m.lastExit, Grants: grantList(c.k, in),
 		})
 	}
 	return append(procs, driverRows(c.k)...) // native drivers (drivers.go)
@@ -145,8 +145,8 @@ func (c *kernelControl) Logs(pid uint32, max int) ([]admin.LogLine, error) {
 }
 
 // grantList summarises pid's effective namespace for the panel's Grants column.
-func grantList(k *kernel.Kernel, pid bus.PID) []string {
-	ns := k.Namespace(pid)
+func grantList(k *kernel.Kernel, in kernel.Info) []string {
+	ns := k.Namespace(in.PID)
 	if ns == nil {
 		return []string{"unrestricted (no policies loaded)"}
 	}
@@ -175,13 +175,12 @@ func grantList(k *kernel.Kernel, pid bus.PID) []string {
 	if g.Clipboard.On {
 		out = append(out, "clipboard")
 	}
-	if in, err := k.Info(pid); err == nil { // limits that act while it runs, with what they did
-		if c := in.Limits.CPU; c > 0 && c < 100 {
-			out = append(out, fmt.Sprintf("cpu:%d%% (held %v)", c, in.Throttled.Round(time.Millisecond)))
-		}
-		if f := in.Limits.Fuel; f > 0 {
-			out = append(out, fmt.Sprintf("fuel:%d/%d", in.Fuel, f))
-		}
+	// Limits that act while it runs, with what they did.
+	if c := in.Limits.CPU; c > 0 && c < 100 {
+		out = append(out, fmt.Sprintf("cpu:%d%% (held %v)", c, in.Throttled.Round(time.Millisecond)))
+	}
+	if f := in.Limits.Fuel; f > 0 {
+		out = append(out, fmt.Sprintf("fuel:%d/%d", in.Fuel, f))
 	}
 	if len(out) == 0 {
 		out = []string{"none"}
