@@ -144,7 +144,8 @@ func (c *kernelControl) Logs(pid uint32, max int) ([]admin.LogLine, error) {
 	return lines, nil
 }
 
-// grantList summarises pid's effective namespace for the panel's Grants column.
+// grantList summarises a process's effective namespace and running limits for the panel's
+// Grants column.
 func grantList(k *kernel.Kernel, in kernel.Info) []string {
 	ns := k.Namespace(in.PID)
 	if ns == nil {
