@@ -9,7 +9,8 @@
 // and quit requests) and Detach when it ends: the inbox closes (a blocked Recv returns
 // ErrClosed), its subscriptions and pending requests go, and every region
 // handle it held, or that sat in its queued messages, is released. A sender blocked on the
-// closing inbox gets ErrNotFound (the receiver is gone). Detach twice is harmless.
+// closing inbox gets ErrNotFound (the receiver is gone), and so does a region created or
+// adopted for it while it detaches. Detach twice is harmless.
 //
 // # Inboxes
 //

@@ -84,6 +84,9 @@ type handleTable struct {
 	mu   sync.Mutex
 	m    map[uint32]handle
 	next uint32
+	// detached is set when the process detaches (releaseAll): a region made for it afterwards
+	// (its inbox was looked up before the Detach) is refused instead of outliving it.
+	detached bool
 }
 
 func (t *handleTable) init() { t.m = map[uint32]handle{}; t.next = 1 }
@@ -92,6 +95,17 @@ func (t *handleTable) len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.m)
+}
+
+// roomLocked refuses a new handle for pid once it detached or at its limit of max handles.
+func (t *handleTable) roomLocked(op string, pid PID, max int) error {
+	if t.detached {
+		return fmt.Errorf("%s: %w: %v is not attached", op, ErrNotFound, pid)
+	}
+	if len(t.m) >= max {
+		return fmt.Errorf("%s: %w: %v holds %d handles, limit %d", op, ErrLimit, pid, max, max)
+	}
+	return nil
 }
 
 // insertLocked stores h under a fresh handle number.
@@ -171,10 +185,10 @@ func (b *Bus) regionCreate(op string, pid PID, size int64, check bool, parts ...
 		return 0, fmt.Errorf("%s: %w: %v would hold %d region bytes, limit %d", op, ErrLimit, pid, used, in.lim.MaxRegionBytes)
 	}
 	in.handles.mu.Lock()
-	if len(in.handles.m) >= in.lim.MaxRegions {
+	if err := in.handles.roomLocked(op, pid, in.lim.MaxRegions); err != nil {
 		in.handles.mu.Unlock()
 		in.regionBytes.Add(-size)
-		return 0, fmt.Errorf("%s: %w: %v holds %d handles, limit %d", op, ErrLimit, pid, in.lim.MaxRegions, in.lim.MaxRegions)
+		return 0, err
 	}
 	r := newRegion(size)
 	at := 0
@@ -374,6 +388,7 @@ func (b *Bus) releaseAll(in *Inbox) {
 	in.handles.mu.Lock()
 	all := in.handles.m
 	in.handles.m = map[uint32]handle{}
+	in.handles.detached = true
 	in.handles.mu.Unlock()
 	for _, hd := range all {
 		hd.r.decref()

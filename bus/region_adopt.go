@@ -51,11 +51,11 @@ func (b *Bus) adopt(pid PID, fd int, size int64) (uint32, error) {
 		return 0, fmt.Errorf("region adopt: %w: mmap: %v", ErrInvalid, err)
 	}
 	in.handles.mu.Lock()
-	if len(in.handles.m) >= in.lim.MaxRegions {
+	if err := in.handles.roomLocked("region adopt", pid, in.lim.MaxRegions); err != nil {
 		in.handles.mu.Unlock()
 		unix.Munmap(data)
 		in.regionBytes.Add(-size)
-		return 0, fmt.Errorf("region adopt: %w: %v holds %d handles, limit %d", ErrLimit, pid, in.lim.MaxRegions, in.lim.MaxRegions)
+		return 0, err
 	}
 	r := &Region{data: data, fd: fd, creator: in, set: &b.regions}
 	r.refs.Store(1)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestRegionLifecycle(t *testing.T) {
@@ -207,5 +209,52 @@ func TestRegionReleaseRacesRead(t *testing.T) {
 	}
 	if n := b.Stats().Regions; n != 0 {
 		t.Fatalf("%d regions alive", n)
+	}
+}
+
+// A region made for a process that detaches meanwhile (a driver stopping while its reader
+// adopts the memfd it just sent) must not outlive the process: the policy hook, which runs
+// between the lookup of the inbox and the insertion of the handle, detaches the process here.
+// Before the fix the handle went into the detached table after Detach had emptied it, and the
+// region and its memfd lived on (drivertest: "memfds open after shutdown").
+func TestRegionMadeWhileDetaching(t *testing.T) {
+	for _, adopt := range []bool{false, true} {
+		name := map[bool]string{false: "create", true: "adopt"}[adopt]
+		t.Run(name, func(t *testing.T) {
+			var b *Bus
+			b = New(Config{Check: func(op Op, pid PID, object string) error {
+				if op == OpRegion {
+					b.Detach(pid)
+				}
+				return nil
+			}})
+			attach(t, b, 1, InboxLimits{})
+			var err error
+			fd := -1
+			if adopt {
+				fd, err = unix.MemfdCreate("region-test", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+				if err != nil {
+					t.Skipf("memfd_create: %v", err)
+				}
+				if err := unix.Ftruncate(fd, 4096); err != nil {
+					t.Fatal(err)
+				}
+				_, err = b.RegionAdopt(1, fd, 4096)
+			} else {
+				_, err = b.RegionCreate(1, 4096)
+			}
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("region for a detached process: err = %v, want ErrNotFound", err)
+			}
+			if n := b.Stats().Regions; n != 0 {
+				t.Errorf("%d regions live after the process detached", n)
+			}
+			if adopt {
+				if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); !errors.Is(err, unix.EBADF) {
+					t.Errorf("the adopted memfd is still open (F_GETFD: %v)", err)
+					unix.Close(fd)
+				}
+			}
+		})
 	}
 }
