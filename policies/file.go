@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/orbital/orbital/internal/tomlguard"
 )
 
 // rawFile is the TOML shape of a policy file. Decoding is strict: a key not in this struct is an
@@ -119,6 +120,10 @@ func ParseRequests(file string, data []byte, ex Expand) (*Grants, error) {
 }
 
 func parseGrants(file string, data []byte, ex Expand, policy bool) (*Grants, Rule, error) {
+	var ge *tomlguard.Error
+	if err := tomlguard.Check(data, file); errors.As(err, &ge) { // before the recursive decoder
+		return nil, Rule{}, FileErrors{&FileError{File: file, Line: ge.Line, Msg: ge.Msg}}
+	}
 	var raw rawFile
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {

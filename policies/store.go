@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/orbital/orbital/internal/tomlguard"
 )
 
 // Store holds the policy set of one Orbital home (built-in defaults plus the files in
@@ -146,9 +148,13 @@ func LoadDir(dir string, ex Expand) []*Policy {
 	out := make([]*Policy, 0, len(names))
 	for _, n := range names {
 		p := filepath.Join(dir, n)
-		data, err := os.ReadFile(p)
+		data, err := tomlguard.ReadFile(p) // bounded: a huge file is refused, not read whole
 		if err != nil {
-			out = append(out, &Policy{File: p, Err: &FileError{File: p, Msg: err.Error()}})
+			fe := &FileError{File: p, Msg: err.Error()}
+			if ge := (*tomlguard.Error)(nil); errors.As(err, &ge) {
+				fe.Line, fe.Msg = ge.Line, ge.Msg
+			}
+			out = append(out, &Policy{File: p, Err: fe})
 			continue
 		}
 		pol, _ := Parse(p, data, ex)

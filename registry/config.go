@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/orbital/orbital/internal/tomlguard"
 )
 
 // Config is the registry's part of $ORBITAL_HOME/config.toml, its [registry] table:
@@ -20,17 +21,22 @@ type Config struct {
 	Registries []string
 }
 
-// LoadConfig reads the [registry] table of path; a missing file gives the zero Config.
+// LoadConfig reads the [registry] table of path; a missing file gives the zero Config. A file
+// over tomlguard's bounds is refused before it is decoded.
 func LoadConfig(path string) (Config, error) {
-	var raw struct {
-		Registry toml.Primitive `toml:"registry"`
-	}
-	b, err := os.ReadFile(path)
+	b, err := tomlguard.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return Config{}, nil
 	}
 	if err != nil {
 		return Config{}, err
+	}
+	return parseConfig(b, path)
+}
+
+func parseConfig(b []byte, path string) (Config, error) {
+	var raw struct {
+		Registry toml.Primitive `toml:"registry"`
 	}
 	md, err := toml.Decode(string(b), &raw)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/semver/v3"
+	"github.com/orbital/orbital/internal/tomlguard"
 )
 
 // ManifestFile is the manifest's name inside a package.
@@ -154,8 +155,14 @@ var ErrBadManifest = errors.New("registry: bad manifest")
 // Is makes errors.Is(err, ErrBadManifest) true.
 func (e *ManifestError) Is(t error) bool { return t == ErrBadManifest }
 
-// ParseManifest decodes and validates a module.toml. file names the source in errors.
+// ParseManifest decodes and validates a module.toml. file names the source in errors. A
+// document over tomlguard's bounds (size, nesting) is refused before it is decoded.
 func ParseManifest(data []byte, file string) (*Manifest, error) {
+	if err := tomlguard.Check(data, file); err != nil {
+		var ge *tomlguard.Error
+		errors.As(err, &ge)
+		return nil, &ManifestError{File: file, Line: ge.Line, Msg: ge.Msg}
+	}
 	var m Manifest
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&m)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/orbital/orbital/internal/tomlguard"
 )
 
 // Errors of the integrity checks.
@@ -128,10 +129,11 @@ type Trust struct {
 	Keys []string `toml:"keys"`
 }
 
-// LoadTrust reads the trust file (a missing file trusts nobody).
+// LoadTrust reads the trust file (a missing file trusts nobody; one over tomlguard's bounds is
+// refused before it is decoded).
 func LoadTrust(path string) (*Trust, error) {
 	t := &Trust{path: path}
-	b, err := os.ReadFile(path)
+	b, err := tomlguard.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return t, nil
 	}
