@@ -349,6 +349,7 @@ func (b *Bus) Post(m Message) error {
 func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, lossy, wait bool) error {
 	m.Sent = Now()
 	m.To = to.pid
+	m.Sub = uint32(sub)
 	var from *Inbox
 	if len(m.Regions) > 0 {
 		var ok bool

@@ -30,7 +30,8 @@ func Encode(dst []byte, m *Message) (int, error) {
 	le.PutUint32(dst[24:], uint32(len(m.Regions)))
 	le.PutUint32(dst[28:], 0)
 	le.PutUint64(dst[32:], uint64(m.Sent))
-	le.PutUint64(dst[40:], 0)
+	le.PutUint32(dst[40:], m.Sub)
+	le.PutUint32(dst[44:], 0)
 	off := headerSize
 	for _, a := range m.Regions {
 		le.PutUint32(dst[off:], a.Handle)
@@ -61,6 +62,7 @@ func Decode(buf []byte) (Message, int, error) {
 		From: PID(le.Uint32(buf[4:])),
 		Corr: le.Uint64(buf[8:]),
 		Sent: int64(le.Uint64(buf[32:])),
+		Sub:  le.Uint32(buf[40:]),
 	}
 	off := uint64(headerSize)
 	if nreg > 0 {

@@ -7,7 +7,7 @@ import (
 )
 
 func TestEncodeDecode(t *testing.T) {
-	m := Message{Kind: KindRequest, From: 7, Corr: 1 << 40, Sent: 12345, Topic: "a.b", Payload: []byte("payload"),
+	m := Message{Kind: KindRequest, From: 7, Corr: 1 << 40, Sent: 12345, Sub: 5, Topic: "a.b", Payload: []byte("payload"),
 		Regions: []Attachment{{Handle: 3, Rights: RightRead}, {Handle: 9, Rights: RightRead}}}
 	buf := make([]byte, EncodedSize(&m))
 	n, err := Encode(buf, &m)
@@ -18,7 +18,7 @@ func TestEncodeDecode(t *testing.T) {
 	if err != nil || k != n {
 		t.Fatal(err)
 	}
-	if got.Kind != m.Kind || got.From != m.From || got.Corr != m.Corr || got.Sent != m.Sent || got.Topic != m.Topic ||
+	if got.Kind != m.Kind || got.From != m.From || got.Corr != m.Corr || got.Sent != m.Sent || got.Sub != m.Sub || got.Topic != m.Topic ||
 		!bytes.Equal(got.Payload, m.Payload) || len(got.Regions) != 2 || got.Regions[1].Handle != 9 {
 		t.Fatalf("round trip: %+v", got)
 	}
@@ -48,7 +48,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		// Reserved fields are written as zero; everything else must round-trip.
 		copy(out[28:32], data[28:32])
-		copy(out[40:48], data[40:48])
+		copy(out[44:48], data[44:48])
 		if !bytes.Equal(out, data[:n]) {
 			t.Fatalf("round trip differs")
 		}

@@ -68,12 +68,16 @@ func (k Kind) String() string {
 // not modify it afterwards, and receivers must treat it as read-only (one payload is shared by
 // every subscriber of a publish).
 type Message struct {
-	Kind    Kind
-	From    PID
-	To      PID    // direct messages
-	Topic   string // publish / request
-	Corr    uint64 // correlation id of a request and its reply
-	Sent    int64  // monotonic ns (Now), set by the bus
+	Kind  Kind
+	From  PID
+	To    PID    // direct messages
+	Topic string // publish / request
+	Corr  uint64 // correlation id of a request and its reply
+	Sent  int64  // monotonic ns (Now), set by the bus
+	// Sub is the receiver's subscription a publish or request was delivered for, set by the
+	// bus (0 for direct messages): a process with overlapping patterns gets one copy per
+	// subscription and tells them apart by it.
+	Sub     uint32
 	Payload []byte
 	Regions []Attachment // region handles travelling with the message
 }

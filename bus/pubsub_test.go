@@ -8,6 +8,39 @@ import (
 	"time"
 )
 
+// TestOverlappingSubscriptions: a process subscribed with two patterns that both match gets
+// one copy per subscription, each naming the subscription it came for (Message.Sub).
+func TestOverlappingSubscriptions(t *testing.T) {
+	b := New(Config{})
+	a := attach(t, b, 1, InboxLimits{})
+	attach(t, b, 2, InboxLimits{})
+	s1, err1 := b.Subscribe(1, "ui.>", Reliable)
+	s2, err2 := b.Subscribe(1, "ui.click", Reliable)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if err := b.Publish(context.Background(), Message{From: 2, Topic: "ui.click"}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[uint32]bool{}
+	for range 2 {
+		m, ok := a.TryRecv()
+		if !ok {
+			t.Fatal("one copy per subscription expected")
+		}
+		got[m.Sub] = true
+	}
+	if !got[s1] || !got[s2] {
+		t.Fatalf("copies named subscriptions %v, want %d and %d", got, s1, s2)
+	}
+	if err := b.Send(context.Background(), Message{From: 2, To: 1, Kind: KindDirect}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := a.TryRecv(); m.Sub != 0 {
+		t.Fatalf("a direct message names subscription %d", m.Sub)
+	}
+}
+
 func TestPublishSubscribe(t *testing.T) {
 	b := New(Config{})
 	a := attach(t, b, 1, InboxLimits{})

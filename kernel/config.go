@@ -123,6 +123,10 @@ type SpawnOptions struct {
 	Publisher string
 	Requests  *policies.Grants
 	Parent    bus.PID
+	// Script, when set, is the program the module (an interpreter: the JavaScript engine)
+	// runs, handed over with script_read (script.go). Name the process after the script: its
+	// policy identity is Name, as for any module.
+	Script *Script
 	// Grants are the user's own grants for this run, added on top of policy (a shell prompt
 	// answered "allow once"); nil: none. Dirs and Env above are the user's too.
 	Grants *policies.Grants

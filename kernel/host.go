@@ -110,6 +110,10 @@ func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wa
 		}
 	}()
 	res = f.fn(c, args)
+	if msg := c.trap; msg != "" { // the function ends the process (proc_fail)
+		c.trap = ""
+		return nil, wasmtime.NewTrap(msg)
+	}
 	if p.killed.Load() {
 		p.setCause("killed")
 		return nil, wasmtime.NewTrap("orbital: process killed")
@@ -122,6 +126,9 @@ func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wa
 type call struct {
 	p      *Process
 	caller *wasmtime.Caller
+	// trap, when a function sets it, ends the process with this trap message instead of
+	// returning results (its cause is set first, so it becomes the reason).
+	trap string
 }
 
 // Context ends when the process is killed. Blocking host functions wait on it.

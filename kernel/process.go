@@ -48,7 +48,7 @@ type Info struct {
 	Parent   bus.PID // the process that spawned it with proc_spawn (0: the embedder)
 	Name     string
 	Version  string // from SpawnOptions.Version (the manifest), may be empty
-	Digest   string // sha256 of the module's bytes, hex
+	Digest   string // sha256 of the module's bytes, hex (of the script's, for a SpawnOptions.Script)
 	Kind     string // "app" (has _start) or "service" (reactor: _initialize)
 	State    State
 	Reason   string // why it ended, empty while alive

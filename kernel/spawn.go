@@ -46,12 +46,16 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 		w.Close()
 		return nil, fmt.Errorf("kernel: attach inbox of %s: %w", o.Name, err)
 	}
+	digest := m.Digest
+	if o.Script != nil {
+		digest = o.Script.digest()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Process{
 		k: k, pid: pid, name: o.Name, module: m, eng: eng, code: code, opts: o, asked: asked, inbox: inbox,
 		fuelSrc: k.fuelSource(pol, asked, o.Limits.Fuel),
 		ctx:     ctx, cancel: cancel, done: make(chan struct{}),
-		info: Info{PID: pid, Parent: o.Parent, Name: o.Name, Version: o.Version, Digest: m.Digest, Kind: m.Kind, State: Starting,
+		info: Info{PID: pid, Parent: o.Parent, Name: o.Name, Version: o.Version, Digest: digest, Kind: m.Kind, State: Starting,
 			Started: time.Now(), Limits: o.Limits},
 	}
 	k.mu.Lock()

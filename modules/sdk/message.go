@@ -47,12 +47,15 @@ const HeaderSize = 48
 // Message is one message from the process's inbox, decoded from the ABI's layout. Its slices
 // are the Message's own: they stay valid after the next Recv.
 type Message struct {
-	Kind    Kind
-	From    uint32        // sender pid; 0 is the kernel or the shell
-	Corr    uint64        // correlation id of requests and replies
-	Flags   uint32        // reserved, 0
-	Sent    time.Duration // when it was sent, on the Now clock
-	Regions []uint32      // region handles, valid in this process's handle table
+	Kind  Kind
+	From  uint32        // sender pid; 0 is the kernel or the shell
+	Corr  uint64        // correlation id of requests and replies
+	Flags uint32        // reserved, 0
+	Sent  time.Duration // when it was sent, on the Now clock
+	// Sub is the subscription (Subscription.ID) a publish or request came through; a process
+	// whose patterns overlap gets one copy per subscription. 0 for other messages.
+	Sub     int32
+	Regions []uint32 // region handles, valid in this process's handle table
 	Topic   string
 	Payload []byte
 }
@@ -70,6 +73,7 @@ func DecodeMessage(buf []byte) (Message, error) {
 		Corr:  le.Uint64(buf[8:]),
 		Flags: le.Uint32(buf[28:]),
 		Sent:  time.Duration(int64(le.Uint64(buf[32:]))),
+		Sub:   int32(le.Uint32(buf[40:])),
 	}
 	topicLen, payloadLen, nregions := uint64(le.Uint32(buf[16:])), uint64(le.Uint32(buf[20:])), uint64(le.Uint32(buf[24:]))
 	need := HeaderSize + 4*nregions + topicLen + payloadLen

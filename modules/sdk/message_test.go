@@ -44,11 +44,12 @@ func event(typ, sid uint32, x, y, code int32, mods uint32, dx, dy float32) []byt
 
 func TestDecodeMessage(t *testing.T) {
 	buf := encode(KindRequest, 7, 42, 123456789, []uint32{3, 9}, "svc.echo", []byte("hi"))
+	binary.LittleEndian.PutUint32(buf[40:], 4) // the subscription it came through
 	got, err := DecodeMessage(buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Message{Kind: KindRequest, From: 7, Corr: 42, Sent: 123456789 * time.Nanosecond,
+	want := Message{Kind: KindRequest, From: 7, Corr: 42, Sent: 123456789 * time.Nanosecond, Sub: 4,
 		Regions: []uint32{3, 9}, Topic: "svc.echo", Payload: []byte("hi")}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
