@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/orbital/orbital/internal/netx"
+	"golang.org/x/sys/unix"
 )
 
 // ControlServer answers `orbital ps` and `orbital kill` on a unix socket, one JSON request and
@@ -19,6 +21,8 @@ type ControlServer struct {
 	ctl  Controller
 	ln   net.Listener
 	path string
+	dir  *socketDir // the socket's checked directory, open until Close
+	uid  int        // the only user served
 	wg   sync.WaitGroup
 	once sync.Once
 }
@@ -36,35 +40,50 @@ type controlReply struct {
 	Now   time.Time `json:"now"`
 }
 
-// ListenControl creates the socket at path (mode 0600, its directory 0700), replacing a stale
-// one left by a crashed instance, and serves it until Close.
+// ListenControl creates the socket at path (see ControlSocketPath: mode 0600 in a directory
+// only the user may enter, made 0700 if it is the user's and looser), replacing a stale one
+// left by a crashed instance, and serves it until Close. Connections from other users are
+// closed unanswered; at most maxControlConns are served at once, and an accept error (out of
+// file descriptors) is retried with back-off, never the end of the socket.
 func ListenControl(path string, ctl Controller) (*ControlServer, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("control socket: %w", err)
-	}
-	if c, err := net.DialTimeout("unix", path, 200*time.Millisecond); err == nil {
-		c.Close()
-		return nil, fmt.Errorf("control socket %s: another Orbital instance is running with this home", path)
-	}
-	os.Remove(path) // stale socket of an instance that died
-	ln, err := net.Listen("unix", path)
+	uid := os.Getuid()
+	d, err := openSocketDir(path, uid, true)
 	if err != nil {
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
+	if c, err := net.DialTimeout("unix", d.addr(), 200*time.Millisecond); err == nil {
+		c.Close()
+		d.close()
+		return nil, fmt.Errorf("control socket %s: another Orbital instance is running with this home", path)
+	}
+	unix.Unlinkat(d.fd, d.name, 0) // stale socket of an instance that died
+	ln, err := net.Listen("unix", d.addr())
+	if err != nil {
+		d.close()
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
-	s := &ControlServer{ctl: NewSampler(ctl), ln: ln, path: path}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // Close unlinks through d, which is checked
+	if err := unix.Fchmodat(d.fd, d.name, 0o600, 0); err != nil {
+		ln.Close()
+		d.close()
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "orbital: control socket: "+format+"\n", args...)
+	}
+	s := &ControlServer{ctl: NewSampler(ctl), ln: netx.Steady(ln, maxControlConns, logf), path: path, dir: d, uid: uid}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
 }
 
+// maxControlConns bounds the control connections served at once; more wait in the backlog.
+const maxControlConns = 64
+
 func (s *ControlServer) accept() {
 	defer s.wg.Done()
 	for {
-		c, err := s.ln.Accept()
+		c, err := s.ln.Accept() // retries everything but Close (netx.Steady)
 		if err != nil {
 			return
 		}
@@ -72,6 +91,9 @@ func (s *ControlServer) accept() {
 		go func() {
 			defer s.wg.Done()
 			defer c.Close()
+			if uid, err := peerUID(netx.Unwrap(c)); err != nil || uid != s.uid {
+				return // another user: no answer at all
+			}
 			s.serve(c)
 		}()
 	}
@@ -122,20 +144,31 @@ func (s *ControlServer) Close() error {
 	s.once.Do(func() {
 		s.ln.Close()
 		s.wg.Wait()
-		os.Remove(s.path)
+		unix.Unlinkat(s.dir.fd, s.dir.name, 0)
+		s.dir.close()
 	})
 	return nil
 }
 
-// ControlClient talks to a running instance's control socket.
-type ControlClient struct{ Path string }
+// ControlClient talks to a running instance's control socket. It checks the socket's
+// directory and the server's uid before it sends anything.
+type ControlClient struct {
+	Path string
+	uid  *int // the server's expected uid; nil: this process's (tests set another)
+}
 
 // ErrNotRunning means no Orbital instance listens on the socket.
 var ErrNotRunning = errors.New("no running Orbital instance")
 
 func (c ControlClient) call(ctx context.Context, req controlRequest) (controlReply, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", c.Path)
+	uid := os.Getuid()
+	if c.uid != nil {
+		uid = *c.uid
+	}
+	conn, err := dialControl(ctx, c.Path, uid)
+	if errors.Is(err, ErrNotPrivate) {
+		return controlReply{}, fmt.Errorf("control socket: %w", err)
+	}
 	if err != nil {
 		return controlReply{}, fmt.Errorf("%w (no control socket at %s; start `orbital` or `orbital run` first)", ErrNotRunning, c.Path)
 	}

@@ -22,8 +22,12 @@
 // mode 0600, so only the user who runs Orbital can read it (`orbital admin` prints it). Actions
 // are POST only and need a second per-boot CSRF token, sent in the X-Orbital-CSRF header by the
 // page's script; a browser form on another site can neither read it nor set the header, and a
-// request whose Origin header names another site is refused as well. The control socket is a unix
-// socket with mode 0600 in a 0700 directory.
+// request whose Origin header names another site is refused as well. The control socket
+// (ControlSocketPath: <home>/run/control.sock) is a unix socket with mode 0600 in a directory
+// only its owner may enter; both ends reach it through the checked, open directory and check
+// the other end's uid (SO_PEERCRED) before a byte is exchanged (socket.go). The HTTP server
+// has read, header, write and idle timeouts and a cap on open connections; both servers'
+// accept loops back off on errors and never stop (internal/netx).
 //
 // # Concurrency
 //

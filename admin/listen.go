@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/orbital/orbital/internal/netx"
 )
 
 // Listener is a panel being served on a loopback address.
@@ -35,12 +38,7 @@ func (s *Server) Listen(addr, urlFile string) (*Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("admin: %w", err)
 	}
-	l := &Listener{
-		URL:     s.URL(ln.Addr()),
-		srv:     &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second},
-		urlFile: urlFile,
-		done:    make(chan struct{}),
-	}
+	l := &Listener{URL: s.URL(ln.Addr()), srv: newHTTPServer(s), urlFile: urlFile, done: make(chan struct{})}
 	if urlFile != "" {
 		if err := writePrivate(urlFile, []byte(l.URL+"\n")); err != nil {
 			ln.Close()
@@ -49,11 +47,37 @@ func (s *Server) Listen(addr, urlFile string) (*Listener, error) {
 	}
 	go func() {
 		defer close(l.done)
-		if err := l.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := l.srv.Serve(netx.Steady(ln, maxHTTPConns, l.srv.ErrorLog.Printf)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintf(os.Stderr, "orbital: admin panel stopped: %v\n", err)
 		}
 	}()
 	return l, nil
+}
+
+// The panel's HTTP limits (docs/design/limits.md). A browser page refreshes once a second over
+// one or two keep-alive connections; nothing legitimate needs more than these. A connection
+// that sends nothing is closed after httpHeaderTimeout, an idle keep-alive one after
+// httpIdleTimeout, and past maxHTTPConns open connections new ones wait in the backlog, so no
+// number of local connections can take the instance's file descriptors.
+const (
+	maxHTTPConns      = 128
+	httpHeaderTimeout = 5 * time.Second
+	httpReadTimeout   = 10 * time.Second
+	httpWriteTimeout  = 30 * time.Second
+	httpIdleTimeout   = 30 * time.Second
+	httpMaxHeader     = 16 << 10
+)
+
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: httpHeaderTimeout,
+		ReadTimeout:       httpReadTimeout,
+		WriteTimeout:      httpWriteTimeout,
+		IdleTimeout:       httpIdleTimeout,
+		MaxHeaderBytes:    httpMaxHeader,
+		ErrorLog:          log.New(os.Stderr, "orbital: admin panel: ", 0),
+	}
 }
 
 // Close stops the server and removes the URL file. Closing twice is harmless.

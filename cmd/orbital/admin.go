@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -207,7 +204,7 @@ func startAdmin(home string, ctl admin.Controller, title string, stderr io.Write
 	} else {
 		p.http = l
 	}
-	cs, err := admin.ListenControl(controlSocketPath(home), ctl)
+	cs, err := admin.ListenControl(admin.ControlSocketPath(home), ctl)
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital: control socket not started (orbital ps will not reach this instance): %v\n", err)
 	} else {
@@ -235,18 +232,6 @@ func (p *adminPanel) Close() {
 	if p.ctl != nil {
 		p.ctl.Close()
 	}
-}
-
-// controlSocketPath is $ORBITAL_HOME/run/control.sock, or, when that path is too long for a
-// unix socket (108 bytes on Linux), a path in the temp dir derived from the home.
-func controlSocketPath(home string) string {
-	p := filepath.Join(home, "run", "control.sock")
-	if len(p) < 100 {
-		return p
-	}
-	abs, _ := filepath.Abs(home)
-	sum := sha256.Sum256([]byte(abs))
-	return filepath.Join(os.TempDir(), "orbital-"+hex.EncodeToString(sum[:8])+".sock")
 }
 
 // startSysService answers the kernel's sys.* introspection requests on the bus (pid 0). A

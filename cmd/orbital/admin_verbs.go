@@ -31,7 +31,7 @@ func controlClient(homeFlag string, stderr io.Writer) (admin.ControlClient, bool
 		fmt.Fprintf(stderr, "orbital: %v\n", err)
 		return admin.ControlClient{}, false
 	}
-	return admin.ControlClient{Path: controlSocketPath(home)}, true
+	return admin.ControlClient{Path: admin.ControlSocketPath(home)}, true
 }
 
 func psVerb(args []string, stdout, stderr io.Writer) int {

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/orbital/orbital/internal/netx"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
 )
@@ -128,6 +129,7 @@ func registryServe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "registry serve", err)
 	}
+	const maxRegistryConns = 256 // past it, connections wait in the backlog (internal/netx)
 	srv := &http.Server{
 		Handler:           &registry.Server{Reg: reg, RequireTrusted: *requireTrusted, Log: func(s string) { fmt.Fprintln(stderr, s) }},
 		ReadHeaderTimeout: 10 * time.Second,
@@ -142,7 +144,7 @@ func registryServe(args []string, stdout, stderr io.Writer) int {
 		defer c()
 		srv.Shutdown(sctx)
 	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Serve(netx.Steady(ln, maxRegistryConns, srv.ErrorLog.Printf)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fail(stderr, "registry serve", err)
 	}
 	return 0
