@@ -68,27 +68,12 @@ func ReadArchive(r io.Reader, name string, lim ArchiveLimits) (map[string][]byte
 		if n >= lim.MaxEntries {
 			return nil, archiveErr(name, "more than %d entries", lim.MaxEntries)
 		}
-		clean := strings.TrimPrefix(h.Name, "./")
-		if strings.HasPrefix(h.Name, "/") || strings.Contains(h.Name, "\\") || clean == "" {
-			return nil, archiveErr(name, "entry %q: absolute or odd path", h.Name)
+		clean, err := entryName(h, name)
+		if err != nil {
+			return nil, err
 		}
-		for _, part := range strings.Split(strings.TrimSuffix(clean, "/"), "/") {
-			if part == ".." {
-				return nil, archiveErr(name, "entry %q: path leaves the package (..)", h.Name)
-			}
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			continue
-		case tar.TypeReg:
-		case tar.TypeSymlink, tar.TypeLink:
-			return nil, archiveErr(name, "entry %q: links are not allowed", h.Name)
-		default:
-			return nil, archiveErr(name, "entry %q: type %q is not a regular file", h.Name, h.Typeflag)
-		}
-		clean = path.Clean(clean)
-		if !validFile(clean) {
-			return nil, archiveErr(name, "entry %q: not a valid file name", h.Name)
+		if clean == "" {
+			continue // a directory
 		}
 		if _, dup := files[clean]; dup {
 			return nil, archiveErr(name, "entry %q appears twice", h.Name)
@@ -108,6 +93,35 @@ func ReadArchive(r io.Reader, name string, lim ArchiveLimits) (map[string][]byte
 		files[clean] = b
 	}
 	return files, nil
+}
+
+// entryName checks one tar entry and returns its clean name, or "" for a directory: a
+// regular file with a relative name that stays inside the package (no "..", no absolute
+// path, no links or devices).
+func entryName(h *tar.Header, pkg string) (string, error) {
+	clean := strings.TrimPrefix(h.Name, "./")
+	if strings.HasPrefix(h.Name, "/") || strings.Contains(h.Name, "\\") || clean == "" {
+		return "", archiveErr(pkg, "entry %q: absolute or odd path", h.Name)
+	}
+	for _, part := range strings.Split(strings.TrimSuffix(clean, "/"), "/") {
+		if part == ".." {
+			return "", archiveErr(pkg, "entry %q: path leaves the package (..)", h.Name)
+		}
+	}
+	switch h.Typeflag {
+	case tar.TypeDir:
+		return "", nil
+	case tar.TypeReg:
+	case tar.TypeSymlink, tar.TypeLink:
+		return "", archiveErr(pkg, "entry %q: links are not allowed", h.Name)
+	default:
+		return "", archiveErr(pkg, "entry %q: type %q is not a regular file", h.Name, h.Typeflag)
+	}
+	clean = path.Clean(clean)
+	if !validFile(clean) {
+		return "", archiveErr(pkg, "entry %q: not a valid file name", h.Name)
+	}
+	return clean, nil
 }
 
 // LoadPackage turns bytes from any source into a checked Package: a .tar.gz (module.toml +

@@ -21,6 +21,7 @@ var (
 	ErrConflict  = errors.New("registry: this version is installed with different content")
 	ErrCycle     = errors.New("registry: dependency cycle")
 	ErrInUse     = errors.New("registry: other installed modules need it")
+	ErrPublisher = errors.New("registry: the name belongs to another publisher")
 )
 
 // InstallOptions tune Install.
@@ -41,6 +42,11 @@ type InstallOptions struct {
 	// uses ManifestDir/X/module.toml when it exists (its entry digest is taken from the file).
 	// `orbital install --manifests modules build/modules` installs the demos this way.
 	ManifestDir string
+	// KeepPublisher refuses a package whose publisher differs from that of an installed
+	// version of the same name (a registry server's rule: a name keeps its first publisher).
+	// It is checked under the install lock, so two publishers racing for a new name cannot
+	// both win.
+	KeepPublisher bool
 	// Check, if set, vets the manifest before anything is written (cmd/orbital checks the
 	// requested permissions with the policies package here).
 	Check func(*Manifest) error
@@ -116,6 +122,11 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 			return err
 		}); err != nil {
 			return err
+		}
+		if opt.KeepPublisher {
+			if err := keepsPublisher(m, existing); err != nil {
+				return err
+			}
 		}
 		repair := false
 		for _, e := range existing {
@@ -286,6 +297,16 @@ func reindex(idx bleve.Index, docs map[string]*Manifest, gen uint64) error {
 	}
 	batch.SetInternal([]byte("gen"), []byte(fmt.Sprint(gen)))
 	return idx.Batch(batch)
+}
+
+// keepsPublisher refuses m when an installed version of its name has another publisher.
+func keepsPublisher(m *Manifest, installed []*Record) error {
+	for _, rec := range installed {
+		if rec.Publisher != m.Publisher {
+			return fmt.Errorf("%w: %s is published here by %s; %s may not publish versions of it", ErrPublisher, m.Name, rec.Publisher, m.Publisher)
+		}
+	}
+	return nil
 }
 
 func writeSynced(path string, b []byte) error {

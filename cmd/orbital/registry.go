@@ -9,15 +9,12 @@ import (
 	"io"
 	"log"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/orbital/orbital/internal/netx"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
 )
@@ -129,22 +126,11 @@ func registryServe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "registry serve", err)
 	}
-	const maxRegistryConns = 256 // past it, connections wait in the backlog (internal/netx)
-	srv := &http.Server{
-		Handler:           &registry.Server{Reg: reg, RequireTrusted: *requireTrusted, Log: func(s string) { fmt.Fprintln(stderr, s) }},
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(stderr, "orbital registry: ", 0),
-	}
+	srv := &registry.Server{Reg: reg, RequireTrusted: *requireTrusted, Log: func(s string) { fmt.Fprintln(stderr, s) }}
 	fmt.Fprintf(stdout, "orbital registry: serving %s on http://%s\n", reg.Home(), ln.Addr())
 	ctx, cancel := signalContext()
 	defer cancel()
-	go func() {
-		<-ctx.Done()
-		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
-		defer c()
-		srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(netx.Steady(ln, maxRegistryConns, srv.ErrorLog.Printf)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Serve(ctx, ln, log.New(stderr, "orbital registry: ", 0)); err != nil {
 		return fail(stderr, "registry serve", err)
 	}
 	return 0
