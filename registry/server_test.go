@@ -72,7 +72,7 @@ func TestPublishFirstPublisherRace(t *testing.T) {
 
 var (
 	zerosOnce sync.Once
-	zerosGz   []byte // bombSize zero bytes, one gzip member
+	zerosGz   []byte // bombSize zero bytes: one gzip member of 1 MiB, repeated
 )
 
 // bombSize is over the server's 64 MiB cap on a package's files.
@@ -80,15 +80,15 @@ const bombSize = 96 << 20
 
 // bombArchive is a package whose manifest comes first and whose entry (named entry) is
 // bombSize zero bytes: about 100 KiB on the wire. gzip readers read concatenated members as
-// one stream, so the zeros are compressed once for every test.
+// one stream, so 1 MiB of zeros is compressed once and repeated.
 func bombArchive(t *testing.T, manifest []byte, entry string) []byte {
 	t.Helper()
 	zerosOnce.Do(func() {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(make([]byte, bombSize))
+		zw.Write(make([]byte, 1<<20))
 		zw.Close()
-		zerosGz = buf.Bytes()
+		zerosGz = bytes.Repeat(buf.Bytes(), bombSize>>20)
 	})
 	member := func(b []byte) []byte {
 		var buf bytes.Buffer
