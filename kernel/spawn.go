@@ -27,7 +27,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
 	}
-	w, err := wasiConfig(o.Name, o)
+	w, err := wasiConfig(o.Name, o, k.cfg.Home)
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
 	}

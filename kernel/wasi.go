@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
+
+	"github.com/orbital/orbital/policies"
 )
 
 const wasiModule = "wasi_snapshot_preview1"
@@ -33,8 +35,9 @@ func toSet(names ...string) map[string]struct{} {
 }
 
 // wasiConfig builds the WASI view of one process: argv, environment, preopened directories
-// and stdio.
-func wasiConfig(name string, o SpawnOptions) (*wasmtime.WasiConfig, error) {
+// and stdio. No preopen may contain or overlap the Orbital home (policies.CheckPreopen),
+// whoever asked for it: a policy, the command line or a parent.
+func wasiConfig(name string, o SpawnOptions, home string) (*wasmtime.WasiConfig, error) {
 	w := wasmtime.NewWasiConfig()
 	w.SetArgv(append([]string{name}, o.Args...))
 	keys, vals := make([]string, 0, len(o.Env)), make([]string, 0, len(o.Env))
@@ -48,6 +51,10 @@ func wasiConfig(name string, o SpawnOptions) (*wasmtime.WasiConfig, error) {
 	}
 	w.SetEnv(keys, vals)
 	for _, d := range o.Dirs {
+		if err := policies.CheckPreopen(d.Host, home); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("preopen %s::%s refused: %w", d.Host, d.Guest, err)
+		}
 		st, err := os.Stat(d.Host)
 		if err != nil || !st.IsDir() {
 			w.Close()

@@ -8,81 +8,20 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/orbital/orbital/internal/tomlguard"
 )
 
-// rawFile is the TOML shape of a policy file. Decoding is strict: a key not in this struct is an
-// error, so a typo never silently drops a restriction or a grant.
+// rawFile is the TOML shape of a policy file: [module] and the grant tables. Decoding is
+// strict: a key not in it is an error, so a typo never silently drops a restriction or a grant.
 type rawFile struct {
-	Module  rawModule         `toml:"module"`
-	FS      []rawPreopen      `toml:"fs"`
-	Env     map[string]string `toml:"env"`
-	Process struct {
-		Args  []string `toml:"args"`
-		Spawn []string `toml:"spawn"`
-	} `toml:"process"`
-	Bus struct {
-		Publish   []string `toml:"publish"`
-		Subscribe []string `toml:"subscribe"`
-		Request   []string `toml:"request"`
-		Direct    bool     `toml:"direct"`
-	} `toml:"bus"`
-	Regions struct {
-		Max   int64   `toml:"max"`
-		Bytes rawText `toml:"bytes"`
-	} `toml:"regions"`
-	Devices struct {
-		Use []string `toml:"use"`
-	} `toml:"devices"`
-	Net struct {
-		Allow []string `toml:"allow"`
-	} `toml:"net"`
-	Limits struct {
-		Memory   rawText `toml:"memory"`
-		Deadline rawText `toml:"deadline"`
-		Fuel     int64   `toml:"fuel"`
-		CPU      rawText `toml:"cpu"`
-	} `toml:"limits"`
-	UI struct {
-		Windows    bool   `toml:"windows"`
-		MaxSurface string `toml:"max_surface"`
-		Clipboard  bool   `toml:"clipboard"`
-	} `toml:"ui"`
-}
-
-type rawModule struct {
-	Match string `toml:"match"`
-}
-
-type rawPreopen struct {
-	Host  string `toml:"host"`
-	Guest string `toml:"guest"`
-	Mode  string `toml:"mode"`
-}
-
-// rawText takes a string or a number ("64MiB" or 67108864) and keeps its text for validation.
-type rawText string
-
-func (t *rawText) UnmarshalText(b []byte) error { *t = rawText(b); return nil }
-
-// knownKeys lists each table's keys for the "unknown key" message.
-var knownKeys = map[string]string{
-	"":        "module, fs, env, process, bus, regions, devices, net, limits, ui",
-	"module":  "match",
-	"fs":      "host, guest, mode",
-	"process": "args, spawn",
-	"bus":     "publish, subscribe, request, direct",
-	"regions": "max, bytes",
-	"devices": "use",
-	"net":     "allow",
-	"limits":  "memory, deadline, fuel, cpu",
-	"ui":      "windows, max_surface, clipboard",
+	Module struct {
+		Match string `toml:"match"`
+	} `toml:"module"`
+	Tables
 }
 
 // Expand holds what ~ and $ORBITAL_HOME expand to in a preopen's host path.
@@ -101,7 +40,7 @@ func DefaultExpand(orbitalHome string) Expand {
 // error, if any, is a FileErrors naming every problem with its line and key.
 func Parse(file string, data []byte, ex Expand) (*Policy, error) {
 	p := &Policy{File: file}
-	g, match, err := parseGrants(file, data, ex, true)
+	g, match, warnings, err := parseGrants(file, data, ex, true)
 	if err != nil {
 		p.Err = err
 		p.Match, p.MatchLine = recoverMatch(string(data))
@@ -109,27 +48,39 @@ func Parse(file string, data []byte, ex Expand) (*Policy, error) {
 	}
 	p.Match, p.MatchLine = match.Value, match.Src.Line
 	p.Grants = *g
+	p.Warnings = warnings
 	return p, nil
 }
 
 // ParseRequests reads a manifest's requested permissions: the same tables as a policy file,
 // without [module].
 func ParseRequests(file string, data []byte, ex Expand) (*Grants, error) {
-	g, _, err := parseGrants(file, data, ex, false)
+	g, _, _, err := parseGrants(file, data, ex, false)
 	return g, err
 }
 
-func parseGrants(file string, data []byte, ex Expand, policy bool) (*Grants, Rule, error) {
+// RequestsFrom reads requested permissions already decoded (a manifest's [permissions]); its
+// errors carry no line numbers.
+func RequestsFrom(file string, t *Tables, ex Expand) (*Grants, error) {
+	v := &validator{file: file, ix: indexLines(""), ex: ex}
+	g := v.grants(t)
+	if len(v.errs) > 0 {
+		return nil, v.errs
+	}
+	return g, nil
+}
+
+func parseGrants(file string, data []byte, ex Expand, policy bool) (*Grants, Rule, []*FileError, error) {
 	var ge *tomlguard.Error
 	if err := tomlguard.Check(data, file); errors.As(err, &ge) { // before the recursive decoder
-		return nil, Rule{}, FileErrors{&FileError{File: file, Line: ge.Line, Msg: ge.Msg}}
+		return nil, Rule{}, nil, FileErrors{&FileError{File: file, Line: ge.Line, Msg: ge.Msg}}
 	}
 	var raw rawFile
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
-		return nil, Rule{}, FileErrors{decodeError(file, data, err)}
+		return nil, Rule{}, nil, FileErrors{decodeError(file, data, err)}
 	}
-	v := &validator{file: file, ix: indexLines(string(data)), ex: ex}
+	v := &validator{file: file, ix: indexLines(string(data)), ex: ex, policy: policy}
 	for _, k := range md.Undecoded() {
 		v.unknown(k)
 	}
@@ -139,11 +90,11 @@ func parseGrants(file string, data []byte, ex Expand, policy bool) (*Grants, Rul
 	} else if md.IsDefined("module") {
 		v.fail("module", "[module] belongs in a policy file, not in a manifest's requests")
 	}
-	g := v.grants(&raw)
+	g := v.grants(&raw.Tables)
 	if len(v.errs) > 0 {
-		return nil, match, v.errs
+		return nil, match, v.warns, v.errs
 	}
-	return g, match, nil
+	return g, match, v.warns, nil
 }
 
 // typeErr is the shape of BurntSushi/toml's type mismatch errors, which are not ParseErrors.
@@ -168,16 +119,24 @@ func decodeError(file string, data []byte, err error) *FileError {
 }
 
 type validator struct {
-	file string
-	ix   *lineIndex
-	ex   Expand
-	errs FileErrors
+	file  string
+	ix    *lineIndex
+	ex    Expand
+	errs  FileErrors
+	warns []*FileError
+	// policy is set for a policy file (not a manifest's requests, which only narrow policy:
+	// a request for ~ meets a policy's ~/Pictures at ~/Pictures).
+	policy bool
 }
 
 func (v *validator) src(key string) Source { return Source{File: v.file, Line: v.ix.line(key)} }
 
 func (v *validator) fail(key, format string, args ...any) {
 	v.errs = append(v.errs, &FileError{File: v.file, Line: v.ix.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) warn(key, format string, args ...any) {
+	v.warns = append(v.warns, &FileError{File: v.file, Line: v.ix.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (v *validator) unknown(k toml.Key) {
@@ -204,7 +163,7 @@ func (v *validator) unknown(k toml.Key) {
 		}
 	}
 	msg := "unknown key"
-	if known, ok := knownKeys[parent]; ok {
+	if known := knownKeys(parent); known != "" {
 		if parent == "" {
 			msg += " (known tables: " + known + ")"
 		} else {
@@ -235,52 +194,10 @@ var (
 	deviceName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 )
 
-func (v *validator) grants(raw *rawFile) *Grants {
+func (v *validator) grants(t *Tables) *Grants {
 	g := &Grants{}
-	for i, f := range raw.FS {
-		g.FS = append(g.FS, v.preopen("fs."+strconv.Itoa(i), f))
-	}
-	names := make([]string, 0, len(raw.Env))
-	for k := range raw.Env {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if !envName.MatchString(k) {
-			v.fail("env."+k, "%q is not a valid environment variable name", k)
-			continue
-		}
-		g.Env = append(g.Env, Rule{Value: k + "=" + raw.Env[k], Src: v.src("env." + k)})
-	}
-	g.Args = v.list("process.args", raw.Process.Args, nil)
-	g.Spawn = v.list("process.spawn", raw.Process.Spawn, checkGlob)
-	g.Publish = v.list("bus.publish", raw.Bus.Publish, ValidPattern)
-	g.Subscribe = v.list("bus.subscribe", raw.Bus.Subscribe, ValidPattern)
-	g.Request = v.list("bus.request", raw.Bus.Request, ValidPattern)
-	g.Direct = Flag{On: raw.Bus.Direct, Src: v.src("bus.direct")}
-	if raw.Regions.Max < 0 {
-		v.fail("regions.max", "must be 0 or more, not %d", raw.Regions.Max)
-	}
-	g.RegionCount = Limit{N: raw.Regions.Max, Src: v.src("regions.max")}
-	g.RegionBytes = v.size("regions.bytes", raw.Regions.Bytes)
-	g.Devices = v.list("devices.use", raw.Devices.Use, checkDevice)
-	g.Net = v.list("net.allow", raw.Net.Allow, checkHostPort)
-	g.Memory = v.size("limits.memory", raw.Limits.Memory)
-	g.Deadline = v.duration("limits.deadline", raw.Limits.Deadline)
-	if raw.Limits.Fuel < 0 {
-		v.fail("limits.fuel", "must be 0 or more, not %d", raw.Limits.Fuel)
-	}
-	g.Fuel = Limit{N: raw.Limits.Fuel, Src: v.src("limits.fuel")}
-	g.CPU = v.percent("limits.cpu", raw.Limits.CPU)
-	g.Windows = Flag{On: raw.UI.Windows, Src: v.src("ui.windows")}
-	g.Clipboard = Flag{On: raw.UI.Clipboard, Src: v.src("ui.clipboard")}
-	if s := raw.UI.MaxSurface; s != "" {
-		w, h, err := ParseSurface(s)
-		if err != nil {
-			v.fail("ui.max_surface", "%v", err)
-		}
-		src := v.src("ui.max_surface")
-		g.MaxWidth, g.MaxHeight = Limit{N: int64(w), Src: src}, Limit{N: int64(h), Src: src}
+	for _, k := range kinds {
+		k.parse(v, t, g)
 	}
 	return g
 }
@@ -299,13 +216,16 @@ func (v *validator) list(key string, vals []string, check func(string) error) []
 	return out
 }
 
-func (v *validator) preopen(key string, f rawPreopen) Preopen {
+func (v *validator) preopen(key string, f FSTable) Preopen {
 	p := Preopen{Src: v.src(key + ".host")}
 	switch {
 	case f.Host == "":
 		v.fail(key+".host", "missing: the host directory to share, e.g. host = \"~/Pictures\"")
 	default:
 		h, err := v.ex.Path(f.Host)
+		if err == nil && v.policy {
+			err = CheckPreopen(h, v.ex.OrbitalHome) // a manifest may ask; policy never grants it
+		}
 		if err != nil {
 			v.fail(key+".host", "%v", err)
 		}
@@ -318,6 +238,9 @@ func (v *validator) preopen(key string, f rawPreopen) Preopen {
 		v.fail(key+".guest", "%q must be an absolute path (start with /)", f.Guest)
 	default:
 		p.Guest = path.Clean(f.Guest)
+		if p.Guest != f.Guest && p.Guest+"/" != f.Guest {
+			v.warn(key+".guest", "%q normalises to %q; write that (.. and // are not kept)", f.Guest, p.Guest)
+		}
 	}
 	if err := p.Mode.UnmarshalText([]byte(f.Mode)); err != nil {
 		if f.Mode == "" {
@@ -350,40 +273,6 @@ func (ex Expand) Path(p string) (string, error) {
 		return "", fmt.Errorf("%q must be absolute (or start with ~/ or $ORBITAL_HOME/)", p)
 	}
 	return filepath.Clean(p), nil
-}
-
-func (v *validator) size(key string, t rawText) Limit {
-	if t == "" {
-		return Limit{}
-	}
-	n, err := ParseSize(string(t))
-	if err != nil {
-		v.fail(key, "%v", err)
-	}
-	return Limit{N: n, Src: v.src(key)}
-}
-
-// percent reads a share of one core, "1%" to "100%".
-func (v *validator) percent(key string, t rawText) Limit {
-	if t == "" {
-		return Limit{}
-	}
-	n, err := ParsePercent(string(t))
-	if err != nil {
-		v.fail(key, "%v", err)
-	}
-	return Limit{N: n, Src: v.src(key)}
-}
-
-func (v *validator) duration(key string, t rawText) Limit {
-	if t == "" {
-		return Limit{}
-	}
-	d, err := time.ParseDuration(string(t))
-	if err != nil || d <= 0 {
-		v.fail(key, "%q is not a positive duration (e.g. \"2s\", \"500ms\")", t)
-	}
-	return Limit{N: int64(d), Src: v.src(key)}
 }
 
 func checkGlob(s string) error {

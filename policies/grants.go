@@ -111,48 +111,29 @@ type Grants struct {
 	Clipboard Flag
 }
 
-// Empty reports whether g grants nothing at all.
+// Empty reports whether g grants nothing at all (ceilings alone grant nothing).
 func (g *Grants) Empty() bool {
-	return len(g.FS) == 0 && len(g.Env) == 0 && len(g.Args) == 0 && len(g.Publish) == 0 &&
-		len(g.Subscribe) == 0 && len(g.Request) == 0 && !g.Direct.On && g.RegionCount.N == 0 &&
-		len(g.Devices) == 0 && len(g.Net) == 0 && len(g.Spawn) == 0 && !g.Windows.On &&
-		!g.Clipboard.On
+	for _, k := range kinds {
+		if k.grants(g) {
+			return false
+		}
+	}
+	return true
 }
 
 // Clone returns a deep copy.
 func (g *Grants) Clone() *Grants {
 	c := *g
-	c.FS = append([]Preopen(nil), g.FS...)
-	for _, p := range []*[]Rule{&c.Env, &c.Args, &c.Publish, &c.Subscribe, &c.Request, &c.Devices, &c.Net, &c.Spawn} {
-		*p = append([]Rule(nil), (*p)...)
+	for _, k := range kinds {
+		k.clone(&c)
 	}
 	return &c
 }
 
 // Add puts o's grants on top of g (a union): the command line's grants (orbital run --dir,
-// --env) are the user's own and apply after policy.
+// --env) are the user's own and apply after policy. Ceilings are g's.
 func (g *Grants) Add(o *Grants) {
-	g.FS = append(g.FS, o.FS...)
-	g.Env = append(g.Env, o.Env...)
-	g.Args = append(g.Args, o.Args...)
-	g.Publish = append(g.Publish, o.Publish...)
-	g.Subscribe = append(g.Subscribe, o.Subscribe...)
-	g.Request = append(g.Request, o.Request...)
-	g.Devices = append(g.Devices, o.Devices...)
-	g.Net = append(g.Net, o.Net...)
-	g.Spawn = append(g.Spawn, o.Spawn...)
-	if o.Direct.On {
-		g.Direct = o.Direct
-	}
-	if o.Windows.On {
-		g.Windows = o.Windows
-	}
-	if o.Clipboard.On {
-		g.Clipboard = o.Clipboard
-	}
-	for _, p := range [][2]*Limit{{&g.RegionCount, &o.RegionCount}, {&g.RegionBytes, &o.RegionBytes}} {
-		if p[1].N > p[0].N {
-			*p[0] = *p[1]
-		}
+	for _, k := range kinds {
+		k.add(g, o)
 	}
 }

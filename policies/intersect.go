@@ -11,26 +11,10 @@ import (
 // holds more than its parent. Sources, argument lists and env values come from b; ceilings
 // (memory, deadline, fuel, surface size) take the smaller set value.
 func Intersect(a, b *Grants) *Grants {
-	g := &Grants{Args: append([]Rule(nil), b.Args...)}
-	g.FS = intersectFS(a.FS, b.FS)
-	g.Env = intersectEnv(a.Env, b.Env)
-	g.Publish = intersectTopics(a.Publish, b.Publish)
-	g.Subscribe = intersectTopics(a.Subscribe, b.Subscribe)
-	g.Request = intersectTopics(a.Request, b.Request)
-	g.Direct = andFlag(a.Direct, b.Direct)
-	g.RegionCount = minAllowance(a.RegionCount, b.RegionCount)
-	g.RegionBytes = minCeiling(a.RegionBytes, b.RegionBytes)
-	g.Devices = intersectGlobs(a.Devices, b.Devices)
-	g.Net = intersectGlobs(a.Net, b.Net)
-	g.Spawn = intersectGlobs(a.Spawn, b.Spawn)
-	g.Memory = minCeiling(a.Memory, b.Memory)
-	g.Deadline = minCeiling(a.Deadline, b.Deadline)
-	g.Fuel = minCeiling(a.Fuel, b.Fuel)
-	g.CPU = minCeiling(a.CPU, b.CPU)
-	g.Windows = andFlag(a.Windows, b.Windows)
-	g.MaxWidth = minCeiling(a.MaxWidth, b.MaxWidth)
-	g.MaxHeight = minCeiling(a.MaxHeight, b.MaxHeight)
-	g.Clipboard = andFlag(a.Clipboard, b.Clipboard)
+	g := &Grants{}
+	for _, k := range kinds {
+		k.meet(a, b, g)
+	}
 	return g
 }
 

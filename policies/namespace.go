@@ -256,50 +256,7 @@ func (n *Namespace) Explain(w io.Writer) {
 	}
 	row := func(what, value string, src Source) { fmt.Fprintf(w, "  %-12s %-40s %s\n", what, value, src) }
 	fmt.Fprintf(w, "grants:\n")
-	for _, p := range g.FS {
-		row("fs", fmt.Sprintf("%s -> %s (%s)", p.Host, p.Guest, p.Mode), p.Src)
-	}
-	rules := func(what string, rs []Rule) {
-		for _, r := range rs {
-			row(what, r.Value, r.Src)
-		}
-	}
-	rules("env", g.Env)
-	rules("arg", g.Args)
-	rules("publish", g.Publish)
-	rules("subscribe", g.Subscribe)
-	rules("request", g.Request)
-	if g.Direct.On {
-		row("direct", "may message pids directly", g.Direct.Src)
-	}
-	if g.RegionCount.N > 0 {
-		row("regions", fmt.Sprintf("up to %d", g.RegionCount.N), g.RegionCount.Src)
-		if g.RegionBytes.N > 0 {
-			row("region bytes", FormatSize(g.RegionBytes.N), g.RegionBytes.Src)
-		}
-	}
-	rules("device", g.Devices)
-	rules("net", g.Net)
-	rules("spawn", g.Spawn)
-	if g.Windows.On {
-		row("windows", "may open windows", g.Windows.Src)
-		if g.MaxWidth.N > 0 {
-			row("max surface", fmt.Sprintf("%dx%d", g.MaxWidth.N, g.MaxHeight.N), g.MaxWidth.Src)
-		}
-	}
-	if g.Clipboard.On {
-		row("clipboard", "read and write", g.Clipboard.Src)
-	}
-	if g.Memory.N > 0 {
-		row("memory", FormatSize(g.Memory.N), g.Memory.Src)
-	}
-	if g.Deadline.N > 0 {
-		row("deadline", time.Duration(g.Deadline.N).String(), g.Deadline.Src)
-	}
-	if g.CPU.N > 0 {
-		row("cpu", strconv.FormatInt(g.CPU.N, 10)+"% of one core", g.CPU.Src)
-	}
-	if g.Fuel.N > 0 {
-		row("fuel", strconv.FormatInt(g.Fuel.N, 10), g.Fuel.Src)
+	for _, k := range kinds {
+		k.explain(g, row)
 	}
 }

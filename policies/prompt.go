@@ -25,57 +25,8 @@ const (
 // Missing returns what requests asks for beyond what ns grants: the part a prompt shows.
 func Missing(requests *Grants, ns *Namespace) *Grants {
 	m := &Grants{}
-	for _, p := range requests.FS {
-		if !ns.covered(p) {
-			m.FS = append(m.FS, p)
-		}
-	}
-	env := map[string]bool{}
-	for _, r := range ns.Grants.Env {
-		env[envKey(r)] = true
-	}
-	for _, r := range requests.Env {
-		if !env[envKey(r)] {
-			m.Env = append(m.Env, r)
-		}
-	}
-	for _, r := range requests.Publish {
-		if !ns.AllowPublish(r.Value) && !coveredBy(ns.Grants.Publish, r.Value) {
-			m.Publish = append(m.Publish, r)
-		}
-	}
-	for _, r := range requests.Subscribe {
-		if !ns.AllowSubscribe(r.Value) {
-			m.Subscribe = append(m.Subscribe, r)
-		}
-	}
-	for _, r := range requests.Request {
-		if !coveredBy(ns.Grants.Request, r.Value) {
-			m.Request = append(m.Request, r)
-		}
-	}
-	pick := func(rs []Rule, ok func(string) bool) (out []Rule) {
-		for _, r := range rs {
-			if !ok(r.Value) {
-				out = append(out, r)
-			}
-		}
-		return out
-	}
-	m.Devices = pick(requests.Devices, ns.AllowDevice)
-	m.Net = pick(requests.Net, ns.AllowNet)
-	m.Spawn = pick(requests.Spawn, ns.AllowSpawn)
-	if requests.Direct.On && !ns.AllowDirect() {
-		m.Direct = requests.Direct
-	}
-	if requests.Windows.On && !ns.Grants.Windows.On {
-		m.Windows, m.MaxWidth, m.MaxHeight = requests.Windows, requests.MaxWidth, requests.MaxHeight
-	}
-	if requests.Clipboard.On && !ns.AllowClipboard() {
-		m.Clipboard = requests.Clipboard
-	}
-	if requests.RegionCount.N > ns.Grants.RegionCount.N {
-		m.RegionCount, m.RegionBytes = requests.RegionCount, requests.RegionBytes
+	for _, k := range kinds {
+		k.missing(requests, ns, m)
 	}
 	return m
 }

@@ -21,7 +21,8 @@ type Policy struct {
 	Match     string // module name, glob, or "publisher:<key>"; recovered from a broken file if possible
 	MatchLine int
 	Grants    Grants
-	Err       error // non-nil: the file is broken and refuses every module it may apply to
+	Err       error        // non-nil: the file is broken and refuses every module it may apply to
+	Warnings  []*FileError // what policy check should point out in a file that loads
 }
 
 type matchKind int

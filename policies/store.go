@@ -145,22 +145,39 @@ func LoadDir(dir string, ex Expand) []*Policy {
 		}
 	}
 	sort.Strings(names)
+	var dirErr error
+	if st, err := os.Stat(dir); err == nil {
+		dirErr = checkOwnership(dir, st)
+	}
 	out := make([]*Policy, 0, len(names))
 	for _, n := range names {
-		p := filepath.Join(dir, n)
-		data, err := tomlguard.ReadFile(p) // bounded: a huge file is refused, not read whole
-		if err != nil {
-			fe := &FileError{File: p, Msg: err.Error()}
-			if ge := (*tomlguard.Error)(nil); errors.As(err, &ge) {
-				fe.Line, fe.Msg = ge.Line, ge.Msg
-			}
-			out = append(out, &Policy{File: p, Err: fe})
-			continue
-		}
-		pol, _ := Parse(p, data, ex)
-		out = append(out, pol)
+		out = append(out, loadFile(filepath.Join(dir, n), ex, dirErr))
 	}
 	return out
+}
+
+// loadFile parses one policy file of the user's directory. A file that is unreadable, or that
+// others may write (or sits in a directory others may write: dirErr), is broken: it refuses
+// the modules it may apply to, and grants nothing.
+func loadFile(p string, ex Expand, dirErr error) *Policy {
+	data, err := tomlguard.ReadFile(p) // bounded: a huge file is refused, not read whole
+	if err != nil {
+		fe := &FileError{File: p, Msg: err.Error()}
+		if ge := (*tomlguard.Error)(nil); errors.As(err, &ge) {
+			fe.Line, fe.Msg = ge.Line, ge.Msg
+		}
+		return &Policy{File: p, Err: FileErrors{fe}}
+	}
+	err = dirErr
+	if st, serr := os.Stat(p); err == nil && serr == nil {
+		err = checkOwnership(p, st)
+	}
+	if err != nil {
+		m, line := recoverMatch(string(data))
+		return &Policy{File: p, Match: m, MatchLine: line, Err: FileErrors{{File: p, Msg: err.Error()}}}
+	}
+	pol, _ := Parse(p, data, ex)
+	return pol
 }
 
 // Live is one running process's view of policy: its namespace, re-resolved when the store

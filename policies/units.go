@@ -10,12 +10,15 @@ var sizeUnits = []struct {
 	suffix string
 	mult   int64
 }{
-	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
-	{"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000},
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+	{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40},
 	{"B", 1},
 }
 
-// ParseSize reads a byte count: "64MiB", "512KiB", "1GiB", "100MB" or a plain number of bytes.
+// ParseSize reads a byte count: "64MiB", "512KiB", "1GiB", "100MB" (powers of 1000), "64M"
+// (binary, as ulimit and docker read it) or a plain number of bytes. It is Orbital's one size
+// parser: policy files, manifests and command-line flags all read sizes with it.
 func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	mult := int64(1)

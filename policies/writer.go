@@ -8,9 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"time"
+
+	"github.com/BurntSushi/toml"
 )
 
 // Render writes grants as a policy file for match, with header as leading comment lines. Parse
@@ -22,79 +22,17 @@ func Render(match string, g *Grants, header string) []byte {
 			b.WriteString("# " + l + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "[module]\nmatch = %s\n", strconv.Quote(match))
-	for _, p := range g.FS {
-		fmt.Fprintf(&b, "\n[[fs]]\nhost = %s\nguest = %s\nmode = %q\n", strconv.Quote(p.Host), strconv.Quote(p.Guest), p.Mode)
+	var f rawFile
+	f.Module.Match = match
+	for _, k := range kinds {
+		k.unparse(g, &f.Tables)
 	}
-	if len(g.Env) > 0 {
-		b.WriteString("\n[env]\n")
-		for _, r := range g.Env {
-			n, v, _ := strings.Cut(r.Value, "=")
-			fmt.Fprintf(&b, "%s = %s\n", n, strconv.Quote(v))
-		}
-	}
-	section := func(name string, lines ...string) {
-		var body []string
-		for _, l := range lines {
-			if l != "" {
-				body = append(body, l)
-			}
-		}
-		if len(body) > 0 {
-			fmt.Fprintf(&b, "\n[%s]\n%s\n", name, strings.Join(body, "\n"))
-		}
-	}
-	section("process", list("args", g.Args), list("spawn", g.Spawn))
-	section("bus", list("publish", g.Publish), list("subscribe", g.Subscribe), list("request", g.Request), flagLine("direct", g.Direct))
-	bytesLine := ""
-	if g.RegionBytes.N > 0 {
-		bytesLine = "bytes = " + strconv.Quote(FormatSize(g.RegionBytes.N))
-	}
-	if g.RegionCount.N > 0 {
-		section("regions", "max = "+strconv.FormatInt(g.RegionCount.N, 10), bytesLine)
-	}
-	section("devices", list("use", g.Devices))
-	section("net", list("allow", g.Net))
-	var lim []string
-	if g.Memory.N > 0 {
-		lim = append(lim, "memory = "+strconv.Quote(FormatSize(g.Memory.N)))
-	}
-	if g.Deadline.N > 0 {
-		lim = append(lim, "deadline = "+strconv.Quote(time.Duration(g.Deadline.N).String()))
-	}
-	if g.Fuel.N > 0 {
-		lim = append(lim, "fuel = "+strconv.FormatInt(g.Fuel.N, 10))
-	}
-	if g.CPU.N > 0 {
-		lim = append(lim, "cpu = "+strconv.Quote(strconv.FormatInt(g.CPU.N, 10)+"%"))
-	}
-	section("limits", lim...)
-	surface := ""
-	if g.MaxWidth.N > 0 && g.MaxHeight.N > 0 {
-		surface = fmt.Sprintf("max_surface = \"%dx%d\"", g.MaxWidth.N, g.MaxHeight.N)
-	}
-	if g.Windows.On || g.Clipboard.On {
-		section("ui", flagLine("windows", g.Windows), surface, flagLine("clipboard", g.Clipboard))
+	enc := toml.NewEncoder(&b)
+	enc.Indent = ""
+	if err := enc.Encode(&f); err != nil {
+		panic("policies: encoding a policy file cannot fail: " + err.Error())
 	}
 	return b.Bytes()
-}
-
-func list(key string, rs []Rule) string {
-	if len(rs) == 0 {
-		return ""
-	}
-	q := make([]string, len(rs))
-	for i, r := range rs {
-		q[i] = strconv.Quote(r.Value)
-	}
-	return key + " = [" + strings.Join(q, ", ") + "]"
-}
-
-func flagLine(key string, f Flag) string {
-	if !f.On {
-		return ""
-	}
-	return key + " = true"
 }
 
 // templateHead introduces the commented-out examples of a starting policy file.
@@ -218,4 +156,14 @@ func WriteFile(dir, module string, data []byte, overwrite bool) (string, error) 
 		return "", fmt.Errorf("policies: %w", err)
 	}
 	return path, nil
+}
+
+// TildePath shows p with the user's home as ~ (for people; never parsed back).
+func TildePath(p string) string {
+	if hd, err := os.UserHomeDir(); err == nil && hd != "" && hd != "/" {
+		if rel, err := filepath.Rel(hd, p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			return "~/" + rel
+		}
+	}
+	return p
 }

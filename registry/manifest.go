@@ -12,7 +12,9 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/semver/v3"
+
 	"github.com/orbital/orbital/internal/tomlguard"
+	"github.com/orbital/orbital/policies"
 )
 
 // ManifestFile is the manifest's name inside a package.
@@ -64,61 +66,15 @@ type Triggers struct {
 	URLSchemes []string `toml:"url_schemes,omitempty"` // the shell opens these URLs with it
 }
 
-// Permissions is what a module asks for, in the same shape as a policy file's tables (see
-// policies.ParseRequests, which cmd/orbital uses to turn it into grants; RequestsTOML gives it
-// the bytes). The effective namespace is this ∩ what policy grants.
-type Permissions struct {
-	FS      []FSPermission    `toml:"fs,omitempty"`
-	Env     map[string]string `toml:"env,omitempty"`
-	Process struct {
-		Args  []string `toml:"args,omitempty"`
-		Spawn []string `toml:"spawn,omitempty"`
-	} `toml:"process,omitempty"`
-	Bus struct {
-		Publish   []string `toml:"publish,omitempty"`
-		Subscribe []string `toml:"subscribe,omitempty"`
-		Request   []string `toml:"request,omitempty"`
-		Direct    bool     `toml:"direct,omitempty"`
-	} `toml:"bus,omitempty"`
-	Regions struct {
-		Max   int64 `toml:"max,omitempty"`
-		Bytes Text  `toml:"bytes,omitempty"` // size: "128MiB"
-	} `toml:"regions,omitempty"`
-	Devices struct {
-		Use []string `toml:"use,omitempty"`
-	} `toml:"devices,omitempty"`
-	Net struct {
-		Allow []string `toml:"allow,omitempty"` // host:port
-	} `toml:"net,omitempty"`
-	Limits struct {
-		Memory   Text  `toml:"memory,omitempty"`   // size: "64MiB"
-		Deadline Text  `toml:"deadline,omitempty"` // duration: "500ms"
-		Fuel     int64 `toml:"fuel,omitempty"`
-		CPU      Text  `toml:"cpu,omitempty"` // share of one core: "25%"
-	} `toml:"limits,omitempty"`
-	UI struct {
-		Windows    bool   `toml:"windows,omitempty"`
-		MaxSurface string `toml:"max_surface,omitempty"` // "1920x1080"
-		Clipboard  bool   `toml:"clipboard,omitempty"`
-	} `toml:"ui,omitempty"`
+// Permissions is what a module asks for: the grant tables of a policy file (policies.Tables,
+// the one place they are spelled). The effective namespace is this ∩ what policy grants.
+type Permissions = policies.Tables
+
+// Requests is what the manifest asks for, as grants (ex expands ~ and $ORBITAL_HOME in
+// preopens).
+func (m *Manifest) Requests(ex policies.Expand) (*policies.Grants, error) {
+	return policies.RequestsFrom(m.ID()+" module.toml [permissions]", &m.Permissions, ex)
 }
-
-// FSPermission is a requested preopen.
-type FSPermission struct {
-	Host  string `toml:"host"`
-	Guest string `toml:"guest"`
-	Mode  string `toml:"mode"` // "ro" or "rw"
-}
-
-// Text takes a TOML string or number ("64MiB" or 67108864) and keeps its text, as policy
-// files do.
-type Text string
-
-// UnmarshalText keeps the text.
-func (t *Text) UnmarshalText(b []byte) error { *t = Text(b); return nil }
-
-// MarshalText returns the text.
-func (t Text) MarshalText() ([]byte, error) { return []byte(t), nil }
 
 // RequestsTOML is the [permissions] table re-encoded as a policy-shaped TOML document, for
 // policies.ParseRequests.
@@ -271,29 +227,13 @@ func (m *Manifest) Validate() error {
 			return bad("files", "%q: digest %q: want sha256:<64 hex digits>", f, m.Files[f])
 		}
 	}
-	p := m.Permissions
-	for _, fs := range p.FS {
-		if fs.Host == "" || !strings.HasPrefix(fs.Guest, "/") || (fs.Mode != "ro" && fs.Mode != "rw") {
-			return bad("permissions.fs", "entry %+v: want host, an absolute guest path and mode ro or rw", fs)
+	// A placeholder home: validation checks the shape of paths, not where they lead.
+	if _, err := policies.RequestsFrom("", &m.Permissions, policies.Expand{UserHome: "/home/user", OrbitalHome: "/orbital"}); err != nil {
+		var fes policies.FileErrors
+		if errors.As(err, &fes) && len(fes) > 0 {
+			return bad("permissions."+fes[0].Key, "%s", fes[0].Msg)
 		}
-	}
-	for key, v := range map[string]Text{"permissions.regions.bytes": p.Regions.Bytes, "permissions.limits.memory": p.Limits.Memory} {
-		if v != "" {
-			if _, err := ParseSize(string(v)); err != nil {
-				return bad(key, "%v", err)
-			}
-		}
-	}
-	if p.Limits.Deadline != "" {
-		if d, err := time.ParseDuration(string(p.Limits.Deadline)); err != nil || d <= 0 {
-			return bad("permissions.limits.deadline", "%q: want a positive duration like 500ms", p.Limits.Deadline)
-		}
-	}
-	if c := string(p.Limits.CPU); c != "" {
-		n, err := strconv.Atoi(strings.TrimSuffix(c, "%"))
-		if !strings.HasSuffix(c, "%") || err != nil || n < 1 || n > 100 {
-			return bad("permissions.limits.cpu", "%q: want a share of one core from \"1%%\" to \"100%%\", like \"25%%\"", c)
-		}
+		return bad("permissions", "%v", err)
 	}
 	if m.Publisher != "" {
 		if _, err := ParsePublicKey(m.Publisher); err != nil {
@@ -342,26 +282,6 @@ func (m *Manifest) SigningBytes() []byte {
 	c := *m
 	c.Signature = ""
 	return append([]byte("orbital-manifest-v1\n"), c.Encode()...)
-}
-
-// ParseSize parses "123", "64KiB", "64MiB", "1GiB" (also KB/MB/GB as powers of 1000).
-func ParseSize(s string) (int64, error) {
-	units := []struct {
-		suf string
-		mul int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
-	num, mul := strings.TrimSpace(s), int64(1)
-	for _, u := range units {
-		if n, ok := strings.CutSuffix(num, u.suf); ok {
-			num, mul = strings.TrimSpace(n), u.mul
-			break
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n <= 0 || n > (1<<50)/mul {
-		return 0, fmt.Errorf("%q is not a size like 64MiB", s)
-	}
-	return n * mul, nil
 }
 
 // ParseSchedule parses a schedule trigger: "@every <duration>" or a bare duration.

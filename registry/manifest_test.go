@@ -84,7 +84,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"bad range", "[dependencies]\nmathx = \"^^1\"\n", `dependencies.mathx: "^^1" is not a version range`},
 		{"bad name", `name = "Image FX"`, `name: "Image FX" is not a module name`},
 		{"traversal entry", `entry = "../x.wasm"`, `entry: "../x.wasm" is not a file name`},
-		{"bad memory", "[permissions.limits]\nmemory = \"lots\"\n", `permissions.limits.memory: "lots" is not a size`},
+		{"bad memory", "[permissions.limits]\nmemory = \"lots\"\n", `permissions.limits.memory: "lots" is not a positive size`},
 		{"bad schedule", "[triggers]\nschedule = [\"sometimes\"]\n", "triggers.schedule"},
 		{"self dep", "[dependencies]\nimagefx = \"*\"\n", "cannot depend on itself"},
 	}

@@ -148,31 +148,7 @@ func grantList(k *kernel.Kernel, in kernel.Info) []string {
 	if ns == nil {
 		return []string{"unrestricted (no policies loaded)"}
 	}
-	g := ns.Grants
-	var out []string
-	for _, p := range g.FS {
-		out = append(out, fmt.Sprintf("fs:%s(%s)", p.Guest, p.Mode))
-	}
-	rules := func(prefix string, rs []policies.Rule) {
-		for _, r := range rs {
-			out = append(out, prefix+r.Value)
-		}
-	}
-	rules("publish:", g.Publish)
-	rules("subscribe:", g.Subscribe)
-	rules("request:", g.Request)
-	rules("device:", g.Devices)
-	rules("net:", g.Net)
-	rules("spawn:", g.Spawn)
-	if g.Direct.On {
-		out = append(out, "direct")
-	}
-	if g.Windows.On {
-		out = append(out, "windows")
-	}
-	if g.Clipboard.On {
-		out = append(out, "clipboard")
-	}
+	out := policies.Summary(&ns.Grants)
 	// Limits that act while it runs, with what they did.
 	if c := in.Limits.CPU; c > 0 && c < 100 {
 		out = append(out, fmt.Sprintf("cpu:%d%% (held %v)", c, in.Throttled.Round(time.Millisecond)))

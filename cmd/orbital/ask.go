@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"sync/atomic"
 
 	"github.com/orbital/orbital/kernel"
@@ -11,11 +10,8 @@ import (
 )
 
 // shellAsker is the kernel's Asker in the shell: when policy refuses a running module a fetch,
-// a spawn or the clipboard, the shell's permission card asks the user (the same card as at
-// open: Allow once, Always allow, Deny). Always writes the grant into the module's policy file
-// (policies.WriteAlways keeps what the file granted) and reloads the store. What the module's
-// manifest does not request is refused without asking: no policy could grant it (manifest ∩
-// policy), so the question would only mislead.
+// a spawn or the clipboard, the shell's permission card asks (Allow once, Always allow, Deny).
+// policies decides what may be asked (DoorGrant) and writes an Always (Store.AllowAlways).
 type shellAsker struct {
 	k      atomic.Pointer[kernel.Kernel]
 	prompt atomic.Pointer[func(context.Context, shell.PermissionPrompt) (shell.Choice, error)]
@@ -28,29 +24,21 @@ func (a *shellAsker) Ask(ctx context.Context, q kernel.Question) (kernel.Answer,
 	if prompt == nil || k == nil {
 		return kernel.AnswerDeny, nil // nobody to ask (a --screenshot run, or still starting)
 	}
-	g := grantOf(q.Op, q.Object)
+	g := policies.DoorGrant(q.Module, q.Requests, q.Op, q.Object)
 	if g == nil {
 		return kernel.AnswerDeny, nil
 	}
-	if q.Requests != nil && !grants(q.Requests, q.Module, q.Op, q.Object) {
-		return kernel.AnswerDeny, nil
-	}
-	choice, err := (*prompt)(ctx, shell.PermissionPrompt{Module: q.Module, Lines: permissionLines(g)})
+	choice, err := (*prompt)(ctx, shell.PermissionPrompt{Module: q.Module, Lines: policies.Describe(g)})
 	if err != nil {
 		return kernel.AnswerDeny, err
 	}
-	switch choice {
-	case shell.ChoiceAllowOnce:
+	switch answerOf(choice) {
+	case policies.AllowOnce:
 		return kernel.AnswerOnce, nil
-	case shell.ChoiceAlways:
-		st := k.Policies()
-		path, err := policies.WriteAlways(st.Dir(), q.Module, k.Namespace(q.PID), g)
+	case policies.AllowAlways:
+		msg, err := k.Policies().AllowAlways(q.Module, k.Namespace(q.PID), g)
 		if err != nil {
-			return kernel.AnswerDeny, fmt.Errorf("allow %s always: %w", q.Module, err)
-		}
-		msg := "Saved " + tildePath(path)
-		if _, err := st.Reload(); err != nil {
-			msg = fmt.Sprintf("Saved %s, but it does not load: %v", tildePath(path), err)
+			return kernel.AnswerDeny, err
 		}
 		if n := a.notice.Load(); n != nil {
 			(*n)(msg)
@@ -58,31 +46,4 @@ func (a *shellAsker) Ask(ctx context.Context, q kernel.Question) (kernel.Answer,
 		return kernel.AnswerAlways, nil
 	}
 	return kernel.AnswerDeny, nil
-}
-
-// grantOf is the grant that allows op on object (nil: not one the kernel asks about).
-func grantOf(op policies.Op, object string) *policies.Grants {
-	switch op {
-	case policies.OpNet:
-		return &policies.Grants{Net: []policies.Rule{{Value: object}}}
-	case policies.OpSpawn:
-		return &policies.Grants{Spawn: []policies.Rule{{Value: object}}}
-	case policies.OpClipboard:
-		return &policies.Grants{Clipboard: policies.Flag{On: true}}
-	}
-	return nil
-}
-
-// grants reports whether g (a manifest's requests) covers op on object.
-func grants(g *policies.Grants, module string, op policies.Op, object string) bool {
-	ns := &policies.Namespace{Module: module, Grants: *g}
-	switch op {
-	case policies.OpNet:
-		return ns.AllowNet(object)
-	case policies.OpSpawn:
-		return ns.AllowSpawn(object)
-	case policies.OpClipboard:
-		return ns.AllowClipboard()
-	}
-	return false
 }

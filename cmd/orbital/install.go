@@ -48,7 +48,7 @@ func installVerb(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	n, err := registry.ParseSize(*maxSize)
+	n, err := policies.ParseSize(*maxSize)
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital install: --max-size: %v\n", err)
 		return exitUsage

@@ -51,7 +51,7 @@ func TestDemoManifests(t *testing.T) {
 			continue // no built-in policy (fetch, launch): the user grants what they want
 		}
 		if miss := policies.Missing(req, ns); !miss.Empty() {
-			t.Errorf("%s asks for more than its built-in policy grants: %s", dir, strings.Join(permissionLines(miss), "; "))
+			t.Errorf("%s asks for more than its built-in policy grants: %s", dir, strings.Join(policies.Describe(miss), "; "))
 		}
 	}
 }

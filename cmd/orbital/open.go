@@ -198,13 +198,11 @@ type shellHost struct {
 	ctl *kernelControl
 	// prompt, if set, asks the user about permissions a module requests beyond policy
 	// (the shell's permission prompt); notice shows a one-line confirmation in the bar.
-	prompt   func(ctx context.Context, p shell.PermissionPrompt) (shell.Choice, error)
-	notice   func(msg string)
-	promptMu sync.Mutex
+	prompt func(ctx context.Context, p shell.PermissionPrompt) (shell.Choice, error)
+	notice func(msg string)
 	// denials are the prompts answered Deny, kept in the home so a module version is asked
-	// once (policies.Denials); nil: remembered for this session only.
+	// once (policies.Denials).
 	denials *policies.Denials
-	denied  map[string][]string // name@digest -> what was denied, when denials is nil
 	// completer, if set, lists what the bar could open as the user types (complete.go).
 	completer *completer
 }

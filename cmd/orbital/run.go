@@ -101,7 +101,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orbital: "+format+"\n", a...)
 		return exitUsage
 	}
-	mem, err := parseSize(o.memory)
+	mem, err := policies.ParseSize(o.memory)
 	if err != nil {
 		return fail("--memory %s: %v", o.memory, err)
 	}
@@ -356,26 +356,6 @@ func orbitalHome(flagValue string) (string, error) {
 		return "", fmt.Errorf("no Orbital home: set --home or $ORBITAL_HOME (%v)", err)
 	}
 	return filepath.Join(hd, ".local", "share", "orbital"), nil
-}
-
-// parseSize reads a byte size: a number with an optional KiB/MiB/GiB (or K/M/G) suffix.
-func parseSize(s string) (int64, error) {
-	units := []struct {
-		suf  string
-		mult int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suf) {
-			s, mult = strings.TrimSuffix(s, u.suf), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, errors.New("want a positive size like 64MiB or 1GiB")
-	}
-	return n * mult, nil
 }
 
 func parseWxH(s string) (int, int, error) {

@@ -64,7 +64,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("--size %s: %v", o.size, err)
 	}
-	maxDL, err := parseSize(o.maxDL)
+	maxDL, err := policies.ParseSize(o.maxDL)
 	if err != nil {
 		return fail("--max-download %s: %v", o.maxDL, err)
 	}
