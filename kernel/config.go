@@ -130,6 +130,8 @@ type SpawnOptions struct {
 	// Grants are the user's own grants for this run, added on top of policy (a shell prompt
 	// answered "allow once"); nil: none. Dirs and Env above are the user's too.
 	Grants *policies.Grants
+	// Cart shapes a WASM-4 cart's run (scripted input, window scale); other modules ignore it.
+	Cart CartOptions
 }
 
 // Preopen maps a host directory into the guest's WASI filesystem.

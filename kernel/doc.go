@@ -14,6 +14,9 @@
 // thread and returns once the instance exists, so link errors are Spawn's errors. A process
 // goes starting -> running <-> blocked (in recv) -> exited or crashed; "stopping" is shown
 // while a quit request is pending. Ended processes stay in the table (List, Info) until Forget.
+// A WASM-4 cart (cart.go, cart_run.go) is recognised at Load by its env.memory import; it is
+// linked against the console's functions and runs its frame loop instead of an entry point
+// (docs/design/wasm4.md).
 //
 // How a process ends, and its Info.Reason / ExitCode:
 //   - _start returns or proc_exit(n): exited, code n.

@@ -18,7 +18,7 @@ type Module struct {
 	Name   string // file name without .wasm
 	Path   string // where it was loaded from, for messages
 	Digest string // sha256 of the WASM bytes, hex
-	Kind   string // "app" (exports _start) or "service" (exports _initialize)
+	Kind   string // "app" (exports _start), "service" (exports _initialize) or "cart" (WASM-4, cart.go)
 	Cached bool   // the compiled code came from the disk cache
 	mod    *wasmtime.Module
 
@@ -70,6 +70,10 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 	digest := hex.EncodeToString(sum[:])
 	var kind string
 	check := func(mod *wasmtime.Module) (err error) {
+		if cart, err := cartImports(mod); cart || err != nil { // cart.go: a WASM-4 cart
+			kind = KindCart
+			return err
+		}
 		if err = checkImports(mod, k.libraries() != nil); err != nil {
 			return err
 		}
@@ -88,6 +92,9 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
 	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod, wasm: wasm, fuel: &fuelVariant{}}
+	if kind == KindCart {
+		return m, nil // its imports are the console's (cart.go), never libraries
+	}
 	if err := k.linkLibraries(m); err != nil {
 		return nil, err
 	}

@@ -97,6 +97,7 @@ type Process struct {
 	atExit   []func()     // cleanups of host-function families, run on the process thread
 	hostCall call         // the context of the host call in progress (host.go)
 	fuelSet  bool         // the store got its fuel budget (fuel.go)
+	cart     *cartState   // the WASM-4 console of a cart (cart_run.go); nil otherwise
 
 	epochSlot uintptr
 	cpuWin    cpuWindow     // CPU share accounting (cpushare.go); process thread only

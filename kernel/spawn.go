@@ -23,6 +23,9 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
 	}
+	if m.Kind == KindCart {
+		cartLimits(&o) // cart.go: the per-frame deadline
+	}
 	eng, code, err := k.codeFor(m, o.Limits.Fuel) // fuel.go: the fuel engine if metered
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
@@ -103,7 +106,11 @@ func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
 
 	err := p.startFuel()
 	var entry *wasmtime.Func
-	if err == nil {
+	switch {
+	case err != nil:
+	case p.module.Kind == KindCart:
+		err = p.instantiateCart() // cart_run.go
+	default:
 		entry, err = p.instantiate()
 	}
 	if err != nil && p.outOfFuel(err, p.fuelUsed()) { // in a start function or library _initialize
@@ -118,6 +125,10 @@ func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
 	p.setState(Running)
 	started <- nil
 	p.lastHost.Store(monoNow())
+	if p.cart != nil {
+		p.finish(p.runCart())
+		return
+	}
 	p.finish(p.callEntry(entry))
 }
 

@@ -1,0 +1,139 @@
+package kernel
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/wasm4"
+)
+
+// benchCart is a cart with a frame of typical work: a background, 64 moving 8x8 sprites, a
+// line of text and some game logic in WASM.
+const benchCart = `
+  (data (i32.const 0x2000) "\00\00\55\55\aa\aa\ff\ff\1b\1b\1b\1b\e4\e4\e4\e4")
+  (data (i32.const 0x2100) "SCORE 0012345\00")
+  (func (export "update")
+    (local $i i32) (local $f i32) (local $acc i32)
+    (local.set $f (i32.add (i32.load (i32.const 0x3000)) (i32.const 1)))
+    (i32.store (i32.const 0x3000) (local.get $f))
+    (i32.store16 (i32.const 0x14) (i32.const 0x2))
+    (call $rect (i32.const 0) (i32.const 0) (i32.const 160) (i32.const 160))
+    (i32.store16 (i32.const 0x14) (i32.const 0x4321))
+    (loop $l
+      (call $blit (i32.const 0x2000)
+        (i32.rem_u (i32.add (i32.mul (local.get $i) (i32.const 37)) (local.get $f)) (i32.const 160))
+        (i32.rem_u (i32.add (i32.mul (local.get $i) (i32.const 23)) (local.get $f)) (i32.const 160))
+        (i32.const 8) (i32.const 8) (i32.const 1))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 64))))
+    (i32.store16 (i32.const 0x14) (i32.const 0x4))
+    (call $text (i32.const 0x2100) (i32.const 4) (i32.const 4))
+    (local.set $i (i32.const 0))
+    (loop $g
+      (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $i) (local.get $f))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $g (i32.lt_u (local.get $i) (i32.const 2000))))
+    (i32.store (i32.const 0x3004) (local.get $acc)))`
+
+// copyDisplay's surfaces copy every presented frame, as the compositor's do.
+type copyDisplay struct{}
+
+func (copyDisplay) CreateSurface(_ SurfaceOwner, _ string, w, h int) (Surface, error) {
+	return &copySurface{buf: make([]byte, w*h*4)}, nil
+}
+
+type copySurface struct{ buf []byte }
+
+func (s *copySurface) Present(pix []byte, stride int) error { copy(s.buf, pix); return nil }
+func (s *copySurface) Resize(w, h int) error                { s.buf = make([]byte, w*h*4); return nil }
+func (s *copySurface) Close()                               {}
+
+// BenchmarkCartFrame compares one frame of a cart in the kernel (input registers, framebuffer
+// cleared, update through the kernel's host-call wrapper, the picture converted to RGBA at the
+// window's scale and presented) with raw wasmtime calling update, with the console's drawing
+// functions linked bare, and copying the 6400-byte framebuffer out.
+func BenchmarkCartFrame(b *testing.B) {
+	wasm := cartWasm(b, benchCart)
+	b.Run("base=raw-wasmtime", func(b *testing.B) {
+		engine := wasmtime.NewEngine()
+		store := wasmtime.NewStore(engine)
+		mt, _ := wasmtime.NewMemoryType(1, true, 1, false)
+		mem, err := wasmtime.NewMemory(store, mt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l := wasmtime.NewLinker(engine)
+		for _, f := range cartFuncs {
+			f := f
+			ps := make([]*wasmtime.ValType, len(f.params))
+			for i := range ps {
+				ps[i] = wasmtime.NewValType(wasmtime.KindI32)
+			}
+			var rs []*wasmtime.ValType
+			if len(f.results) > 0 {
+				rs = []*wasmtime.ValType{wasmtime.NewValType(wasmtime.KindI32)}
+			}
+			l.FuncNew("env", f.name, wasmtime.NewFuncType(ps, rs), func(c *wasmtime.Caller, a []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
+				m := wasm4.Memory(mem.UnsafeData(c))
+				switch f.name {
+				case "rect":
+					m.Rect(a[0].I32(), a[1].I32(), a[2].I32(), a[3].I32())
+				case "blit":
+					s := wasm4.Sprite{Data: m.From(uint32(a[0].I32()))}
+					m.Blit(&s, a[1].I32(), a[2].I32(), a[3].I32(), a[4].I32(), 0, 0, a[3].I32(), uint32(a[5].I32()))
+				case "text":
+					m.Text(uint32(a[0].I32()), a[1].I32(), a[2].I32())
+				}
+				if len(rs) > 0 {
+					return []wasmtime.Val{wasmtime.ValI32(0)}, nil
+				}
+				return nil, nil
+			})
+		}
+		l.Define(store, "env", "memory", mem)
+		mod, err := wasmtime.NewModule(engine, wasm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		inst, err := l.Instantiate(store, mod)
+		if err != nil {
+			b.Fatal(err)
+		}
+		upd := inst.GetFunc(store, "update")
+		out := make([]byte, wasm4.FramebufferSize)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := upd.Call(store); err != nil {
+				b.Fatal(err)
+			}
+			copy(out, wasm4.Memory(mem.UnsafeData(store)).Framebuffer())
+		}
+	})
+	for _, scale := range []int{1, 3} {
+		b.Run("orbital/scale="+string(rune('0'+scale)), func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			k := newKernel(b, Config{Display: copyDisplay{}})
+			m, err := k.Load("bench", "bench.wasm", wasm)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// The process as Spawn builds it, driven here frame by frame instead of at 60 Hz.
+			p := &Process{k: k, name: "bench", module: m, eng: k.plain, code: &compiledCode{mod: m.mod},
+				opts: SpawnOptions{UI: true, Cart: CartOptions{Scale: scale}}}
+			p.store = wasmtime.NewStoreWithData(k.engine, p)
+			defer p.store.Close()
+			p.store.SetEpochDeadline(1 << 40)
+			if err := p.instantiateCart(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := p.cartFrame(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
