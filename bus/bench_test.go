@@ -154,7 +154,7 @@ func BenchmarkMatch(b *testing.B) {
 		})
 		s := newSublist()
 		for i, p := range pats {
-			s.insert(&subscription{id: uint32(i + 1), pattern: p})
+			s.insert(&subscription{id: uint32(i + 1), pattern: p}, 0)
 		}
 		b.Run(fmt.Sprintf("subs=%d/trie-cached", n), func(b *testing.B) {
 			b.ReportAllocs()

@@ -62,7 +62,7 @@ func (c Config) withDefaults() Config {
 	if c.MaxRegions <= 0 {
 		c.MaxRegions = 16
 	}
-	c.Inbox = c.Inbox.withDefaults(InboxLimits{MaxMsgs: 1024, MaxBytes: 4 << 20, MaxRegions: 256, MaxRegionBytes: 256 << 20})
+	c.Inbox = c.Inbox.withDefaults(InboxLimits{MaxMsgs: 1024, MaxBytes: 4 << 20, MaxRegions: 256, MaxRegionBytes: 256 << 20, MaxSubs: DefaultMaxSubs})
 	if c.SendTimeout <= 0 {
 		c.SendTimeout = time.Second
 	}
@@ -88,8 +88,16 @@ func (l InboxLimits) withDefaults(d InboxLimits) InboxLimits {
 	if l.MaxRegionBytes <= 0 {
 		l.MaxRegionBytes = d.MaxRegionBytes
 	}
+	if l.MaxSubs <= 0 {
+		l.MaxSubs = d.MaxSubs
+	}
 	return l
 }
+
+// DefaultMaxSubs is how many subscriptions a process may hold at once unless its InboxLimits
+// say otherwise: far more than any module subscribes to (each is a pattern), few enough that a
+// module subscribing in a loop ends with ErrLimit, not with the host's memory.
+const DefaultMaxSubs = 1024
 
 // Stats are bus-wide counters.
 type Stats struct {

@@ -58,7 +58,10 @@
 // before the policy check, routing and delivery. Patterns may use '*' for exactly one token and
 // a final '>' for one or more. Matching walks a trie by token (as NATS's server/sublist.go) and
 // keeps a bounded cache (4096 topics) of results, cleared on any subscribe or unsubscribe;
-// results are immutable slices shared by concurrent publishers.
+// results are immutable slices shared by concurrent publishers. A process holds at most
+// InboxLimits.MaxSubs subscriptions (DefaultMaxSubs, 1024; ErrLimit past it). Removing one costs
+// O(its pattern's tokens) and releasing a process's all O(its own) or, when it holds most of
+// them, O(the others') (docs/design/limits.md).
 //
 // # Request/reply
 //

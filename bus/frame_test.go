@@ -76,7 +76,7 @@ func FuzzTopic(f *testing.F) {
 			t.Fatalf("canonical form of a valid %q / %q is invalid", pattern, topic)
 		}
 		s := newSublist()
-		s.insert(&subscription{id: 1, pattern: pattern})
+		s.insert(&subscription{id: 1, pattern: pattern}, 0)
 		got := len(s.match(topic)) == 1
 		if got != MatchPattern(pattern, topic) {
 			t.Fatalf("trie says %v for %q on %q", got, pattern, topic)

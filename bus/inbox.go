@@ -13,6 +13,7 @@ type InboxLimits struct {
 	MaxBytes       int   // queued bytes, as Message.Size counts them (default 4 MiB)
 	MaxRegions     int   // region handles held at once (default 256)
 	MaxRegionBytes int64 // bytes of regions created by this process and still alive (default 256 MiB)
+	MaxSubs        int   // subscriptions held at once (default 1024)
 }
 
 // InboxStats is a snapshot of an inbox's counters.

@@ -29,7 +29,9 @@ func (b *Bus) Subscribe(pid PID, pattern string, mode Mode) (uint32, error) {
 	if id == 0 {
 		id = subIDs.Add(1)
 	}
-	b.subs.insert(&subscription{id: id, pid: pid, pattern: pattern, mode: mode, inbox: in})
+	if err := b.subs.insert(&subscription{id: id, pid: pid, pattern: pattern, mode: mode, inbox: in}, in.lim.MaxSubs); err != nil {
+		return 0, fmt.Errorf("subscribe %q: %w", pattern, err)
+	}
 	if in.isClosed() { // raced with Detach: do not leave the subscription behind
 		b.subs.removePID(pid)
 		return 0, fmt.Errorf("subscribe: %w", ErrClosed)
@@ -70,7 +72,7 @@ func (b *Bus) SetTopicMode(pattern string, mode Mode) error {
 	switch mode {
 	case Reliable:
 	case Lossy:
-		b.modes.insert(&subscription{id: subIDs.Add(1), pattern: pattern, mode: Lossy})
+		b.modes.insert(&subscription{id: subIDs.Add(1), pattern: pattern, mode: Lossy}, 0) // the embedder's: no cap
 	default:
 		return fmt.Errorf("topic mode %q: %w: mode %d (0 reliable, 1 lossy)", pattern, ErrInvalid, mode)
 	}

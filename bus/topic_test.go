@@ -78,7 +78,7 @@ func TestSublistAgreesWithMatchPattern(t *testing.T) {
 	subs := make([]*subscription, len(pats))
 	for i, p := range pats {
 		subs[i] = &subscription{id: uint32(i + 1), pattern: p}
-		s.insert(subs[i])
+		s.insert(subs[i], 0)
 	}
 	check := func(live map[int]bool) {
 		t.Helper()
