@@ -37,8 +37,9 @@ func fuelEngineConfig() *wasmtime.Config {
 	return c
 }
 
-// newLinker returns a store-independent linker for engine holding WASI preview 1 and every
-// `orbital` host function (with the kernel's WASI overrides).
+// newLinker returns a store-independent linker for engine holding WASI preview 1, every
+// `orbital` host function (with the kernel's WASI overrides) and the functions generated
+// library adapters import (library_adapter.go).
 func newLinker(engine *wasmtime.Engine) (*wasmtime.Linker, error) {
 	l := wasmtime.NewLinker(engine)
 	if err := l.DefineWasi(); err != nil {
@@ -46,6 +47,9 @@ func newLinker(engine *wasmtime.Engine) (*wasmtime.Linker, error) {
 	}
 	if err := defineHostFuncs(l); err != nil {
 		return nil, fmt.Errorf("kernel: define host functions: %w", err)
+	}
+	if err := defineLinkFuncs(l); err != nil {
+		return nil, fmt.Errorf("kernel: define library link functions: %w", err)
 	}
 	return l, nil
 }

@@ -104,11 +104,13 @@ func (k *Kernel) meteredCode(m *Module, e *engineSet) (*compiledCode, error) {
 		}
 		l := *link
 		l.mod = lmod
-		// A function type read from a module belongs to that module's engine; the shims
-		// need types built afresh, which the fuel engine's linker takes as its own.
-		l.funcs = make([]libFunc, len(link.funcs))
-		for i, f := range link.funcs {
-			l.funcs[i] = libFunc{name: f.name, ty: freshFuncType(f.ty)}
+		if link.thunk != nil {
+			if l.thunk, err = k.compileGlue(e.engine, e.settings, link.thunkWasm); err == nil {
+				l.adapter, err = k.compileGlue(e.engine, e.settings, link.adapterWasm)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("library %s %s: compile its adapter for fuel metering: %s", link.lib.Name, link.lib.Version, oneLine(err.Error()))
+			}
 		}
 		c.libs = append(c.libs, &l)
 	}
@@ -182,16 +184,4 @@ func (p *Process) fuelReason() string {
 	}
 	return "out of fuel: used its fuel budget of " + n + " units (set by the embedder in " + p.fuelSrc +
 		", not by a policy); raise it there"
-}
-
-// freshFuncType is a copy of ty not tied to any engine.
-func freshFuncType(ty *wasmtime.FuncType) *wasmtime.FuncType {
-	mk := func(ts []*wasmtime.ValType) []*wasmtime.ValType {
-		out := make([]*wasmtime.ValType, len(ts))
-		for i, t := range ts {
-			out[i] = wasmtime.NewValType(t.Kind())
-		}
-		return out
-	}
-	return wasmtime.NewFuncType(mk(ty.Params()), mk(ty.Results()))
 }

@@ -17,14 +17,17 @@ import (
 // best version of each imported library, compiles it (through the cache), and checks that it
 // exports every imported function with the same signature — a missing or conflicting library
 // is Load's error, before anything starts. At Spawn each process gets its own instance of each
-// library, in its own store (its memory ceiling and kill switch cover the library too), and a
-// per-process linker binds the imports to shims.
+// library, in its own store (its memory ceiling and kill switch cover the library too), and
+// the importer's instance is linked to it directly (library_link.go): its imports are the
+// library instance's exports, so a call is a WASM-to-WASM call with no host in the middle.
 //
-// Calling convention: when the library exports orbital_alloc(len i32) -> i32, a function whose
-// first two parameters are i32 takes (ptr, len) naming a buffer in the caller's memory. The
-// shim allocates len bytes in the library (orbital_alloc), copies the caller's bytes in, calls
-// the function with the library pointer, copies the bytes back into the caller's memory and
-// frees the allocation (orbital_free, if exported). Other parameters pass through. The
+// Calling convention: when the library exports orbital_alloc(len i32) -> i32 and a 32-bit
+// memory, a function whose first two parameters are i32 takes (ptr, len) naming a buffer in
+// the caller's memory. Generated WASM (library_adapter.go) copies the caller's bytes into a
+// scratch buffer in the library, calls the function with the scratch pointer in place of ptr,
+// and copies the bytes back; the scratch buffer is allocated with orbital_alloc on the first
+// call and again only when a call needs more (the old one goes to orbital_free(ptr i32), if
+// exported). Other parameters and every function without a buffer pass straight through. The
 // caller's pointer and length are bounds-checked; a bad pair traps the caller, never the host.
 
 // Library is one resolved library version.
@@ -45,17 +48,31 @@ type LibraryResolver interface {
 // ErrLibrary is matched by every library linking error.
 var ErrLibrary = errors.New("kernel: library link error")
 
-// libLink is a library a module links against: its compiled code and the imported functions.
+// libLink is a library a module links against: its compiled code, the imported functions and,
+// when some take a buffer, the thunk and adapter modules that pass it (library_adapter.go).
 type libLink struct {
 	lib    *Library
 	mod    *wasmtime.Module
 	funcs  []libFunc
-	buffer bool // exports orbital_alloc: buffer convention on
+	buffer bool // exports orbital_alloc and a 32-bit memory: buffer convention on
+	free   bool // exports orbital_free(i32): called on the old scratch buffer before it grows
+
+	thunk, adapter         *wasmtime.Module // nil when no function takes a buffer
+	thunkWasm, adapterWasm []byte           // their bytes, compiled again for the fuel engine
 }
 
 type libFunc struct {
-	name string
-	ty   *wasmtime.FuncType
+	name   string
+	ty     *wasmtime.FuncType
+	buffer bool // (ptr, len, ...) names a buffer in the caller's memory: through the adapter
+}
+
+// importSlot says where one import of a module that links libraries comes from: the kernel's
+// linker (module and name) or the link-th library (name), through its thunk if buffer.
+type importSlot struct {
+	module, name string
+	link         int // index in Module.libs; -1: the kernel's linker
+	buffer       bool
 }
 
 // libraries returns the resolver: Config.Libraries, else the registry in the home.
@@ -69,23 +86,26 @@ func (k *Kernel) libraries() LibraryResolver {
 	return nil
 }
 
-// linkLibraries resolves, compiles and checks every library m imports.
+// linkLibraries resolves, compiles and checks every library m imports, and records where each
+// of m's imports comes from (Module.imports).
 func (k *Kernel) linkLibraries(m *Module) error {
 	byLib := map[string][]libFunc{}
+	var slots []importSlot
 	for _, im := range m.mod.Imports() {
 		mod := im.Module()
-		if mod == abiModule || mod == wasiModule {
-			continue
-		}
 		name := ""
 		if n := im.Name(); n != nil {
 			name = *n
+		}
+		slots = append(slots, importSlot{module: mod, name: name, link: -1})
+		if mod == abiModule || mod == wasiModule {
+			continue
 		}
 		ft := im.Type().FuncType()
 		if ft == nil {
 			return &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s, which is not a function; only functions can be imported from a library", mod, name), Err: ErrLibrary}
 		}
-		byLib[mod] = append(byLib[mod], libFunc{name, ft})
+		byLib[mod] = append(byLib[mod], libFunc{name: name, ty: ft})
 	}
 	if len(byLib) == 0 {
 		return nil
@@ -95,43 +115,124 @@ func (k *Kernel) linkLibraries(m *Module) error {
 		return &ModuleError{File: m.Path, Msg: "imports from " + strings.Join(sortedNames(byLib), ", ") + ", but this kernel has no library registry (no Orbital home)", Err: ErrLibrary}
 	}
 	for _, name := range sortedNames(byLib) {
-		lib, err := res.ResolveLibrary(m.Name, m.Digest, name)
+		link, err := k.linkLibrary(m, res, name, byLib[name])
 		if err != nil {
-			return &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s from module %q, which is not the host's (%q ABI v%d, %s) and no library of that name can be linked: %v",
-				name, byLib[name][0].name, name, abiModule, ABIVersion, wasiModule, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
-		}
-		lmod, err := k.compileLibrary(k.engine, engineSettings, lib)
-		if err != nil {
-			return &ModuleError{File: m.Path, Msg: fmt.Sprintf("library %s %s (%s): %v", name, lib.Version, lib.Path, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
-		}
-		link := &libLink{lib: lib, mod: lmod, funcs: byLib[name]}
-		exports := map[string]*wasmtime.FuncType{}
-		hasMemory := false
-		for _, ex := range lmod.Exports() {
-			if ft := ex.Type().FuncType(); ft != nil {
-				exports[ex.Name()] = ft
-			}
-			if ex.Name() == "memory" {
-				hasMemory = true
-			}
-		}
-		if ft, ok := exports["orbital_alloc"]; ok && hasMemory && sameSig(ft, []wasmtime.ValKind{i32}, []wasmtime.ValKind{i32}) {
-			link.buffer = true
-		}
-		for _, f := range link.funcs {
-			have, ok := exports[f.name]
-			if !ok {
-				return &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s, but library %s %s does not export %s (it exports %s)",
-					name, f.name, name, lib.Version, f.name, strings.Join(sortedNames(exports), ", ")), Err: ErrLibrary}
-			}
-			if !sameSig(have, valKinds(f.ty.Params()), valKinds(f.ty.Results())) {
-				return &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s as %s, but library %s %s exports it as %s",
-					name, f.name, sigString(f.ty), name, lib.Version, sigString(have)), Err: ErrLibrary}
-			}
+			return err
 		}
 		m.libs = append(m.libs, link)
 	}
+	for i := range slots {
+		for li, link := range m.libs {
+			if slots[i].module != link.lib.Name {
+				continue
+			}
+			slots[i].link = li
+			for _, f := range link.funcs {
+				if f.name == slots[i].name {
+					slots[i].buffer = f.buffer
+				}
+			}
+		}
+	}
+	m.imports = slots
 	return nil
+}
+
+// linkLibrary resolves and compiles library name for m, checks that it exports funcs with
+// their signatures, and builds the adapters of the functions that take a buffer.
+func (k *Kernel) linkLibrary(m *Module, res LibraryResolver, name string, funcs []libFunc) (*libLink, error) {
+	lib, err := res.ResolveLibrary(m.Name, m.Digest, name)
+	if err != nil {
+		return nil, &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s from module %q, which is not the host's (%q ABI v%d, %s) and no library of that name can be linked: %v",
+			name, funcs[0].name, name, abiModule, ABIVersion, wasiModule, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
+	}
+	lmod, err := k.compileLibrary(k.engine, engineSettings, lib)
+	if err != nil {
+		return nil, &ModuleError{File: m.Path, Msg: fmt.Sprintf("library %s %s (%s): %v", name, lib.Version, lib.Path, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
+	}
+	link := &libLink{lib: lib, mod: lmod, funcs: funcs}
+	exports := map[string]*wasmtime.FuncType{}
+	mem32 := false
+	for _, ex := range lmod.Exports() {
+		if ft := ex.Type().FuncType(); ft != nil {
+			exports[ex.Name()] = ft
+		}
+		if mt := ex.Type().MemoryType(); mt != nil && ex.Name() == "memory" {
+			mem32 = !mt.Is64() && !mt.IsShared()
+		}
+	}
+	if ft, ok := exports["orbital_alloc"]; ok && mem32 && sameSig(ft, []wasmtime.ValKind{i32}, []wasmtime.ValKind{i32}) {
+		link.buffer = true
+	}
+	if ft, ok := exports["orbital_free"]; ok && sameSig(ft, []wasmtime.ValKind{i32}, nil) {
+		link.free = true
+	}
+	for i, f := range link.funcs {
+		have, ok := exports[f.name]
+		if !ok {
+			return nil, &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s, but library %s %s does not export %s (it exports %s)",
+				name, f.name, name, lib.Version, f.name, strings.Join(sortedNames(exports), ", ")), Err: ErrLibrary}
+		}
+		if !sameSig(have, valKinds(f.ty.Params()), valKinds(f.ty.Results())) {
+			return nil, &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s as %s, but library %s %s exports it as %s",
+				name, f.name, sigString(f.ty), name, lib.Version, sigString(have)), Err: ErrLibrary}
+		}
+		ps := f.ty.Params()
+		link.funcs[i].buffer = link.buffer && len(ps) >= 2 && ps[0].Kind() == i32 && ps[1].Kind() == i32
+	}
+	if err := k.buildAdapters(m, link, len(m.libs)); err != nil {
+		return nil, err
+	}
+	return link, nil
+}
+
+// buildAdapters generates and compiles link's thunk and adapter when a function takes a buffer;
+// li is the link's index in m.libs. The caller must export a 32-bit memory to pass buffers from.
+func (k *Kernel) buildAdapters(m *Module, link *libLink, li int) error {
+	bf := link.bufferFuncs()
+	if len(bf) == 0 {
+		return nil
+	}
+	fail := func(msg string, err error) error {
+		return &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s, which takes a buffer (ptr, len): %s", link.lib.Name, link.funcs[bf[0]].name, msg), Err: errors.Join(ErrLibrary, err)}
+	}
+	hasMem := false
+	for _, ex := range m.mod.Exports() {
+		if mt := ex.Type().MemoryType(); mt != nil && ex.Name() == "memory" {
+			hasMem = !mt.Is64() && !mt.IsShared()
+		}
+	}
+	if !hasMem {
+		return fail("the module exports no 32-bit memory named \"memory\" to pass it from", nil)
+	}
+	thunk, err := genThunk(link)
+	if err == nil {
+		var adapter string
+		adapter, err = genAdapter(link, li)
+		if err == nil {
+			link.thunkWasm, err = wasmtime.Wat2Wasm(thunk)
+		}
+		if err == nil {
+			link.adapterWasm, err = wasmtime.Wat2Wasm(adapter)
+		}
+	}
+	if err != nil {
+		return fail(oneLine(err.Error()), err)
+	}
+	if link.thunk, err = k.compileGlue(k.engine, engineSettings, link.thunkWasm); err == nil {
+		link.adapter, err = k.compileGlue(k.engine, engineSettings, link.adapterWasm)
+	}
+	if err != nil {
+		return fail("cannot compile its adapter: "+oneLine(err.Error()), err)
+	}
+	return nil
+}
+
+// compileGlue compiles a generated module for engine through the compile cache.
+func (k *Kernel) compileGlue(engine *wasmtime.Engine, settings string, wasm []byte) (*wasmtime.Module, error) {
+	sum := sha256.Sum256(wasm)
+	mod, _, err := k.cache.load(engine, settings, hex.EncodeToString(sum[:]), wasm, func(*wasmtime.Module) error { return nil })
+	return mod, err
 }
 
 // compileLibrary compiles lib for engine (described by settings) through the cache.
@@ -141,147 +242,6 @@ func (k *Kernel) compileLibrary(engine *wasmtime.Engine, settings string, lib *L
 		return checkImports(mod, false)
 	})
 	return lmod, err
-}
-
-// linkerFor returns the linker a process instantiates with: the shared one of its engine, or
-// for a module with libraries a private linker holding this process's library instances.
-func (p *Process) linkerFor() (*wasmtime.Linker, error) {
-	if len(p.code.libs) == 0 {
-		return p.eng.linker, nil
-	}
-	l, err := newLinker(p.eng.engine)
-	if err != nil {
-		return nil, err
-	}
-	for _, link := range p.code.libs {
-		if err := p.instantiateLibrary(l, link); err != nil {
-			return nil, &ModuleError{File: p.module.Path, Msg: fmt.Sprintf("library %s %s: %v", link.lib.Name, link.lib.Version, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
-		}
-	}
-	return l, nil
-}
-
-// instantiateLibrary creates this process's instance of a library, runs its _initialize and
-// defines the shims for the imported functions in l.
-func (p *Process) instantiateLibrary(l *wasmtime.Linker, link *libLink) error {
-	inst, err := l.Instantiate(p.store, link.mod)
-	if err != nil {
-		return err
-	}
-	if init := inst.GetFunc(p.store, "_initialize"); init != nil {
-		if _, err := init.Call(p.store); err != nil {
-			return fmt.Errorf("_initialize: %w", err)
-		}
-	}
-	var mem *wasmtime.Memory
-	if ex := inst.GetExport(p.store, "memory"); ex != nil {
-		mem = ex.Memory()
-	}
-	alloc := inst.GetFunc(p.store, "orbital_alloc")
-	free := inst.GetFunc(p.store, "orbital_free")
-	for _, f := range link.funcs {
-		fn := inst.GetFunc(p.store, f.name)
-		sh := &libShim{p: p, lib: link.lib.Name, name: f.name, fn: fn, mem: mem, alloc: alloc, free: free,
-			buffer: link.buffer && len(f.ty.Params()) >= 2 && f.ty.Params()[0].Kind() == i32 && f.ty.Params()[1].Kind() == i32}
-		if err := l.FuncNew(link.lib.Name, f.name, f.ty, sh.call); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// libShim is one imported library function bound to one process's library instance.
-type libShim struct {
-	p               *Process
-	lib, name       string
-	fn, alloc, free *wasmtime.Func
-	mem             *wasmtime.Memory
-	buffer          bool
-}
-
-func (s *libShim) call(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
-	if s.p.killed.Load() {
-		return nil, wasmtime.NewTrap("orbital: process killed")
-	}
-	in := make([]interface{}, len(args))
-	for i, a := range args {
-		in[i] = a.Get()
-	}
-	var cmem []byte
-	var ptr, n, lptr int32
-	if s.buffer {
-		ptr, n = args[0].I32(), args[1].I32()
-		cm := s.callerMemory(caller)
-		if cm == nil {
-			return nil, wasmtime.NewTrap("orbital: " + s.lib + "." + s.name + ": the caller exports no memory to pass a buffer from")
-		}
-		cmem = cm.UnsafeData(caller)
-		if ptr < 0 || n < 0 || int64(ptr)+int64(n) > int64(len(cmem)) {
-			return nil, wasmtime.NewTrap(fmt.Sprintf("orbital: %s.%s: buffer [%d, +%d) is outside the caller's memory", s.lib, s.name, ptr, n))
-		}
-		if n > 0 {
-			v, err := s.alloc.Call(caller, n)
-			if err != nil {
-				return nil, wasmtime.NewTrap(fmt.Sprintf("orbital: %s.orbital_alloc(%d): %v", s.lib, n, firstLine(err.Error())))
-			}
-			lptr, _ = v.(int32)
-			lmem := s.mem.UnsafeData(caller)
-			if lptr <= 0 || int64(lptr)+int64(n) > int64(len(lmem)) {
-				return nil, wasmtime.NewTrap(fmt.Sprintf("orbital: %s.orbital_alloc(%d) returned %d, outside its memory", s.lib, n, lptr))
-			}
-			cmem = cm.UnsafeData(caller) // re-read after the allocator ran
-			copy(lmem[lptr:lptr+n], cmem[ptr:ptr+n])
-			in[0] = lptr
-		}
-	}
-	out, err := s.fn.Call(caller, in...)
-	if err != nil {
-		return nil, wasmtime.NewTrap(fmt.Sprintf("orbital: library %s.%s: %s", s.lib, s.name, firstLine(err.Error())))
-	}
-	if s.buffer && n > 0 {
-		lmem := s.mem.UnsafeData(caller) // the library's memory may have grown during the call
-		cmem = s.callerMemory(caller).UnsafeData(caller)
-		if int64(lptr)+int64(n) <= int64(len(lmem)) {
-			copy(cmem[ptr:ptr+n], lmem[lptr:lptr+n])
-		}
-		if s.free != nil {
-			if _, err := s.free.Call(caller, lptr); err != nil {
-				return nil, wasmtime.NewTrap(fmt.Sprintf("orbital: %s.orbital_free: %s", s.lib, firstLine(err.Error())))
-			}
-		}
-	}
-	return toVals(out), nil
-}
-
-// callerMemory is the calling module's exported memory: the process's own (set once it is
-// instantiated), else looked up through the caller.
-func (s *libShim) callerMemory(caller *wasmtime.Caller) *wasmtime.Memory {
-	if s.p.memory != nil {
-		return s.p.memory
-	}
-	if ex := caller.GetExport("memory"); ex != nil {
-		return ex.Memory()
-	}
-	return nil
-}
-
-// toVals turns Func.Call's result (nil, one value, or []Val) into results.
-func toVals(out interface{}) []wasmtime.Val {
-	switch v := out.(type) {
-	case nil:
-		return nil
-	case int32:
-		return []wasmtime.Val{wasmtime.ValI32(v)}
-	case int64:
-		return []wasmtime.Val{wasmtime.ValI64(v)}
-	case float32:
-		return []wasmtime.Val{wasmtime.ValF32(v)}
-	case float64:
-		return []wasmtime.Val{wasmtime.ValF64(v)}
-	case []wasmtime.Val:
-		return v
-	}
-	return nil
 }
 
 func valKinds(ts []*wasmtime.ValType) []wasmtime.ValKind {

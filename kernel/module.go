@@ -22,8 +22,9 @@ type Module struct {
 	Cached bool   // the compiled code came from the disk cache
 	mod    *wasmtime.Module
 
-	hasMemory, hasABIVersion bool       // exports "memory", "orbital_abi_version"
-	libs                     []*libLink // libraries it imports from (library.go)
+	hasMemory, hasABIVersion bool         // exports "memory", "orbital_abi_version"
+	libs                     []*libLink   // libraries it imports from (library.go)
+	imports                  []importSlot // with libs: where each import comes from
 
 	wasm []byte       // the module's bytes, to compile the fuel variant from
 	fuel *fuelVariant // compiled for the fuel engine on the first metered spawn (fuel.go)

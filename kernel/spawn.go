@@ -139,13 +139,14 @@ func (p *Process) instantiate() (entry *wasmtime.Func, err error) {
 			err = fmt.Errorf("%s: instantiate: %v", p.module.Path, r)
 		}
 	}()
-	linker, err := p.linkerFor() // library.go: the shared linker, or one with this process's libraries
+	var inst *wasmtime.Instance
+	if len(p.code.libs) > 0 {
+		inst, err = p.instantiateLinked() // library_link.go
+	} else if inst, err = p.eng.linker.Instantiate(p.store, p.code.mod); err != nil {
+		err = &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
+	}
 	if err != nil {
 		return nil, err
-	}
-	inst, err := linker.Instantiate(p.store, p.code.mod)
-	if err != nil {
-		return nil, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
 	}
 	if p.module.hasMemory {
 		if ex := inst.GetExport(p.store, "memory"); ex != nil {

@@ -88,10 +88,12 @@
 //
 // A library is a module of kind library (a reactor). A module importing functions from a
 // module name, e.g. (import "imagefx" "blur" ...), gets the best installed library version in
-// its manifest's [dependencies] range, linked by kernel/library.go, one instance per caller.
-// When the library exports orbital_alloc(len) -> ptr, a function whose first two parameters
-// are i32 takes (ptr, len) of a buffer in the caller's memory; the kernel copies it into the
-// library's memory and back around the call. See modules/imagefx and modules/blurview.
+// its manifest's [dependencies] range, linked directly to it by kernel/library.go, one
+// instance per caller. When the library exports orbital_alloc(len) -> ptr, a function whose
+// first two parameters are i32 takes (ptr, len) of a buffer in the caller's memory; generated
+// code copies it into a scratch buffer in the library's memory (allocated once, grown when a
+// call needs more, the old one given to orbital_free) and back around the call. See
+// modules/imagefx and modules/blurview.
 //
 // # Concurrency and lifecycle
 //
