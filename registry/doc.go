@@ -61,17 +61,20 @@
 //  2. staged: write the blobs and the manifest into staging/, fsync each and the directory.
 //  3. blobs: rename the blobs into blobs/sha256 (content-addressed: an intact one is kept).
 //  4. manifest: build the version directory in staging (module.toml + NAME.wasm hard link),
-//     rename it into modules/<name>/<version>, fsync the parent.
-//  5. committed: one bbolt transaction adds the Record and bumps the generation. This is the
-//     commit point: before it the version does not exist, after it it is complete.
+//     rename it into modules/<name>/<version>, fsync the parent. A replacement (--replace) or
+//     repair of an installed version goes beside the live directory, <version>~<digest>
+//     (Record.Dir), never over it.
+//  5. committed: one bbolt transaction adds (or switches) the Record and bumps the
+//     generation. This is the commit point: before it the version does not exist (or is the
+//     old one, intact), after it it is complete. A replaced version's files go right after.
 //  6. indexed: update the bleve document of the name and store the generation in the index.
 //
 // A crash anywhere (kill -9) leaves either the old state or the complete new one. Open cleans
 // up under the same lock: it empties staging/, deletes version directories and blobs no record
 // references, and rebuilds the index when its generation differs from the state's. Every load
 // (Load, LoadLibrary, PackageOf) checks the manifest and entry digests again; a damaged file is
-// an error naming it, and reinstalling the same package repairs it. The test hook
-// ORBITAL_TEST_PAUSE_INSTALL=<step> stops an install after that step until it is killed.
+// an error naming it, and reinstalling the same package repairs it. InstallOptions.AfterStep
+// hears each step; the kill test (cmd/orbital) stops an installer there and kills it.
 //
 // # Trust
 //
@@ -81,8 +84,15 @@
 // also be signed (else ErrUnsigned, unless AllowUnsigned) by a key listed in
 // registry/trusted.toml (else ErrUntrusted, unless AllowUntrusted; `orbital registry trust
 // KEY` adds one). Local files and URLs the user typed may be unsigned. The registry server
-// accepts only signed uploads, keeps a name to its first publisher's key, and with
-// --require-trusted only keys in its own trust list.
+// accepts only signed uploads, keeps a name to its first publisher's key (checked under the
+// install lock: InstallOptions.KeepPublisher), and with --require-trusted only keys in its own
+// trust list. It reads an upload as a stream (upload.go): module.toml first and alone until
+// the signature, trust and publisher checks pass, then only the files the signed manifest
+// lists, within ServerLimits (bytes, uploads and downloads in flight, connections, timeouts;
+// docs/design/limits.md).
+//
+// Every TOML document (manifests, config.toml, trusted.toml) passes internal/tomlguard's size
+// and nesting bounds before it is decoded.
 //
 // # Shared libraries
 //

@@ -52,6 +52,9 @@ type InstallOptions struct {
 	Check func(*Manifest) error
 	// Log receives one line per step for humans ("fetching ...", "installed ...").
 	Log func(string)
+	// AfterStep, if set, is called after each step of InstallSteps with the state lock held
+	// (the kill test stops the process there); nil in production.
+	AfterStep func(step string)
 }
 
 func (o *InstallOptions) log(f string, a ...any) {
@@ -66,21 +69,14 @@ type origin struct {
 	Remote bool   // from a registry server: signature and trusted publisher required
 }
 
-// InstallSteps are the points ORBITAL_TEST_PAUSE_INSTALL can stop an install at (after the
-// named step is done). Killing the process there must leave the previous state.
+// InstallSteps name the steps of an install in order (registry/doc.go). InstallOptions.AfterStep
+// hears each one as it completes; a process killed there must leave the old state (before
+// "committed") or the complete new one (from "committed" on).
 var InstallSteps = []string{"locked", "staged", "blobs", "manifest", "committed", "indexed"}
 
-// PauseEnv names the test hook: set it to a step and the install stops after that step,
-// printing a line on stderr, until the process is killed.
-const PauseEnv = "ORBITAL_TEST_PAUSE_INSTALL"
-
-func pause(step string) {
-	if os.Getenv(PauseEnv) != step {
-		return
-	}
-	fmt.Fprintf(os.Stderr, "orbital: install paused after step %s (%s)\n", step, PauseEnv)
-	for {
-		time.Sleep(time.Hour)
+func (o *InstallOptions) step(name string) {
+	if o.AfterStep != nil {
+		o.AfterStep(name)
 	}
 }
 
@@ -114,7 +110,7 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 
 	already := false
 	err := r.withDB(true, func(db *bolt.DB) error {
-		pause("locked")
+		opt.step("locked")
 		var existing []*Record
 		if err := db.View(func(tx *bolt.Tx) error {
 			var err error
@@ -131,6 +127,9 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 		repair := false
 		for _, e := range existing {
 			if e.Version == m.Version {
+				// A repair or replacement is written beside the live version (rec.Dir) and
+				// switched to in the commit transaction.
+				rec.Dir = sideDir(e, rec.ManifestDigest)
 				if e.ManifestDigest == rec.ManifestDigest {
 					if b, err := os.ReadFile(r.EntryPath(e)); err == nil && Digest(b) == e.EntryDigest {
 						already = true
@@ -154,10 +153,7 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 		if err := r.checkCycle(db, m); err != nil {
 			return err
 		}
-		if err := r.commit(db, pkg, manifestBytes, rec); err != nil {
-			return err
-		}
-		return nil
+		return r.commit(db, pkg, manifestBytes, rec, repair, opt)
 	})
 	if err != nil {
 		return nil, false, err
@@ -165,8 +161,18 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 	return rec, already, nil
 }
 
+// sideDir names the directory a repair or replacement of live is written to: never live's own,
+// so the live files stay intact until the record switches.
+func sideDir(live *Record, manifestDigest string) string {
+	if live.dir() != live.Version {
+		return "" // the plain version directory is free
+	}
+	return live.Version + "~" + strings.TrimPrefix(manifestDigest, "sha256:")[:12]
+}
+
 // commit runs the file steps and the state transaction. Called with the exclusive lock held.
-func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *Record) error {
+// replacing says a record of the same version exists: its files go once the commit is done.
+func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *Record, replacing bool, opt *InstallOptions) error {
 	stage, err := os.MkdirTemp(r.stagingDir(), "install-")
 	if err != nil {
 		return err
@@ -187,7 +193,7 @@ func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *
 	if err := syncDir(stage); err != nil {
 		return err
 	}
-	pause("staged")
+	opt.step("staged")
 
 	for d, b := range blobs {
 		dst := r.BlobPath(d)
@@ -202,7 +208,7 @@ func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *
 	if err := syncDir(r.blobDir()); err != nil {
 		return err
 	}
-	pause("blobs")
+	opt.step("blobs")
 
 	// The version directory: module.toml and NAME.wasm linked to the blob, staged, then
 	// renamed into place in one step.
@@ -226,8 +232,8 @@ func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *
 	if err := os.MkdirAll(mdir, 0o755); err != nil {
 		return err
 	}
-	vdir := r.versionDir(rec.Name, rec.Version)
-	if err := os.RemoveAll(vdir); err != nil { // an orphan of an interrupted install
+	vdir := r.versionDir(rec.Name, rec.dir())
+	if err := os.RemoveAll(vdir); err != nil { // an orphan of an interrupted install (never a live version: see sideDir)
 		return err
 	}
 	if err := os.Rename(vstage, vdir); err != nil {
@@ -236,7 +242,7 @@ func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *
 	if err := syncDir(mdir); err != nil {
 		return err
 	}
-	pause("manifest")
+	opt.step("manifest")
 
 	var gen uint64
 	if err := db.Update(func(tx *bolt.Tx) error {
@@ -252,12 +258,17 @@ func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *
 	}); err != nil {
 		return fmt.Errorf("registry: commit %s: %w", rec.ID(), err)
 	}
-	pause("committed")
+	if replacing {
+		if err := r.collectGarbage(db); err != nil { // the replaced version's files
+			return err
+		}
+	}
+	opt.step("committed")
 
 	if err := r.updateIndex(db, []string{rec.Name}, gen); err != nil {
 		return err
 	}
-	pause("indexed")
+	opt.step("indexed")
 	return nil
 }
 
@@ -479,7 +490,7 @@ func (r *Registry) collectGarbage(db *bolt.DB) error {
 	if err := db.View(func(tx *bolt.Tx) error {
 		recs, err := records(tx, "")
 		for _, rec := range recs {
-			keepVersions[r.versionDir(rec.Name, rec.Version)] = true
+			keepVersions[r.versionDir(rec.Name, rec.dir())] = true
 			keepBlobs[strings.TrimPrefix(rec.EntryDigest, "sha256:")] = true
 			for _, d := range rec.Files {
 				keepBlobs[strings.TrimPrefix(d, "sha256:")] = true

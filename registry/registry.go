@@ -48,10 +48,22 @@ type Record struct {
 	Derived        bool              `json:"derived,omitempty"` // manifest derived from a bare .wasm
 	Source         string            `json:"source"`
 	InstalledAt    time.Time         `json:"installed_at"`
+	// Dir is the version's directory under modules/<name>/ when it is not the version itself:
+	// a replaced or repaired version is written beside the live one and the record switched
+	// to it in the commit transaction, so a crash never pairs a record with another's files.
+	Dir string `json:"dir,omitempty"`
 }
 
 // ID is "name@version".
 func (r *Record) ID() string { return r.Name + "@" + r.Version }
+
+// dir is the name of the record's version directory under modules/<name>/.
+func (r *Record) dir() string {
+	if r.Dir != "" {
+		return r.Dir
+	}
+	return r.Version
+}
 
 var (
 	bucketVersions = []byte("versions") // "name\x00version" -> Record JSON
@@ -103,18 +115,19 @@ func (r *Registry) BlobPath(digest string) string {
 }
 
 // versionDir holds one installed version: module.toml and NAME.wasm (a hard link to the
-// entry blob, so a process loaded from it is named after the module).
-func (r *Registry) versionDir(name, version string) string {
-	return filepath.Join(r.manifestDir(), name, version)
+// entry blob, so a process loaded from it is named after the module). dir is the version, or
+// the Record's Dir when it has one.
+func (r *Registry) versionDir(name, dir string) string {
+	return filepath.Join(r.manifestDir(), name, dir)
 }
 
-func (r *Registry) manifestPath(name, version string) string {
-	return filepath.Join(r.versionDir(name, version), ManifestFile)
+func (r *Registry) manifestPath(name, dir string) string {
+	return filepath.Join(r.versionDir(name, dir), ManifestFile)
 }
 
 // EntryPath is the installed entry module of a version, named NAME.wasm.
 func (r *Registry) EntryPath(rec *Record) string {
-	return filepath.Join(r.versionDir(rec.Name, rec.Version), rec.Name+".wasm")
+	return filepath.Join(r.versionDir(rec.Name, rec.dir()), rec.Name+".wasm")
 }
 
 // withDB opens the state database for one operation. write takes the exclusive lock.
@@ -226,7 +239,7 @@ func (r *Registry) List(name string) ([]*Record, error) {
 // Manifest reads the installed manifest of name@version and checks it against the digest the
 // state recorded.
 func (r *Registry) Manifest(rec *Record) (*Manifest, error) {
-	p := r.manifestPath(rec.Name, rec.Version)
+	p := r.manifestPath(rec.Name, rec.dir())
 	b, err := os.ReadFile(p)
 	if err != nil {
 		return nil, fmt.Errorf("registry: %s is recorded as installed but its manifest is unreadable: %w; reinstall it", rec.ID(), err)

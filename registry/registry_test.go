@@ -253,3 +253,23 @@ func TestParseRef(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaceWritesBeside: --replace and repair write the version beside the live directory
+// and switch the record in the commit; the replaced files are gone afterwards, and replacing
+// back and forth keeps one directory per version.
+func TestReplaceWritesBeside(t *testing.T) {
+	r := newReg(t)
+	a := makePkg(t, "rb", "1.0.0", KindApp, nil, nil)
+	b := makePkg(t, "rb", "1.0.0", KindApp, nil, func(m *Manifest) { m.Description = "rebuilt" })
+	for i, pkg := range []*Package{a, b, a, b} {
+		res := install(t, r, writePkg(t, pkg), InstallOptions{Replace: true})
+		got, err := r.Load(res[0].Record)
+		if err != nil || got.Manifest.Description != pkg.Manifest.Description {
+			t.Fatalf("install %d: %v %+v", i, err, got)
+		}
+		dirs, _ := filepath.Glob(filepath.Join(r.manifestDir(), "rb", "*"))
+		if len(dirs) != 1 || dirs[0] != filepath.Dir(r.EntryPath(res[0].Record)) {
+			t.Fatalf("install %d: version directories %v", i, dirs)
+		}
+	}
+}
