@@ -115,8 +115,11 @@ type SpawnOptions struct {
 	Dirs    []Preopen
 	Stdout  string // file path for the guest's stdout; "" inherits the kernel's stdout
 	Stderr  string // as Stdout, for stderr
-	Limits  Limits
-	UI      bool // may create surfaces (the namespace's ui grant)
+	// Stdin is what the guest reads from WASI stdin (wasi.go: through a pipe, so a kill ends a
+	// blocked read); its end is the guest's end of input. Nil: stdin is empty.
+	Stdin  io.Reader
+	Limits Limits
+	UI     bool // may create surfaces (the namespace's ui grant)
 	// Policy identity (used with Config.Policies): the manifest's publisher key and requested
 	// permissions (nil: a bare .wasm, which gets exactly what policy grants), and the spawning
 	// process, whose namespace bounds this one's (0: none).

@@ -66,6 +66,7 @@ func (p *Process) forceKill(reason string) {
 	p.stopping.Store(true)
 	p.killed.Store(true)
 	p.cancel()
+	p.stdin.closeWriter() // wasi.go: a read of stdin returns, so the kill lands
 }
 
 // Event is an input event for a process (docs/abi.md, "Input events").

@@ -83,6 +83,7 @@ type Process struct {
 	opts   SpawnOptions  // in force: with defaults and the namespace applied
 	asked  SpawnOptions  // as Spawn was called, for Respawn
 	inbox  *bus.Inbox
+	stdin  *stdinPipe // SpawnOptions.Stdin's pipe (wasi.go), nil without one
 	// fuelSrc says who set Limits.Fuel ("policy FILE:LINE", "SpawnOptions.Limits.Fuel"), for
 	// the out-of-fuel reason.
 	fuelSrc string

@@ -34,10 +34,18 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
 	}
+	var stdin *stdinPipe
+	if o.Stdin != nil {
+		if stdin, err = openStdin(w, o.Stdin); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("kernel: %s: %w", o.Name, err)
+		}
+	}
 	k.mu.Lock()
 	if k.closed {
 		k.mu.Unlock()
 		w.Close()
+		stdin.close()
 		return nil, ErrClosed
 	}
 	pid := k.nextPID
@@ -47,6 +55,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	inbox, err := k.bus.Attach(pid, o.Limits.Inbox)
 	if err != nil {
 		w.Close()
+		stdin.close()
 		return nil, fmt.Errorf("kernel: attach inbox of %s: %w", o.Name, err)
 	}
 	digest := m.Digest
@@ -55,7 +64,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Process{
-		k: k, pid: pid, name: o.Name, module: m, eng: eng, code: code, opts: o, asked: asked, inbox: inbox,
+		k: k, pid: pid, name: o.Name, module: m, eng: eng, code: code, opts: o, asked: asked, inbox: inbox, stdin: stdin,
 		fuelSrc: k.fuelSource(pol, asked, o.Limits.Fuel),
 		ctx:     ctx, cancel: cancel, done: make(chan struct{}),
 		info: Info{PID: pid, Parent: o.Parent, Name: o.Name, Version: o.Version, Digest: digest, Kind: m.Kind, State: Starting,
@@ -67,6 +76,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 		cancel()
 		k.bus.Detach(pid)
 		w.Close()
+		stdin.close()
 		return nil, ErrClosed
 	}
 	k.procs[pid] = p
@@ -83,6 +93,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 		k.mu.Unlock()
 		return nil, err
 	}
+	stdin.start()
 	return p, nil
 }
 
@@ -197,6 +208,7 @@ func (p *Process) finish(err error) {
 	state, code, reason := p.classify(err, mem, fuel)
 
 	p.closeSurfaces()
+	p.stdin.close()
 	for i := len(p.atExit) - 1; i >= 0; i-- {
 		p.atExit[i]()
 	}
@@ -225,14 +237,22 @@ func (p *Process) classify(err error, mem int64, fuel uint64) (State, int, strin
 		memNote = fmt.Sprintf(" (memory limit of %s reached: %s in use, a larger memory.grow was refused)",
 			sizeString(lim), sizeString(mem))
 	}
-	if err == nil {
+	// A kill can let a guest end on its own first (a read of its stdin returns end of input
+	// when the kill closes it): it was still killed.
+	killedClean := func() (State, int, string) {
+		if c := p.cause.Load(); c != nil && p.killed.Load() {
+			return Exited, ExitKilled, *c
+		}
 		return Exited, 0, "exited"
+	}
+	if err == nil {
+		return killedClean()
 	}
 	var werr *wasmtime.Error
 	if errors.As(err, &werr) {
 		if status, ok := werr.ExitStatus(); ok {
 			if status == 0 {
-				return Exited, 0, "exited"
+				return killedClean()
 			}
 			return Exited, int(status), fmt.Sprintf("exit status %d%s", status, memNote)
 		}

@@ -2,8 +2,10 @@ package kernel
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
 
@@ -82,4 +84,58 @@ func wasiConfig(name string, o SpawnOptions, home string) (*wasmtime.WasiConfig,
 		return nil, fmt.Errorf("stderr %s: %w", o.Stderr, err)
 	}
 	return w, nil
+}
+
+// stdinPipe feeds a process's WASI stdin (SpawnOptions.Stdin) through an OS pipe: wasmtime
+// reads stdin from a file it opens by path (/proc/self/fd/N of the pipe's read end), and a
+// goroutine copies the Reader into the write end. The guest sees end of input when the
+// Reader ends. Closing the write end is also how a kill reaches a guest blocked in a read of
+// stdin: wasmtime's fd_read is native code no epoch tick interrupts, but it returns (end of
+// input) once no writer is left, and the guest's next instruction traps.
+type stdinPipe struct {
+	r, w   *os.File
+	src    io.Reader
+	closeW sync.Once
+	closeR sync.Once
+}
+
+// openStdin points w's stdin at a new pipe; start copies src into it.
+func openStdin(w *wasmtime.WasiConfig, src io.Reader) (*stdinPipe, error) {
+	r, wr, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("stdin: %w", err)
+	}
+	if err := w.SetStdinFile(fmt.Sprintf("/proc/self/fd/%d", r.Fd())); err != nil {
+		r.Close()
+		wr.Close()
+		return nil, fmt.Errorf("stdin: %w", err)
+	}
+	return &stdinPipe{r: r, w: wr, src: src}, nil
+}
+
+// start copies the Reader into the pipe until either ends. The goroutine may outlive the
+// process while the Reader blocks (a terminal); its next write then fails and it returns.
+func (s *stdinPipe) start() {
+	if s == nil {
+		return
+	}
+	go func() {
+		io.Copy(s.w, s.src)
+		s.closeWriter()
+	}()
+}
+
+// closeWriter ends the guest's input (any number of times, from any goroutine).
+func (s *stdinPipe) closeWriter() {
+	if s != nil {
+		s.closeW.Do(func() { s.w.Close() })
+	}
+}
+
+// close releases both ends once the process has ended.
+func (s *stdinPipe) close() {
+	if s != nil {
+		s.closeWriter()
+		s.closeR.Do(func() { s.r.Close() })
+	}
 }
