@@ -142,6 +142,12 @@ func LoadPackage(data []byte, name string) (*Package, error) {
 			return nil, err
 		}
 		return packageFromFiles(files, name)
+	case IsScript(name):
+		m, err := DefaultScriptManifest(name, data)
+		if err != nil {
+			return nil, err
+		}
+		return &Package{Manifest: m, Entry: data, Derived: true}, nil
 	}
 	return nil, fmt.Errorf("%s: %w", name, ErrNotModule)
 }
@@ -159,10 +165,8 @@ func packageFromFiles(files map[string][]byte, name string) (*Package, error) {
 	if !ok {
 		return nil, archiveErr(name, "the entry %q named in %s is not in the package", m.Entry, ManifestFile)
 	}
-	if m.Kind != KindDriver { // a driver's entry is a native executable, not WASM
-		if _, err := ReadWasmInfo(entry); err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", name, m.Entry, err)
-		}
+	if err := checkEntry(m, name+"/"+m.Entry, entry); err != nil {
+		return nil, err
 	}
 	signed := m.Signature != ""
 	if m.EntryDigest == "" && !signed {
@@ -308,10 +312,8 @@ func PackDir(dir string) (*Package, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: entry %q named in %s does not exist", dir, m.Entry, ManifestFile)
 	}
-	if m.Kind != KindDriver { // a driver's entry is a native executable, not WASM
-		if _, err := ReadWasmInfo(entry); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, m.Entry), err)
-		}
+	if err := checkEntry(m, filepath.Join(dir, m.Entry), entry); err != nil {
+		return nil, err
 	}
 	m.EntryDigest = Digest(entry)
 	m.Files, m.Publisher, m.Signature = nil, "", ""

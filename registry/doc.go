@@ -14,7 +14,8 @@
 //	registry/modules/<name>/<version>/    one installed version:
 //	    module.toml                       its manifest (the Record holds this file's digest)
 //	    <name>.wasm                       hard link to the entry blob, so a process loaded
-//	                                      from it is named after the module
+//	                                      from it is named after the module (<name>.js
+//	                                      for a script)
 //	registry/index.bleve/                 full-text index, one document per module name
 //	registry/staging/                     work area of the install in progress
 //	registry/trusted.toml                 publisher keys trusted for remote packages
@@ -36,7 +37,9 @@
 // .wasm is a package too: its manifest is derived (name from the file name, version 0.0.0,
 // kind library when it exports functions and has no _start, app otherwise; imports from other
 // modules become dependencies on any version). `orbital install --manifests DIR` gives a bare
-// X.wasm the manifest DIR/X/module.toml instead (how `make run` installs the demos).
+// X.wasm the manifest DIR/X/module.toml instead (how `make run` installs the demos). An entry
+// named *.js is a JavaScript script (script.go): UTF-8 text of at most 4 MiB that the
+// JavaScript engine module runs, an app; a bare .js is an app named after the file.
 //
 // # Sources
 //

@@ -106,7 +106,7 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 	manifestBytes := m.Encode()
 	rec := &Record{Name: m.Name, Version: m.Version, Kind: m.Kind, Description: m.Description,
 		EntryDigest: m.EntryDigest, ManifestDigest: Digest(manifestBytes), Files: m.Files,
-		Publisher: m.Publisher, Signed: m.Signature != "", Derived: pkg.Derived, Source: from.Source, InstalledAt: time.Now().UTC()}
+		Publisher: m.Publisher, Signed: m.Signature != "", Derived: pkg.Derived, Script: IsScript(m.Entry), Source: from.Source, InstalledAt: time.Now().UTC()}
 
 	already := false
 	err := r.withDB(true, func(db *bolt.DB) error {
@@ -219,7 +219,7 @@ func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *
 	if err := os.Rename(filepath.Join(stage, "module.toml"), filepath.Join(vstage, ManifestFile)); err != nil {
 		return err
 	}
-	entry := filepath.Join(vstage, rec.Name+".wasm")
+	entry := filepath.Join(vstage, rec.Name+rec.entryExt())
 	if err := os.Link(r.BlobPath(rec.EntryDigest), entry); err != nil {
 		if err := writeSynced(entry, pkg.Entry); err != nil { // no hard links here: a copy
 			return err

@@ -190,6 +190,9 @@ func (m *Manifest) Validate() error {
 	if !validFile(m.Entry) {
 		return bad("entry", "%q is not a file name inside the package", m.Entry)
 	}
+	if IsScript(m.Entry) && m.Kind != KindApp {
+		return bad("entry", "%q is a script, which runs as an app; kind %q cannot be one", m.Entry, m.Kind)
+	}
 	if m.EntryDigest != "" && !digestRE.MatchString(m.EntryDigest) {
 		return bad("entry_digest", "%q: want sha256:<64 hex digits>", m.EntryDigest)
 	}

@@ -46,6 +46,7 @@ type Record struct {
 	Publisher      string            `json:"publisher,omitempty"`
 	Signed         bool              `json:"signed"`
 	Derived        bool              `json:"derived,omitempty"` // manifest derived from a bare .wasm
+	Script         bool              `json:"script,omitempty"`  // the entry is a JavaScript file (NAME.js)
 	Source         string            `json:"source"`
 	InstalledAt    time.Time         `json:"installed_at"`
 	// Dir is the version's directory under modules/<name>/ when it is not the version itself:
@@ -125,9 +126,10 @@ func (r *Registry) manifestPath(name, dir string) string {
 	return filepath.Join(r.versionDir(name, dir), ManifestFile)
 }
 
-// EntryPath is the installed entry module of a version, named NAME.wasm.
+// EntryPath is the installed entry module of a version, named NAME.wasm (NAME.js for a
+// script).
 func (r *Registry) EntryPath(rec *Record) string {
-	return filepath.Join(r.versionDir(rec.Name, rec.dir()), rec.Name+".wasm")
+	return filepath.Join(r.versionDir(rec.Name, rec.dir()), rec.Name+rec.entryExt())
 }
 
 // withDB opens the state database for one operation. write takes the exclusive lock.

@@ -48,7 +48,7 @@ func ParseRef(s string) Ref {
 		}
 		return Ref{Kind: RefFile, Raw: s}
 	}
-	if strings.ContainsAny(s, "/") || strings.HasSuffix(s, ".wasm") || strings.HasSuffix(s, ".tar.gz") {
+	if strings.ContainsAny(s, "/") || strings.HasSuffix(s, ".wasm") || strings.HasSuffix(s, ".tar.gz") || IsScript(s) {
 		return Ref{Kind: RefFile, Raw: s} // a path that does not exist: reading it says so
 	}
 	n, rng, _ := strings.Cut(s, "@")
@@ -155,7 +155,7 @@ func (r *Registry) installOne(ctx context.Context, pkg *Package, from origin, op
 	return []Installed{{Record: rec, Already: already}}, nil
 }
 
-// installDir installs every .wasm and .tar.gz in dir (not recursive), libraries before the
+// installDir installs every .wasm, .js and .tar.gz in dir (not recursive), libraries before the
 // modules that import them. One bad file does not stop the others; all errors are returned.
 func (r *Registry) installDir(ctx context.Context, dir string, opt *InstallOptions) ([]Installed, error) {
 	ents, err := os.ReadDir(dir)
@@ -166,7 +166,7 @@ func (r *Registry) installDir(ctx context.Context, dir string, opt *InstallOptio
 	var errs []error
 	for _, e := range ents {
 		n := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(n, ".wasm") || strings.HasSuffix(n, ".tar.gz")) {
+		if e.IsDir() || !(strings.HasSuffix(n, ".wasm") || strings.HasSuffix(n, ".tar.gz") || IsScript(n)) {
 			continue
 		}
 		p := filepath.Join(dir, n)
@@ -181,7 +181,7 @@ func (r *Registry) installDir(ctx context.Context, dir string, opt *InstallOptio
 		errs = append(errs, err)
 	}
 	if len(pkgs) == 0 && len(errs) == 0 {
-		return nil, fmt.Errorf("%w: %s holds no module.toml, .wasm or .tar.gz", ErrNotFound, dir)
+		return nil, fmt.Errorf("%w: %s holds no module.toml, .wasm, .js or .tar.gz", ErrNotFound, dir)
 	}
 	var out []Installed
 	for _, pkg := range orderByDeps(pkgs) {

@@ -171,14 +171,7 @@ func DefaultManifest(fileName string, wasm []byte) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fileName, err)
 	}
-	base := strings.TrimSuffix(filepath.Base(fileName), filepath.Ext(fileName))
-	name := strings.Trim(nonName.ReplaceAllString(strings.ToLower(base), "-"), "-")
-	if name == "" || name[0] < 'a' || name[0] > 'z' {
-		name = "m-" + name
-	}
-	if len(name) > 64 {
-		name = name[:64]
-	}
+	name := derivedName(fileName)
 	m := &Manifest{Name: name, Version: "0.0.0", Kind: KindApp, Entry: name + ".wasm",
 		EntryDigest: Digest(wasm)}
 	var exports []string
@@ -207,4 +200,18 @@ func DefaultManifest(fileName string, wasm []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("%s: derived manifest: %w", fileName, err)
 	}
 	return m, nil
+}
+
+// derivedName is the module name of a bare file: its base name without extension, lower case,
+// other characters as '-', prefixed "m-" when it does not start with a letter, at most 64.
+func derivedName(fileName string) string {
+	base := strings.TrimSuffix(filepath.Base(fileName), filepath.Ext(fileName))
+	name := strings.Trim(nonName.ReplaceAllString(strings.ToLower(base), "-"), "-")
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		name = "m-" + name
+	}
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return name
 }
