@@ -13,6 +13,10 @@ WASM    := $(MODULES:%=$(BUILD)/modules/%.wasm)
 # Libraries (a `reactor` marker) go first: the modules that import them are checked against
 # what is installed.
 DEMOS   := $(sort $(notdir $(patsubst %/module.toml,%,$(wildcard modules/*/module.toml))))
+# A demo without a main.go is a script (its manifest names a .js entry, run by the JavaScript
+# engine module, modules/js): it is installed from its directory.
+SCRIPTDEMOS := $(filter-out $(MODULES),$(DEMOS))
+DEMOS   := $(filter $(MODULES),$(DEMOS))
 DEMOLIBS := $(filter $(notdir $(patsubst %/reactor,%,$(wildcard modules/*/reactor))),$(DEMOS))
 DEMOS   := $(DEMOLIBS) $(filter-out $(DEMOLIBS),$(DEMOS))
 
@@ -80,6 +84,7 @@ bench: deps build modules
 
 run: deps build modules drivers
 	$(BIN) install --home $(HOMEDIR) --replace --manifests modules $(DEMOS:%=$(BUILD)/modules/%.wasm)
+	$(BIN) install --home $(HOMEDIR) --replace $(SCRIPTDEMOS:%=modules/%)
 	@for d in $(DRIVERS); do \
 		$(BIN) install -q --home $(HOMEDIR) $(BUILD)/drivers/$$d >/dev/null 2>&1 || \
 		{ $(BIN) rm --home $(HOMEDIR) $$d && $(BIN) install -q --home $(HOMEDIR) $(BUILD)/drivers/$$d; } || exit 1; \
