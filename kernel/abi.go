@@ -3,6 +3,7 @@ package kernel
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/orbital/orbital/bus"
 )
@@ -31,6 +32,17 @@ const (
 	errInternal int32 = -13 // a host-side failure; the kernel log has the detail
 	errNetwork  int32 = -14 // a network request failed (DNS, connect, TLS, HTTP); the process log has the detail
 )
+
+// codeName is an ABI error code's name as docs/abi.md spells it, for messages.
+func codeName(code int32) string {
+	names := [...]string{"", "ERR_INVALID", "ERR_FAULT", "ERR_TIMEOUT", "ERR_TOO_SMALL", "ERR_NOT_FOUND",
+		"ERR_DENIED", "ERR_FULL", "ERR_TOO_BIG", "ERR_LIMIT", "ERR_CLOSED", "ERR_BAD_TOPIC", "ERR_RIGHTS",
+		"ERR_INTERNAL", "ERR_NETWORK"}
+	if code < 0 && int(-code) < len(names) {
+		return names[-code]
+	}
+	return "error " + strconv.Itoa(int(code))
+}
 
 // errorCodes maps Go errors (bus sentinels and the kernel's own) to ABI codes. Families add
 // their sentinels with registerErrorCode in an init function; lookup walks the table with

@@ -36,6 +36,10 @@ type Config struct {
 	// QuitGrace is how long Kill waits after the quit request before interrupting the guest.
 	// Default 2 s.
 	QuitGrace time.Duration
+	// ReloadGrace is how long code a reload brings must run without crashing before the
+	// reload is final; a crash within it rolls the process back to the old code (reload.go).
+	// Default 5 s.
+	ReloadGrace time.Duration
 	// Policies, when set, gives every process a namespace from policy files and enforces it at
 	// every door (namespace.go). Nil: nothing is checked.
 	Policies *policies.Store
@@ -97,6 +101,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QuitGrace <= 0 {
 		c.QuitGrace = 2 * time.Second
+	}
+	if c.ReloadGrace <= 0 {
+		c.ReloadGrace = 5 * time.Second
 	}
 	if c.Log == nil {
 		c.Log = func(pid bus.PID, name string, level int, line string) {

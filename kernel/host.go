@@ -98,11 +98,14 @@ func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wa
 	}
 	p.lastHost.Store(monoNow())
 	// One call per process at a time (its thread is in this host call), so the process's own
-	// call value serves every call without an allocation.
+	// call value serves every call without an allocation. Calls nest when the kernel calls
+	// into the guest from a host call (a reload's save and restore, a library's _initialize
+	// while new code is linked): the outer call's value comes back when the inner one returns.
 	c := &p.hostCall
+	outer := c.caller
 	c.p, c.caller = p, caller
 	defer func() {
-		c.caller = nil
+		c.caller = outer
 		if r := recover(); r != nil {
 			p.setCause(fmt.Sprintf("host function orbital.%s panicked: %v", f.name, r))
 			p.k.cfg.Log(p.pid, p.name, 3, fmt.Sprintf("host function orbital.%s panicked: %v\n%s", f.name, r, debug.Stack()))
@@ -117,6 +120,9 @@ func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wa
 	if p.killed.Load() {
 		p.setCause("killed")
 		return nil, wasmtime.NewTrap("orbital: process killed")
+	}
+	if p.unwind { // a reload ends the current code here (reload_thread.go)
+		return nil, wasmtime.NewTrap("orbital: reloading")
 	}
 	return res, nil
 }

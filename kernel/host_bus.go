@@ -163,10 +163,14 @@ func hostSubscribe(c *call, a []wasmtime.Val) []wasmtime.Val {
 	if mode != int32(bus.Reliable) && mode != int32(bus.Lossy) {
 		return one(errInvalid)
 	}
+	if id := c.p.adoptSubscription(pattern, bus.Mode(mode)); id > 0 { // reload_adopt.go
+		return one(int32(id))
+	}
 	id, err := c.Bus().Subscribe(c.p.pid, pattern, bus.Mode(mode))
 	if err != nil {
 		return one(c.busCode(err))
 	}
+	c.p.subs = append(c.p.subs, subRecord{id: id, pattern: bus.Canonical(pattern), mode: bus.Mode(mode)})
 	return one(int32(id))
 }
 
@@ -176,7 +180,11 @@ func hostUnsubscribe(c *call, a []wasmtime.Val) []wasmtime.Val {
 	if id <= 0 {
 		return one(errNotFound)
 	}
-	return one(c.busCode(c.Bus().Unsubscribe(c.p.pid, uint32(id))))
+	err := c.Bus().Unsubscribe(c.p.pid, uint32(id))
+	if err == nil {
+		c.p.forgetSubscription(uint32(id))
+	}
+	return one(c.busCode(err))
 }
 
 // request(topic_ptr, topic_len, payload_ptr, payload_len, buf_ptr, buf_cap, timeout_ns) -> length

@@ -62,12 +62,22 @@ func hostRecv(c *call, a []wasmtime.Val) []wasmtime.Val {
 		return one(errFault)
 	}
 	p := c.p
+	if p.rl != nil || p.reloadReq.Load() != nil { // a reload to carry out or finish (reload_thread.go)
+		if p.atRecv(c); p.unwind {
+			return one(errClosed)
+		}
+	}
 	if p.pending == nil {
 		m, code := p.nextMessage(c, timeout)
 		if code != 0 {
 			return one(code)
 		}
 		p.pending = &m
+	}
+	// Guest code may have run since buf was checked (a reload's save or restore), and grown
+	// memory.
+	if buf, ok = c.bytes(ptr, capacity); !ok {
+		return one(errFault)
 	}
 	n, err := bus.Encode(buf, p.pending) // writes nothing when buf is too small
 	if err != nil {
@@ -77,25 +87,44 @@ func hostRecv(c *call, a []wasmtime.Val) []wasmtime.Val {
 	return one(int32(n))
 }
 
-// nextMessage takes the next message from the inbox, waiting as timeout says.
+// nextMessage takes the next message from the inbox, waiting as timeout says. A reload
+// requested while it waits is carried out here, the guest being at its safe point; if the
+// reload is refused the wait goes on for what is left of timeout.
 func (p *Process) nextMessage(c *call, timeout int64) (bus.Message, int32) {
-	if m, ok := p.inbox.TryRecv(); ok {
-		return m, 0
-	}
-	if p.stopping.Load() || p.killed.Load() {
-		return bus.Message{}, errClosed
-	}
-	if timeout == 0 {
-		return bus.Message{}, errTimeout
-	}
-	var m bus.Message
-	var err error
-	c.block(func() { m, err = p.inbox.RecvTimeout(p.ctx, time.Duration(timeout)) })
-	if err != nil {
+	for {
+		if m, ok := p.inbox.TryRecv(); ok {
+			return m, 0
+		}
+		if p.stopping.Load() || p.killed.Load() {
+			return bus.Message{}, errClosed
+		}
+		if timeout == 0 {
+			return bus.Message{}, errTimeout
+		}
+		ctx := p.recvContext() // p.ctx, also ended by a reload request (reload.go)
+		if p.reloadReq.Load() != nil {
+			if p.atRecv(c); p.unwind {
+				return bus.Message{}, errClosed
+			}
+			continue
+		}
+		var m bus.Message
+		var err error
+		start := monoNow()
+		c.block(func() { m, err = p.inbox.RecvTimeout(ctx, time.Duration(timeout)) })
+		if err == nil {
+			return m, 0
+		}
 		if p.ctx.Err() != nil || p.stopping.Load() {
 			return bus.Message{}, errClosed
 		}
-		return bus.Message{}, codeOf(err)
+		if ctx.Err() == nil {
+			return bus.Message{}, codeOf(err)
+		}
+		if timeout > 0 { // woken for a reload: wait out the rest
+			if timeout -= monoNow() - start; timeout <= 0 {
+				return bus.Message{}, errTimeout
+			}
+		}
 	}
-	return m, 0
 }

@@ -18,8 +18,9 @@ func init() {
 }
 
 type surfaceSlot struct {
-	s    Surface
-	w, h int
+	s     Surface
+	w, h  int
+	title string // as created, to match the window new code asks for after a reload
 }
 
 func validSide(n int32) bool { return n >= 1 && n <= maxSurfaceSide }
@@ -41,6 +42,9 @@ func hostSurfaceCreate(c *call, a []wasmtime.Val) []wasmtime.Val {
 	if p.k.cfg.Display == nil || !p.allowSurface(int(w), int(h)) {
 		return one(errDenied)
 	}
+	if sid := p.adoptSurface(int(w), int(h), string(title)); sid > 0 { // reload_adopt.go
+		return one(sid)
+	}
 	if len(p.surfaces) >= p.opts.Limits.Surfaces {
 		return one(errLimit)
 	}
@@ -53,7 +57,7 @@ func hostSurfaceCreate(c *call, a []wasmtime.Val) []wasmtime.Val {
 		p.surfaces = map[int32]*surfaceSlot{}
 	}
 	p.nextSID++
-	p.surfaces[p.nextSID] = &surfaceSlot{s: s, w: int(w), h: int(h)}
+	p.surfaces[p.nextSID] = &surfaceSlot{s: s, w: int(w), h: int(h), title: string(title)}
 	return one(p.nextSID)
 }
 

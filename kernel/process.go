@@ -62,6 +62,10 @@ type Info struct {
 	Fuel      uint64 // fuel units spent (metered processes: Limits.Fuel > 0), sampled at host calls and exit
 	Limits    Limits
 	Inbox     bus.InboxStats
+	// Reloads counts the reloads in place this process went through (reload.go); Reload is
+	// the last one's outcome in one line ("reloaded 1.0.0 -> 2.0.0 ...", "rolled back ...").
+	Reloads int
+	Reload  string
 }
 
 // Exit codes the kernel reports for processes that did not choose their own.
@@ -81,7 +85,6 @@ type Process struct {
 	eng    *engineSet    // the engine it runs on: the main one, or the fuel engine (fuel.go)
 	code   *compiledCode // module and libraries compiled for eng
 	opts   SpawnOptions  // in force: with defaults and the namespace applied
-	asked  SpawnOptions  // as Spawn was called, for Respawn
 	inbox  *bus.Inbox
 	stdin  *stdinPipe // SpawnOptions.Stdin's pipe (wasi.go), nil without one
 	// fuelSrc says who set Limits.Fuel ("policy FILE:LINE", "SpawnOptions.Limits.Fuel"), for
@@ -110,12 +113,27 @@ type Process struct {
 	stopping  atomic.Bool       // quit request posted: blocking calls return ERR_CLOSED when idle
 	cause     atomic.Pointer[string]
 
+	// Reload (reload.go): the request Kernel.Reload posts, the flag that keeps a second one
+	// out, and the wake-up of a recv blocked when it arrives.
+	reloadReq atomic.Pointer[reloadJob]
+	reloading atomic.Bool
+	wake      atomic.Pointer[wakeup]
+	// Owned by the process thread: the reload being carried out (nil otherwise), whether the
+	// host call in progress must end the current code with a trap, the live subscriptions
+	// (adopted by reloaded code) and the outputs held open for it.
+	rl     *reloadState
+	unwind bool
+	subs   []subRecord
+	adopt  *adoption
+	outs   *outputs
+
 	ctx    context.Context // ends when the process is killed
 	cancel context.CancelFunc
 	done   chan struct{} // closed after the process ended and its resources were released
 
-	mu   sync.Mutex // guards info
+	mu   sync.Mutex // guards info and spec
 	info Info
+	spec genSpec // the code the process runs now and how it was asked for (Respawn, Reload)
 }
 
 // PID is the process id, also its bus address.

@@ -19,7 +19,8 @@ func (k *Kernel) Respawn(ctx context.Context, pid bus.PID) (*Process, error) {
 			return nil, fmt.Errorf("restart %s (pid %d): %w", p.name, pid, err)
 		}
 	}
-	np, err := k.Spawn(p.module, p.asked)
+	spec := p.spawnSpec() // the code it runs now: a reload may have replaced what it started with
+	np, err := k.Spawn(spec.module, spec.asked)
 	if err != nil {
 		return nil, fmt.Errorf("restart %s (pid %d): %w", p.name, pid, err)
 	}

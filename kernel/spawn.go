@@ -64,7 +64,9 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Process{
-		k: k, pid: pid, name: o.Name, module: m, eng: eng, code: code, opts: o, asked: asked, inbox: inbox, stdin: stdin,
+		k: k, pid: pid, name: o.Name, module: m, eng: eng, code: code, opts: o, inbox: inbox, stdin: stdin,
+		spec:    genSpec{module: m, eng: eng, code: code, opts: o, asked: asked},
+		outs:    holdOutputs(o), // reload_out.go: where reloaded code writes
 		fuelSrc: k.fuelSource(pol, asked, o.Limits.Fuel),
 		ctx:     ctx, cancel: cancel, done: make(chan struct{}),
 		info: Info{PID: pid, Parent: o.Parent, Name: o.Name, Version: o.Version, Digest: digest, Kind: m.Kind, State: Starting,
@@ -77,6 +79,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 		k.bus.Detach(pid)
 		w.Close()
 		stdin.close()
+		p.outs.close()
 		return nil, ErrClosed
 	}
 	k.procs[pid] = p
@@ -140,7 +143,7 @@ func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
 		p.finish(p.runCart())
 		return
 	}
-	p.finish(p.callEntry(entry))
+	p.finish(p.runCode(entry)) // reload_thread.go: the entry point, then the code reloads bring
 }
 
 // instantiate links the module into the store and finds its entry point.
@@ -213,9 +216,12 @@ func (p *Process) finish(err error) {
 		p.atExit[i]()
 	}
 	p.k.bus.Detach(p.pid)
-	releaseEpochSlot(p.epochSlot)
-	p.store.Close()
+	if p.store != nil { // nil when a reload's rollback could not start the old code again
+		releaseEpochSlot(p.epochSlot)
+		p.store.Close()
+	}
 	p.store, p.memory = nil, nil
+	p.outs.close() // after the store: its stdout and stderr write into them to the end
 	p.cancel()
 
 	p.mu.Lock()
