@@ -18,6 +18,14 @@
 // linked against the console's functions and runs its frame loop instead of an entry point
 // (docs/design/wasm4.md).
 //
+// Reload (reload.go, reload_thread.go) moves a running process to new code in place: the pid,
+// inbox, subscriptions, regions, surfaces, children and policy binding stay; the store and
+// instance are replaced on the process's own thread when the guest next calls recv (the old
+// code is unwound by a trap returned from that host call, after its orbital_reload_save ran),
+// and the old code comes back, with the saved state, if the new code fails within
+// Config.ReloadGrace. Nested host calls (the guest's exports called from a host call) are
+// allowed; Process.hostCall is saved and restored around them (docs/design/reload.md).
+//
 // How a process ends, and its Info.Reason / ExitCode:
 //   - _start returns or proc_exit(n): exited, code n.
 //   - a trap: crashed, 134 ("trap: ..."), plus the memory figures when it ended within

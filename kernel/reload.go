@@ -173,6 +173,9 @@ func (k *Kernel) newReloadJob(p *Process, m *Module, ro ReloadOptions) (*reloadJ
 		return nil, errors.New("the process is stopping")
 	}
 	cur := p.spawnSpec()
+	if cur.module.Kind == KindCart {
+		return nil, errors.New("WASM-4 carts are not reloaded in place; stop the cart and start the new one")
+	}
 	if m.Kind != cur.module.Kind {
 		return nil, fmt.Errorf("%s is a %s and the running code an %s; a reload keeps the kind", m.Path, m.Kind, cur.module.Kind)
 	}
@@ -215,8 +218,14 @@ func (p *Process) reloadWasi(o SpawnOptions) (*wasmtime.WasiConfig, error) {
 		return nil, err
 	}
 	o.Stdout, o.Stderr = stdout, stderr
-	w, err := wasiConfig(o.Name, o)
+	w, err := wasiConfig(o.Name, o, p.k.cfg.Home)
 	opened()
+	if err == nil && p.stdin != nil { // the same pipe: input goes on where the old code stopped
+		if err = w.SetStdinFile(fmt.Sprintf("/proc/self/fd/%d", p.stdin.r.Fd())); err != nil {
+			w.Close()
+			err = fmt.Errorf("stdin: %w", err)
+		}
+	}
 	return w, err
 }
 

@@ -25,8 +25,8 @@ import (
 // builds the old code again and restores the same state into it. The inbox is never detached,
 // so a message sent at any point is delivered to whichever code runs next.
 
-// image is what a reload replaces: the code and the wasmtime objects built for it.
-type image struct {
+// codeImage is what a reload replaces: the code and the wasmtime objects built for it.
+type codeImage struct {
 	module  *Module
 	eng     *engineSet
 	code    *compiledCode
@@ -37,18 +37,18 @@ type image struct {
 }
 
 // takeImage moves the current image out of the process.
-func (p *Process) takeImage() image {
-	img := image{p.module, p.eng, p.code, p.store, p.memory, p.epochSlot, p.fuelSet}
+func (p *Process) takeImage() codeImage {
+	img := codeImage{p.module, p.eng, p.code, p.store, p.memory, p.epochSlot, p.fuelSet}
 	p.store, p.memory, p.epochSlot, p.fuelSet = nil, nil, 0, false
 	return img
 }
 
-func (p *Process) putImage(img image) {
+func (p *Process) putImage(img codeImage) {
 	p.module, p.eng, p.code, p.store, p.memory, p.epochSlot, p.fuelSet =
 		img.module, img.eng, img.code, img.store, img.memory, img.slot, img.fuelSet
 }
 
-func (img *image) close() {
+func (img *codeImage) close() {
 	if img.store != nil {
 		releaseEpochSlot(img.slot)
 		img.store.Close()
@@ -59,7 +59,7 @@ func (img *image) close() {
 // buildImage makes a store for g with WASI view w (which it takes) and fuel left of a metered
 // budget, and instantiates g's code in it. It may run while the current code waits in a host
 // call; the current image is set aside meanwhile and put back.
-func (p *Process) buildImage(g *genSpec, w *wasmtime.WasiConfig, fuel uint64) (img image, entry *wasmtime.Func, err error) {
+func (p *Process) buildImage(g *genSpec, w *wasmtime.WasiConfig, fuel uint64) (img codeImage, entry *wasmtime.Func, err error) {
 	cur := p.takeImage()
 	p.module, p.eng, p.code = g.module, g.eng, g.code
 	p.store = wasmtime.NewStoreWithData(g.eng.engine, p)
@@ -79,7 +79,7 @@ func (p *Process) buildImage(g *genSpec, w *wasmtime.WasiConfig, fuel uint64) (i
 	p.putImage(cur)
 	if err != nil {
 		img.close()
-		return image{}, nil, err
+		return codeImage{}, nil, err
 	}
 	return img, entry, nil
 }
@@ -93,7 +93,7 @@ func (p *Process) fuelLeft() uint64 {
 type reloadState struct {
 	job      *reloadJob
 	from     genSpec        // the old code, to roll back to
-	next     image          // the new code, linked, until it starts
+	next     codeImage      // the new code, linked, until it starts
 	entry    *wasmtime.Func // its entry point
 	state    []byte         // what orbital_reload_save returned
 	hasState bool
@@ -258,13 +258,13 @@ func (p *Process) startNew(rl *reloadState) *wasmtime.Func {
 		p.reloading.Store(false)
 		rl.job.swapped <- &ReloadError{PID: p.pid, Name: p.name, Reason: "the process was killed during the reload"}
 		p.rl = nil
-		return nil // finish closes the old image
+		return nil // finish closes the old codeImage
 	}
 	p.sample(p.memSize())
 	old := p.takeImage()
 	old.close()
 	p.putImage(rl.next)
-	rl.next = image{}
+	rl.next = codeImage{}
 	p.begin(rl.job.to)
 	rl.phase, rl.fresh, rl.startAt = phaseGrace, true, monoNow()
 	rl.timer = time.AfterFunc(rl.job.grace, func() {
@@ -326,7 +326,7 @@ func (p *Process) rollback(rl *reloadState, err error) *wasmtime.Func {
 	rl.res.Reason = fmt.Sprintf("%s failed %v after it started: %s; back to %s", rl.job.to.label(), ran, why, rl.from.label())
 	rl.mu.Unlock()
 	w, err := p.reloadWasi(rl.from.opts)
-	var img image
+	var img codeImage
 	var entry *wasmtime.Func
 	if err == nil {
 		img, entry, err = p.buildImage(&rl.from, w, fuel)

@@ -40,5 +40,8 @@
 // The package does not export orbital_abi_version: in a Go command module every
 // //go:wasmexport function traps ("wasmexport function called before runtime initialization")
 // when called before _start, which is when the kernel checks it (tried: the kernel then refuses
-// the module). A module declares the ABI version it needs in its manifest instead.
+// the module). A module declares the ABI version it needs in its manifest instead. It does
+// export orbital_reload_save and orbital_reload_restore (reload.go, sdk.OnReload): the kernel
+// calls those only from inside recv, while the runtime is up, and Go runs an export called
+// during a host call on the calling goroutine's stack (docs/design/reload.md).
 package sdk
