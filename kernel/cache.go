@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"bytes"
+	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/registry"
 )
 
 // moduleCache keeps compiled modules in memory for the life of the kernel and on disk under
@@ -30,15 +32,26 @@ import (
 // that), while a copy cannot be pulled away. Both files are written atomically (temp file, fsync, rename,
 // fsync of the directory); a crash between the two renames leaves an entry that fails the
 // check, which is a miss, never a crash.
+//
+// Both levels are bounded (cachebound.go): memory by maxMem bytes, disk by maxDisk bytes, each
+// evicting the least recently used entries. A module is compiled only within the compile
+// limits (registry.CheckWasmLimits), checked on a miss before wasmtime sees it.
 type moduleCache struct {
-	dir string // empty: memory only
+	dir     string // empty: memory only
+	limits  registry.WasmLimits
+	maxMem  int64
+	maxDisk int64
 
-	mu  sync.Mutex
-	mem map[string]*wasmtime.Module // by cache key
+	mu       sync.Mutex
+	mem      map[string]*list.Element // by cache key; values are *memEntry in lru
+	lru      *list.List               // most recently used first
+	memBytes int64
+
+	diskMu sync.Mutex // one trimDisk at a time
 }
 
-func newModuleCache(home string) *moduleCache {
-	c := &moduleCache{mem: map[string]*wasmtime.Module{}}
+func newModuleCache(home string, limits registry.WasmLimits, maxMem, maxDisk int64) *moduleCache {
+	c := &moduleCache{mem: map[string]*list.Element{}, lru: newLRU(), limits: limits, maxMem: maxMem, maxDisk: maxDisk}
 	if home != "" {
 		c.dir = filepath.Join(home, "cache", "compiled")
 	}
@@ -61,17 +74,20 @@ func cacheKeyFor(digest, settings string) string {
 // kernel refuses leaves nothing in the home.
 func (c *moduleCache) load(engine *wasmtime.Engine, settings, digest string, wasm []byte, check func(*wasmtime.Module) error) (mod *wasmtime.Module, cached bool, err error) {
 	key := cacheKeyFor(digest, settings)
-	c.mu.Lock()
-	mod = c.mem[key]
-	c.mu.Unlock()
-	if mod != nil {
+	if mod = c.lookup(key); mod != nil {
 		return mod, true, nil
 	}
 	if c.dir != "" {
-		if mod = c.readDisk(engine, key); mod != nil {
-			c.remember(key, mod)
+		if mod, size := c.readDisk(engine, key); mod != nil {
+			c.touch(key)
+			c.remember(key, mod, size)
 			return mod, true, nil
 		}
+	}
+	// Before the compiler: its memory and time grow with these counts. Bytes the scan cannot
+	// walk go on to wasmtime, whose message about them is the better one.
+	if err := registry.CheckWasmLimits(wasm, c.limits); errors.Is(err, registry.ErrWasmLimit) {
+		return nil, false, err
 	}
 	mod, err = wasmtime.NewModule(engine, wasm)
 	if err != nil {
@@ -80,12 +96,16 @@ func (c *moduleCache) load(engine *wasmtime.Engine, settings, digest string, was
 	if err := check(mod); err != nil {
 		return nil, false, err
 	}
+	size := int64(len(wasm)) * compiledPerWasmByte
 	if c.dir != "" {
 		if ser, err := mod.Serialize(); err == nil {
-			c.writeDisk(key, ser) // best effort: a failed write only costs a recompile later
+			size = int64(len(ser))
+			if c.writeDisk(key, ser) == nil { // best effort: a failed write only costs a recompile later
+				c.trimDisk(key)
+			}
 		}
 	}
-	c.remember(key, mod)
+	c.remember(key, mod, size)
 	return mod, false, nil
 }
 
@@ -95,34 +115,28 @@ type compileError struct{ err error }
 func (e *compileError) Error() string { return e.err.Error() }
 func (e *compileError) Unwrap() error { return e.err }
 
-func (c *moduleCache) remember(key string, mod *wasmtime.Module) {
-	c.mu.Lock()
-	c.mem[key] = mod
-	c.mu.Unlock()
-}
-
-// readDisk returns the module stored under key if its checksum holds and wasmtime accepts
-// it; any other entry is removed and nil returned.
-func (c *moduleCache) readDisk(engine *wasmtime.Engine, key string) *wasmtime.Module {
+// readDisk returns the module stored under key, and its size, if its checksum holds and
+// wasmtime accepts it; any other entry is removed and nil returned.
+func (c *moduleCache) readDisk(engine *wasmtime.Engine, key string) (*wasmtime.Module, int64) {
 	want, err := os.ReadFile(filepath.Join(c.dir, key+".sum"))
 	if err != nil {
-		return nil
+		return nil, 0
 	}
 	ser, err := os.ReadFile(filepath.Join(c.dir, key+".cwasm"))
 	if err != nil {
 		c.drop(key)
-		return nil
+		return nil, 0
 	}
 	if !bytes.Equal(bytes.TrimSpace(want), []byte(cacheSum(ser))) {
 		c.drop(key)
-		return nil
+		return nil, 0
 	}
 	mod, err := wasmtime.NewModuleDeserialize(engine, ser)
 	if err != nil {
 		c.drop(key)
-		return nil
+		return nil, 0
 	}
-	return mod
+	return mod, int64(len(ser))
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

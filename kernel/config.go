@@ -8,6 +8,7 @@ import (
 
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/policies"
+	"github.com/orbital/orbital/registry"
 )
 
 // Config configures a Kernel. The zero value works: no disk cache, a private bus, no display.
@@ -15,6 +16,14 @@ type Config struct {
 	// Home is the Orbital home; compiled modules are cached in Home/cache/compiled. Empty
 	// disables the disk cache.
 	Home string
+	// Compile bounds what a module may ask of the compiler (module size, functions, body size,
+	// locals and other counts); zero fields take registry.DefaultWasmLimits. A module over them
+	// is refused before it compiles, with the count and the limit.
+	Compile registry.WasmLimits
+	// CacheMemory and CacheDisk bound the compile cache in memory and in Home/cache/compiled
+	// (the fuel engine's entries included); least recently used entries are evicted past them.
+	// Zero: DefaultCacheMemory, DefaultCacheDisk.
+	CacheMemory, CacheDisk int64
 	// Bus carries every process's inbox. Nil makes a private bus with default settings.
 	Bus *bus.Bus
 	// Display receives guest surfaces. Nil: surface_create returns ERR_DENIED.

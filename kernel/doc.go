@@ -76,9 +76,10 @@
 // No lock is held while calling into wasmtime, the display or a blocking bus operation, with
 // two exceptions taken with no other lock held: Module.fuel.mu, held while the module is
 // compiled for the fuel engine (so concurrent metered spawns compile it once; the compile
-// cache's lock nests inside), and Kernel.fuelMu, held while the fuel engine is built. The
-// epoch-slot map (epochMu) is a leaf lock. wasmtime-go's own global store lock is taken inside
-// Caller.Data and is a leaf too.
+// cache's locks nest inside, moduleCache.mu and moduleCache.diskMu, each a leaf, never held
+// together), and Kernel.fuelMu, held while the fuel engine is built. The epoch-slot map
+// (epochMu) is a leaf lock. wasmtime-go's own global store lock is taken inside Caller.Data
+// and is a leaf too.
 //
 // # Limits
 //
@@ -119,6 +120,12 @@
 // than mapped with NewModuleDeserializeFile: a mapped cache file truncated in place by anyone
 // would SIGBUS the kernel (the cache test did exactly that). Starting the 2.6 MB hello module
 // takes ~2.3 s compiling and ~23 ms from the cache (BenchmarkStart).
+//
+// Both levels are bounded (cachebound.go): Config.CacheMemory (256 MiB) and Config.CacheDisk
+// (1 GiB), least recently used first out (on disk by modification time, which a hit
+// refreshes). A miss compiles only a module within Config.Compile (registry.WasmLimits: size,
+// functions, body size, locals and other counts), checked by one pass over its sections before
+// wasmtime sees it; docs/design/limits.md has the figures.
 //
 // # Host ABI
 //

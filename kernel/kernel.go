@@ -52,6 +52,7 @@ func New(cfg Config) (*Kernel, error) {
 		return nil, err
 	}
 	pt := newPolicyTable(cfg.Policies, cfg.Log)
+	cacheMem, cacheDisk := cacheBounds(cfg)
 	b := cfg.Bus
 	if b == nil {
 		b = bus.New(bus.Config{Check: pt.busCheck()})
@@ -61,7 +62,7 @@ func New(cfg Config) (*Kernel, error) {
 		engine:   engine,
 		linker:   linker,
 		plain:    &engineSet{engine: engine, linker: linker, settings: engineSettings},
-		cache:    newModuleCache(cfg.Home),
+		cache:    newModuleCache(cfg.Home, cfg.Compile, cacheMem, cacheDisk),
 		bus:      b,
 		procs:    map[bus.PID]*Process{},
 		nextPID:  1,

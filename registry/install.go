@@ -92,6 +92,11 @@ func (r *Registry) installPackage(ctx context.Context, pkg *Package, from origin
 	if err := pkg.Verify(); err != nil {
 		return nil, false, err
 	}
+	if m.Kind != KindDriver { // what no kernel with default limits would compile is not installed
+		if err := CheckWasmLimits(pkg.Entry, WasmLimits{}); errors.Is(err, ErrWasmLimit) {
+			return nil, false, fmt.Errorf("%s: %s: %w", m.ID(), m.Entry, err)
+		}
+	}
 	if opt.Check != nil {
 		if err := opt.Check(m); err != nil {
 			return nil, false, err
