@@ -36,13 +36,19 @@
 //
 // Every Present and Resize bumps the surface's generation (Surface.Generation) and the scene's
 // version (Scene.Version), and signals Scene.Changed (a one-slot channel, so signals coalesce and
-// a presenter never blocks on a slow shell). Damage is a counter rather than a flag because more
-// than one device may watch the same scene (the GL window and a software screenshot): each device
-// remembers the generation it last drew. The GL device re-uploads only surfaces whose generation
-// changed (glTexSubImage2D, or a new texture when the size changed) and frees the textures of
-// closed surfaces. The Software device redraws the whole frame, which keeps it simple and always
-// right, but it skips the work entirely when the scene version has not moved, and it starts from
-// the topmost opaque surface that covers the whole frame (nothing below it can show).
+// a presenter never blocks on a slow shell). Each device keeps its own damage tracker
+// (damage.go): it compares a snapshot with the one it drew last and yields the Region that
+// changed (disjoint rectangles): a surface that presented, appeared, went away, moved, was
+// resized, scaled or changed opacity, and the surfaces that changed place in the stacking
+// order. Devices redraw only that region, from the background up, starting in each rectangle
+// at the topmost opaque surface covering it, so the result equals a full redraw pixel for
+// pixel (damage_test.go and gl_damage_test.go compare both paths over a sequence of changes).
+// The Software device redraws into the frame it composed last (another frame: all of it).
+// The GL device draws into a framebuffer object of its own (gl_frame.go), then copies into
+// the target framebuffer what it lacks: only the damage when the caller says the target holds
+// the last frame (SetTargetAge), else everything. TargetDamage tells a window system what to
+// show anew. Invalidate forces a full redraw. docs/design/compositing.md has the reasons and
+// figures.
 //
 // # Pixels and alpha
 //
@@ -56,10 +62,12 @@
 // # Costs
 //
 // Present costs one copy of the surface (the price of letting module threads run while the
-// main thread composes); the GL device adds one glTexSubImage2D per damaged surface and one
-// quad per visible surface. BenchmarkComposeGL and BenchmarkComposeSoftware measure 1, 4 and 16
-// surfaces of 512x512 damaged every frame into 1280x800, each next to a raw baseline (bare GL
-// uploads and draws; bare row copies) in the same run.
+// main thread composes); the GL device adds one glTexSubImage2D per damaged surface, one
+// scissored quad per visible surface touching the damage, and one blit of it.
+// BenchmarkComposeGL and BenchmarkComposeSoftware measure 1, 4 and 16 surfaces of 512x512
+// damaged every frame into 1280x800, each next to a raw baseline; BenchmarkComposeDamageGL and
+// BenchmarkComposeDamageSoftware one changing 300x300 window among 16 static ones, next to a
+// full recomposite of the same scene.
 //
 // # Libraries
 //

@@ -7,16 +7,19 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"strings"
 	"unsafe"
 
 	"github.com/go-gl/gl/v3.3-core/gl"
 )
 
 // GL is the OpenGL 3.3 core device. It keeps one texture per surface, re-uploads only surfaces
-// whose generation changed (glTexSubImage2D; a new texture when the size changed), and draws one
-// textured quad per visible surface, back to front, with premultiplied source-over blending,
-// into the currently bound framebuffer. Textures of closed surfaces are freed.
+// whose generation changed (glTexSubImage2D; a new texture when the size changed), and draws
+// one textured quad per visible surface, back to front, with premultiplied source-over
+// blending. Textures of closed surfaces are freed.
+//
+// It redraws only the region that changed (scissored, see damageTracker): straight into the
+// target framebuffer when the caller says which frame that one holds (SetTargetAge), else into
+// a framebuffer object of its own that it then copies whole into the target (gl_frame.go).
 //
 // Every method must run on the thread that owns the current GL context (the shell's GLFW
 // window, on the main OS thread), and NewGL must be called with that context current.
@@ -31,11 +34,14 @@ type GL struct {
 	uRect, uView, uOpq int32
 	maxTex             int // GL_MAX_TEXTURE_SIZE
 	tex                map[*Surface]*glTexture
+
+	frame glFrame // the device's own framebuffer, and what the target lacks of it
+	track damageTracker
 }
 
 type glTexture struct {
 	id     uint32
-	w, h   int
+	w, h   int // 0 when it holds no picture that may be drawn
 	gen    uint64
 	filter int32
 }
@@ -86,6 +92,9 @@ func (d *GL) SetSize(fbW, fbH int, scale float64) error {
 	if fbW < 1 || fbH < 1 || fbW > 4*MaxSize || fbH > 4*MaxSize || !(scale > 0) || math.IsInf(scale, 0) {
 		return fmt.Errorf("gl device: bad framebuffer %dx%d at scale %v (want sizes 1..%d, scale > 0)", fbW, fbH, scale, 4*MaxSize)
 	}
+	if scale != d.scale {
+		d.track.invalidate()
+	}
 	d.fbW, d.fbH, d.scale = fbW, fbH, scale
 	return nil
 }
@@ -93,33 +102,98 @@ func (d *GL) SetSize(fbW, fbH int, scale float64) error {
 // Size returns the framebuffer size in pixels.
 func (d *GL) Size() (w, h int) { return d.fbW, d.fbH }
 
-// Compose draws the scene into the currently bound framebuffer and, when dst is not nil, reads
-// the result into dst (which must be exactly the framebuffer's size), the right way up. It sets
-// the viewport, blending, program, vertex array and texture bindings it needs and leaves them so;
-// the caller swaps buffers. A surface larger than the GPU's largest texture is left out and
-// reported in the returned error; everything else is still drawn.
+// Compose brings the framebuffer bound when it was called (the target: the window's back
+// buffer) up to date with the scene, redrawing only what changed, and leaves it bound. When dst is not nil it reads the target into dst (which must
+// be exactly the framebuffer's size), the right way up. It sets the viewport, blending,
+// program, vertex array and texture bindings it needs and leaves them so; the caller swaps
+// buffers. A surface larger than the GPU's largest texture is left out and reported in the
+// returned error; everything else is still drawn.
 func (d *GL) Compose(s *Scene, dst Frame) error {
 	snap := s.Snapshot()
+	var target int32
+	gl.GetIntegerv(gl.DRAW_FRAMEBUFFER_BINDING, &target)
+	d.frame.begin(d.fbW, d.fbH, uint32(target))
 	bg := d.Background
-	gl.Viewport(0, 0, int32(d.fbW), int32(d.fbH))
-	// Nothing below an opaque surface covering the whole desktop can show (skip its upload too).
-	desk := image.Rect(0, 0, int(math.Ceil(float64(d.fbW)/d.scale)), int(math.Ceil(float64(d.fbH)/d.scale)))
-	first, covered := snap.firstShown(desk)
-	if !covered {
-		gl.ClearColor(float32(bg.R)/255, float32(bg.G)/255, float32(bg.B)/255, 1)
-		gl.Clear(gl.COLOR_BUFFER_BIT)
+	bg.A = 0xff
+	damage := d.frame.toPixels(d.track.diff(snap, d.desk(), bg), d.scale)
+	region, err := d.frame.plan(damage)
+	if err != nil {
+		return err
 	}
-	gl.Enable(gl.BLEND)
-	gl.BlendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA)
+	tooBig := d.redraw(snap, region, bg)
+	d.sweep()
+	d.frame.finish()
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		return fmt.Errorf("gl compose: GL error 0x%x", e)
+	}
+	if dst != nil {
+		if err := d.ReadPixels(dst); err != nil {
+			return err
+		}
+	}
+	return tooBig
+}
+
+// desk is the desktop rectangle the framebuffer shows, in desktop pixels.
+func (d *GL) desk() image.Rectangle {
+	return image.Rect(0, 0, int(math.Ceil(float64(d.fbW)/d.scale)), int(math.Ceil(float64(d.fbH)/d.scale)))
+}
+
+// redraw draws region g (framebuffer pixels, disjoint rectangles) of the bound framebuffer from
+// the background up, one scissored pass per rectangle. Surfaces are uploaded first, once each,
+// so every rectangle shows the same present of a surface.
+func (d *GL) redraw(snap Snapshot, g Region, bg color.RGBA) error {
+	if len(g) == 0 {
+		return nil
+	}
+	gl.Viewport(0, 0, int32(d.fbW), int32(d.fbH))
 	gl.UseProgram(d.prog)
 	gl.BindVertexArray(d.vao)
 	gl.ActiveTexture(gl.TEXTURE0)
+	gl.BlendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA)
 	gl.Uniform2f(d.uView, float32(float64(d.fbW)/d.scale), float32(float64(d.fbH)/d.scale))
+	gl.ClearColor(float32(bg.R)/255, float32(bg.G)/255, float32(bg.B)/255, 1)
+	// Per rectangle: its extent in desktop pixels (every surface touching one of its pixels
+	// overlaps it) and the first item that shows there.
+	areas := make([]image.Rectangle, len(g))
+	first := make([]int, len(g))
+	covered := make([]bool, len(g))
+	for i, p := range g {
+		areas[i] = d.frame.toDesktop(p, d.scale)
+		first[i], covered[i] = snap.firstShown(areas[i])
+	}
+	shows := func(n, i int) bool { return n >= first[i] && snap.Items[n].Rect.Overlaps(areas[i]) }
+	tooBig := d.uploadAll(snap, len(g), shows)
+	gl.Enable(gl.SCISSOR_TEST)
+	defer gl.Disable(gl.SCISSOR_TEST)
+	for i, p := range g {
+		gl.Scissor(int32(p.Min.X), int32(d.fbH-p.Max.Y), int32(p.Dx()), int32(p.Dy()))
+		if !covered[i] {
+			gl.Clear(gl.COLOR_BUFFER_BIT)
+		}
+		for n, it := range snap.Items {
+			if t := d.tex[it.Surface]; shows(n, i) && t != nil && t.w > 0 {
+				d.drawItem(it, t)
+			}
+		}
+	}
+	return tooBig
+}
+
+// uploadAll brings the texture of every item that shows in one of the n rectangles up to
+// date. A surface too large for the GPU gets no texture and is reported.
+func (d *GL) uploadAll(snap Snapshot, n int, shows func(item, rect int) bool) error {
 	var tooBig error
-	for _, it := range snap.Items[first:] {
+	for k, it := range snap.Items {
+		if !anyRect(n, func(i int) bool { return shows(k, i) }) {
+			continue
+		}
 		if w, h := it.Surface.Size(); w > d.maxTex || h > d.maxTex {
 			tooBig = fmt.Errorf("gl compose: surface %d (%q, pid %d) is %dx%d, larger than this GPU's textures (%d): not drawn",
 				it.Surface.ID, it.Surface.Name, it.Surface.Owner, w, h, d.maxTex)
+			if t := d.tex[it.Surface]; t != nil {
+				t.w, t.h = 0, 0 // never draw a stale picture of it
+			}
 			continue
 		}
 		t := d.tex[it.Surface]
@@ -130,39 +204,35 @@ func (d *GL) Compose(s *Scene, dst Frame) error {
 		}
 		gl.BindTexture(gl.TEXTURE_2D, t.id)
 		it.Surface.ReadPixels(func(pix []byte, w, h int, gen uint64) { t.upload(pix, w, h, gen) })
-		filter := int32(gl.NEAREST)
-		if it.Rect.Dx() != t.w || it.Rect.Dy() != t.h {
-			filter = gl.LINEAR // scaled by the shell
-		}
-		if t.filter != filter {
-			gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter)
-			gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter)
-			t.filter = filter
-		}
-		r := it.Rect
-		gl.Uniform4f(d.uRect, float32(r.Min.X), float32(r.Min.Y), float32(r.Dx()), float32(r.Dy()))
-		// Opaque surfaces replace what is below them: with blending off, a rasteriser need not
-		// read the framebuffer back under them.
-		opq := int32(0)
-		if it.Opaque {
-			opq = 1
-			gl.Disable(gl.BLEND)
-		} else {
-			gl.Enable(gl.BLEND)
-		}
-		gl.Uniform1i(d.uOpq, opq)
-		gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)
-	}
-	d.sweep()
-	if e := gl.GetError(); e != gl.NO_ERROR {
-		return fmt.Errorf("gl compose: GL error 0x%x", e)
-	}
-	if dst != nil {
-		if err := d.ReadPixels(dst); err != nil {
-			return err
-		}
 	}
 	return tooBig
+}
+
+// drawItem draws one surface's quad with its texture t.
+func (d *GL) drawItem(it Item, t *glTexture) {
+	gl.BindTexture(gl.TEXTURE_2D, t.id)
+	filter := int32(gl.NEAREST)
+	if it.Rect.Dx() != t.w || it.Rect.Dy() != t.h {
+		filter = gl.LINEAR // scaled by the shell
+	}
+	if t.filter != filter {
+		gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter)
+		gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter)
+		t.filter = filter
+	}
+	r := it.Rect
+	gl.Uniform4f(d.uRect, float32(r.Min.X), float32(r.Min.Y), float32(r.Dx()), float32(r.Dy()))
+	// Opaque surfaces replace what is below them: with blending off, a rasteriser need not
+	// read the framebuffer back under them.
+	opq := int32(0)
+	if it.Opaque {
+		opq = 1
+		gl.Disable(gl.BLEND)
+	} else {
+		gl.Enable(gl.BLEND)
+	}
+	gl.Uniform1i(d.uOpq, opq)
+	gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)
 }
 
 // upload brings the bound texture up to date with a surface's front buffer.
@@ -224,6 +294,7 @@ func (d *GL) ReadPixels(dst *image.RGBA) error {
 // Release frees every GL object of the device. The context must still be current. Releasing
 // twice is harmless.
 func (d *GL) Release() {
+	d.frame.release()
 	for sf, t := range d.tex {
 		gl.DeleteTextures(1, &t.id)
 		delete(d.tex, sf)
@@ -240,53 +311,6 @@ func (d *GL) Release() {
 		gl.DeleteProgram(d.prog)
 		d.prog = 0
 	}
-}
-
-func glProgram(vs, fs string) (uint32, error) {
-	v, err := glShader(gl.VERTEX_SHADER, vs)
-	if err != nil {
-		return 0, err
-	}
-	defer gl.DeleteShader(v)
-	f, err := glShader(gl.FRAGMENT_SHADER, fs)
-	if err != nil {
-		return 0, err
-	}
-	defer gl.DeleteShader(f)
-	p := gl.CreateProgram()
-	gl.AttachShader(p, v)
-	gl.AttachShader(p, f)
-	gl.LinkProgram(p)
-	var ok int32
-	gl.GetProgramiv(p, gl.LINK_STATUS, &ok)
-	if ok == gl.FALSE {
-		var n int32
-		gl.GetProgramiv(p, gl.INFO_LOG_LENGTH, &n)
-		log := strings.Repeat("\x00", int(n+1))
-		gl.GetProgramInfoLog(p, n, nil, gl.Str(log))
-		gl.DeleteProgram(p)
-		return 0, fmt.Errorf("gl device: link shaders: %s", strings.TrimRight(log, "\x00"))
-	}
-	return p, nil
-}
-
-func glShader(kind uint32, src string) (uint32, error) {
-	sh := gl.CreateShader(kind)
-	csrc, free := gl.Strs(src)
-	gl.ShaderSource(sh, 1, csrc, nil)
-	free()
-	gl.CompileShader(sh)
-	var ok int32
-	gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
-	if ok == gl.FALSE {
-		var n int32
-		gl.GetShaderiv(sh, gl.INFO_LOG_LENGTH, &n)
-		log := strings.Repeat("\x00", int(n+1))
-		gl.GetShaderInfoLog(sh, n, nil, gl.Str(log))
-		gl.DeleteShader(sh)
-		return 0, fmt.Errorf("gl device: compile shader: %s", strings.TrimRight(log, "\x00"))
-	}
-	return sh, nil
 }
 
 var _ Device = (*GL)(nil)

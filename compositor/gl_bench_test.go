@@ -14,7 +14,8 @@ import (
 // surface uploaded every frame, glFinish per frame so the GPU (llvmpipe) work is counted.
 // base=raw-gl is the least GL that does the job: per surface one glTexSubImage2D from the
 // caller's pixels and one draw, with the device's shader; orbital is Present on every surface
-// plus GL.Compose (snapshot, locks, double buffering, damage tracking).
+// plus GL.Compose (snapshot, locks, double buffering, damage tracking) into the window's
+// framebuffer, which is never swapped here and so holds the last frame (target age 1).
 func BenchmarkComposeGL(b *testing.B) {
 	dev := glWindow(b, benchW, benchH)
 	for _, n := range benchCounts {
@@ -75,6 +76,7 @@ func BenchmarkComposeGL(b *testing.B) {
 				}()
 				var err error
 				frame := func() {
+					dev.SetTargetAge(1)
 					if err = dev.Compose(s, nil); err == nil {
 						gl.Finish()
 					}
@@ -94,6 +96,53 @@ func BenchmarkComposeGL(b *testing.B) {
 				}
 				reportFPS(b, frames)
 			})
+		})
+	}
+}
+
+// BenchmarkComposeDamageGL: one 300x300 window among 16 static 512x512 ones presents every
+// frame, composed by the GL device on Mesa under Xvfb into the window's framebuffer, glFinish
+// per frame. damage redraws the window's rectangle there, directly, as that framebuffer holds
+// the last frame (it is never swapped here: target age 1); base=full recomposes the
+// whole 1280x800 frame of the same scene there (Invalidate before each Compose).
+func BenchmarkComposeDamageGL(b *testing.B) {
+	dev := glWindow(b, benchW, benchH)
+	for _, mode := range []string{"base=full", "damage"} {
+		b.Run(mode, func(b *testing.B) {
+			b.ReportAllocs()
+			s, sf, pics := damageBenchScene(b)
+			var err error
+			frame := func() {
+				dev.SetTargetAge(1)
+				if mode == "base=full" {
+					dev.Invalidate()
+				}
+				if err = dev.Compose(s, nil); err == nil {
+					gl.Finish()
+				}
+			}
+			defer func() {
+				for _, x := range s.Surfaces() {
+					x.Close()
+				}
+				onMain(func() { dev.Compose(s, nil) }) // frees the textures
+			}()
+			onMain(frame)
+			frames := 0
+			for b.Loop() {
+				if err := sf.Present(pics[frames%2], damageSurf*4); err != nil {
+					b.Fatal(err)
+				}
+				onMain(frame)
+				if err != nil {
+					b.Fatal(err)
+				}
+				frames++
+			}
+			var drawn float64
+			onMain(func() { drawn = float64(dev.Damage().Area()) / float64(benchW*benchH) })
+			b.ReportMetric(drawn, "drawn")
+			reportFPS(b, frames)
 		})
 	}
 }

@@ -60,6 +60,28 @@ func glWindow(tb testing.TB, w, h int) *GL {
 	return dev
 }
 
+// bindTarget binds a new w x h RGBA8 framebuffer object for a device to draw into and returns
+// the function that unbinds (back to the window's framebuffer) and frees it. Main thread only.
+func bindTarget(w, h int) (free func(), err error) {
+	var fbo, rb uint32
+	gl.GenFramebuffers(1, &fbo)
+	gl.BindFramebuffer(gl.FRAMEBUFFER, fbo)
+	gl.GenRenderbuffers(1, &rb)
+	gl.BindRenderbuffer(gl.RENDERBUFFER, rb)
+	gl.RenderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, int32(w), int32(h))
+	gl.FramebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, rb)
+	free = func() {
+		gl.BindFramebuffer(gl.FRAMEBUFFER, 0)
+		gl.DeleteFramebuffers(1, &fbo)
+		gl.DeleteRenderbuffers(1, &rb)
+	}
+	if st := gl.CheckFramebufferStatus(gl.FRAMEBUFFER); st != gl.FRAMEBUFFER_COMPLETE {
+		free()
+		return nil, fmt.Errorf("framebuffer incomplete: 0x%x", st)
+	}
+	return free, nil
+}
+
 func TestGLMatchesSoftware(t *testing.T) {
 	const w, h = 320, 240
 	dev := glWindow(t, w, h)
@@ -124,22 +146,11 @@ func TestGLHiDPI(t *testing.T) {
 	got := image.NewRGBA(image.Rect(0, 0, 2*w, 2*h))
 	var err error
 	onMain(func() {
-		var fbo, rb uint32
-		gl.GenFramebuffers(1, &fbo)
-		gl.BindFramebuffer(gl.FRAMEBUFFER, fbo)
-		gl.GenRenderbuffers(1, &rb)
-		gl.BindRenderbuffer(gl.RENDERBUFFER, rb)
-		gl.RenderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, 2*w, 2*h)
-		gl.FramebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, rb)
-		defer func() {
-			gl.BindFramebuffer(gl.FRAMEBUFFER, 0)
-			gl.DeleteFramebuffers(1, &fbo)
-			gl.DeleteRenderbuffers(1, &rb)
-		}()
-		if st := gl.CheckFramebufferStatus(gl.FRAMEBUFFER); st != gl.FRAMEBUFFER_COMPLETE {
-			err = fmt.Errorf("framebuffer incomplete: 0x%x", st)
+		var free func()
+		if free, err = bindTarget(2*w, 2*h); err != nil {
 			return
 		}
+		defer free()
 		if err = dev.SetSize(2*w, 2*h, 2); err != nil {
 			return
 		}

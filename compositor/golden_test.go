@@ -16,14 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func testScene(t testing.TB) *Scene {
 	t.Helper()
 	s := NewScene()
-	add := func(owner uint32, w, h, x, y int, b, a uint8) *Surface {
-		sf := mustCreate(t, s, owner, w, h)
-		sf.Move(x, y)
-		if err := sf.Present(gradient(w, h, b, a), w*4); err != nil {
-			t.Fatal(err)
-		}
-		return sf
-	}
+	add := func(owner uint32, w, h, x, y int, b, a uint8) *Surface { return placed(t, s, owner, w, h, x, y, b, a) }
 	bg := add(0, 320, 240, 0, 0, 40, 255)
 	if err := bg.SetLayer(LayerBackground); err != nil {
 		t.Fatal(err)
@@ -37,6 +30,17 @@ func testScene(t testing.TB) *Scene {
 	add(0, 50, 50, -20, 200, 255, 60)   // clipped left and bottom
 	add(4, 50, 50, 150, 150, 0, 255).SetVisible(false)
 	return s
+}
+
+// placed adds a w x h surface at (x, y) showing a gradient (blue b, alpha a).
+func placed(t testing.TB, s *Scene, owner uint32, w, h, x, y int, b, a uint8) *Surface {
+	t.Helper()
+	sf := mustCreate(t, s, owner, w, h)
+	sf.Move(x, y)
+	if err := sf.Present(gradient(w, h, b, a), w*4); err != nil {
+		t.Fatal(err)
+	}
+	return sf
 }
 
 // compareFrames counts pixels differing by more than tol in any channel.
@@ -69,18 +73,15 @@ func TestSoftwareGolden(t *testing.T) {
 	if err := sw.Compose(testScene(t), nil); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "scene.png")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := WritePNG(sw.Frame(), path); err != nil {
-			t.Fatal(err)
-		}
-	}
+	compareGolden(t, sw.Frame(), filepath.Join("testdata", "scene.png"))
+}
+
+// readPNG decodes a golden file into an *image.RGBA.
+func readPNG(t *testing.T, path string) *image.RGBA {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatalf("golden file: %v (run go test -run Golden -update to create it)", err)
+		t.Fatalf("golden file: %v (run go test -run %s -update to create it)", err, t.Name())
 	}
 	defer f.Close()
 	img, err := png.Decode(f)
@@ -93,5 +94,5 @@ func TestSoftwareGolden(t *testing.T) {
 			want.Set(x, y, img.At(x, y))
 		}
 	}
-	compareFrames(t, sw.Frame(), want, 0)
+	return want
 }

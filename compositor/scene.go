@@ -57,8 +57,8 @@ func (s *Scene) create(owner uint32, name, title string, w, h int, visible bool)
 		h:       h,
 		front:   make([]byte, w*h*4),
 		back:    make([]byte, w*h*4),
-		gen:     1,
 	}
+	sf.gen.Store(1)
 	s.mu.Lock()
 	s.nextID++
 	sf.ID = s.nextID
@@ -179,7 +179,8 @@ type Item struct {
 	Surface *Surface
 	Rect    image.Rectangle // displayed position and size, desktop coordinates
 	Layer   Layer
-	Opaque  bool // draw ignoring the surface's alpha channel
+	Opaque  bool   // draw ignoring the surface's alpha channel
+	Gen     uint64 // the surface's generation when the snapshot was taken
 }
 
 // Snapshot is a consistent view of the scene's geometry: the visible surfaces back to front.
@@ -199,17 +200,18 @@ func (s *Scene) Snapshot() Snapshot {
 		if !sf.visible {
 			continue
 		}
-		snap.Items = append(snap.Items, Item{Surface: sf, Rect: sf.rect, Layer: sf.layer, Opaque: sf.opaque})
+		snap.Items = append(snap.Items, Item{Surface: sf, Rect: sf.rect, Layer: sf.layer, Opaque: sf.opaque, Gen: sf.Generation()})
 	}
 	return snap
 }
 
-// firstShown returns the index of the topmost opaque item covering all of frame (desktop
-// coordinates) and true: nothing below it can show, so devices start there and skip the
-// background. With no such item it returns 0, false: draw the background, then every item.
-func (snap Snapshot) firstShown(frame image.Rectangle) (int, bool) {
+// firstShown returns the index of the topmost opaque item covering all of r (desktop
+// coordinates: the frame, or a damaged rectangle of it) and true: nothing below it can show
+// there, so devices start there and skip the background. With no such item it returns 0,
+// false: draw the background, then every item.
+func (snap Snapshot) firstShown(r image.Rectangle) (int, bool) {
 	for i := len(snap.Items) - 1; i >= 0; i-- {
-		if it := snap.Items[i]; it.Opaque && frame.In(it.Rect) {
+		if it := snap.Items[i]; it.Opaque && r.In(it.Rect) {
 			return i, true
 		}
 	}

@@ -14,15 +14,20 @@ import (
 // Software is the pure-Go device: it composes a scene into an *image.RGBA. It serves headless
 // runs, screenshots and tests, and is the reference the GL device is checked against. A Software
 // is used by one goroutine at a time.
+//
+// It keeps the frame it composed last and redraws only the region that changed since (see
+// damageTracker): a window that presented is redrawn where it shows, a moved one where it was
+// and where it is. Composing into another frame than last time redraws it whole.
 type Software struct {
 	W, H       int        // size of the device's own frame
 	Background color.RGBA // opaque desktop colour
 
 	frame   *image.RGBA
-	last    uint64 // scene version of the last composition into frame
+	last    uint64 // scene version of the last composition into lastDst
 	lastDst *image.RGBA
 	lastSc  *Scene
-	lastBg  color.RGBA
+	track   damageTracker
+	damage  Region // what the last Compose redrew, desktop coordinates
 }
 
 // NewSoftware returns a software device whose own frame is w x h pixels.
@@ -40,10 +45,18 @@ func (d *Software) Frame() *image.RGBA {
 	return d.frame
 }
 
-// Compose draws every visible surface of s back to front over the background into dst (or the
-// device's own frame when dst is nil), clipped at the frame's edges. Opaque surfaces are copied
-// row by row with alpha forced to 255; others are blended source-over (premultiplied). When
-// nothing changed since the last composition into the same frame, it returns at once.
+// Invalidate makes the next Compose redraw the whole frame (after something other than the
+// device drew into it).
+func (d *Software) Invalidate() { d.track.invalidate() }
+
+// Damage is the region the last Compose redrew, in desktop coordinates (empty when nothing
+// changed).
+func (d *Software) Damage() Region { return d.damage }
+
+// Compose draws the visible surfaces of s back to front over the background into dst (or the
+// device's own frame when dst is nil), clipped at the frame's edges, redrawing only what
+// changed since the last composition into the same frame. Opaque surfaces are copied row by
+// row with alpha forced to 255; others are blended source-over (premultiplied).
 func (d *Software) Compose(s *Scene, dst Frame) error {
 	if dst == nil {
 		dst = d.Frame()
@@ -54,38 +67,72 @@ func (d *Software) Compose(s *Scene, dst Frame) error {
 	snap := s.Snapshot()
 	bg := d.Background
 	bg.A = 0xff
-	if dst == d.lastDst && s == d.lastSc && snap.Version == d.last && bg == d.lastBg {
+	if dst != d.lastDst || s != d.lastSc {
+		d.track.invalidate()
+	} else if snap.Version == d.last && d.track.valid && d.track.bg == bg {
+		d.damage = nil
 		return nil
 	}
-	// Whatever lies below an opaque surface covering the whole frame (a wallpaper, a
-	// full-screen window) cannot show: start from the topmost such surface.
-	first, covered := snap.firstShown(dst.Rect.Sub(dst.Rect.Min))
-	if !covered {
-		draw.Draw(dst, dst.Rect, image.NewUniform(bg), image.Point{}, draw.Src)
-	}
-	// Opaque surfaces are copied as they are; the alpha bytes they bring along are set to 255
-	// in one pass at the end over the area they touched. Translucent surfaces blended on top
-	// meanwhile are unaffected: source-over's colour channels do not read the destination's alpha.
-	var rawAlpha image.Rectangle
-	for _, it := range snap.Items[first:] {
-		it.Surface.ReadPixels(func(pix []byte, w, h int, _ uint64) {
-			drawItem(dst, it, pix, w, h)
-		})
-		if it.Opaque {
-			rawAlpha = rawAlpha.Union(it.Rect.Add(dst.Rect.Min).Intersect(dst.Rect))
-		}
-	}
-	forceAlpha(dst, rawAlpha)
-	d.last, d.lastDst, d.lastSc, d.lastBg = snap.Version, dst, s, bg
+	d.last, d.lastDst, d.lastSc = snap.Version, dst, s
+	d.damage = d.track.diff(snap, dst.Rect.Sub(dst.Rect.Min), bg)
+	d.redraw(dst, snap, d.damage, bg)
 	return nil
 }
 
-// drawItem draws one surface's pixels into dst at the item's rectangle. Opaque surfaces keep
-// their alpha bytes here; Compose sets them to 255 afterwards.
-func drawItem(dst *image.RGBA, it Item, pix []byte, w, h int) {
+// redraw draws region g (desktop coordinates, disjoint rectangles) of the frame from the
+// background up. Each surface's pixels are read once, under one ReadPixels, for every
+// rectangle it shows in, so a frame never mixes two of its presents.
+func (d *Software) redraw(dst *image.RGBA, snap Snapshot, g Region, bg color.RGBA) {
+	org := dst.Rect.Min
+	first := make([]int, len(g))
+	for i, r := range g {
+		// Whatever lies below an opaque surface covering the whole rectangle (a wallpaper, a
+		// window over a damaged spot) cannot show: start from the topmost such surface.
+		f, covered := snap.firstShown(r)
+		first[i] = f
+		if !covered {
+			draw.Draw(dst, r.Add(org), image.NewUniform(bg), image.Point{}, draw.Src)
+		}
+	}
+	for n, it := range snap.Items {
+		shows := func(i int) bool { return n >= first[i] && it.Rect.Overlaps(g[i]) }
+		if !anyRect(len(g), shows) {
+			continue
+		}
+		it.Surface.ReadPixels(func(pix []byte, w, h int, _ uint64) {
+			for i, r := range g {
+				if shows(i) {
+					drawItem(dst, it, pix, w, h, r)
+				}
+			}
+		})
+	}
+	// Opaque surfaces were copied with the alpha bytes they brought along; translucent ones
+	// blended on top meanwhile are unaffected (source-over's colour channels do not read the
+	// destination's alpha). The frame is opaque: set every redrawn pixel's alpha to 255.
+	for _, r := range g {
+		forceAlpha(dst, r.Add(org))
+	}
+}
+
+// anyRect reports whether f holds for one of the rectangles 0..n-1.
+func anyRect(n int, f func(i int) bool) bool {
+	for i := range n {
+		if f(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// drawItem draws one surface's pixels into the part of dst that lies in clip (desktop
+// coordinates). Opaque surfaces keep their alpha bytes here; redraw sets them to 255
+// afterwards. A pixel comes out the same whatever the clip: scaling maps the whole displayed
+// rectangle and is only cut at the clip's edges.
+func drawItem(dst *image.RGBA, it Item, pix []byte, w, h int, clip image.Rectangle) {
 	org := dst.Rect.Min
 	r := it.Rect.Add(org) // the item in dst's coordinates
-	clip := r.Intersect(dst.Rect)
+	clip = r.Intersect(clip.Add(org)).Intersect(dst.Rect)
 	if clip.Empty() {
 		return
 	}
@@ -95,7 +142,7 @@ func drawItem(dst *image.RGBA, it Item, pix []byte, w, h int) {
 		if it.Opaque {
 			op = xdraw.Src
 		}
-		xdraw.ApproxBiLinear.Scale(dst, r, src, src.Rect, op, nil)
+		xdraw.ApproxBiLinear.Scale(dst.SubImage(clip).(*image.RGBA), r, src, src.Rect, op, nil)
 		return
 	}
 	sp := clip.Min.Sub(r.Min)

@@ -108,3 +108,58 @@ func BenchmarkPresent(b *testing.B) {
 		}
 	})
 }
+
+// The damage benchmarks' scene: the 16 static 512x512 windows of the compose benchmarks and,
+// on top, one 300x300 window that presents a new picture every frame.
+const damageSurf = 300
+
+var damageAt = image.Pt(490, 250)
+
+// damageBenchScene builds that scene and returns it with the changing window and the two
+// pictures it alternates between.
+func damageBenchScene(b *testing.B) (*Scene, *Surface, [2][]byte) {
+	b.Helper()
+	s := NewScene()
+	for i, p := range benchPixels(16) {
+		sf := mustCreate(b, s, uint32(i+1), benchSurf, benchSurf)
+		at := benchLayout(i)
+		sf.Move(at.X, at.Y)
+		if err := sf.Present(p, benchSurf*4); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sf := mustCreate(b, s, 99, damageSurf, damageSurf)
+	sf.Move(damageAt.X, damageAt.Y)
+	return s, sf, [2][]byte{gradient(damageSurf, damageSurf, 10, 255), gradient(damageSurf, damageSurf, 200, 255)}
+}
+
+// BenchmarkComposeDamageSoftware: one 300x300 window among 16 static 512x512 ones presents
+// every frame. damage redraws what changed (the window's rectangle); base=full recomposes
+// the whole 1280x800 frame of the same scene (Invalidate before each Compose).
+func BenchmarkComposeDamageSoftware(b *testing.B) {
+	for _, mode := range []string{"base=full", "damage"} {
+		b.Run(mode, func(b *testing.B) {
+			b.ReportAllocs()
+			s, sf, pics := damageBenchScene(b)
+			d := NewSoftware(benchW, benchH)
+			if err := d.Compose(s, nil); err != nil {
+				b.Fatal(err)
+			}
+			frames := 0
+			for b.Loop() {
+				if err := sf.Present(pics[frames%2], damageSurf*4); err != nil {
+					b.Fatal(err)
+				}
+				if mode == "base=full" {
+					d.Invalidate()
+				}
+				if err := d.Compose(s, nil); err != nil {
+					b.Fatal(err)
+				}
+				frames++
+			}
+			b.ReportMetric(float64(d.Damage().Area())/float64(benchW*benchH), "drawn")
+			reportFPS(b, frames)
+		})
+	}
+}

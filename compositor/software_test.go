@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -119,18 +120,31 @@ func TestSoftwareRecomposesOnlyOnChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := d.Frame()
-	f.SetRGBA(6, 6, color.RGBA{1, 2, 3, 255}) // scribble: an unchanged scene is not redrawn
+	scribble := color.RGBA{1, 2, 3, 255}
+	f.SetRGBA(6, 6, scribble) // outside the surface
+	f.SetRGBA(2, 2, scribble) // inside it
 	d.Compose(s, nil)
-	if got := f.RGBAAt(6, 6); got != (color.RGBA{1, 2, 3, 255}) {
-		t.Fatalf("unchanged scene was redrawn")
+	if got := f.RGBAAt(6, 6); got != scribble || len(d.Damage()) != 0 {
+		t.Fatalf("unchanged scene was redrawn (damage %v)", d.Damage())
 	}
 	present(t, sf, color.RGBA{9, 9, 9, 255})
 	d.Compose(s, nil)
-	if got := f.RGBAAt(6, 6); got != DefaultBackground {
-		t.Fatalf("after Present the frame was not redrawn: %v", got)
-	}
 	if got := f.RGBAAt(1, 1); got != (color.RGBA{9, 9, 9, 255}) {
 		t.Fatalf("new content missing: %v", got)
+	}
+	if got := f.RGBAAt(2, 2); got != (color.RGBA{9, 9, 9, 255}) {
+		t.Fatalf("the damaged surface was not redrawn whole: %v", got)
+	}
+	if got := f.RGBAAt(6, 6); got != scribble {
+		t.Fatalf("a Present redrew pixels outside the surface: %v", got)
+	}
+	if want := (Region{image.Rect(0, 0, 4, 4)}); !slices.Equal(d.Damage(), want) {
+		t.Fatalf("damage %v, want %v", d.Damage(), want)
+	}
+	d.Invalidate()
+	d.Compose(s, nil)
+	if got := f.RGBAAt(6, 6); got != DefaultBackground {
+		t.Fatalf("after Invalidate the frame was not redrawn whole: %v", got)
 	}
 }
 

@@ -31,11 +31,14 @@ type Surface struct {
 
 	presentMu sync.Mutex // serialises Present and Resize; guards back
 
-	mu    sync.RWMutex // guards w, h, front, gen and the front/back swap
+	mu    sync.RWMutex // guards w, h, front and the front/back swap; gen changes under it
 	w, h  int
 	front []byte // w*h*4, read by devices
 	back  []byte // w*h*4, written by Present
-	gen   uint64 // damage counter, bumped by every Present and Resize
+
+	// gen is the damage counter, bumped by every Present and Resize (under mu, with the
+	// pixels it names); atomic so a scene snapshot reads it without taking mu.
+	gen atomic.Uint64
 }
 
 // Present copies w x h pixels (the surface's content size) from pix, whose rows are stride
@@ -65,7 +68,7 @@ func (sf *Surface) Present(pix []byte, stride int) error {
 	}
 	sf.mu.Lock()
 	sf.front, sf.back = sf.back, sf.front
-	sf.gen++
+	sf.gen.Add(1)
 	sf.mu.Unlock()
 	sf.scene.touch()
 	return nil
@@ -89,7 +92,7 @@ func (sf *Surface) Resize(w, h int) error {
 	sf.w, sf.h = w, h
 	sf.front = make([]byte, w*h*4)
 	sf.back = make([]byte, w*h*4)
-	sf.gen++
+	sf.gen.Add(1)
 	sf.mu.Unlock()
 	if !sf.scaled {
 		sf.rect.Max = sf.rect.Min.Add(image.Pt(w, h))
@@ -108,11 +111,7 @@ func (sf *Surface) Size() (w, h int) {
 
 // Generation returns the surface's damage counter. It changes on every Present and Resize; a
 // device re-reads (re-uploads) a surface whose generation differs from the one it last drew.
-func (sf *Surface) Generation() uint64 {
-	sf.mu.RLock()
-	defer sf.mu.RUnlock()
-	return sf.gen
-}
+func (sf *Surface) Generation() uint64 { return sf.gen.Load() }
 
 // ReadPixels calls fn with the front buffer: w*h*4 bytes, stride w*4, and its generation. It
 // holds a read lock during fn, so fn must copy or upload and return quickly; pix must not be
@@ -121,7 +120,7 @@ func (sf *Surface) Generation() uint64 {
 func (sf *Surface) ReadPixels(fn func(pix []byte, w, h int, gen uint64)) {
 	sf.mu.RLock()
 	defer sf.mu.RUnlock()
-	fn(sf.front, sf.w, sf.h, sf.gen)
+	fn(sf.front, sf.w, sf.h, sf.gen.Load())
 }
 
 // Close removes the surface from its scene. Closing twice is harmless.

@@ -33,8 +33,13 @@
 // (Host.Open), which reports progress through atomics the loop reads; the UI never waits on
 // it. Several opens may be in flight; the bar shows the newest ("Downloading 1.2 MB of
 // 2.6 MB", then "Starting clock"). Closing a window calls Host.Kill on a goroutine too, since a graceful stop waits for the
-// module. The loop composes at most 60 frames a second and sleeps in glfw.WaitEventsTimeout
-// when nothing changes.
+// module. The loop composes at most 60 frames a second, only when the scene changed, and
+// otherwise sleeps in glfw.WaitEventsTimeout until an event, a wake-up or the minute the task
+// strip's clock turns. The compositor redraws only what changed; a presenter (present.go)
+// puts it on screen: with GLX_MESA_copy_sub_buffer (every Mesa driver, llvmpipe included) the
+// back buffer is never swapped and only the changed rectangles are copied to the window;
+// otherwise buffers are swapped and the compositor is told the back buffer's age
+// (GLX_EXT_buffer_age) or copies the whole frame into it. An expose shows every pixel again.
 //
 // # Event flow
 //

@@ -69,7 +69,7 @@ func (s *Shell) installCallbacks() {
 	})
 	w.SetCharCallback(func(_ *glfw.Window, r rune) { s.char(r) })
 	w.SetFramebufferSizeCallback(func(_ *glfw.Window, fw, fh int) { s.resized(fw, fh) })
-	w.SetRefreshCallback(func(*glfw.Window) { s.dirty.Store(true) })
+	w.SetRefreshCallback(func(*glfw.Window) { s.exposed = true; s.dirty.Store(true) })
 }
 
 func mods(m glfw.ModifierKey) uint32 {

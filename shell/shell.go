@@ -45,6 +45,8 @@ type Shell struct {
 	// Set up by Run, used on the main thread only.
 	win      *glfw.Window
 	dev      *compositor.GL
+	pres     presenter // how frames reach the screen (present.go)
+	exposed  bool      // the window was exposed: the next frame shows every pixel
 	fonts    *Fonts
 	bar      *URLBar
 	desk     *Desktop
@@ -210,7 +212,7 @@ func (s *Shell) loop() error {
 				return err
 			}
 		}
-		timeout := 1.0 // the task strip's clock
+		timeout := untilNextMinute(time.Now()).Seconds() // the task strip's clock
 		if s.bar.Busy() {
 			timeout = 1.0 / 30 // animate the progress line
 		}
@@ -222,7 +224,12 @@ func (s *Shell) loop() error {
 	return nil
 }
 
-// compose draws the scene to the window and swaps. With --screenshot it counts frames and,
+// untilNextMinute is how long the loop may sleep before the task strip's clock changes.
+func untilNextMinute(now time.Time) time.Duration {
+	return now.Truncate(time.Minute).Add(time.Minute).Sub(now) + 5*time.Millisecond
+}
+
+// compose draws the scene to the window and shows it. With --screenshot it counts frames and,
 // at the last one, reads the pixels back and writes the PNG; done is then true.
 func (s *Shell) compose() (done bool, err error) {
 	var dst *image.RGBA
@@ -233,10 +240,12 @@ func (s *Shell) compose() (done bool, err error) {
 	if shoot {
 		dst = image.NewRGBA(image.Rect(0, 0, s.fbW, s.fbH))
 	}
+	s.dev.SetTargetAge(s.pres.targetAge())
 	if err := s.dev.Compose(s.scene, dst); err != nil {
 		return false, fmt.Errorf("shell: compose: %w", err)
 	}
-	s.win.SwapBuffers()
+	s.pres.present(s.win, s.fbW, s.fbH, s.dev.TargetDamage(), s.exposed)
+	s.exposed = false
 	if !shoot {
 		return false, nil
 	}

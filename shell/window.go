@@ -79,6 +79,7 @@ func (s *Shell) open() error {
 		s.close()
 		return fmt.Errorf("shell: %w", err)
 	}
+	s.pres = newPresenter()
 	if s.fonts, err = LoadFonts(1); err != nil {
 		s.close()
 		return err
@@ -198,6 +199,7 @@ func (s *Shell) resized(fbW, fbH int) {
 	if err := s.dev.SetSize(fbW, fbH, s.scale); err != nil {
 		fmt.Fprintf(s.log, "orbital shell: %v\n", err)
 	}
+	s.pres.forget()
 	s.desk.SetArea(s.deskArea())
 	c := &s.chrome
 	c.bg.Resize(s.w, s.h)
