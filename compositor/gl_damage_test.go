@@ -7,6 +7,8 @@ import (
 	"image"
 	"slices"
 	"testing"
+
+	"github.com/go-gl/gl/v3.3-core/gl"
 )
 
 // TestGLDamageMatchesFullRedraw runs the damage sequence on a GL device that redraws only what
@@ -128,5 +130,63 @@ func TestGLTargetAge(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Run(st.name, func(t *testing.T) { compareFrames(t, pic, sw.Frame(), 2) })
+	}
+}
+
+// TestGLDamageHiDPI runs the damage sequence at framebuffer scales 2 and 1.25 (a damaged
+// desktop pixel then covers whole and partial framebuffer pixels): the device redrawing only
+// what changed, straight into a framebuffer that keeps its last frame, must equal a full
+// redraw at the same scale exactly.
+func TestGLDamageHiDPI(t *testing.T) {
+	const w, h = 320, 240
+	glWindow(t, w, h)
+	for _, scale := range []float64{2, 1.25} {
+		t.Run(fmt.Sprintf("scale=%v", scale), func(t *testing.T) {
+			fw, fh := int(w*scale), int(h*scale)
+			var inc, ref *GL
+			var incFBO uint32
+			var freeInc func()
+			var err error
+			onMain(func() {
+				if inc, err = NewGL(fw, fh, scale); err != nil {
+					return
+				}
+				if ref, err = NewGL(fw, fh, scale); err != nil {
+					inc.Release()
+					return
+				}
+				if incFBO, freeInc, err = newTarget(fw, fh); err != nil {
+					inc.Release()
+					ref.Release()
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { onMain(func() { freeInc(); inc.Release(); ref.Release() }) })
+			ds := newDamageScene(t)
+			got, want := image.NewRGBA(image.Rect(0, 0, fw, fh)), image.NewRGBA(image.Rect(0, 0, fw, fh))
+			for _, st := range damageSteps {
+				st.do(t, ds)
+				onMain(func() {
+					gl.BindFramebuffer(gl.FRAMEBUFFER, incFBO)
+					inc.SetTargetAge(1)
+					if err = inc.Compose(ds.s, got); err != nil {
+						return
+					}
+					var free func()
+					if free, err = bindTarget(fw, fh); err != nil {
+						return
+					}
+					defer free()
+					ref.Invalidate()
+					err = ref.Compose(ds.s, want)
+				})
+				if err != nil {
+					t.Fatalf("%s: %v", st.name, err)
+				}
+				t.Run(st.name, func(t *testing.T) { compareFrames(t, got, want, 0) })
+			}
+		})
 	}
 }

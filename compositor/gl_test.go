@@ -63,7 +63,13 @@ func glWindow(tb testing.TB, w, h int) *GL {
 // bindTarget binds a new w x h RGBA8 framebuffer object for a device to draw into and returns
 // the function that unbinds (back to the window's framebuffer) and frees it. Main thread only.
 func bindTarget(w, h int) (free func(), err error) {
-	var fbo, rb uint32
+	_, free, err = newTarget(w, h)
+	return free, err
+}
+
+// newTarget is bindTarget that also returns the framebuffer's name.
+func newTarget(w, h int) (fbo uint32, free func(), err error) {
+	var rb uint32
 	gl.GenFramebuffers(1, &fbo)
 	gl.BindFramebuffer(gl.FRAMEBUFFER, fbo)
 	gl.GenRenderbuffers(1, &rb)
@@ -77,9 +83,9 @@ func bindTarget(w, h int) (free func(), err error) {
 	}
 	if st := gl.CheckFramebufferStatus(gl.FRAMEBUFFER); st != gl.FRAMEBUFFER_COMPLETE {
 		free()
-		return nil, fmt.Errorf("framebuffer incomplete: 0x%x", st)
+		return 0, nil, fmt.Errorf("framebuffer incomplete: 0x%x", st)
 	}
-	return free, nil
+	return fbo, free, nil
 }
 
 func TestGLMatchesSoftware(t *testing.T) {

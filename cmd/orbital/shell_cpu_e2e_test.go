@@ -31,7 +31,7 @@ func TestShellCPUWithClock(t *testing.T) {
 		n, _ := changed(base, shot, desktop)
 		return n > 40000 && countLight(shot, desktop) > 20000
 	})
-	ctl := admin.ControlClient{Path: controlSocketPath(sp.home)}
+	ctl := admin.ControlClient{Path: admin.ControlSocketPath(sp.home)}
 	sample := func() (shell, clock time.Duration, threads map[string]time.Duration, at time.Time) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
