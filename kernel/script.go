@@ -22,8 +22,9 @@ type Script struct {
 	Source []byte // the script; the kernel never changes it
 }
 
-// digest is the script's sha256, hex, as Info.Digest shows it.
-func (s *Script) digest() string {
+// Digest is the script's sha256, hex, as Info.Digest shows it (and the registry indexes an
+// installed script package by).
+func (s *Script) Digest() string {
 	sum := sha256.Sum256(s.Source)
 	return hex.EncodeToString(sum[:])
 }

@@ -60,7 +60,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	}
 	digest := m.Digest
 	if o.Script != nil {
-		digest = o.Script.digest()
+		digest = o.Script.Digest()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Process{
