@@ -9,7 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 )
@@ -77,32 +79,51 @@ func RemoteSearch(ctx context.Context, base, q string, n int, opt FetchOptions) 
 	return hits, nil
 }
 
-// Publish uploads a package archive to a registry server.
+// Publish uploads a package archive to a registry server. A server at its cap of uploads in
+// flight answers 503 with Retry-After; Publish waits that long (1 s if unsaid, at most 10 s)
+// and tries again, up to publishTries times.
 func Publish(ctx context.Context, base string, archive []byte, client *http.Client) (*Record, error) {
 	if client == nil {
 		client = defaultClient
 	}
 	u := strings.TrimRight(base, "/") + apiPrefix + "/publish"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(archive))
-	if err != nil {
-		return nil, err
+	for try := 1; ; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(archive))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/gzip")
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("publish to %s: %w", base, err)
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable && try < publishTries {
+			wait := time.Second
+			if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n >= 0 {
+				wait = min(time.Duration(n)*time.Second, 10*time.Second)
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(wait):
+			}
+			continue
+		}
+		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("publish to %s: server answered %s: %s", base, resp.Status, strings.TrimSpace(string(body)))
+		}
+		rec := &Record{}
+		if err := json.Unmarshal(body, rec); err != nil {
+			return nil, fmt.Errorf("publish to %s: bad answer: %v", base, err)
+		}
+		return rec, nil
 	}
-	req.Header.Set("Content-Type", "application/gzip")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("publish to %s: %w", base, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("publish to %s: server answered %s: %s", base, resp.Status, strings.TrimSpace(string(body)))
-	}
-	rec := &Record{}
-	if err := json.Unmarshal(body, rec); err != nil {
-		return nil, fmt.Errorf("publish to %s: bad answer: %v", base, err)
-	}
-	return rec, nil
 }
+
+// publishTries bounds Publish's attempts against a busy server.
+const publishTries = 30
 
 // fetchRemote finds the best version of name in rng on the configured remotes, in order, and
 // downloads its package.
