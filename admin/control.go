@@ -28,16 +28,20 @@ type ControlServer struct {
 }
 
 type controlRequest struct {
-	Op  string `json:"op"` // ps, stop, kill, restart, logs
-	PID uint32 `json:"pid,omitempty"`
-	N   int    `json:"n,omitempty"`
+	Op      string `json:"op"` // ps, stop, kill, restart, logs, reload
+	PID     uint32 `json:"pid,omitempty"`
+	N       int    `json:"n,omitempty"`
+	Name    string `json:"name,omitempty"`    // reload: the module
+	Version string `json:"version,omitempty"` // reload: the version (empty: the newest)
 }
 
 type controlReply struct {
-	Error string    `json:"error,omitempty"`
-	Procs []Proc    `json:"procs,omitempty"`
-	Lines []LogLine `json:"lines,omitempty"`
-	Now   time.Time `json:"now"`
+	Error   string         `json:"error,omitempty"`
+	Code    string         `json:"code,omitempty"` // a machine-readable kind of Error (reload.go)
+	Procs   []Proc         `json:"procs,omitempty"`
+	Lines   []LogLine      `json:"lines,omitempty"`
+	Reloads []ReloadResult `json:"reloads,omitempty"`
+	Now     time.Time      `json:"now"`
 }
 
 // ListenControl creates the socket at path (see ControlSocketPath: mode 0600 in a directory
@@ -130,6 +134,8 @@ func (s *ControlServer) handle(req controlRequest, rep *controlReply) {
 		err = s.ctl.Restart(req.PID)
 	case "logs":
 		rep.Lines, err = s.ctl.Logs(req.PID, req.N)
+	case "reload":
+		err = s.handleReload(req, rep)
 	default:
 		err = fmt.Errorf("unknown op %q", req.Op)
 	}

@@ -5,15 +5,19 @@
 // data reaches people three ways:
 //
 //   - over HTTP on 127.0.0.1 only (Server): a server-rendered page whose small script refreshes
-//     the table every second from a JSON endpoint, per-row actions (stop, restart, kill, logs)
+//     the table every second from a JSON endpoint, per-row actions (stop, restart, reload, kill, logs)
 //     sent as POST requests, and /metrics in the Prometheus text format;
 //   - on the command line through a local control socket (ControlServer, ControlClient):
 //     `orbital ps`, `orbital kill PID`;
 //   - on the bus, as the kernel's introspection service (Service: sys.ps, sys.stats, sys.kill,
-//     sys.stop, sys.restart, sys.logs, sys.audit), checked against the requester's namespace
+//     sys.stop, sys.restart, sys.reload, sys.logs, sys.audit), checked against the requester's namespace
 //     like any other request. The shell's orbital://admin window is an ordinary module
 //     (modules/admin) that renders these rows: the panel gets no private door into the kernel,
 //     and what it may do is what its policy grants.
+//
+// Reload (hot reload in place) is an optional capability: a Controller that also implements
+// Reloader gets the panel's Reload action, the control socket's reload op (`orbital reload`)
+// and sys.reload; without it they answer ErrNoReload.
 //
 // # Security
 //

@@ -57,7 +57,7 @@ button:disabled { opacity:.4; cursor:not-allowed; }
 <td><span class="state {{.State}}">{{.State}}</span></td><td>{{.StartedBy}}</td><td class="num">{{.Uptime}}</td><td class="num">{{.CPUStr}}</td>
 <td class="num">{{printf "%.1f" .CPUPct}}</td><td class="num">{{.MemStr}}</td><td class="num">{{.Inbox}}</td><td class="num">{{.MsgsIn}}</td>
 <td class="num">{{.MsgsOut}}</td><td class="num">{{.Drops}}</td><td class="num">{{.Restarts}}</td><td>{{.LastExit}}</td><td class="grants">{{range .Grants}}{{.}} {{end}}</td>
-<td><button data-act="stop" data-pid="{{.PID}}">Stop</button> <button data-act="restart" data-pid="{{.PID}}">Restart</button> <button class="danger" data-act="kill" data-pid="{{.PID}}">Kill</button> <button data-act="logs" data-pid="{{.PID}}">Logs</button></td></tr>
+<td><button data-act="stop" data-pid="{{.PID}}">Stop</button> <button data-act="restart" data-pid="{{.PID}}">Restart</button> <button data-act="reload" data-pid="{{.PID}}" title="move it to the newest installed version in place">Reload</button> <button class="danger" data-act="kill" data-pid="{{.PID}}">Kill</button> <button data-act="logs" data-pid="{{.PID}}">Logs</button></td></tr>
 {{else}}<tr><td colspan="18" class="empty">No modules are running.</td></tr>{{end}}
 </tbody>
 </table>
@@ -87,7 +87,8 @@ function render() {
     '</td><td class="num">' + p.inbox + '</td><td class="num">' + p.msgs_in + '</td><td class="num">' + p.msgs_out + '</td><td class="num">' + p.drops +
     '</td><td class="num">' + p.restarts + "</td><td>" + esc(p.last_exit) + '</td><td class="grants" title="' + esc((p.grants||[]).join("\n")) + '">' + esc((p.grants||[]).join(" ")) +
     '</td><td><button data-act="stop" data-pid="' + p.pid + '"' + dis + '>Stop</button> <button data-act="restart" data-pid="' + p.pid + '"' + dis +
-    '>Restart</button> <button class="danger" data-act="kill" data-pid="' + p.pid + '"' + dis + '>Kill</button> <button data-act="logs" data-pid="' + p.pid + '">Logs</button></td></tr>'; }).join("");
+    '>Restart</button> <button data-act="reload" data-pid="' + p.pid + '"' + (p.kind === "driver" ? " disabled" : "") +
+    ' title="move it to the newest installed version in place">Reload</button> <button class="danger" data-act="kill" data-pid="' + p.pid + '"' + dis + '>Kill</button> <button data-act="logs" data-pid="' + p.pid + '">Logs</button></td></tr>'; }).join("");
 }
 async function refresh() {
   try {
@@ -101,7 +102,7 @@ async function refresh() {
 async function act(action, pid) {
   const r = await fetch("api/" + action, {method: "POST", headers: {"Content-Type": "application/json", "X-Orbital-CSRF": csrf}, body: JSON.stringify({pid: pid})});
   const d = await r.json().catch(() => ({}));
-  $("#msg").textContent = r.ok ? "" : (d.error || ("HTTP " + r.status));
+  $("#msg").textContent = r.ok ? (d.text || "") : (d.error || ("HTTP " + r.status));
   refresh();
 }
 async function showLogs(pid) {

@@ -23,6 +23,7 @@ type Proc struct {
 	Drops     uint64        `json:"drops"`
 	Restarts  int           `json:"restarts"`
 	LastExit  string        `json:"last_exit"`
+	Reload    string        `json:"reload,omitempty"` // the last hot reload's outcome, one line
 	Grants    []string      `json:"grants"`
 	Protected bool          `json:"protected"` // the shell or a system driver: no stop/kill from the panel
 }

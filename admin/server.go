@@ -152,8 +152,11 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
 		err = s.ctl.Kill(pid)
 	case "restart":
 		err = s.ctl.Restart(pid)
+	case "reload":
+		s.apiReload(w, r, pid) // reload.go
+		return
 	default:
-		writeError(w, http.StatusNotFound, fmt.Errorf("unknown action %q: want stop, kill or restart", a))
+		writeError(w, http.StatusNotFound, fmt.Errorf("unknown action %q: want stop, kill, restart or reload", a))
 		return
 	}
 	if err != nil {
@@ -192,6 +195,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, ErrProtected):
 		return http.StatusForbidden
+	case errors.Is(err, ErrNoReload):
+		return http.StatusNotImplemented
 	}
 	return http.StatusInternalServerError
 }

@@ -22,6 +22,10 @@ const (
 	TopicRestart = "sys.restart"
 	TopicLogs    = "sys.logs"
 	TopicAudit   = "sys.audit"
+	// TopicReload ({"pid": N} or {"name": "clock", "version": "2.0.0"}) reloads a module in
+	// place (reload.go); it is answered when the reload is final, a few seconds later, or at
+	// once with "wait": false (the outcome then shows in the row's "reload" of sys.ps).
+	TopicReload = "sys.reload"
 )
 
 // ServiceConfig configures the bus service.
@@ -50,7 +54,7 @@ func StartService(cfg ServiceConfig, ctl Controller) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("admin service: %w", err)
 	}
-	for _, t := range []string{TopicPS, TopicStats, TopicKill, TopicStop, TopicRestart, TopicLogs, TopicAudit} {
+	for _, t := range []string{TopicPS, TopicStats, TopicKill, TopicStop, TopicRestart, TopicLogs, TopicAudit, TopicReload} {
 		if _, err := cfg.Bus.Subscribe(cfg.PID, t, bus.Reliable); err != nil {
 			cfg.Bus.Detach(cfg.PID)
 			return nil, fmt.Errorf("admin service: subscribe %s: %w", t, err)
@@ -73,19 +77,33 @@ func (s *Service) loop(ctx context.Context) {
 		if m.Kind != bus.KindRequest {
 			continue
 		}
-		ans := s.answer(m)
-		payload, err := json.Marshal(ans)
-		if err != nil {
-			payload = []byte(`{"error":"admin service: encode answer"}`)
+		if m.Topic == TopicReload { // takes seconds: answered on its own goroutine
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				s.reply(m, s.answerReload(ctx, m))
+			}()
+			continue
 		}
-		// The requester may have gone or timed out meanwhile; nothing else to do then.
-		s.cfg.Bus.Reply(bus.Message{From: s.cfg.PID, Corr: m.Corr, Payload: payload})
+		s.reply(m, s.answer(m))
 	}
 }
 
+func (s *Service) reply(m bus.Message, ans any) {
+	payload, err := json.Marshal(ans)
+	if err != nil {
+		payload = []byte(`{"error":"admin service: encode answer"}`)
+	}
+	// The requester may have gone or timed out meanwhile; nothing else to do then.
+	s.cfg.Bus.Reply(bus.Message{From: s.cfg.PID, Corr: m.Corr, Payload: payload})
+}
+
 type serviceRequest struct {
-	PID *uint32 `json:"pid"`
-	N   int     `json:"n"`
+	PID     *uint32 `json:"pid"`
+	N       int     `json:"n"`
+	Name    string  `json:"name"`
+	Version string  `json:"version"`
+	Wait    *bool   `json:"wait"` // sys.reload: false answers at once (the outcome shows in sys.ps)
 }
 
 func (s *Service) answer(m bus.Message) any {

@@ -31,6 +31,9 @@ type ReloadOptions struct {
 	// equal the running process's.
 	Publisher string
 	Requests  *policies.Grants
+	// Script is the new version's program when the module is an interpreter
+	// (SpawnOptions.Script); it replaces the running one's.
+	Script *Script
 	// Grace is how long the new code must run without crashing before the reload is final;
 	// 0: Config.ReloadGrace.
 	Grace time.Duration
@@ -180,7 +183,7 @@ func (k *Kernel) newReloadJob(p *Process, m *Module, ro ReloadOptions) (*reloadJ
 		return nil, fmt.Errorf("%s is a %s and the running code an %s; a reload keeps the kind", m.Path, m.Kind, cur.module.Kind)
 	}
 	asked := cur.asked
-	asked.Version, asked.Publisher, asked.Requests = ro.Version, ro.Publisher, ro.Requests
+	asked.Version, asked.Publisher, asked.Requests, asked.Script = ro.Version, ro.Publisher, ro.Requests, ro.Script
 	o := asked
 	o.Name = p.name
 	o.Limits = o.Limits.withDefaults(k.cfg.Limits)
@@ -300,9 +303,17 @@ type genSpec struct {
 	asked  SpawnOptions
 }
 
+// digest is what Info.Digest shows for g: the module's, or its script's.
+func (g *genSpec) digest() string {
+	if g.opts.Script != nil {
+		return g.opts.Script.digest()
+	}
+	return g.module.Digest
+}
+
 // label names the code for messages: "VERSION (DIGEST12)".
 func (g *genSpec) label() string {
-	d := g.module.Digest
+	d := g.digest()
 	if len(d) > 12 {
 		d = d[:12]
 	}

@@ -294,7 +294,7 @@ func (p *Process) begin(g genSpec) {
 	p.opts = g.opts
 	p.mu.Lock()
 	p.spec = g
-	p.info.Version, p.info.Digest = g.opts.Version, g.module.Digest
+	p.info.Version, p.info.Digest = g.opts.Version, g.digest()
 	p.mu.Unlock()
 	p.inherit()
 	p.cause.Store(nil)

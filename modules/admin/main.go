@@ -1,10 +1,10 @@
 //go:build wasip1
 
 // Command admin is Orbital's admin panel inside the shell (orbital://admin): a live table of
-// every running module and driver with per-row Stop, Restart, Kill and Logs, sortable by any
+// every running module and driver with per-row Stop, Restart, Reload, Kill and Logs, sortable by any
 // column. It is an ordinary module: it reads the kernel's introspection service over the bus
 // (sys.ps once a second, sys.logs for the open log pane) and acts through sys.stop,
-// sys.restart and sys.kill, so what it may do is exactly what its policy grants
+// sys.restart, sys.reload and sys.kill, so what it may do is exactly what its policy grants
 // (policies/defaults/admin.toml).
 package main
 
@@ -71,6 +71,7 @@ func (t *table) poll() {
 	t.procs = ps.Procs
 	t.sort()
 	t.scrollBy(0)
+	t.noteReloads()
 	if t.logsPID != 0 {
 		t.pollLogs()
 	}
@@ -119,9 +120,6 @@ func request(topic string, body any, out any) error {
 	return json.Unmarshal(rep.Payload, out)
 }
 
-func (t *table) setStatus(bad bool, format string, args ...any) {
-	t.status, t.bad = fmt.Sprintf(format, args...), bad
-}
 
 // handle applies one input event; it reports whether the panel must be redrawn.
 func (t *table) handle(ev sdk.Event, s *sdk.Surface, img **image.RGBA) bool {
@@ -167,6 +165,10 @@ func (t *table) handle(ev sdk.Event, s *sdk.Surface, img **image.RGBA) bool {
 
 // act sends a stop, restart or kill for pid and shows the answer in the status line.
 func (t *table) act(action string, pid uint32) {
+	if action == "Reload" {
+		t.reload(pid)
+		return
+	}
 	topic := map[string]string{"Stop": "sys.stop", "Restart": "sys.restart", "Kill": "sys.kill"}[action]
 	var ok struct {
 		OK bool `json:"ok"`
@@ -177,4 +179,19 @@ func (t *table) act(action string, pid uint32) {
 	}
 	t.setStatus(false, "%s pid %d: done", action, pid)
 	t.poll()
+}
+
+// reload asks for the module of pid to move to its newest version in place. The kernel
+// answers at once; the outcome (seconds later, after the grace period) shows in the status
+// line when a poll brings it (noteReloads).
+func (t *table) reload(pid uint32) {
+	var ans struct {
+		Name string `json:"name"`
+	}
+	if err := request("sys.reload", map[string]any{"pid": pid, "wait": false}, &ans); err != nil {
+		t.setStatus(true, "Reload pid %d: %v", pid, err)
+		return
+	}
+	t.watchReload(pid)
+	t.setStatus(false, "Reloading %s (pid %d) in place...", ans.Name, pid)
 }

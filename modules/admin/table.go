@@ -26,6 +26,7 @@ type proc struct {
 	Drops     uint64    `json:"drops"`
 	Restarts  int       `json:"restarts"`
 	LastExit  string    `json:"last_exit"`
+	Reload    string    `json:"reload"` // the last hot reload's outcome
 	Grants    []string  `json:"grants"`
 	Protected bool      `json:"protected"`
 }
@@ -61,7 +62,7 @@ var columns = []column{
 }
 
 // actions are the per-row buttons, right of the columns.
-var actions = []string{"Stop", "Restart", "Kill", "Logs"}
+var actions = []string{"Stop", "Restart", "Reload", "Kill", "Logs"}
 
 const (
 	headerH  = 44 // the title bar
@@ -84,6 +85,9 @@ type table struct {
 	logs    []string
 	status  string // the last action's result or error
 	bad     bool   // status is an error
+	// reloads are the reloads under way: pid -> the row's reload outcome before it, so the
+	// next different one is shown in the status line.
+	reloads map[uint32]string
 	w, h    int
 }
 
@@ -163,7 +167,7 @@ func (t *table) buttonRect(i, a int) image.Rectangle {
 type hit struct {
 	header int    // column header clicked, or -1
 	pid    uint32 // the row's pid when a button was clicked
-	action string // "Stop", "Restart", "Kill", "Logs", or "" for none
+	action string // "Stop", "Restart", "Reload", "Kill", "Logs", or "" for none
 }
 
 func (t *table) hitTest(x, y int) hit {
@@ -229,4 +233,33 @@ func bytesText(n int64) string {
 		return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
 	}
 	return fmt.Sprintf("%.1fGiB", float64(n)/(1<<30))
+}
+
+// watchReload remembers pid's reload outcome as it is now, to show the next one.
+func (t *table) watchReload(pid uint32) {
+	if t.reloads == nil {
+		t.reloads = map[uint32]string{}
+	}
+	t.reloads[pid] = ""
+	for _, p := range t.procs {
+		if p.PID == pid {
+			t.reloads[pid] = p.Reload
+		}
+	}
+}
+
+// noteReloads shows a watched reload's outcome once the rows have a new one.
+func (t *table) noteReloads() {
+	for pid, before := range t.reloads {
+		for _, p := range t.procs {
+			if p.PID == pid && p.Reload != before {
+				t.setStatus(strings.HasPrefix(p.Reload, "rolled back"), "pid %d: %s", pid, p.Reload)
+				delete(t.reloads, pid)
+			}
+		}
+	}
+}
+
+func (t *table) setStatus(bad bool, format string, args ...any) {
+	t.status, t.bad = fmt.Sprintf(format, args...), bad
 }

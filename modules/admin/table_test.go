@@ -38,11 +38,15 @@ func TestHitTest(t *testing.T) {
 	if h := tb.hitTest(r.Min.X+2, r.Min.Y+2); h.pid != 2 || h.action != "Stop" {
 		t.Fatalf("stop button of row 1: %+v", h)
 	}
-	r = tb.buttonRect(2, 2)
+	r = tb.buttonRect(2, 3)
 	if h := tb.hitTest(r.Min.X+2, r.Min.Y+2); h.pid != 3 || h.action != "Kill" {
 		t.Fatalf("kill button of row 2: %+v", h)
 	}
-	r = tb.buttonRect(0, 2)
+	r = tb.buttonRect(1, 2)
+	if h := tb.hitTest(r.Min.X+2, r.Min.Y+2); h.pid != 2 || h.action != "Reload" {
+		t.Fatalf("reload button of row 1: %+v", h)
+	}
+	r = tb.buttonRect(0, 3)
 	if h := tb.hitTest(r.Min.X+2, r.Min.Y+2); h.action != "" {
 		t.Fatalf("kill on the protected shell row must do nothing: %+v", h)
 	}
@@ -64,5 +68,19 @@ func TestScrollBounds(t *testing.T) {
 	tb.scrollBy(-5)
 	if tb.scroll != 0 {
 		t.Fatalf("scroll = %d, want 0", tb.scroll)
+	}
+}
+
+func TestReloadOutcomeShows(t *testing.T) {
+	tb := demo()
+	tb.watchReload(2)
+	tb.noteReloads() // nothing new yet
+	if tb.status != "" {
+		t.Fatalf("status %q before the outcome", tb.status)
+	}
+	tb.procs[2].Reload = "rolled back 1.0.0 -> 2.0.0: trap"
+	tb.noteReloads()
+	if tb.status != "pid 2: rolled back 1.0.0 -> 2.0.0: trap" || !tb.bad || len(tb.reloads) != 0 {
+		t.Fatalf("status %q bad %v, %d watched", tb.status, tb.bad, len(tb.reloads))
 	}
 }

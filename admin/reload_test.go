@@ -1,0 +1,118 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orbital/orbital/bus"
+)
+
+// reloadTable is a table that can reload: every process of the named module answers.
+type reloadTable struct{ *table }
+
+func (t reloadTable) Reload(_ context.Context, name, version string) ([]ReloadResult, error) {
+	var out []ReloadResult
+	for _, p := range t.Processes() {
+		if p.Name == name {
+			out = append(out, ReloadResult{PID: p.PID, Outcome: "reloaded", Text: fmt.Sprintf("reloaded %s -> %s", p.Version, version)})
+		}
+	}
+	if out == nil {
+		return nil, fmt.Errorf("%s: %w", name, ErrModuleNotRunning)
+	}
+	return out, nil
+}
+
+func TestReloadOverControlSocket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run", "control.sock")
+	cs, err := ListenControl(path, reloadTable{demoTable()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	c := ControlClient{Path: path}
+	res, err := c.Reload(t.Context(), "clock", "2.0.0")
+	if err != nil || len(res) != 1 || res[0].PID != 2 || res[0].Text != "reloaded 1.0.0 -> 2.0.0" {
+		t.Fatalf("reload clock: %+v, %v", res, err)
+	}
+	if _, err := c.Reload(t.Context(), "paint", ""); !errors.Is(err, ErrModuleNotRunning) {
+		t.Fatalf("reload of a module not running: %v, want ErrModuleNotRunning", err)
+	}
+
+	plain := filepath.Join(t.TempDir(), "run", "control.sock")
+	cs2, err := ListenControl(plain, demoTable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs2.Close()
+	if _, err := (ControlClient{Path: plain}).Reload(t.Context(), "clock", ""); err == nil || !strings.Contains(err.Error(), ErrNoReload.Error()) {
+		t.Fatalf("reload on an instance without a Reloader: %v", err)
+	}
+}
+
+func TestReloadAction(t *testing.T) {
+	s := NewServer(reloadTable{demoTable()}, "test")
+	base := "/t/" + s.Token() + "/api/reload"
+	ok := map[string]string{"X-Orbital-CSRF": s.csrf}
+	if w := do(t, s, "POST", base, `{"pid":2}`, nil); w.Code != http.StatusForbidden {
+		t.Fatalf("reload without csrf: %d", w.Code)
+	}
+	w := do(t, s, "POST", base, `{"pid":2}`, ok)
+	var d struct {
+		Text    string
+		Reloads []ReloadResult
+	}
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &d) != nil || d.Text != "pid 2: reloaded 1.0.0 -> " || len(d.Reloads) != 1 {
+		t.Fatalf("reload pid 2: %d %s", w.Code, w.Body)
+	}
+	if w := do(t, s, "POST", base, `{"pid":99}`, ok); w.Code != http.StatusNotFound {
+		t.Fatalf("reload of a gone pid: %d %s", w.Code, w.Body)
+	}
+	if !strings.Contains(do(t, s, "GET", "/t/"+s.Token()+"/", "", nil).Body.String(), `data-act="reload" data-pid="2"`) {
+		t.Fatal("the page has no Reload button")
+	}
+	plain := NewServer(demoTable(), "test")
+	if w := do(t, plain, "POST", "/t/"+plain.Token()+"/api/reload", `{"pid":2}`, map[string]string{"X-Orbital-CSRF": plain.csrf}); w.Code != http.StatusNotImplemented {
+		t.Fatalf("reload without a Reloader: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestReloadOnBus(t *testing.T) {
+	b := bus.New(bus.Config{})
+	svc, err := StartService(ServiceConfig{Bus: b}, reloadTable{demoTable()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	ask := func(payload string) map[string]any {
+		t.Helper()
+		rep, err := b.Request(t.Context(), bus.Message{Topic: TopicReload, Payload: []byte(payload)}, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		if err := json.Unmarshal(rep.Payload, &out); err != nil {
+			t.Fatalf("answer is not JSON: %q", rep.Payload)
+		}
+		return out
+	}
+	if a := ask(`{"pid":2}`); a["text"] != "pid 2: reloaded 1.0.0 -> " {
+		t.Fatalf("sys.reload by pid: %v", a)
+	}
+	if a := ask(`{"name":"clock","version":"2.0.0"}`); a["text"] != "pid 2: reloaded 1.0.0 -> 2.0.0" {
+		t.Fatalf("sys.reload by name: %v", a)
+	}
+	if a := ask(`{"pid":2,"wait":false}`); a["started"] != true || a["name"] != "clock" {
+		t.Fatalf("sys.reload without waiting: %v", a)
+	}
+	if a := ask(`{}`); !strings.Contains(a["error"].(string), "payload must be JSON") {
+		t.Fatalf("sys.reload without a module: %v", a)
+	}
+}
