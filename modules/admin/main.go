@@ -120,7 +120,6 @@ func request(topic string, body any, out any) error {
 	return json.Unmarshal(rep.Payload, out)
 }
 
-
 // handle applies one input event; it reports whether the panel must be redrawn.
 func (t *table) handle(ev sdk.Event, s *sdk.Surface, img **image.RGBA) bool {
 	switch e := ev.(type) {
