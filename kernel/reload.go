@@ -306,7 +306,7 @@ type genSpec struct {
 // digest is what Info.Digest shows for g: the module's, or its script's.
 func (g *genSpec) digest() string {
 	if g.opts.Script != nil {
-		return g.opts.Script.digest()
+		return g.opts.Script.Digest()
 	}
 	return g.module.Digest
 }
