@@ -55,7 +55,9 @@ type Config struct {
 	// Libraries resolves the libraries modules import (library.go). Nil: the registry in
 	// Home, if Home is set.
 	Libraries LibraryResolver
-	// Log receives guest log lines (the `log` host function). Default: stderr.
+	// Log receives guest log lines (the `log` host function) and the kernel's lines about a
+	// process, every one escaped first: one call is one line without control characters
+	// (logtext.go). Default: stderr.
 	Log func(pid bus.PID, name string, level int, line string)
 }
 
@@ -119,6 +121,7 @@ func (c Config) withDefaults() Config {
 			io.WriteString(os.Stderr, name+"["+strconv.Itoa(int(pid))+"] "+levelName(level)+": "+line+"\n")
 		}
 	}
+	c.Log = escapingLog(c.Log) // guests' text never reaches a terminal unescaped (logtext.go)
 	return c
 }
 

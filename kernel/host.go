@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/orbital/orbital/bus"
@@ -108,7 +109,10 @@ func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wa
 		c.caller = outer
 		if r := recover(); r != nil {
 			p.setCause(fmt.Sprintf("host function orbital.%s panicked: %v", f.name, r))
-			p.k.cfg.Log(p.pid, p.name, 3, fmt.Sprintf("host function orbital.%s panicked: %v\n%s", f.name, r, debug.Stack()))
+			p.k.cfg.Log(p.pid, p.name, 3, fmt.Sprintf("host function orbital.%s panicked: %v", f.name, r))
+			for _, l := range strings.Split(strings.TrimSpace(string(debug.Stack())), "\n") {
+				p.k.cfg.Log(p.pid, p.name, 3, "  "+l) // one log line per stack line
+			}
 			res, trap = nil, wasmtime.NewTrap("orbital: host function "+f.name+" panicked")
 		}
 	}()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
@@ -281,13 +282,86 @@ func (p *Process) classify(err error, mem int64, fuel uint64) (State, int, strin
 
 func isDeadline(s string) bool { return len(s) >= 8 && s[:8] == "deadline" }
 
-// trapMessage is the trap's message without wasmtime's "wasm trap:" prefix and backtrace.
+// trapMessage is the trap's cause, one line, with the function it happened in: "integer
+// divide by zero in <wasm function 3> (at 0x22)". wasmtime's message starts with "error while
+// executing at wasm backtrace:" for every trap and gives the cause after "Caused by:"; the
+// trap code, when there is one, names it too.
 func trapMessage(t *wasmtime.Trap) string {
-	msg := firstLine(t.Message())
+	msg := t.Message()
+	cause := trapCause(msg)
 	if code := t.Code(); code != nil && *code == wasmtime.UnreachableCodeReached {
-		return "unreachable instruction executed"
+		cause = trapCodeText[*code] // wasmtime says "wasm `unreachable` instruction executed"
 	}
-	return msg
+	if cause == "" {
+		if code := t.Code(); code != nil {
+			cause = trapCodeText[*code]
+		}
+	}
+	if cause == "" {
+		cause = strings.TrimSuffix(strings.TrimSpace(firstLine(msg)), ":")
+	}
+	if fn, at := trapFrame(msg); fn != "" {
+		cause += " in " + fn + " (at " + at + ")"
+	}
+	return cause
+}
+
+// trapCodeText is wasmtime's wording of each trap code.
+var trapCodeText = map[wasmtime.TrapCode]string{
+	wasmtime.StackOverflow:          "call stack exhausted",
+	wasmtime.MemoryOutOfBounds:      "out of bounds memory access",
+	wasmtime.HeapMisaligned:         "misaligned memory access",
+	wasmtime.TableOutOfBounds:       "undefined element: out of bounds table access",
+	wasmtime.IndirectCallToNull:     "uninitialized element",
+	wasmtime.BadSignature:           "indirect call type mismatch",
+	wasmtime.IntegerOverflow:        "integer overflow",
+	wasmtime.IntegerDivisionByZero:  "integer divide by zero",
+	wasmtime.BadConversionToInteger: "invalid conversion to integer",
+	wasmtime.UnreachableCodeReached: "unreachable instruction executed",
+	wasmtime.Interrupt:              "interrupted",
+	wasmtime.OutOfFuel:              "all fuel consumed",
+}
+
+// trapCause is the text under "Caused by:" in a wasmtime message, without "wasm trap: ".
+func trapCause(msg string) string {
+	_, after, ok := strings.Cut(msg, "\nCaused by:\n")
+	if !ok {
+		return ""
+	}
+	var parts []string
+	for _, l := range strings.Split(after, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "Stack backtrace:") {
+			break
+		}
+		if i := strings.Index(l, ": "); i > 0 && i < 4 && strings.Trim(l[:i], "0123456789") == "" {
+			l = l[i+2:] // numbered causes: "0: ..."
+		}
+		parts = append(parts, strings.TrimPrefix(l, "wasm trap: "))
+	}
+	return strings.Join(parts, ": ")
+}
+
+// trapFrame is the innermost wasm frame of the message's backtrace: the function's name and
+// the code offset ("    0:     0x22 - mod!name").
+func trapFrame(msg string) (fn, at string) {
+	_, bt, ok := strings.Cut(msg, "wasm backtrace:\n")
+	if !ok {
+		return "", ""
+	}
+	line := strings.TrimSpace(firstLine(bt))
+	num, rest, ok := strings.Cut(line, ":")
+	if !ok || strings.Trim(num, "0123456789") != "" {
+		return "", ""
+	}
+	at, name, ok := strings.Cut(strings.TrimSpace(rest), " - ")
+	if !ok {
+		return "", ""
+	}
+	if i := strings.LastIndexByte(name, '!'); i >= 0 {
+		name = name[i+1:]
+	}
+	return strings.ToValidUTF8(name, "?"), at
 }
 
 func sizeString(n int64) string {

@@ -1,0 +1,56 @@
+package faults
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Defect 12: every trap read "trap: error while executing at wasm backtrace:". The reason now
+// names the cause.
+func TestTrapReasonsNameTheirCause(t *testing.T) {
+	h := home(t, nil)
+	dir := t.TempDir()
+	for _, c := range []struct{ name, body, want string }{
+		{"divzero", `(drop (i32.div_s (i32.const 1) (i32.const 0)))`, "integer divide by zero"},
+		{"oobload", `(drop (i32.load (i32.const 0x7ffffff0)))`, "out of bounds memory access"},
+		{"recurse", `(call $start)`, "call stack exhausted"},
+	} {
+		mod := wat(t, dir, c.name, `(module (memory (export "memory") 1) (func $start (export "_start") `+c.body+`))`)
+		r := orbital(t, 60*time.Second, "run", "--home", h, mod)
+		if r.code != 134 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "backtrace:\n") {
+			t.Errorf("%s: exit %d, want 134 and a reason naming %q:\n%s", c.name, r.code, c.want, r.stderr)
+		}
+	}
+}
+
+// Defect 13: orbital.log passed newlines, CR and ANSI escapes to stderr unchanged, so a guest
+// could print lines that look like another process's or the kernel's.
+func TestGuestCannotForgeLogLines(t *testing.T) {
+	forged := "fine\nshell[1]: all modules verified\r\x1b[2K\x1b[31mred"
+	var lit strings.Builder
+	for i := 0; i < len(forged); i++ {
+		lit.WriteString(`\` + strconv.FormatInt(int64(forged[i])+0x100, 16)[1:])
+	}
+	mod := wat(t, t.TempDir(), "forger", `(module
+  (import "orbital" "log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "`+lit.String()+`")
+  (func (export "_start") (drop (call $log (i32.const 1) (i32.const 0) (i32.const `+strconv.Itoa(len(forged))+`)))))`)
+	r := orbital(t, 60*time.Second, "run", "--home", home(t, nil), mod)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.ContainsAny(r.stderr, "\r\x1b") {
+		t.Fatalf("a control character reached stderr: %q", r.stderr)
+	}
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if strings.HasPrefix(line, "shell[1]") {
+			t.Fatalf("the guest forged a line of its own: %q", r.stderr)
+		}
+	}
+	if !strings.Contains(r.stderr, `fine\nshell[1]: all modules verified\r\x1b[2K\x1b[31mred`) {
+		t.Fatalf("the guest's line is not shown escaped on one line: %q", r.stderr)
+	}
+}
