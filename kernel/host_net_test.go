@@ -110,7 +110,7 @@ allow = ["` + addr + `", "` + closedAddr + `"]
 	if gotHeader != "yes" || !strings.Contains(gotAgent, "Orbital") {
 		t.Errorf("server saw X-Test %q, User-Agent %q", gotHeader, gotAgent)
 	}
-	if log := sink.String(); !strings.Contains(log, "X-Reply: ok\r\n") || !strings.Contains(log, "hello from the server") {
+	if log := sink.String(); !strings.Contains(log, `X-Reply: ok\r\n`) /* log lines are escaped */ || !strings.Contains(log, "hello from the server") {
 		t.Errorf("the region did not hold the head and body:\n%s", log)
 	}
 	want := []string{"fetcher net " + otherAddr, "fetcher net " + otherAddr, "stranger net " + addr}
