@@ -28,11 +28,10 @@ type ControlServer struct {
 }
 
 type controlRequest struct {
-	Op      string `json:"op"` // ps, stop, kill, restart, logs, reload
-	PID     uint32 `json:"pid,omitempty"`
-	N       int    `json:"n,omitempty"`
-	Name    string `json:"name,omitempty"`    // reload: the module
-	Version string `json:"version,omitempty"` // reload: the version (empty: the newest)
+	Op     string         `json:"op"` // ps, stop, kill, restart, logs, reload
+	PID    uint32         `json:"pid,omitempty"`
+	N      int            `json:"n,omitempty"`
+	Reload *ReloadRequest `json:"reload,omitempty"`
 }
 
 type controlReply struct {

@@ -16,10 +16,21 @@ import (
 // docs/design/reload.md). The panel's Reload action, `orbital reload` on the control socket
 // and the bus service's sys.reload use it when the instance's Controller has it.
 type Reloader interface {
-	// Reload moves every running process of module name to version (empty: the newest
-	// installed) and returns once each reload is final, one result per process.
-	// ErrModuleNotRunning: no process of name is running.
-	Reload(ctx context.Context, name, version string) ([]ReloadResult, error)
+	// Reload moves every running process of module req.Name to req.Version and returns once
+	// each reload is final, one result per process. ErrModuleNotRunning: no process of the
+	// module is running.
+	Reload(ctx context.Context, req ReloadRequest) ([]ReloadResult, error)
+}
+
+// MaxReloadGrace is the longest grace period a reload through the control socket may ask
+// for: the answer must come within the connection's deadline.
+const MaxReloadGrace = 10 * time.Second
+
+// ReloadRequest names what to reload.
+type ReloadRequest struct {
+	Name    string        `json:"name"`
+	Version string        `json:"version,omitempty"` // empty: the newest installed
+	Grace   time.Duration `json:"grace,omitempty"`   // 0: the instance's default (5 s)
 }
 
 // ReloadResult is what a reload did to one process.
@@ -56,7 +67,7 @@ func reloadPID(ctx context.Context, ctl Controller, pid uint32) ([]ReloadResult,
 	if err != nil {
 		return nil, err
 	}
-	return r.Reload(ctx, name, "")
+	return r.Reload(ctx, ReloadRequest{Name: name})
 }
 
 // moduleOf is the module name of process pid (not a driver's: drivers are not reloaded).
@@ -92,9 +103,9 @@ func ReloadText(res []ReloadResult) string {
 	return b.String()
 }
 
-// Reload asks the instance to reload module name to version (empty: the newest installed).
-func (c ControlClient) Reload(ctx context.Context, name, version string) ([]ReloadResult, error) {
-	rep, err := c.call(ctx, controlRequest{Op: "reload", Name: name, Version: version})
+// Reload asks the instance to reload a module.
+func (c ControlClient) Reload(ctx context.Context, req ReloadRequest) ([]ReloadResult, error) {
+	rep, err := c.call(ctx, controlRequest{Op: "reload", Reload: &req})
 	if rep.Code == codeModuleNotRunning {
 		err = fmt.Errorf("%w: %w", ErrModuleNotRunning, err)
 	}
@@ -110,11 +121,17 @@ func (s *ControlServer) handleReload(req controlRequest, rep *controlReply) erro
 	if err != nil {
 		return err
 	}
-	// Within the connection's deadline (30 s): a reload is final after its grace period (5 s
-	// by default) and waits at most 10 s for the process's safe point.
+	if req.Reload == nil || req.Reload.Name == "" {
+		return errors.New("reload: name the module")
+	}
+	if req.Reload.Grace < 0 || req.Reload.Grace > MaxReloadGrace {
+		return fmt.Errorf("reload: a grace period of %v is outside 0..%v", req.Reload.Grace, MaxReloadGrace)
+	}
+	// Within the connection's 30 s: a reload is final after its grace period and waits at
+	// most 10 s for the process's safe point.
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
-	rep.Reloads, err = r.Reload(ctx, req.Name, req.Version)
+	rep.Reloads, err = r.Reload(ctx, *req.Reload)
 	if errors.Is(err, ErrModuleNotRunning) {
 		rep.Code = codeModuleNotRunning
 	}
@@ -144,12 +161,12 @@ func (s *Service) answerReload(ctx context.Context, m bus.Message) any {
 		go func() { // bounded by ctx, which Close cancels
 			defer s.wg.Done()
 			defer cancel()
-			r.Reload(ctx, name, req.Version)
+			r.Reload(ctx, ReloadRequest{Name: name, Version: req.Version})
 		}()
 		return map[string]any{"ok": true, "started": true, "name": name}
 	}
 	defer cancel()
-	res, err := r.Reload(ctx, name, req.Version)
+	res, err := r.Reload(ctx, ReloadRequest{Name: name, Version: req.Version})
 	if err != nil {
 		return errAnswer(err)
 	}

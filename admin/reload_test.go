@@ -17,7 +17,8 @@ import (
 // reloadTable is a table that can reload: every process of the named module answers.
 type reloadTable struct{ *table }
 
-func (t reloadTable) Reload(_ context.Context, name, version string) ([]ReloadResult, error) {
+func (t reloadTable) Reload(_ context.Context, req ReloadRequest) ([]ReloadResult, error) {
+	name, version := req.Name, req.Version
 	var out []ReloadResult
 	for _, p := range t.Processes() {
 		if p.Name == name {
@@ -38,11 +39,11 @@ func TestReloadOverControlSocket(t *testing.T) {
 	}
 	defer cs.Close()
 	c := ControlClient{Path: path}
-	res, err := c.Reload(t.Context(), "clock", "2.0.0")
+	res, err := c.Reload(t.Context(), ReloadRequest{Name: "clock", Version: "2.0.0"})
 	if err != nil || len(res) != 1 || res[0].PID != 2 || res[0].Text != "reloaded 1.0.0 -> 2.0.0" {
 		t.Fatalf("reload clock: %+v, %v", res, err)
 	}
-	if _, err := c.Reload(t.Context(), "paint", ""); !errors.Is(err, ErrModuleNotRunning) {
+	if _, err := c.Reload(t.Context(), ReloadRequest{Name: "paint"}); !errors.Is(err, ErrModuleNotRunning) {
 		t.Fatalf("reload of a module not running: %v, want ErrModuleNotRunning", err)
 	}
 
@@ -52,7 +53,7 @@ func TestReloadOverControlSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cs2.Close()
-	if _, err := (ControlClient{Path: plain}).Reload(t.Context(), "clock", ""); err == nil || !strings.Contains(err.Error(), ErrNoReload.Error()) {
+	if _, err := (ControlClient{Path: plain}).Reload(t.Context(), ReloadRequest{Name: "clock"}); err == nil || !strings.Contains(err.Error(), ErrNoReload.Error()) {
 		t.Fatalf("reload on an instance without a Reloader: %v", err)
 	}
 }
