@@ -133,7 +133,7 @@ type Process struct {
 
 	mu   sync.Mutex // guards info and spec
 	info Info
-	spec genSpec // the code the process runs now and how it was asked for (Respawn, Reload)
+	spec genSpec // the code the process runs now and how it was asked for (Spawned, Reload)
 }
 
 // PID is the process id, also its bus address.

@@ -293,7 +293,7 @@ func (p *Process) spawnSpec() genSpec {
 }
 
 // genSpec is one version of a process's code: the module, the engine and code it runs on, the
-// options in force and the options as asked for (before defaults and policy: what Respawn
+// options in force and the options as asked for (before defaults and policy: what Spawned
 // reuses).
 type genSpec struct {
 	module *Module

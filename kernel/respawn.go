@@ -1,29 +1,11 @@
 package kernel
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/orbital/orbital/bus"
-)
-
-// Respawn stops pid (gracefully, waiting at most until ctx ends) and starts its module again
-// with the same options: what the admin panel's Restart does. The new process has a new pid.
-func (k *Kernel) Respawn(ctx context.Context, pid bus.PID) (*Process, error) {
-	p := k.Process(pid)
-	if p == nil {
-		return nil, fmt.Errorf("%w: %d", ErrNoProcess, pid)
-	}
-	if !p.Info().State.Done() {
-		if _, err := k.Stop(ctx, pid); err != nil {
-			return nil, fmt.Errorf("restart %s (pid %d): %w", p.name, pid, err)
-		}
-	}
-	spec := p.spawnSpec() // the code it runs now: a reload may have replaced what it started with
-	np, err := k.Spawn(spec.module, spec.asked)
-	if err != nil {
-		return nil, fmt.Errorf("restart %s (pid %d): %w", p.name, pid, err)
-	}
-	k.Forget(pid)
-	return np, nil
+// Spawned returns what p runs: its module (the new one after a reload) and the options Spawn
+// was called with, before defaults and policy. An embedder starts the same module again from
+// them (the admin panel's Restart, a restart policy), giving the new process output of its
+// own: Stdout and Stderr name files of the old process, which may be gone (a pipe closed when
+// it ended).
+func (p *Process) Spawned() (*Module, SpawnOptions) {
+	spec := p.spawnSpec()
+	return spec.module, spec.asked
 }

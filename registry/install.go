@@ -255,7 +255,14 @@ func (r *Registry) commit(db *bolt.DB, pkg *Package, manifestBytes []byte, rec *
 		if err != nil {
 			return err
 		}
+		old, err := record(tx, rec.Name, rec.Version) // a version replaced in place (--replace)
+		if err != nil {
+			return err
+		}
 		if err := tx.Bucket(bucketVersions).Put(recordKey(rec.Name, rec.Version), v); err != nil {
+			return err
+		}
+		if err := indexDigest(tx, old, rec); err != nil {
 			return err
 		}
 		gen, err = bumpGeneration(tx)
@@ -446,6 +453,9 @@ func (r *Registry) recover() error {
 		if err := r.collectGarbage(db); err != nil {
 			return err
 		}
+		if err := buildDigestIndex(db); err != nil {
+			return err
+		}
 		var gen uint64
 		var names []string
 		if err := db.View(func(tx *bolt.Tx) error {
@@ -574,6 +584,9 @@ func (r *Registry) Remove(name, version string, force bool) ([]*Record, error) {
 		if err := db.Update(func(tx *bolt.Tx) error {
 			for _, rec := range removed {
 				if err := tx.Bucket(bucketVersions).Delete(recordKey(rec.Name, rec.Version)); err != nil {
+					return err
+				}
+				if err := unindexDigest(tx, rec); err != nil {
 					return err
 				}
 			}

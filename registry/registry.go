@@ -153,7 +153,7 @@ func (r *Registry) withDB(write bool, fn func(db *bolt.DB) error) error {
 	defer db.Close()
 	if write {
 		if err := db.Update(func(tx *bolt.Tx) error {
-			for _, b := range [][]byte{bucketVersions, bucketMeta} {
+			for _, b := range [][]byte{bucketVersions, bucketMeta, bucketDigests} {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return err
 				}

@@ -83,6 +83,17 @@ func ReadWasmInfo(b []byte) (*WasmInfo, error) {
 	return info, nil
 }
 
+// HasImport reports whether the module imports the function module.name (the shell offers
+// only modules that import orbital.surface_create on its empty desktop).
+func (w *WasmInfo) HasImport(module, name string) bool {
+	for _, im := range w.Imports {
+		if im.Module == module && im.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Libraries returns the import module names that are not the host's (orbital, WASI, env):
 // the libraries this module links against.
 func (w *WasmInfo) Libraries() []string {

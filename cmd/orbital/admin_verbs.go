@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/orbital/orbital/admin"
+	"github.com/orbital/orbital/system"
 )
 
 // The client verbs of a running instance: orbital ps, kill, admin and logs. They reach it
@@ -109,7 +109,7 @@ func adminVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orbital admin: %v\n", err)
 		return exitUsage
 	}
-	b, err := os.ReadFile(filepath.Join(h, "run", "admin.url"))
+	b, err := os.ReadFile(system.AdminURLFile(h))
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital admin: no running Orbital instance with home %s (start `orbital` or `orbital run` first)\n", h)
 		return 1

@@ -1,48 +1,12 @@
 package main
 
 import (
-	"context"
 	"image"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/orbital/orbital/internal/testenv"
 )
-
-// TestCompleter: installed modules come from the registry's search (by name prefix and by
-// description words), module files by name prefix, orbital://admin by its name; names that
-// start with the text come first; paths and URLs are not completed.
-func TestCompleter(t *testing.T) {
-	home := installClockx(t) // clockx@1.0.0, "The clock, under another name, ..."
-	c := newCompleter(home, []string{"clock", "life", "paint"})
-	names := func(text string) string {
-		t.Helper()
-		items, err := c.Complete(context.Background(), text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, it := range items {
-			out = append(out, it.Text+"|"+it.Detail)
-		}
-		return strings.Join(out, " ")
-	}
-	for _, tc := range []struct{ text, want string }{
-		{"cl", "clockx|1.0.0 clock|module file"},
-		{"orbital://clo", "orbital://clockx|1.0.0"},
-		{"another", "clockx|1.0.0"}, // a word of the description
-		{"adm", "orbital://admin|built in"},
-		{"pa", "paint|module file"},
-		{"./cl", ""},
-		{"http://example.org/cl", ""},
-		{"  ", ""},
-	} {
-		if got := names(tc.text); got != tc.want {
-			t.Errorf("Complete(%q) = %q, want %q", tc.text, got, tc.want)
-		}
-	}
-}
 
 // TestShellCompletion: typing part of a name in the real shell (Xvfb, real keys) lists what it
 // could open under the bar; Down selects the first row and Enter opens it.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orbital/orbital/drivers/drivertest"
 	"github.com/orbital/orbital/internal/testenv"
+	"github.com/orbital/orbital/system"
 )
 
 // cli runs the real orbital binary and returns stdout, stderr and the exit code.
@@ -181,7 +182,7 @@ func TestDriverDiesWithKernel(t *testing.T) {
 	var driverPID int
 	deadline := time.Now().Add(20 * time.Second)
 	for driverPID == 0 {
-		for _, rows := range runningDrivers(home) {
+		for _, rows := range system.RunningDrivers(home) {
 			for _, r := range rows {
 				if r.Name == "camera" && r.OSPID > 0 {
 					driverPID = r.OSPID

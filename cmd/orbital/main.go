@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/orbital/orbital/system"
 )
 
 // verb is one CLI subcommand. Each verb lives in its own file and registers itself in init.
@@ -102,3 +104,6 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+// orbitalHome is the Orbital home: --home, else $ORBITAL_HOME, else the XDG data directory.
+func orbitalHome(flagValue string) (string, error) { return system.Home(flagValue) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/orbital/orbital/policies"
+	"github.com/orbital/orbital/system"
 )
 
 func init() {
@@ -22,16 +23,10 @@ func init() {
 }
 
 // installedModule is what the policy verbs need to know about an installed module.
-type installedModule struct {
-	Name      string
-	Publisher string
-	Requests  *policies.Grants // from the manifest's [permissions]
-}
+type installedModule = system.InstalledModule
 
-// installedModules lists the registry's installed modules (latest version of each). It is set
-// by the registry wiring (registry.go); nil means there is no registry to ask, and the
-// checks that need it are skipped with a note.
-var installedModules func(home string) ([]installedModule, error)
+// installedModules lists the registry's installed modules (latest version of each).
+var installedModules = system.InstalledModules
 
 func policyVerb(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
 )
 
@@ -26,10 +25,6 @@ func init() {
 		Short: "run a module registry server, trust a publisher key, show your publisher key",
 		Run:   registryVerb,
 	})
-	// orbital run NAME and the shell's URL bar find installed modules first.
-	addHomeModuleSource(registryModuleSource)
-	addHomeOpenSource(registryOpenSource)
-	installedModules = registryInstalled
 }
 
 // registryFlags are the flags every registry verb shares.
@@ -179,120 +174,4 @@ func registryKey(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s\n", registry.PublicKeyString(priv.Public().(ed25519.PublicKey)))
 	fmt.Fprintf(stderr, "(private key: %s)\n", path)
 	return 0
-}
-
-// registryModuleSource finds NAME or NAME@RANGE among the installed modules for orbital run.
-func registryModuleSource(home string) moduleSource {
-	return moduleSource{Name: "the registry (" + filepath.Join(home, "registry") + ")", Resolve: func(target string) (string, bool, error) {
-		ref := registry.ParseRef(target)
-		if ref.Kind != registry.RefName {
-			return "", false, nil
-		}
-		reg, err := registry.Open(home)
-		if err != nil {
-			return "", false, err
-		}
-		rec, err := reg.Best(ref.Name, ref.Range)
-		if errors.Is(err, registry.ErrNotFound) {
-			return "", false, nil
-		}
-		if err != nil {
-			return "", false, err
-		}
-		res, err := reg.Load(rec) // checks the digests
-		if err != nil {
-			return "", false, err
-		}
-		return res.Path, true, nil
-	}}
-}
-
-// registryOpenSource handles orbital://name[@range] (installing from the remotes when needed),
-// installed module names, and search words in the shell's URL bar.
-func registryOpenSource(home string) openSource {
-	return openSource{Name: "registry", Open: func(ctx context.Context, text string, progress func(done, total int64)) (openedModule, bool, error) {
-		ref := registry.ParseRef(text)
-		if ref.Kind != registry.RefName && ref.Kind != registry.RefWords {
-			return openedModule{}, false, nil
-		}
-		reg, err := registry.Open(home)
-		if err != nil {
-			return openedModule{}, true, err
-		}
-		if ref.Kind == registry.RefName && !strings.HasPrefix(text, "orbital://") {
-			if _, err := reg.Best(ref.Name, ref.Range); err != nil {
-				return openedModule{}, false, nil // not installed: the plain name sources may know it
-			}
-		}
-		res, err := reg.Resolve(ctx, text, registry.InstallOptions{Fetch: registry.FetchOptions{Progress: progress}})
-		if err != nil {
-			return openedModule{}, true, err
-		}
-		return openedModule{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM}, true, nil
-	}}
-}
-
-// registryInstalled lists the newest installed version of each module with its publisher and
-// requested permissions, for the policy verbs.
-func registryInstalled(home string) ([]installedModule, error) {
-	reg, err := registry.Open(home)
-	if err != nil {
-		return nil, err
-	}
-	recs, err := reg.List("")
-	if err != nil {
-		return nil, err
-	}
-	var out []installedModule
-	for i, rec := range recs {
-		if i > 0 && recs[i-1].Name == rec.Name {
-			continue // older version
-		}
-		m, err := reg.Manifest(rec)
-		if err != nil {
-			return nil, err
-		}
-		if rec.Derived { // a bare .wasm: no manifest of its own, policy alone decides
-			out = append(out, installedModule{Name: rec.Name})
-			continue
-		}
-		req, err := policies.ParseRequests(rec.ID()+" module.toml [permissions]", m.RequestsTOML(), policies.DefaultExpand(home))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, installedModule{Name: rec.Name, Publisher: m.Publisher, Requests: req})
-	}
-	return out, nil
-}
-
-// installedIdentity returns the manifest facts the kernel's SpawnOptions want for a module
-// loaded from the registry, found by its sha256 digest (hex, kernel.Module.Digest): version,
-// publisher and requested permissions (nil for a bare .wasm: policy alone decides). ok is
-// false for a module the registry does not hold. run.go and open.go can call it after Load.
-func installedIdentity(home, digest string) (version, publisher string, requests *policies.Grants, ok bool) {
-	reg, err := registry.Open(home)
-	if err != nil {
-		return "", "", nil, false
-	}
-	recs, err := reg.List("")
-	if err != nil {
-		return "", "", nil, false
-	}
-	for _, rec := range recs {
-		if rec.EntryDigest != "sha256:"+digest {
-			continue
-		}
-		m, err := reg.Manifest(rec)
-		if err != nil {
-			return "", "", nil, false
-		}
-		if !rec.Derived {
-			requests, err = policies.ParseRequests(rec.ID()+" module.toml [permissions]", m.RequestsTOML(), policies.DefaultExpand(home))
-			if err != nil {
-				return "", "", nil, false
-			}
-		}
-		return rec.Version, m.Publisher, requests, true
-	}
-	return "", "", nil, false
 }

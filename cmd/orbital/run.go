@@ -1,20 +1,20 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"github.com/orbital/orbital/policies"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/orbital/orbital/compositor"
 	"github.com/orbital/orbital/kernel"
-	"github.com/orbital/orbital/policies"
+	"github.com/orbital/orbital/system"
 )
 
 func init() {
@@ -122,240 +122,69 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 			return fail("--env %q: want KEY=VALUE", kv)
 		}
 	}
-
-	pst, err := policies.Open(home)
-	if err != nil {
-		return fail("%v", err)
-	}
 	// Catch SIGINT/SIGTERM from here on: one arriving while modules load is handled as soon as
 	// they run (a graceful stop); a second one kills.
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	scene := compositor.NewScene()
-	logs := newLogBook()
-	launch := newLauncher(home, logs, stdout, stderr) // proc_spawn (launch.go)
-	k, err := kernel.New(kernel.Config{
-		Home:      home,
-		Policies:  pst,
-		Display:   sceneDisplay{scene: scene},
-		Clipboard: &kernel.MemClipboard{}, // headless: one clipboard shared by this run's modules
-		Launcher:  launch,
-		Limits:    kernel.Limits{Memory: mem, Deadline: o.deadline},
-		Log:       logs.hook(stderr),
-	})
+	// A bounded run (--frames: tests, screenshots) serves no admin panel; beside a running
+	// instance of the home (orbital up, orbital shell) it runs as a guest (system.LockTry).
+	in, err := system.New(system.Config{Home: home, Title: "orbital run", Stdout: stdout, Stderr: stderr,
+		Limits: kernel.Limits{Memory: mem, Deadline: o.deadline}, Lock: system.LockTry, Drivers: true, Panel: o.frames == 0})
+	if err == nil {
+		err = in.Start(context.Background())
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital: %v\n", err)
 		return 1
 	}
-	defer k.Close()
-	ctl := newKernelControl(k, logs, "orbital run")
-	launch.bind(k, ctl)
-	defer startSysService(k, ctl, stderr)()
-	if o.frames == 0 {
-		// A long-running instance serves the admin panel and answers orbital ps; a bounded
-		// run (--frames, tests and screenshots) does not.
-		defer startAdmin(home, ctl, "orbital run", stderr).Close()
-	}
-	// Boot drivers (drivers.go) start before the modules, which may talk to them at once; they
-	// stop before the kernel closes.
-	defer startDrivers(k, home, stderr)()
-
+	defer in.Close()
 	// Load everything before starting anything: a bad TARGET starts nothing.
-	srcs := moduleSources(home)
 	mods := make([]*kernel.Module, len(o.targets))
 	for i, t := range o.targets {
-		path, err := resolveTarget(t, srcs)
-		if err != nil {
-			return fail("%v", err)
-		}
-		if mods[i], err = k.LoadFile(path); err != nil {
+		if mods[i], err = in.Load(t); err != nil {
 			return fail("%v", err)
 		}
 	}
-	var procs []*kernel.Process
-	var outputs []*capture
-	defer func() { waitOutputs(outputs, 2*time.Second) }()
-	for i, m := range mods {
-		so := kernel.SpawnOptions{Env: o.env, Dirs: dirs, UI: true}
-		so.Version, so.Publisher, so.Requests, _ = installedIdentity(home, m.Digest) // manifest ∩ policy
-		if i == len(mods)-1 {
-			so.Args = o.args
+	procs, err := in.Run(mods, system.RunOptions{Env: o.env, Dirs: dirs, Args: o.args})
+	if err != nil {
+		if me := (*kernel.ModuleError)(nil); errors.As(err, &me) {
+			return fail("%v", err)
 		}
-		out, err := logs.captureOutput(&so, stdout, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "orbital: %v\n", err)
-			return 1
-		}
-		p, err := k.Spawn(m, so)
-		if p != nil {
-			out.bind(p.PID())
-		} else {
-			out.bind(0)
-		}
-		outputs = append(outputs, out)
-		if err != nil {
-			for _, q := range procs {
-				k.Kill(q.PID(), true)
-			}
-			var me *kernel.ModuleError
-			if errors.As(err, &me) {
-				return fail("%v", err)
-			}
-			fmt.Fprintf(stderr, "orbital: %v\n", err)
-			return 1
-		}
-		ctl.noteStart(p.PID(), "user (orbital run)")
-		procs = append(procs, p)
+		fmt.Fprintf(stderr, "orbital: %v\n", err)
+		return 1
 	}
-
-	r := &runner{k: k, scene: scene, dev: compositor.NewSoftware(w, h), procs: procs, stderr: stderr}
-	r.loop(o.frames, o.timeout, sigs)
-	if o.screenshot != "" {
-		if err := r.screenshot(o.screenshot); err != nil {
-			fmt.Fprintf(stderr, "orbital: screenshot: %v\n", err)
-			return 1
-		}
+	stopped, err := in.RunHeadless(procs, system.HeadlessOptions{Width: w, Height: h, Frames: o.frames,
+		Timeout: o.timeout, Screenshot: o.screenshot, Signals: sigs})
+	if err != nil {
+		fmt.Fprintf(stderr, "orbital: %v\n", err)
+		return 1
 	}
-	return r.exitCode()
-}
-
-// runner drives the processes of one `orbital run`: it composes frames while they run and
-// stops them when the frame budget is spent or a signal arrives.
-type runner struct {
-	k       *kernel.Kernel
-	scene   *compositor.Scene
-	dev     *compositor.Software
-	procs   []*kernel.Process
-	stderr  io.Writer
-	frames  int  // composed so far
-	stopped bool // we asked the processes to stop (frame budget or signal)
-}
-
-const frameInterval = time.Second / 60
-
-// loop composes on every scene change (at most 60 Hz) until every process has ended, the
-// frame budget (maxFrames > 0) is spent, the timeout (> 0) passes, or SIGINT/SIGTERM arrives
-// (a second signal kills).
-func (r *runner) loop(maxFrames int, timeout time.Duration, sigs <-chan os.Signal) {
-	allDone := make(chan struct{})
-	go func() {
-		for _, p := range r.procs {
-			<-p.Done()
-		}
-		close(allDone)
-	}()
-	var expired <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		expired = t.C
-	}
-	var last time.Time
-	for {
-		select {
-		case <-expired:
-			r.stopAll()
-		case <-allDone:
-			// No final composition: an ended process's surfaces are gone, and the screenshot
-			// should show the last frame they were on screen.
-			return
-		case <-sigs:
-			if r.stopped {
-				r.killAll(true)
-			} else {
-				r.stopAll()
-			}
-		case <-r.scene.Changed():
-			if wait := frameInterval - time.Since(last); wait > 0 {
-				time.Sleep(wait) // pace composition at 60 Hz; changes meanwhile fold into this frame
-			}
-			last = time.Now()
-			if r.stopped {
-				continue // keep the last frame of the budget as the screenshot
-			}
-			r.compose()
-			r.frames++
-			if maxFrames > 0 && r.frames >= maxFrames {
-				r.stopAll()
-			}
-		}
-	}
-}
-
-func (r *runner) compose() {
-	if r.stopped {
-		return
-	}
-	if err := r.dev.Compose(r.scene, nil); err != nil {
-		fmt.Fprintf(r.stderr, "orbital: compose: %v\n", err)
-	}
-}
-
-func (r *runner) stopAll() {
-	r.stopped = true
-	r.killAll(false)
-}
-
-func (r *runner) killAll(force bool) {
-	for _, p := range r.procs {
-		r.k.Kill(p.PID(), force)
-	}
-}
-
-func (r *runner) screenshot(path string) error {
-	if r.frames == 0 {
-		r.dev.Compose(r.scene, nil)
-	}
-	if dir := filepath.Dir(path); dir != "" {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return fmt.Errorf("%s: directory %s does not exist", path, dir)
-		}
-	}
-	return compositor.WritePNG(r.dev.Frame(), path)
+	return exitCode(procs, stopped, stderr)
 }
 
 // exitCode is the first non-zero exit code in TARGET order, after reporting each process that
 // crashed. A process that ended because run stopped it (frame budget, Ctrl-C) without crashing
 // counts as 0. Crashes are 134 (as `wasmtime run` reports a trap), kills after the grace 137.
-func (r *runner) exitCode() int {
+func exitCode(procs []*kernel.Process, stopped bool, stderr io.Writer) int {
 	code := 0
-	for _, p := range r.procs {
+	for _, p := range procs {
 		in := p.Info()
 		c := in.ExitCode
 		switch {
 		case in.State == kernel.Crashed:
-			fmt.Fprintf(r.stderr, "orbital: %s[%d]: %s\n", in.Name, in.PID, in.Reason)
-		case r.stopped:
+			fmt.Fprintf(stderr, "orbital: %s[%d]: %s\n", in.Name, in.PID, in.Reason)
+		case stopped:
 			c = 0
 		case c == kernel.ExitKilled:
-			fmt.Fprintf(r.stderr, "orbital: %s[%d]: %s\n", in.Name, in.PID, in.Reason)
+			fmt.Fprintf(stderr, "orbital: %s[%d]: %s\n", in.Name, in.PID, in.Reason)
 		}
 		if code == 0 {
 			code = c
 		}
 	}
 	return code
-}
-
-// orbitalHome is --home, else $ORBITAL_HOME, else $XDG_DATA_HOME/orbital, else
-// ~/.local/share/orbital.
-func orbitalHome(flagValue string) (string, error) {
-	if flagValue != "" {
-		return filepath.Abs(flagValue)
-	}
-	if h := os.Getenv("ORBITAL_HOME"); h != "" {
-		return filepath.Abs(h)
-	}
-	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
-		return filepath.Join(x, "orbital"), nil
-	}
-	hd, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("no Orbital home: set --home or $ORBITAL_HOME (%v)", err)
-	}
-	return filepath.Join(hd, ".local", "share", "orbital"), nil
 }
 
 func parseWxH(s string) (int, int, error) {

@@ -2,21 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
-	"sort"
-	"strings"
 	"syscall"
-	"time"
 
+	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/compositor"
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/shell"
+	"github.com/orbital/orbital/system"
 )
 
 func init() {
@@ -75,51 +74,37 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := os.MkdirAll(home, 0o755); err != nil {
-		return fail("home %s: %v", home, err)
-	}
-
-	pst, err := policies.Open(home)
+	scene := compositor.NewScene()
+	clip := &shellClipboard{} // the desktop clipboard, once the shell exists (clipboard.go)
+	asker := &shellAsker{}    // questions at the doors (ask.go)
+	in, err := system.New(system.Config{Home: home, Title: "orbital shell", Stdout: os.Stdout, Stderr: stderr,
+		Scene: scene, HiddenSurfaces: true, Clipboard: clip, Asker: asker, MaxDownload: maxDL,
+		Lock: system.LockRequired, Drivers: true, Panel: true})
 	if err != nil {
 		return fail("%v", err)
 	}
-	scene := compositor.NewScene()
-	display := newSIDDisplay(sceneDisplay{scene: scene, hidden: true})
-	logs := newLogBook()
-	clip := &shellClipboard{}                               // the desktop clipboard, once the shell exists (clipboard.go)
-	launch := newLauncher(home, logs, os.Stdout, os.Stderr) // proc_spawn (launch.go)
-	asker := &shellAsker{}                                  // questions at the doors (ask.go)
-	k, err := kernel.New(kernel.Config{
-		Home:      home,
-		Policies:  pst,
-		Display:   display,
-		Clipboard: clip,
-		Launcher:  launch,
-		Asker:     asker,
-		Log:       logs.hook(stderr),
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
-		return 1
-	}
-	names := moduleNames(home)
 	denials, err := policies.OpenDenials(home)
 	if err != nil {
 		// Asked again, as if nothing had been denied; saving a new answer rewrites the file.
 		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
 	}
-	host := &shellHost{k: k, home: home, display: display, sources: openSources(home, maxDL), startWait: 10 * time.Second,
-		completer: newCompleter(home, names), denials: denials}
+	host := &shellHost{in: in, denials: denials}
 	sh, err := shell.New(shell.Config{
 		Scene: scene, Host: host, Home: home, Width: w, Height: h,
 		Open: o.open, Screenshot: o.screenshot, Frames: o.frames, Log: stderr,
-		Suggestions: names,
+		Suggestions: in.WindowModules(),
 	})
 	if err != nil {
-		k.Close()
 		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
 		return 1
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if code := startOrbital(in, "orbital shell", stderr); code != 0 {
+		return code
+	}
+	defer in.Close()
+	host.k = in.Kernel()
 	clip.sh.Store(sh)
 	host.notice = sh.ShowNotice
 	if o.screenshot == "" {
@@ -130,174 +115,79 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	}
 	notice := sh.ShowNotice
 	asker.notice.Store(&notice)
-	asker.k.Store(k)
+	asker.k.Store(in.Kernel())
 	host.onExit = func(in kernel.Info) {
 		if in.State == kernel.Crashed {
 			sh.ShowError(fmt.Sprintf("%s (pid %d) crashed: %s", in.Name, in.PID, in.Reason))
 		}
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	stopDrivers := startDrivers(k, home, stderr) // boot drivers (drivers.go)
-	// The admin panel: sys.* on the bus (what orbital://admin shows), HTTP on 127.0.0.1 with a
-	// per-boot token, and the control socket for orbital ps and kill.
-	ctl := newKernelControl(k, logs, "orbital shell")
-	host.ctl = ctl
-	launch.bind(k, ctl)
-	stopSys := startSysService(k, ctl, stderr)
-	panel := startAdmin(home, ctl, "orbital shell", stderr)
-	runErr := sh.Run(ctx)
-	panel.Close()
-	stopAll(k)
-	stopSys()
-	stopDrivers()
-	k.Close()
-	if runErr != nil {
-		fmt.Fprintf(stderr, "orbital shell: %v\n", runErr)
+	if err := sh.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "orbital shell: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// moduleNames lists the modules a bare name opens (the directories of resolve.go's lookup
-// order) that open a window, for the empty desktop's suggestions.
-func moduleNames(home string) []string {
-	dirs := []string{os.Getenv("ORBITAL_MODULES")}
-	if exe, err := os.Executable(); err == nil {
-		if real, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = real
-		}
-		dirs = append(dirs, filepath.Join(filepath.Dir(exe), "modules"))
-	}
-	dirs = append(dirs, filepath.Join(home, "modules"))
-	seen := map[string]bool{}
-	var names []string
-	for _, d := range dirs {
-		if d == "" {
-			continue
-		}
-		files, _ := filepath.Glob(filepath.Join(d, "*.wasm"))
-		for _, f := range files {
-			n := strings.TrimSuffix(filepath.Base(f), ".wasm")
-			if !seen[n] && opensWindow(f) {
-				seen[n] = true
-				names = append(names, n)
-			}
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-// opensWindow reports whether the module at path imports orbital.surface_create: only those
-// are worth offering on the desktop (services and command-line modules draw nothing). It
-// walks the binary's sections to the import section; anything unreadable counts as no.
-func opensWindow(path string) bool {
-	data, err := os.ReadFile(path)
-	if err != nil || len(data) < 8 || string(data[:4]) != "\x00asm" {
-		return false
-	}
-	r := wasmReader{b: data[8:]}
-	for len(r.b) > 0 {
-		id := r.byte()
-		size := int(r.uleb())
-		if r.bad || size > len(r.b) {
-			return false
-		}
-		sec := wasmReader{b: r.b[:size]}
-		r.b = r.b[size:]
-		if id != 2 { // not the import section
-			continue
-		}
-		for n := sec.uleb(); n > 0 && !sec.bad; n-- {
-			mod, name := sec.name(), sec.name()
-			if mod == "orbital" && name == "surface_create" {
-				return true
-			}
-			switch sec.byte() { // import description
-			case 0, 4: // function or tag: a type index (tags have an attribute byte first)
-				sec.uleb()
-			case 1: // table: reftype, limits
-				sec.byte()
-				sec.limits()
-			case 2: // memory: limits
-				sec.limits()
-			case 3: // global: valtype, mutability
-				sec.byte()
-				sec.byte()
-			default:
-				return false
-			}
-		}
-		return false
-	}
-	return false
-}
-
-// wasmReader reads the few WebAssembly binary encodings opensWindow needs.
-type wasmReader struct {
-	b   []byte
-	bad bool
-}
-
-func (r *wasmReader) byte() byte {
-	if len(r.b) == 0 {
-		r.bad = true
+// startOrbital starts in and maps a failure to the exit code: 2 when another instance holds
+// the home (naming its pid), 1 otherwise.
+func startOrbital(in *system.Instance, verb string, stderr io.Writer) int {
+	err := in.Start(context.Background())
+	if err == nil {
 		return 0
 	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
+	fmt.Fprintf(stderr, "%s: %v\n", verb, err)
+	if le := (*system.LockedError)(nil); errors.As(err, &le) {
+		return exitUsage
+	}
+	return 1
 }
 
-func (r *wasmReader) uleb() uint64 {
-	var v uint64
-	for shift := 0; shift < 64 && !r.bad; shift += 7 {
-		c := r.byte()
-		v |= uint64(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v
-		}
-	}
-	r.bad = true
-	return 0
+// shellHost is the shell's view of the instance: it opens what the bar says, routes input
+// events to processes and stops them.
+type shellHost struct {
+	in     *system.Instance
+	k      *kernel.Kernel // for the permission prompt (prompt.go)
+	onExit func(info kernel.Info)
+	// prompt, if set, asks the user about permissions a module requests beyond policy
+	// (the shell's permission prompt); notice shows a one-line confirmation in the bar.
+	prompt func(ctx context.Context, p shell.PermissionPrompt) (shell.Choice, error)
+	notice func(msg string)
+	// denials are the prompts answered Deny, kept in the home so a module version is asked
+	// once (policies.Denials).
+	denials *policies.Denials
 }
 
-func (r *wasmReader) name() string {
-	n := r.uleb()
-	if r.bad || n > uint64(len(r.b)) {
-		r.bad = true
-		return ""
+// Open implements shell.Host: the instance opens text; a module asking for more than policy
+// grants is asked about first (prompt.go).
+func (h *shellHost) Open(ctx context.Context, text string, progress func(done, total int64)) (uint32, error) {
+	p, err := h.in.Open(ctx, text, system.OpenOptions{Progress: progress, Ask: h.askPermissions,
+		Notice: h.notice, Denied: deniedStart, OnExit: h.onExit})
+	if err != nil {
+		return 0, err
 	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
+	return uint32(p.PID()), nil
 }
 
-func (r *wasmReader) limits() {
-	flags := r.byte()
-	r.uleb()
-	if flags&1 != 0 {
-		r.uleb()
-	}
+// PostEvent implements shell.Host.
+func (h *shellHost) PostEvent(pid uint32, ev shell.Event) error {
+	return h.in.PostEvent(bus.PID(pid), ev.Surface, kernel.Event{Type: uint32(ev.Type), X: ev.X, Y: ev.Y,
+		Code: ev.Code, Modifiers: ev.Mods, DX: ev.DX, DY: ev.DY})
 }
 
-// stopAll asks every process to quit and waits (bounded) for them, so modules see a quit
-// request rather than a kill when the shell closes.
-func stopAll(k *kernel.Kernel) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	for _, in := range k.List() {
-		if !in.State.Done() {
-			k.Kill(in.PID, false)
-		}
+// Kill implements shell.Host: a quit request, forced after the kernel's grace period.
+func (h *shellHost) Kill(pid uint32) error { return h.in.Stop(bus.PID(pid), false) }
+
+// Complete implements shell.Completer.
+func (h *shellHost) Complete(ctx context.Context, text string) ([]shell.Completion, error) {
+	cs, err := h.in.Complete(ctx, text)
+	out := make([]shell.Completion, len(cs))
+	for i, c := range cs {
+		out[i] = shell.Completion(c)
 	}
-	for _, in := range k.List() {
-		if !in.State.Done() {
-			if _, err := k.Wait(ctx, in.PID); err != nil {
-				k.Kill(in.PID, true)
-			}
-		}
-	}
+	return out, err
 }
+
+var (
+	_ shell.Host      = (*shellHost)(nil)
+	_ shell.Completer = (*shellHost)(nil)
+)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/orbital/orbital/internal/testenv"
+	"github.com/orbital/orbital/system"
 )
 
 // TestShellOpensAdminPanel types orbital://admin into the shell's URL bar (real X input) and
@@ -14,7 +15,7 @@ func TestShellOpensAdminPanel(t *testing.T) {
 	testenv.Module(t, "admin")
 	sp := startShell(t)
 	sp.waitForBar()
-	sp.typeInBar(adminURL)
+	sp.typeInBar(system.AdminURL)
 	sp.waitFor(60*time.Second, "the admin table with the shell's and the panel's rows", func() bool {
 		return badgeRows(sp.screen()) >= 2
 	})

@@ -392,35 +392,6 @@ func savePNG(t *testing.T, img *image.RGBA) string {
 	return f.Name()
 }
 
-func TestOpensWindow(t *testing.T) {
-	const create = `(import "orbital" "surface_create" (func (param i32 i32 i32 i32) (result i32)))`
-	tests := []struct {
-		name, wat string
-		want      bool
-	}{
-		{"imports surface_create", `(module ` + create + `)`, true},
-		{"after table, memory and global imports", `(module
-			(import "env" "t" (table 1 2 funcref))
-			(import "env" "m" (memory 1 2))
-			(import "env" "g" (global (mut i32)))
-			` + create + `)`, true},
-		{"log only", `(module (import "orbital" "log" (func (param i32 i32 i32) (result i32))))`, false},
-		{"no imports", `(module (func (export "_start")))`, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := opensWindow(writeWAT(t, "m.wasm", tt.wat)); got != tt.want {
-				t.Fatalf("opensWindow = %v, want %v", got, tt.want)
-			}
-		})
-	}
-	junk := filepath.Join(t.TempDir(), "junk.wasm")
-	os.WriteFile(junk, []byte("\x00asm\x01\x00\x00\x00\x02\xff\xff\xff\xff\x0f"), 0o644)
-	if opensWindow(junk) {
-		t.Fatal("a truncated import section counts as a window")
-	}
-}
-
 // TestShellBarEditing drives the URL bar's editing keys with real X key events: select all,
 // copy, End, paste, and history (Up) — checked through what the shell tried to open.
 func TestShellBarEditing(t *testing.T) {

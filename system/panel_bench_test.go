@@ -1,4 +1,4 @@
-package main
+package system
 
 import (
 	"fmt"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/orbital/orbital/admin"
-	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/kernel"
 )
 
@@ -26,29 +25,31 @@ const waiter = `(module
 // in a real kernel, beside a bare HTTP handler on the same loopback (the floor any page has).
 // Goal: the page answers in < 100 ms.
 func BenchmarkAdminPanel200(b *testing.B) {
-	k, err := kernel.New(kernel.Config{Home: b.TempDir(), Log: func(bus.PID, string, int, string) {}})
+	in, err := New(Config{Home: b.TempDir(), Title: "bench", Stdout: io.Discard, Stderr: io.Discard})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer k.Close()
+	if err := in.Start(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
 	wasm, err := wasmtime.Wat2Wasm(waiter)
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := k.Load("waiter", "waiter.wat", wasm)
+	m, err := in.k.Load("waiter", "waiter.wat", wasm)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for i := range 200 {
-		if _, err := k.Spawn(m, kernel.SpawnOptions{Name: fmt.Sprintf("waiter-%d", i)}); err != nil {
+		if _, err := in.Spawn(m, kernel.SpawnOptions{Name: fmt.Sprintf("waiter-%d", i)}, "bench"); err != nil {
 			b.Fatal(err)
 		}
 	}
-	ctl := newKernelControl(k, newLogBook(), "bench")
-	if n := len(ctl.Processes()); n != 201 {
+	if n := len(in.ctl.Processes()); n != 201 {
 		b.Fatalf("%d rows, want 201", n)
 	}
-	l, err := admin.NewServer(ctl, "bench").Listen("127.0.0.1:0", "")
+	l, err := admin.NewServer(in.ctl, "bench").Listen("127.0.0.1:0", "")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,182 @@
+package system
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/orbital/orbital/admin"
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/drivers"
+	"github.com/orbital/orbital/registry"
+)
+
+// Native drivers beside the kernel: the installed driver packages marked [triggers] boot = true
+// start with the instance (as its owner), each bound to the policy of its name, and stop after
+// the modules that use them.
+//
+// A driver package (kind "driver") carries one executable per platform under
+// bin/<GOOS>-<GOARCH>/: the manifest's entry is one of them and the others are [files]. The
+// blob store keeps each by its sha256, and the driver host checks that digest again before
+// every exec.
+
+// platformDir is where a driver package keeps this platform's executable.
+var platformDir = "bin/" + runtime.GOOS + "-" + runtime.GOARCH + "/"
+
+// InstalledDriver is one installed driver package, resolved for this platform.
+type InstalledDriver struct {
+	Rec  *registry.Record
+	Man  *registry.Manifest
+	Spec drivers.Spec
+	Err  error // why it cannot run here (no binary for this platform, a missing blob)
+}
+
+// InstalledDrivers returns the highest installed version of every driver package.
+func InstalledDrivers(reg *registry.Registry) ([]InstalledDriver, error) {
+	recs, err := reg.List("")
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []InstalledDriver
+	for _, rec := range recs {
+		if rec.Kind != registry.KindDriver || seen[rec.Name] {
+			continue
+		}
+		seen[rec.Name] = true
+		d := InstalledDriver{Rec: rec}
+		d.Man, d.Err = reg.Manifest(rec)
+		if d.Err == nil {
+			d.Spec, d.Err = driverSpec(reg, d.Man)
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rec.Name < out[j].Rec.Name })
+	return out, nil
+}
+
+// driverSpec picks this platform's executable out of a driver manifest.
+func driverSpec(reg *registry.Registry, m *registry.Manifest) (drivers.Spec, error) {
+	digest := ""
+	if strings.HasPrefix(m.Entry, platformDir) {
+		digest = m.EntryDigest
+	}
+	for f, d := range m.Files {
+		if digest == "" && strings.HasPrefix(f, platformDir) {
+			digest = d
+		}
+	}
+	if digest == "" {
+		return drivers.Spec{}, fmt.Errorf("driver %s@%s has no executable for %s-%s (looked for %s* in the package)", m.Name, m.Version, runtime.GOOS, runtime.GOARCH, platformDir)
+	}
+	restart := m.Restart
+	if restart == "" {
+		restart = drivers.RestartNever
+	}
+	return drivers.Spec{
+		Name: m.Name, Version: m.Version, Device: m.Name,
+		Path: reg.BlobPath(digest), Digest: digest,
+		Network: len(m.Permissions.Net.Allow) > 0,
+		Restart: drivers.Restart{Policy: restart},
+	}, nil
+}
+
+// driverSet is the drivers an instance supervises.
+type driverSet struct {
+	m     *drivers.Manager
+	snap  *driverSnapshot
+	bound []bus.PID // bound to a namespace; unbound when the set closes
+}
+
+// startDrivers starts the installed boot drivers on the kernel's bus. A driver that fails to
+// start is reported and skipped: a broken driver does not keep the modules from running.
+func (in *Instance) startDrivers() {
+	list, err := InstalledDrivers(in.reg)
+	if err != nil {
+		in.errorf("drivers: %v", err)
+		return
+	}
+	var boot []InstalledDriver
+	for _, d := range list {
+		if d.Man != nil && d.Man.Triggers.Boot {
+			if d.Err != nil {
+				in.errorf("driver %s: %v", d.Rec.Name, d.Err)
+				continue
+			}
+			boot = append(boot, d)
+		}
+	}
+	if len(boot) == 0 {
+		return
+	}
+	ds := &driverSet{}
+	next := uint32(drivers.FirstPID)
+	ds.m = drivers.NewManager(drivers.Config{
+		Bus:         in.k.Bus(),
+		CheckDevice: in.k.CheckDevice,
+		AllocPID: func(name string) bus.PID {
+			pid := bus.PID(next)
+			next++
+			if err := in.k.BindNamespace(pid, name); err != nil {
+				in.errorf("driver %s: policy: %v", name, err)
+			}
+			ds.bound = append(ds.bound, pid)
+			return pid
+		},
+		Log: func(d string, level int, line string) {
+			if level >= 1 {
+				fmt.Fprintf(in.cfg.Stderr, "driver %s: %s\n", d, line)
+			}
+		},
+	})
+	for _, d := range boot {
+		if _, err := ds.m.Start(d.Spec); err != nil {
+			in.errorf("%v", err)
+		}
+	}
+	ds.snap = newDriverSnapshot(in.cfg.Home, ds.m)
+	in.drivers = ds
+	in.undo = append(in.undo, func() {
+		ds.m.Close()
+		ds.snap.close()
+		for _, pid := range ds.bound {
+			in.k.UnbindNamespace(pid)
+		}
+	})
+}
+
+// driverRows are the process-table rows of the supervised drivers: kind "driver", protected
+// (the panel does not stop system drivers), CPU and memory read from /proc.
+func (in *Instance) driverRows() []admin.Proc {
+	if in.drivers == nil {
+		return nil
+	}
+	var rows []admin.Proc
+	for _, d := range in.drivers.m.List() {
+		p := admin.Proc{
+			PID: uint32(d.PID), Name: d.Name, Version: d.Version, Kind: "driver", State: string(d.State),
+			StartedBy: "boot", Started: d.Started, Restarts: d.Restarts, LastExit: d.Reason,
+			Grants: append([]string{"device:" + d.Device}, d.Isolation...), Protected: true,
+		}
+		if ib, ok := in.k.Bus().Inbox(d.PID); ok {
+			st := ib.Stats()
+			p.Inbox, p.MsgsIn, p.MsgsOut, p.Drops = st.Depth, st.MsgsIn, st.Sent, st.Drops
+		}
+		if d.OSPID > 0 {
+			p.CPU, p.Memory = procUsage(d.OSPID)
+		}
+		rows = append(rows, p)
+	}
+	return rows
+}
+
+// isDriver reports whether pid is a supervised driver.
+func (in *Instance) isDriver(pid uint32) bool {
+	for _, r := range in.driverRows() {
+		if r.PID == pid {
+			return true
+		}
+	}
+	return false
+}

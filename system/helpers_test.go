@@ -1,0 +1,89 @@
+package system
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/internal/testenv"
+	"github.com/orbital/orbital/registry"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// syncBuffer collects an instance's output for a test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start makes and starts an instance of home (a fresh one when ""), closed when the test ends.
+func start(t *testing.T, cfg Config) (*Instance, *syncBuffer) {
+	t.Helper()
+	if cfg.Home == "" {
+		cfg.Home = testenv.Home(t)
+	}
+	out := &syncBuffer{}
+	cfg.Stdout, cfg.Stderr = out, out
+	if cfg.Title == "" {
+		cfg.Title = "test"
+	}
+	in, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.Close)
+	return in, out
+}
+
+// installAs installs the built module src under name with the manifest text extra (after
+// name, version, kind and entry) and returns the manifest's path in the package directory.
+func installAs(t *testing.T, home, src, name, extra string) {
+	t.Helper()
+	dir := t.TempDir()
+	wasm, err := os.ReadFile(testenv.Module(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	man := "name = \"" + name + "\"\nversion = \"1.0.0\"\nkind = \"app\"\nentry = \"" + name + ".wasm\"\n" + extra
+	os.WriteFile(filepath.Join(dir, "module.toml"), []byte(man), 0o644)
+	os.WriteFile(filepath.Join(dir, name+".wasm"), wasm, 0o644)
+	reg, err := registry.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Install(context.Background(), dir, registry.InstallOptions{}); err != nil {
+		t.Fatalf("install %s: %v", name, err)
+	}
+}
+
+// logHas reports whether pid's log book holds a line containing s.
+func logHas(in *Instance, pid bus.PID, s string) bool {
+	lines, _ := in.logs.lines(pid, 0)
+	for _, l := range lines {
+		if strings.Contains(l.Text, s) {
+			return true
+		}
+	}
+	return false
+}
