@@ -1,7 +1,7 @@
 // Package admin is Orbital's admin panel: what runs on the machine, and the controls to stop it.
 //
 // The panel reads and controls processes through the narrow Controller interface, which
-// cmd/orbital adapts from the kernel (modules) and the driver host (native drivers). The same
+// package system adapts from the kernel (modules) and the driver host (native drivers). The same
 // data reaches people three ways:
 //
 //   - over HTTP on 127.0.0.1 only (Server): a server-rendered page whose small script refreshes

@@ -3,7 +3,7 @@ package kernel
 import "github.com/orbital/orbital/bus"
 
 // Display is what the kernel needs from whatever shows surfaces: the compositor's scene in
-// practice, adapted by cmd/orbital. The kernel never imports the compositor.
+// practice, adapted by package system. The kernel never imports the compositor.
 type Display interface {
 	CreateSurface(owner SurfaceOwner, title string, w, h int) (Surface, error)
 }

@@ -37,7 +37,7 @@ func init() {
 }
 
 // Launcher finds modules by name for proc_spawn. The embedder implements it with the same
-// lookup its own commands use (cmd/orbital: the registry, then module directories).
+// lookup its own commands use (package system: the registry, then module directories).
 type Launcher interface {
 	// Launch returns the module name (asked for by process parent) refers to and the options to spawn it with: its
 	// identity (Name, Version, Publisher, Requests) and output; UI says whether it may open

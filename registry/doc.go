@@ -1,7 +1,7 @@
 // Package registry is Orbital's module store: it fetches, verifies, installs, finds and serves
 // modules (apps, services, libraries, drivers). The kernel asks it for the bytes of a module or
-// library to run; cmd/orbital wires it to the CLI verbs (install, search, ls, info, rm, pack,
-// sign, publish, registry serve), to `orbital run NAME` and to the shell's URL bar.
+// library to run; cmd/orbital and package system wire it to the CLI verbs (install, search, ls,
+// info, rm, pack, sign, publish, registry serve), to module names and to the shell's URL bar.
 //
 // # Layout on disk
 //
@@ -9,7 +9,9 @@
 //
 //	registry/state.db                     bbolt: installed versions (bucket "versions",
 //	                                      key "name\x00version" -> Record JSON) and a
-//	                                      generation counter bumped by every change
+//	                                      generation counter bumped by every change; bucket
+//	                                      "digests" indexes the versions by entry digest
+//	                                      (ByDigest: the identity of a loaded module)
 //	registry/blobs/sha256/<hex>           content-addressed entry modules and package files
 //	registry/modules/<name>/<version>/    one installed version:
 //	    module.toml                       its manifest (the Record holds this file's digest)
