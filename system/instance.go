@@ -232,16 +232,16 @@ func (in *Instance) Close() {
 func (in *Instance) StopAll(grace time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	for _, p := range in.k.List() {
-		if !p.State.Done() {
-			in.k.Kill(p.PID, false)
+	var live []*kernel.Process
+	for _, info := range in.k.List() {
+		if p := in.k.Process(info.PID); p != nil && !info.State.Done() {
+			in.k.Kill(p.PID(), false)
+			live = append(live, p)
 		}
 	}
-	for _, p := range in.k.List() {
-		if !p.State.Done() {
-			if _, err := in.k.Wait(ctx, p.PID); err != nil {
-				in.k.Kill(p.PID, true)
-			}
+	for _, p := range live {
+		if _, err := p.Wait(ctx); err != nil {
+			in.k.Kill(p.PID(), true)
 		}
 	}
 }

@@ -182,7 +182,8 @@ func (in *Instance) Restart(ctx context.Context, pid bus.PID) (*kernel.Process, 
 		asked.Stdout, asked.Stderr = "", "" // not ours to reuse
 	}
 	if !p.Info().State.Done() {
-		if _, err := in.k.Stop(ctx, pid); err != nil {
+		in.k.Kill(pid, false)
+		if _, err := p.Wait(ctx); err != nil { // p, not the pid: an ended process leaves the table
 			return nil, fmt.Errorf("restart %s (pid %d): %w", p.Name(), pid, err)
 		}
 	}
