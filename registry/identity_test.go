@@ -53,7 +53,7 @@ func TestByDigest(t *testing.T) {
 
 	// A broken install is an error of its own, never "not installed".
 	rec, _, _ := r.ByDigest(c2.Manifest.EntryDigest, "gamma")
-	if err := os.WriteFile(r.manifestPath(rec.Name, rec.Version), []byte("name = \"gamma\"\n"), 0o644); err != nil {
+	if err := os.WriteFile(r.manifestPath(rec.Name, rec.dir()), []byte("name = \"gamma\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := r.ByDigest(c2.Manifest.EntryDigest, "gamma"); err == nil || errors.Is(err, ErrNotFound) {

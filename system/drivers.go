@@ -164,7 +164,7 @@ func (in *Instance) driverRows() []admin.Proc {
 			p.Inbox, p.MsgsIn, p.MsgsOut, p.Drops = st.Depth, st.MsgsIn, st.Sent, st.Drops
 		}
 		if d.OSPID > 0 {
-			p.CPU, p.Memory = procUsage(d.OSPID)
+			p.CPU, p.Memory = ProcUsage(d.OSPID)
 		}
 		rows = append(rows, p)
 	}

@@ -83,8 +83,8 @@ func RunningDrivers(home string) map[int][]drivers.Info {
 	return out
 }
 
-// procUsage reads a process's CPU time and resident memory from /proc (0 when gone).
-func procUsage(pid int) (time.Duration, int64) {
+// ProcUsage reads a process's CPU time and resident memory from /proc (0 when gone).
+func ProcUsage(pid int) (time.Duration, int64) {
 	var cpu time.Duration
 	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
 		s := string(b)

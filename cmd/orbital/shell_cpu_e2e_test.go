@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orbital/orbital/admin"
+	"github.com/orbital/orbital/system"
 )
 
 // TestShellCPUWithClock measures what the desktop costs while one clock window runs: the real
@@ -40,7 +41,7 @@ func TestShellCPUWithClock(t *testing.T) {
 		if err != nil {
 			t.Fatalf("orbital ps: %v", err)
 		}
-		total, _ := procUsage(sp.cmd.Process.Pid)
+		total, _ := system.ProcUsage(sp.cmd.Process.Pid)
 		threads = threadCPU(t, sp.cmd.Process.Pid)
 		at = time.Now()
 		found := false
