@@ -14,43 +14,16 @@ import (
 	"github.com/orbital/orbital/registry"
 )
 
-// manyFuncs is a WASM module of n empty functions and a _start: 4 bytes a function, so a
-// million of them fit in 4 MB (the module of issue 18 defect 6: 5.3 GB and 24 s to compile).
-func manyFuncs(n int) []byte {
-	leb := func(v int) []byte {
-		var out []byte
-		for {
-			c := byte(v & 0x7f)
-			v >>= 7
-			if v == 0 {
-				return append(out, c)
-			}
-			out = append(out, c|0x80)
-		}
-	}
-	sec := func(id byte, body []byte) []byte { return append(append([]byte{id}, leb(len(body))...), body...) }
-	fn, code := leb(n), leb(n)
-	for range n {
-		fn = append(fn, 0)
-		code = append(code, 2, 0, 0x0b)
-	}
-	out := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
-	out = append(out, sec(1, []byte{1, 0x60, 0, 0})...)
-	out = append(out, sec(3, fn)...)
-	out = append(out, sec(7, append([]byte{1, 6}, append([]byte("_start"), 0, 0)...))...)
-	return append(out, sec(10, code)...)
-}
-
 // TestCompileLimits: a module over the compile limits is refused before it compiles, in
 // milliseconds, naming the count and the limit, and leaves nothing in the cache.
 func TestCompileLimits(t *testing.T) {
 	home := testenv.Home(t)
 	k := newKernel(t, Config{Home: home, Compile: registry.WasmLimits{MaxFunctions: 1000}})
-	if _, err := k.Load("ok", "ok.wasm", manyFuncs(1000)); err != nil {
+	if _, err := k.Load("ok", "ok.wasm", testenv.EmptyFuncs(1000)); err != nil {
 		t.Fatalf("a module at the limit: %v", err)
 	}
 	start := time.Now()
-	_, err := k.Load("many", "many.wasm", manyFuncs(999_000))
+	_, err := k.Load("many", "many.wasm", testenv.EmptyFuncs(999_000))
 	var me *ModuleError
 	if !errors.As(err, &me) || !errors.Is(err, registry.ErrWasmLimit) ||
 		!strings.Contains(err.Error(), "many.wasm: module has 999000 functions, over the limit of 1000 (refused before compiling)") {

@@ -49,50 +49,67 @@ func ReadArchive(r io.Reader, name string, lim ArchiveLimits) (map[string][]byte
 	if lim.MaxEntries == 0 {
 		lim = DefaultArchiveLimits
 	}
+	files := map[string][]byte{}
+	var total int64
+	err := walkArchive(r, name, lim.MaxEntries, func(h *tar.Header, clean string, body io.Reader) error {
+		if h.Size > lim.MaxFileBytes || total+h.Size > lim.MaxTotal {
+			return archiveErr(name, "entry %q: %d bytes is over the size cap", h.Name, h.Size)
+		}
+		// Read at most the cap + 1 whatever the header claims.
+		b, err := io.ReadAll(io.LimitReader(body, min(lim.MaxFileBytes, lim.MaxTotal-total)+1))
+		if err != nil {
+			return archiveErr(name, "entry %q: %v", h.Name, err)
+		}
+		if int64(len(b)) > lim.MaxFileBytes || total+int64(len(b)) > lim.MaxTotal {
+			return archiveErr(name, "entry %q: over the size cap", h.Name)
+		}
+		total += int64(len(b))
+		files[clean] = b
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// walkArchive reads a .tar.gz stream and calls fn for each regular file, in order, with its
+// clean name and its body. It refuses a stream that is not gzip or tar, more than maxEntries
+// entries, a name twice, and whatever entryName refuses; directories are skipped.
+func walkArchive(r io.Reader, name string, maxEntries int, fn func(h *tar.Header, clean string, body io.Reader) error) error {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return nil, archiveErr(name, "not a gzip file: %v", err)
+		return archiveErr(name, "not a gzip file: %v", err)
 	}
 	defer zr.Close()
 	tr := tar.NewReader(zr)
-	files := map[string][]byte{}
-	var total int64
+	seen := map[string]bool{}
 	for n := 0; ; n++ {
 		h, err := tr.Next()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, archiveErr(name, "corrupt archive: %v", err)
+			return archiveErr(name, "corrupt archive: %v", err)
 		}
-		if n >= lim.MaxEntries {
-			return nil, archiveErr(name, "more than %d entries", lim.MaxEntries)
+		if n >= maxEntries {
+			return archiveErr(name, "more than %d entries", maxEntries)
 		}
 		clean, err := entryName(h, name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if clean == "" {
 			continue // a directory
 		}
-		if _, dup := files[clean]; dup {
-			return nil, archiveErr(name, "entry %q appears twice", h.Name)
+		if seen[clean] {
+			return archiveErr(name, "entry %q appears twice", h.Name)
 		}
-		if h.Size > lim.MaxFileBytes || total+h.Size > lim.MaxTotal {
-			return nil, archiveErr(name, "entry %q: %d bytes is over the size cap", h.Name, h.Size)
+		seen[clean] = true
+		if err := fn(h, clean, tr); err != nil {
+			return err
 		}
-		// Read at most the cap + 1 whatever the header claims.
-		b, err := io.ReadAll(io.LimitReader(tr, min(lim.MaxFileBytes, lim.MaxTotal-total)+1))
-		if err != nil {
-			return nil, archiveErr(name, "entry %q: %v", h.Name, err)
-		}
-		if int64(len(b)) > lim.MaxFileBytes || total+int64(len(b)) > lim.MaxTotal {
-			return nil, archiveErr(name, "entry %q: over the size cap", h.Name)
-		}
-		total += int64(len(b))
-		files[clean] = b
 	}
-	return files, nil
 }
 
 // entryName checks one tar entry and returns its clean name, or "" for a directory: a

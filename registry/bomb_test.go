@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/orbital/orbital/internal/testenv"
 )
 
 // tomlBomb is a module.toml (a 2 KB package once gzipped) nested far past any decoder's stack: before the guard,
@@ -55,27 +57,9 @@ func TestTOMLBombRefused(t *testing.T) {
 // TestInstallRefusesCompileBomb: a module past the compile limits (a million empty functions
 // in 4 MB) is refused at install, naming the count and the limit.
 func TestInstallRefusesCompileBomb(t *testing.T) {
-	n := 999_000
-	body := []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0}
-	leb := func(v int) []byte {
-		var out []byte
-		for {
-			c := byte(v & 0x7f)
-			if v >>= 7; v == 0 {
-				return append(out, c)
-			}
-			out = append(out, c|0x80)
-		}
-	}
-	fn, code := leb(n), leb(n)
-	for range n {
-		fn, code = append(fn, 0), append(code, 2, 0, 0x0b)
-	}
-	body = append(append(append(body, 3), leb(len(fn))...), fn...)
-	body = append(append(append(body, 10), leb(len(code))...), code...)
 	r := newReg(t)
 	p := filepath.Join(t.TempDir(), "bomb.wasm")
-	writeFile(t, p, body)
+	writeFile(t, p, testenv.EmptyFuncs(999_000))
 	_, err := r.Install(t.Context(), p, InstallOptions{})
 	if !errors.Is(err, ErrWasmLimit) || !strings.Contains(err.Error(), "999000 functions, over the limit of 50000") {
 		t.Fatalf("install: %v", err)

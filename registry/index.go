@@ -87,7 +87,15 @@ func indexGeneration(idx bleve.Index) uint64 {
 	return g
 }
 
-// Search finds installed modules matching words, best first, at most n (default 20). Names
+// Search bounds: a request of the registry server or the URL bar asks for at most this many
+// hits, and its first maxSearchWords words count.
+const (
+	maxSearchHits  = 100
+	maxSearchWords = 16
+)
+
+// Search finds installed modules matching words, best first, at most n (default 20, at most
+// maxSearchHits; only the first maxSearchWords words count). Names
 // weigh most, then tags and exports, then the description; a word also matches as a name
 // prefix and with one typo, so "blur" finds both "imagefx" (tag and export blur) and
 // "blurview".
@@ -95,10 +103,12 @@ func (r *Registry) Search(q string, n int) ([]Hit, error) {
 	if n <= 0 {
 		n = 20
 	}
+	n = min(n, maxSearchHits)
 	words := strings.Fields(strings.ToLower(q))
 	if len(words) == 0 {
 		return nil, nil
 	}
+	words = words[:min(len(words), maxSearchWords)] // each word is a fuzzy query: bound the work
 	var hits []Hit
 	err := r.withIndex(false, func(idx bleve.Index) error {
 		req := bleve.NewSearchRequestOptions(searchQuery(words), n, 0, false)

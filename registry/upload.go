@@ -2,7 +2,6 @@ package registry
 
 import (
 	"archive/tar"
-	"compress/gzip"
 	"fmt"
 	"io"
 )
@@ -15,66 +14,42 @@ import (
 // passed every check LoadPackage makes.
 func readUpload(r io.Reader, maxManifest, maxFiles int64, vet func(*Manifest) error) (*Package, error) {
 	const name = "upload"
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, archiveErr(name, "not a gzip file: %v", err)
-	}
-	defer zr.Close()
-	tr := tar.NewReader(zr)
 	files := map[string][]byte{}
 	var m *Manifest
-	var mb []byte
 	var total int64
-	for n := 0; ; n++ {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, archiveErr(name, "corrupt archive: %v", err)
-		}
-		if n >= DefaultArchiveLimits.MaxEntries {
-			return nil, archiveErr(name, "more than %d entries", DefaultArchiveLimits.MaxEntries)
-		}
-		clean, err := entryName(h, name)
-		if err != nil {
-			return nil, err
-		}
-		if clean == "" {
-			continue
-		}
+	err := walkArchive(r, name, DefaultArchiveLimits.MaxEntries, func(h *tar.Header, clean string, body io.Reader) error {
 		if m == nil {
-			if m, mb, err = readUploadManifest(tr, h, clean, maxManifest); err != nil {
-				return nil, err
-			}
-			if err := vet(m); err != nil {
-				return nil, err
+			var mb []byte
+			var err error
+			if m, mb, err = readUploadManifest(body, h, clean, maxManifest); err != nil {
+				return err
 			}
 			files[ManifestFile] = mb
-			continue
+			return vet(m)
 		}
 		want, listed := m.Files[clean]
 		if clean == m.Entry {
 			want, listed = m.EntryDigest, true
 		}
 		if !listed {
-			return nil, archiveErr(name, "file %q is not listed in the signed %s", h.Name, ManifestFile)
-		}
-		if _, dup := files[clean]; dup || clean == ManifestFile {
-			return nil, archiveErr(name, "entry %q appears twice", h.Name)
+			return archiveErr(name, "file %q is not listed in the signed %s", h.Name, ManifestFile)
 		}
 		if h.Size > maxFiles-total {
-			return nil, archiveErr(name, "entry %q: %d bytes takes the package over the server's %d-byte cap", h.Name, h.Size, maxFiles)
+			return archiveErr(name, "entry %q: %d bytes takes the package over the server's %d-byte cap", h.Name, h.Size, maxFiles)
 		}
 		b := make([]byte, h.Size)
-		if _, err := io.ReadFull(tr, b); err != nil {
-			return nil, archiveErr(name, "entry %q: %v", h.Name, err)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return archiveErr(name, "entry %q: %v", h.Name, err)
 		}
 		if err := checkDigest(name+"/"+clean, b, want); err != nil {
-			return nil, err // before anything parses what the publisher did not sign
+			return err // before anything parses what the publisher did not sign
 		}
 		total += h.Size
 		files[clean] = b
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if m == nil {
 		return nil, archiveErr(name, "empty package: no %s", ManifestFile)

@@ -100,37 +100,13 @@ func TestTOMLBombs(t *testing.T) {
 	}
 }
 
-// manyFuncs is a module of n empty functions and a _start, 4 bytes a function.
-func manyFuncs(n int) []byte {
-	leb := func(v int) []byte {
-		var out []byte
-		for {
-			c := byte(v & 0x7f)
-			if v >>= 7; v == 0 {
-				return append(out, c)
-			}
-			out = append(out, c|0x80)
-		}
-	}
-	sec := func(id byte, body []byte) []byte { return append(append([]byte{id}, leb(len(body))...), body...) }
-	fn, code := leb(n), leb(n)
-	for range n {
-		fn, code = append(fn, 0), append(code, 2, 0, 0x0b)
-	}
-	out := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
-	out = append(out, sec(1, []byte{1, 0x60, 0, 0})...)
-	out = append(out, sec(3, fn)...)
-	out = append(out, sec(7, append([]byte{1, 6}, append([]byte("_start"), 0, 0)...))...)
-	return append(out, sec(10, code)...)
-}
-
 // Defect 6: compiling had no ceiling: a 4 MB module of 999k empty functions took 5.3 GB and
 // 24 s, and wrote 235 MB into the compile cache. Now it is refused before it compiles, by run
 // and by install, and leaves nothing in the cache.
 func TestCompileBomb(t *testing.T) {
 	h := testenv.Home(t)
 	p := filepath.Join(t.TempDir(), "many.wasm")
-	if err := os.WriteFile(p, manyFuncs(999_000), 0o644); err != nil {
+	if err := os.WriteFile(p, testenv.EmptyFuncs(999_000), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r := orbital(t, 60*time.Second, "run", "--home", h, p)
