@@ -10,8 +10,9 @@
 // for their threads and stops the ticker (twice is harmless). Load/LoadFile compile a module
 // through the cache and refuse, with one line naming the file, anything that is not a core
 // WASM module, does not compile, imports what the kernel does not provide, or has neither
-// _start nor _initialize. Spawn allocates a pid, attaches the process's bus inbox, starts its
-// thread and returns once the instance exists, so link errors are Spawn's errors. A process
+// _start nor _initialize. Spawn allocates a pid, attaches the process's bus inbox, builds the
+// store and instance on the caller's thread (so link errors are Spawn's errors; spawn.go,
+// fastpath_cgo.go) and hands the process to its own thread. A process
 // goes starting -> running <-> blocked (in recv) -> exited or crashed; "stopping" is shown
 // while a quit request is pending. Ended processes stay in the table (List, Info) until Forget.
 // A WASM-4 cart (cart.go, cart_run.go) is recognised at Load by its env.memory import; it is
@@ -43,9 +44,10 @@
 // # Threading
 //
 // Each process runs on its own goroutine locked to an OS thread (runtime.LockOSThread) for
-// its whole life; every wasmtime object of the process (store, instance, memory) is touched only
-// on that thread. Host functions run on the calling process's thread and find their *Process
-// through the store's data. Other goroutines talk to a process only through atomics
+// its whole life (threads.go keeps a few idle goroutines for the next processes). Spawn builds
+// the store and instance on its caller's thread; from then on every wasmtime object of the
+// process (store, instance, memory) is touched only on the process thread. Host functions run
+// on the calling process's thread and find their *Process through the store's data. Other goroutines talk to a process only through atomics
 // (killed, stopping, lastHost, cause), its context (cancelled by a kill, which wakes a recv
 // blocked in the bus), its inbox, and Info under Process.mu.
 //
@@ -54,7 +56,7 @@
 // every state: a blocked recv returns at once and the host-call wrapper traps; guest code
 // running in a tight loop is interrupted at the next epoch tick. The ticker goroutine (owned
 // by the kernel) increments the engine epoch every Config.Tick (10 ms); each store's deadline
-// is one tick ahead and its epoch-deadline callback (epoch_cgo.go, the only cgo here, because
+// is one tick ahead and its epoch-deadline callback (epoch_cgo.go, cgo, because
 // wasmtime-go does not bind wasmtime_store_epoch_deadline_callback) runs onTick: trap if
 // killed, trap if the guest has been running longer than Limits.Deadline since it last entered
 // or left an `orbital` host function, otherwise continue for one more tick. So a kill lands

@@ -14,8 +14,8 @@ import (
 // The epoch-deadline callback lets the kernel decide, once per epoch tick, whether a guest that
 // is running WASM code may go on: it stops a killed process within one tick and a process that
 // overran its deadline, and continues every other one. wasmtime-go does not bind
-// wasmtime_store_epoch_deadline_callback, so this file calls the C API directly; it is the only
-// cgo in the kernel.
+// wasmtime_store_epoch_deadline_callback, so this file calls the C API directly (as
+// fastpath_cgo.go does for spawning; the two are the kernel's only cgo).
 
 // epochSlots maps the opaque slot number handed to C back to its process. A number, not a Go
 // pointer, crosses into C (cgo pointer rules).

@@ -33,7 +33,8 @@ type engineSet struct {
 type compiledCode struct {
 	mod    *wasmtime.Module
 	libs   []*libLink
-	cached bool // came from the compile cache
+	cached bool        // came from the compile cache
+	pre    instancePre // mod's imports resolved against the engine's linker (fastpath_cgo.go)
 }
 
 // fuelVariant holds a Module's code for the fuel engine once built; mu serializes concurrent
@@ -69,7 +70,7 @@ func (k *Kernel) fuelEngine() (*engineSet, error) {
 // fuel variant.
 func (k *Kernel) codeFor(m *Module, fuel uint64) (*engineSet, *compiledCode, error) {
 	if fuel == 0 {
-		return k.plain, &compiledCode{mod: m.mod, libs: m.libs, cached: m.Cached}, nil
+		return k.plain, m.plain, nil
 	}
 	e, err := k.fuelEngine()
 	if err != nil {

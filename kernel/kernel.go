@@ -32,6 +32,7 @@ type Kernel struct {
 	nextPID bus.PID
 	closed  bool
 
+	threads  threadPool // goroutines kept for the next process (threads.go)
 	stopTick chan struct{}
 	tickDone chan struct{}
 	wg       sync.WaitGroup // process threads
@@ -115,6 +116,7 @@ func (k *Kernel) Close() {
 		p.forceKill("kernel shut down")
 	}
 	k.wg.Wait()
+	k.threads.close()
 	close(k.stopTick)
 	<-k.tickDone
 	k.policy.stop()

@@ -22,9 +22,10 @@ type Module struct {
 	Cached bool   // the compiled code came from the disk cache
 	mod    *wasmtime.Module
 
-	hasMemory, hasABIVersion bool         // exports "memory", "orbital_abi_version"
-	libs                     []*libLink   // libraries it imports from (library.go)
-	imports                  []importSlot // with libs: where each import comes from
+	hasMemory, hasABIVersion bool          // exports "memory", "orbital_abi_version"
+	libs                     []*libLink    // libraries it imports from (library.go)
+	plain                    *compiledCode // mod and libs, for the main engine
+	imports                  []importSlot  // with libs: where each import comes from
 
 	wasm []byte       // the module's bytes, to compile the fuel variant from
 	fuel *fuelVariant // compiled for the fuel engine on the first metered spawn (fuel.go)
@@ -93,12 +94,14 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
 	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod, wasm: wasm, fuel: &fuelVariant{}}
+	m.plain = &compiledCode{mod: mod, cached: cached}
 	if kind == KindCart {
 		return m, nil // its imports are the console's (cart.go), never libraries
 	}
 	if err := k.linkLibraries(m); err != nil {
 		return nil, err
 	}
+	m.plain.libs = m.libs
 	for _, ex := range mod.Exports() {
 		switch ex.Name() {
 		case "memory":

@@ -106,6 +106,7 @@ type Process struct {
 	epochSlot uintptr
 	cpuWin    cpuWindow     // CPU share accounting (cpushare.go); process thread only
 	cpuBase   time.Duration // the thread's CPU time when the process began on it
+	onThread  bool          // running on its own thread (false while Spawn builds it)
 	askMu     sync.Mutex
 	answers   map[string]Answer // the user's answers at the doors (ask.go)
 	lastHost  atomic.Int64      // monotonic ns when guest code last entered or left the host
@@ -176,7 +177,10 @@ func (p *Process) setCause(s string) {
 // from a host call or at exit, where the store may be read, not from an epoch tick) the fuel
 // spent. Only the process thread calls it.
 func (p *Process) sample(mem int64) {
-	cpu := threadCPU() - p.cpuBase
+	var cpu time.Duration
+	if p.onThread { // not the CPU of Spawn's caller, whose thread builds the instance
+		cpu = threadCPU() - p.cpuBase
+	}
 	var fuel uint64
 	if mem > 0 {
 		fuel = p.fuelUsed()
@@ -219,7 +223,7 @@ func (p *Process) onTick() tickResult {
 		p.setCause("killed")
 		return tickKilled
 	}
-	if p.opts.Limits.CPU > 0 && p.opts.Limits.CPU < 100 && p.throttle() {
+	if p.opts.Limits.CPU > 0 && p.opts.Limits.CPU < 100 && p.onThread && p.throttle() {
 		p.setCause("killed")
 		return tickKilled
 	}

@@ -88,29 +88,27 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	k.mu.Unlock()
 	k.policy.attach(pid, pol, p)
 
-	started := make(chan error, 1)
-	go p.run(w, started)
-	if err := <-started; err != nil {
-		<-p.done
+	// The store and instance are built here, on the caller's thread, so that Spawn's caller
+	// does not wait for a wake-up of the new thread and back; from then on only the process
+	// thread touches them.
+	entry, err := p.start(w)
+	if err != nil {
+		p.finish(err)
+		k.wg.Done()
 		k.mu.Lock()
 		delete(k.procs, pid)
 		k.mu.Unlock()
 		return nil, err
 	}
 	stdin.start()
+	p.setState(Running)
+	k.threads.start(procJob{p, entry}) // threads.go
 	return p, nil
 }
 
-// run is the process's thread: build the store, instantiate, run the entry point, record how
-// it ended and release everything. Every wasmtime object of the process is used only here.
-func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
-	defer p.k.wg.Done()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	// The OS thread may have run other processes before (Go reuses it after UnlockOSThread),
-	// and its CPU clock counts theirs too.
-	p.cpuBase = threadCPU()
-
+// start builds the process's store (limits, WASI, epoch deadline and callback, fuel) and
+// instantiates the module, returning its entry point (nil for a cart).
+func (p *Process) start(w *wasmtime.WasiConfig) (entryFunc, error) {
 	store := wasmtime.NewStoreWithData(p.eng.engine, p)
 	p.store = store
 	store.Limiter(p.opts.Limits.Memory, -1, -1, -1, -1)
@@ -120,7 +118,7 @@ func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
 	installEpochCallback(p)
 
 	err := p.startFuel()
-	var entry *wasmtime.Func
+	var entry entryFunc
 	switch {
 	case err != nil:
 	case p.module.Kind == KindCart:
@@ -133,12 +131,20 @@ func (p *Process) run(w *wasmtime.WasiConfig, started chan<- error) {
 	}
 	if err != nil {
 		p.setCause(err.Error())
-		p.finish(err)
-		started <- err
-		return
 	}
-	p.setState(Running)
-	started <- nil
+	return entry, err
+}
+
+// run is the process's thread: run the entry point (and the code reloads bring), record how
+// it ended and release everything.
+func (p *Process) run(entry entryFunc) {
+	defer p.k.wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	// The OS thread may have run other processes before (Go reuses it after UnlockOSThread),
+	// and its CPU clock counts theirs too.
+	p.cpuBase = threadCPU()
+	p.onThread = true
 	p.lastHost.Store(monoNow())
 	if p.cart != nil {
 		p.finish(p.runCart())
@@ -154,24 +160,19 @@ func (p *Process) instantiate() (entry *wasmtime.Func, err error) {
 			err = fmt.Errorf("%s: instantiate: %v", p.module.Path, r)
 		}
 	}()
-	var inst *wasmtime.Instance
-	if len(p.code.libs) > 0 {
-		inst, err = p.instantiateLinked() // library_link.go
-	} else if inst, err = p.eng.linker.Instantiate(p.store, p.code.mod); err != nil {
-		err = &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
+	name := "_start"
+	if p.module.Kind == "service" {
+		name = "_initialize"
 	}
+	ex, err := p.instantiateExports(name)
 	if err != nil {
 		return nil, err
 	}
 	if p.module.hasMemory {
-		if ex := inst.GetExport(p.store, "memory"); ex != nil {
-			p.memory = ex.Memory()
-		}
+		p.memory = ex.memory
 	}
-	if !p.module.hasABIVersion {
-		// nothing to check
-	} else if f := inst.GetFunc(p.store, "orbital_abi_version"); f != nil {
-		v, err := f.Call(p.store)
+	if p.module.hasABIVersion && ex.abi != nil {
+		v, err := ex.abi.Call(p.store)
 		if err != nil {
 			return nil, &ModuleError{File: p.module.Path, Msg: "orbital_abi_version failed: " + firstLine(err.Error()), Err: err}
 		}
@@ -179,14 +180,35 @@ func (p *Process) instantiate() (entry *wasmtime.Func, err error) {
 			return nil, &ModuleError{File: p.module.Path, Msg: fmt.Sprintf("needs host ABI v%v; this kernel provides v%d", v, ABIVersion)}
 		}
 	}
-	name := "_start"
-	if p.module.Kind == "service" {
-		name = "_initialize"
-	}
-	if entry = inst.GetFunc(p.store, name); entry == nil {
+	if ex.entry == nil {
 		return nil, &ModuleError{File: p.module.Path, Msg: "has no " + name + " function"}
 	}
-	return entry, nil
+	return ex.entry, nil
+}
+
+// instantiateExports instantiates the module (with its libraries, or through its InstancePre)
+// and returns the exports a process needs.
+func (p *Process) instantiateExports(entry string) (fastExports, error) {
+	if len(p.code.libs) == 0 {
+		pre, err := p.code.pre.get(p.eng.linker, p.code.mod)
+		var ex fastExports
+		if err == nil {
+			ex, err = instantiatePre(p.store, pre, entry)
+		}
+		if err != nil {
+			return ex, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
+		}
+		return ex, nil
+	}
+	inst, err := p.instantiateLinked() // library_link.go
+	if err != nil {
+		return fastExports{}, err
+	}
+	ex := fastExports{inst: inst, entry: inst.GetFunc(p.store, entry), abi: inst.GetFunc(p.store, "orbital_abi_version")}
+	if e := inst.GetExport(p.store, "memory"); e != nil {
+		ex.memory = e.Memory()
+	}
+	return ex, nil
 }
 
 // callEntry runs the guest's entry point; a Go panic that escapes it ends only this process.
@@ -197,8 +219,7 @@ func (p *Process) callEntry(f *wasmtime.Func) (err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	_, err = f.Call(p.store)
-	return err
+	return call0(p.store, f) // fastpath_cgo.go: f.Call without reading its type
 }
 
 // finish records how the process ended and releases its store, surfaces and inbox.

@@ -51,7 +51,9 @@ func wasiConfig(name string, o SpawnOptions, home string) (*wasmtime.WasiConfig,
 		}
 		keys, vals = append(keys, k), append(vals, v)
 	}
-	w.SetEnv(keys, vals)
+	if len(keys) > 0 { // a fresh config's environment is empty already
+		w.SetEnv(keys, vals)
+	}
 	for _, d := range o.Dirs {
 		if err := policies.CheckPreopen(d.Host, home); err != nil {
 			w.Close()
