@@ -76,7 +76,7 @@ func (p *Process) instantiateCart() (err error) {
 	if err := l.Define(p.store, cartModule, "memory", mem); err != nil {
 		return fmt.Errorf("kernel: define WASM-4 memory: %w", err)
 	}
-	cs := &cartState{mem: mem, disk: disk, controls: wasm4.NewControls()}
+	cs := &cartState{mem: mem, disk: disk, controls: wasm4.NewControls(), warned: map[string]bool{}}
 	p.cart, p.memory = cs, mem
 	inst, err := l.Instantiate(p.store, p.code.mod)
 	if err != nil {
@@ -101,8 +101,10 @@ func (p *Process) openCartWindow(cs *cartState) error {
 		scale = 3
 	}
 	w, h := wasm4.Width*scale, wasm4.Height*scale
-	if p.k.cfg.Display == nil || !p.allowSurface(w, h) {
-		return &ModuleError{File: p.module.Path, Msg: "a WASM-4 cart needs a window, and this process may not open one (no display, or no [ui] grant in its policy)"}
+	// The window is the console's screen, which every cart has: it needs no [ui] grant (a cart
+	// can do nothing else, whatever policy says), only an embedder that shows windows.
+	if p.k.cfg.Display == nil || !p.opts.UI {
+		return &ModuleError{File: p.module.Path, Msg: "a WASM-4 cart needs a window, and this run shows none"}
 	}
 	s, err := p.k.cfg.Display.CreateSurface(SurfaceOwner{PID: p.pid, Name: p.name}, p.name, w, h)
 	if err != nil {
@@ -185,10 +187,13 @@ func (p *Process) cartFrame() error {
 	}
 	cs.frames++
 	m = wasm4.Memory(cs.mem.UnsafeData(p.store))
-	if !cs.screen.Changed(m) && cs.surf.w == cs.winW && cs.surf.h == cs.winH {
-		return nil
+	resized := cs.surf.w != cs.winW || cs.surf.h != cs.winH
+	if !resized && !cs.screen.Changed(m) {
+		// The same picture: shown again without converting it. A cart presents every frame, as
+		// the console does, so whoever counts frames (orbital run --frames) sees them.
+		return cs.present(p)
 	}
-	if cs.surf.w != cs.winW || cs.surf.h != cs.winH {
+	if resized {
 		if err := cs.surf.s.Resize(cs.winW, cs.winH); err != nil {
 			p.k.cfg.Log(p.pid, p.name, 2, "cart window resize: "+err.Error())
 			cs.winW, cs.winH = cs.surf.w, cs.surf.h
@@ -199,7 +204,12 @@ func (p *Process) cartFrame() error {
 		}
 	}
 	cs.screen.Convert(m, cs.pix, cs.surf.w, cs.surf.h, cs.surf.w*4)
-	if err := cs.surf.s.Present(cs.pix, cs.surf.w*4); err != nil {
+	return cs.present(p)
+}
+
+func (cs *cartState) present(p *Process) error {
+	if err := cs.surf.s.Present(cs.pix, cs.surf.w*4); err != nil && !cs.warned["present"] {
+		cs.warned["present"] = true
 		p.k.cfg.Log(p.pid, p.name, 2, "cart present: "+err.Error())
 	}
 	return nil

@@ -186,3 +186,14 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// Imports reports whether the module imports module.name (a WASI command that does not import
+// orbital.surface_create can never open a window: the shell gives it a console).
+func (m *Module) Imports(module, name string) bool {
+	for _, im := range m.mod.Imports() {
+		if im.Module() == module && im.Name() != nil && *im.Name() == name {
+			return true
+		}
+	}
+	return false
+}

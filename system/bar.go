@@ -28,7 +28,8 @@ type OpenOptions struct {
 // Open resolves text (a module name, a path, a file:// or http(s):// URL, orbital://NAME or
 // orbital://admin) and starts the module with a UI grant under its installed identity. It
 // returns once the process opened a window or ran for WaitStart: a trap or exit on start is
-// Open's error, in one line for the bar. Cancelling ctx cancels the download, or kills the
+// Open's error, in one line for the bar. A command that cannot open a window gets a console
+// window (console.go) and returns at once. Cancelling ctx cancels the download, or kills the
 // process still starting.
 func (in *Instance) Open(ctx context.Context, text string, o OpenOptions) (*kernel.Process, error) {
 	m, err := in.find(ctx, text, o.Progress)
@@ -63,6 +64,9 @@ func (in *Instance) Open(ctx context.Context, text string, o OpenOptions) (*kern
 	}
 	if o.StartedBy == "" {
 		o.StartedBy = "user (URL bar)"
+	}
+	if needsConsole(mod) {
+		return in.openConsole(mod, so, m.Name, o) // console.go: its window is there at once
 	}
 	p, err := in.spawn(mod, so, o.StartedBy, true, nil)
 	if err != nil {

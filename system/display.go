@@ -73,8 +73,13 @@ func (s surface) Close() {
 }
 
 // PostEvent delivers ev to pid as input of surface s, naming it by the id the module knows it
-// by. An event for a surface the module already closed has no reader and is dropped.
+// by (or to the console, for a console window). An event for a surface the module already
+// closed has no reader and is dropped.
 func (in *Instance) PostEvent(pid bus.PID, s *compositor.Surface, ev kernel.Event) error {
+	if win := in.consoleFor(s); win != nil {
+		win.con.Event(consoleEvent(ev)) // a console window: the console edits the input
+		return nil
+	}
 	sid, ok := in.display.sid(s)
 	if !ok {
 		return nil

@@ -69,6 +69,9 @@ type Instance struct {
 	procs   map[bus.PID]*procRecord // every process the instance started, while it is in the table
 	outputs map[*capture]struct{}   // captures whose process may still write
 	pending map[bus.PID]*capture    // a proc_spawn child's capture, by parent, until Started
+	// consoles are the console windows of programs opened from the bar (console.go), until
+	// the user closes them.
+	consoles map[*compositor.Surface]*consoleWin
 
 	windowsOnce sync.Once
 	windows     []string // WindowModules
@@ -112,6 +115,7 @@ func New(cfg Config) (*Instance, error) {
 	return &Instance{
 		cfg: cfg, scene: cfg.Scene, display: newDisplay(cfg.Scene, cfg.HiddenSurfaces), logs: newLogBook(),
 		procs: map[bus.PID]*procRecord{}, outputs: map[*capture]struct{}{}, pending: map[bus.PID]*capture{},
+		consoles: map[*compositor.Surface]*consoleWin{},
 	}, nil
 }
 
@@ -225,6 +229,7 @@ func (in *Instance) Close() {
 	}
 	in.rollback()
 	in.waitOutputs(2 * time.Second)
+	in.closeConsoles()
 }
 
 // StopAll asks every running process to quit and waits up to grace for them; those still

@@ -1,7 +1,7 @@
 package system
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -13,8 +13,9 @@ import (
 	"github.com/orbital/orbital/kernel"
 )
 
-// capture routes a module's WASI stdout and stderr through pipes, so each line lands both on
-// the terminal (echo) and in the process's log ring for the admin panel's log view.
+// capture routes a module's WASI stdout and stderr through pipes: the bytes go on to the
+// terminal (or a console window) unchanged, and each line lands in the process's log ring for
+// the admin panel's log view.
 //
 // wasmtime opens the stdout and stderr files by path when the process is spawned; the path
 // /proc/self/fd/N of a pipe's write end makes it write into the pipe. Our copy of the write end
@@ -78,38 +79,70 @@ func (c *capture) abort() {
 	}
 }
 
+// maxLogLine bounds one line of the log book; a longer one is cut into pieces of this size.
+const maxLogLine = 64 << 10
+
+// read copies what the process writes to the echo as it arrives, byte for byte (a program's
+// output is passed through unchanged: no newline added, no line held back), and adds it to the
+// log book a line at a time.
 func (c *capture) read(p *capturePipe) {
 	defer c.wg.Done()
 	defer p.r.Close()
-	var pid bus.PID
-	bound := false
-	var early []admin.LogLine // lines written before bind (while _start began)
-	sc := bufio.NewScanner(p.r)
-	sc.Buffer(make([]byte, 4096), 64<<10)
-	for sc.Scan() {
-		line := sc.Text()
-		if p.echo != nil {
-			fmt.Fprintln(p.echo, line)
-		}
-		ln := admin.LogLine{Time: time.Now(), Stream: p.stream, Text: line}
+	var (
+		pid   bus.PID
+		bound bool
+		early []admin.LogLine // lines written before bind (while _start began)
+		part  []byte          // the line being written
+	)
+	emit := func(text []byte) {
+		ln := admin.LogLine{Time: time.Now(), Stream: p.stream, Text: string(text)}
 		if !bound {
 			select {
 			case <-c.bound:
 				bound, pid = true, c.pid
 			default:
+				early = append(early, ln)
+				return
 			}
 		}
-		if !bound {
-			early = append(early, ln)
-			continue
+		if pid == 0 {
+			return
 		}
 		for _, e := range early {
 			c.book.add(pid, e)
 		}
 		early = nil
-		if pid != 0 {
-			c.book.add(pid, ln)
+		c.book.add(pid, ln)
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := p.r.Read(buf)
+		if n > 0 {
+			if p.echo != nil {
+				p.echo.Write(buf[:n])
+			}
+			data := buf[:n]
+			for len(data) > 0 {
+				i := bytes.IndexByte(data, '\n')
+				if i < 0 {
+					part = append(part, data...)
+					if len(part) >= maxLogLine {
+						emit(part)
+						part = part[:0]
+					}
+					break
+				}
+				part = append(part, data[:i]...)
+				emit(part)
+				part, data = part[:0], data[i+1:]
+			}
 		}
+		if err != nil {
+			break
+		}
+	}
+	if len(part) > 0 {
+		emit(part)
 	}
 	if !bound {
 		<-c.bound

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
+	"github.com/orbital/orbital/wasm4"
 )
 
 // identify gives so the installed identity of m, found by its digest in the registry (one
@@ -46,7 +48,12 @@ func (in *Instance) identify(m *kernel.Module, so *kernel.SpawnOptions) (*regist
 // prepare points so's output at a capture into the log book, echoed to the instance's Stdout
 // and Stderr. The caller binds it (started) once the spawn returned.
 func (in *Instance) prepare(m *kernel.Module, so *kernel.SpawnOptions) (*capture, error) {
-	out, err := in.logs.captureOutput(so, in.cfg.Stdout, in.cfg.Stderr)
+	return in.prepareTo(m, so, in.cfg.Stdout, in.cfg.Stderr)
+}
+
+// prepareTo is prepare with the output echoed to stdout and stderr (a console window).
+func (in *Instance) prepareTo(m *kernel.Module, so *kernel.SpawnOptions, stdout, stderr io.Writer) (*capture, error) {
+	out, err := in.logs.captureOutput(so, stdout, stderr)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", m.Name, err)
 	}
@@ -108,19 +115,27 @@ func (in *Instance) Spawn(m *kernel.Module, so kernel.SpawnOptions, by string) (
 }
 
 func (in *Instance) spawn(m *kernel.Module, so kernel.SpawnOptions, by string, identified bool, prev *procRecord) (*kernel.Process, error) {
+	p, _, err := in.spawnTo(m, so, by, identified, prev, in.cfg.Stdout, in.cfg.Stderr)
+	return p, err
+}
+
+// spawnTo is spawn with the output echoed to stdout and stderr; it also returns the capture,
+// whose wait returns once the process's output has all been echoed.
+func (in *Instance) spawnTo(m *kernel.Module, so kernel.SpawnOptions, by string, identified bool, prev *procRecord, stdout, stderr io.Writer) (*kernel.Process, *capture, error) {
 	if !identified {
 		if _, err := in.identify(m, &so); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	asked := so
-	out, err := in.prepare(m, &so)
+	asked.Stdin = nil // input is not replayed by a restart
+	out, err := in.prepareTo(m, &so, stdout, stderr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p, err := in.k.Spawn(m, so)
 	in.bind(out, m, asked, p, by, prev)
-	return p, err
+	return p, out, err
 }
 
 // Load finds target (a .wasm path, or a module name: the registry, then the module
@@ -135,9 +150,12 @@ func (in *Instance) Load(target string) (*kernel.Module, error) {
 
 // RunOptions are the user's options for the modules of `orbital run`.
 type RunOptions struct {
-	Env  []string // KEY=VALUE, for every target
-	Dirs []kernel.Preopen
-	Args []string // for the last target
+	Env   []string // KEY=VALUE, for every target
+	Dirs  []kernel.Preopen
+	Args  []string  // for the last target
+	Stdin io.Reader // the last target's standard input (nil: empty)
+	// Input is scripted gamepad and mouse input for every WASM-4 cart among the targets.
+	Input *wasm4.Script
 }
 
 // Run spawns mods in order (loaded by Load: a bad target starts nothing) with a UI grant, as
@@ -145,9 +163,9 @@ type RunOptions struct {
 func (in *Instance) Run(mods []*kernel.Module, o RunOptions) ([]*kernel.Process, error) {
 	var procs []*kernel.Process
 	for i, m := range mods {
-		so := kernel.SpawnOptions{Env: o.Env, Dirs: o.Dirs, UI: true}
+		so := kernel.SpawnOptions{Env: o.Env, Dirs: o.Dirs, UI: true, Cart: kernel.CartOptions{Input: o.Input}}
 		if i == len(mods)-1 {
-			so.Args = o.Args
+			so.Args, so.Stdin = o.Args, o.Stdin
 		}
 		p, err := in.Spawn(m, so, "user (orbital run)")
 		if err != nil {

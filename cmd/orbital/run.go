@@ -15,6 +15,8 @@ import (
 
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/system"
+	"github.com/orbital/orbital/wasm4"
+	"golang.org/x/sys/unix"
 )
 
 func init() {
@@ -37,6 +39,7 @@ type runOptions struct {
 	deadline   time.Duration
 	size       string
 	timeout    time.Duration
+	input      string // --input: scripted gamepad input for WASM-4 carts
 	targets    []string
 	args       []string // after --, for the last TARGET
 }
@@ -53,6 +56,7 @@ func parseRunFlags(args []string, stderr io.Writer) (o runOptions, code int, ok 
 	fs.DurationVar(&o.deadline, "deadline", kernel.DefaultDeadline, "longest a guest may run without calling the host (<0: none)")
 	fs.StringVar(&o.size, "size", "1280x800", "headless desktop size WxH")
 	fs.DurationVar(&o.timeout, "timeout", 0, "stop the modules after this long (0: no limit); for modules that draw once and wait")
+	fs.StringVar(&o.input, "input", "", "scripted gamepad and mouse input for WASM-4 carts: lines of FRAME pad1=right+x mouse=X,Y buttons=left (see docs/design/wasm4.md)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: orbital run [flags] TARGET... [-- args...]")
 		fmt.Fprintln(stderr, "TARGET is a .wasm file or a module name ($ORBITAL_MODULES, modules/ beside the binary, the home's modules/).")
@@ -147,7 +151,13 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 			return fail("%v", err)
 		}
 	}
-	procs, err := in.Run(mods, system.RunOptions{Env: o.env, Dirs: dirs, Args: o.args})
+	var script *wasm4.Script
+	if o.input != "" {
+		if script, err = readScript(o.input); err != nil {
+			return fail("--input %s: %v", o.input, err)
+		}
+	}
+	procs, err := in.Run(mods, system.RunOptions{Env: o.env, Dirs: dirs, Args: o.args, Stdin: foregroundStdin(), Input: script})
 	if err != nil {
 		if me := (*kernel.ModuleError)(nil); errors.As(err, &me) {
 			return fail("%v", err)
@@ -185,6 +195,25 @@ func exitCode(procs []*kernel.Process, stopped bool, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+func readScript(path string) (*wasm4.Script, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return wasm4.ParseScript(f)
+}
+
+// foregroundStdin is what the last TARGET reads as stdin: orbital's own, unless it is a
+// terminal this process does not own (run in the background of a shell), where reading would
+// stop orbital with SIGTTIN even for a module that never reads.
+func foregroundStdin() io.Reader {
+	if pg, err := unix.IoctlGetInt(0, unix.TIOCGPGRP); err == nil && pg != unix.Getpgrp() {
+		return nil
+	}
+	return os.Stdin
 }
 
 func parseWxH(s string) (int, int, error) {

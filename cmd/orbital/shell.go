@@ -175,7 +175,7 @@ func (h *shellHost) PostEvent(pid uint32, ev shell.Event) error {
 }
 
 // Kill implements shell.Host: a quit request, forced after the kernel's grace period.
-func (h *shellHost) Kill(pid uint32) error { return h.in.Stop(bus.PID(pid), false) }
+func (h *shellHost) Kill(pid uint32) error { return h.in.CloseWindow(bus.PID(pid)) }
 
 // Complete implements shell.Completer.
 func (h *shellHost) Complete(ctx context.Context, text string) ([]shell.Completion, error) {
