@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
+	"slices"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gomono"
@@ -148,7 +149,7 @@ func (r *renderer) drawView(v view) bool {
 		if y == v.cursorY && v.cursorX >= 0 && v.cursorX < len(shown) {
 			shown[v.cursorX].Attr ^= attrCursor
 		}
-		if equalCells(shown, r.last[y]) {
+		if slices.Equal(shown, r.last[y]) {
 			continue
 		}
 		r.last[y] = shown
@@ -165,18 +166,6 @@ const (
 	attrSelected uint16 = 1 << 8
 	attrCursor   uint16 = 1 << 9
 )
-
-func equalCells(a, b []Cell) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 func (r *renderer) drawCell(x, y int, c Cell) {
 	fg, bg := rgb(c.FG, defaultFG), rgb(c.BG, defaultBG)
