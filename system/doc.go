@@ -18,12 +18,14 @@
 // indexed registry lookup; a lookup that fails refuses the spawn), its stdout and stderr are
 // captured into the log book, and how it was started is recorded, so Restart can start any
 // module again with output of its own. An ended process leaves the kernel's table once its
-// output is read. Why it is built this way: docs/design/lifecycle.md.
+// output is read. Why it is built this way: docs/design/lifecycle.md. Output passes through
+// to the terminal byte for byte; a WASI command opened from the bar that cannot open a window
+// gets a console window for its stdin, stdout and stderr (console.go, docs/design/console.md).
 //
 // # Concurrency
 //
 // Instance methods are safe for concurrent use after Start. Instance.mu guards the process
-// records, the open captures and the proc_spawn captures in flight; it is a leaf lock, never
+// records, the open captures, the proc_spawn captures in flight and the console windows; it is a leaf lock, never
 // held while calling the kernel, the registry or a module. The kernel's own locks (kernel
 // doc.go) are taken with no Instance lock held. The admin panel answers from the kernel's
 // table and these records, never from a module's thread.
