@@ -34,7 +34,7 @@ type CartOptions struct {
 }
 
 // cartFuncs are the WASM-4 imports; all parameters are i32.
-var cartFuncs = cartHost([]hostFunc{
+var cartFuncs = []hostFunc{
 	{name: "blit", params: i32s(6), fn: cartBlit},
 	{name: "blitSub", params: i32s(9), fn: cartBlitSub},
 	{name: "line", params: i32s(4), fn: cartLine},
@@ -52,20 +52,51 @@ var cartFuncs = cartHost([]hostFunc{
 	{name: "traceUtf8", params: i32s(2), fn: cartTraceUTF8},
 	{name: "traceUtf16", params: i32s(2), fn: cartTraceUTF16},
 	{name: "tracef", params: i32s(2), fn: cartTracef},
-})
+}
 
-// cartHost makes the console's functions leave the deadline clock alone: for a cart the
-// deadline is per start or update call, so a cart looping forever while drawing still ends.
-func cartHost(fs []hostFunc) []hostFunc {
-	for i := range fs {
-		fn := fs[i].fn
-		fs[i].fn = func(c *call, a []wasmtime.Val) []wasmtime.Val {
-			r := fn(c, a)
-			c.p.lastHost.Store(c.p.cart.callStart)
-			return r
+// defineCartFuncs links the console's functions for process p into l, a linker of p's own:
+// each closure holds p, so a call does not look its process up in the store (a third of the
+// cost of a cheap call). Unlike invoke (host.go), a call leaves the deadline clock alone: for
+// a cart the deadline is per start or update call, so a cart looping forever while it draws
+// still ends.
+func defineCartFuncs(l *wasmtime.Linker, p *Process) error {
+	for i := range cartFuncs {
+		f := &cartFuncs[i]
+		ps := make([]*wasmtime.ValType, len(f.params))
+		for j := range ps {
+			ps[j] = wasmtime.NewValType(i32)
+		}
+		var rs []*wasmtime.ValType
+		if len(f.results) > 0 {
+			rs = []*wasmtime.ValType{wasmtime.NewValType(i32)}
+		}
+		err := l.FuncNew(cartModule, f.name, wasmtime.NewFuncType(ps, rs), func(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
+			return p.cartHostCall(f, caller, args)
+		})
+		if err != nil {
+			return fmt.Errorf("%s.%s: %w", cartModule, f.name, err)
 		}
 	}
-	return fs
+	return nil
+}
+
+// cartHostCall runs one console function for p: refused once p is killed, and a Go panic in
+// it ends p only.
+func (p *Process) cartHostCall(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wasmtime.Val, trap *wasmtime.Trap) {
+	if p.killed.Load() {
+		p.setCause("killed")
+		return nil, wasmtime.NewTrap("orbital: process killed")
+	}
+	c := &p.hostCall
+	c.p, c.caller = p, caller
+	defer func() {
+		c.caller = nil
+		if r := recover(); r != nil {
+			p.setCause(fmt.Sprintf("WASM-4 function env.%s panicked: %v", f.name, r))
+			res, trap = nil, wasmtime.NewTrap("orbital: WASM-4 function "+f.name+" panicked")
+		}
+	}()
+	return f.fn(c, args), nil
 }
 
 var cartFuncNames = func() map[string]bool {

@@ -29,7 +29,6 @@ type cartState struct {
 	frames     int
 	tones      int
 	warned     map[string]bool
-	callStart  int64 // lastHost at the start of the current start/update call
 	winW, winH int
 }
 
@@ -70,7 +69,7 @@ func (p *Process) instantiateCart() (err error) {
 	}
 	wasm4.Memory(mem.UnsafeData(p.store)).Reset()
 	l := wasmtime.NewLinker(p.eng.engine)
-	if err := defineFuncs(l, cartModule, cartFuncs); err != nil {
+	if err := defineCartFuncs(l, p); err != nil {
 		return fmt.Errorf("kernel: define WASM-4 functions: %w", err)
 	}
 	if err := l.Define(p.store, cartModule, "memory", mem); err != nil {
@@ -216,14 +215,12 @@ func (cs *cartState) present(p *Process) error {
 }
 
 // cartCall calls one of the cart's exports (a nil f does nothing). The deadline counts the
-// whole call: the console's functions it calls do not restart the clock (cartHost).
+// whole call: the console's functions it calls do not restart the clock (cartHostCall).
 func (p *Process) cartCall(f *wasmtime.Func, name string) error {
 	if f == nil {
 		return nil
 	}
-	now := monoNow()
-	p.cart.callStart = now
-	p.lastHost.Store(now)
+	p.lastHost.Store(monoNow())
 	_, err := f.Call(p.store)
 	p.lastHost.Store(monoNow())
 	if err == nil {
