@@ -233,29 +233,13 @@ func (p *Process) cartCall(f *wasmtime.Func, name string) error {
 	return err
 }
 
-// cartTrap says what a trap was, by its code where wasmtime gives one.
+// cartTrap says what a trap was; an access outside memory says how much a cart has.
 func cartTrap(t *wasmtime.Trap) string {
-	code := t.Code()
-	if code == nil {
-		return trapMessage(t)
+	msg := trapMessage(t)
+	if code := t.Code(); code != nil && *code == wasmtime.MemoryOutOfBounds {
+		msg += " (a cart has 64 KiB of memory; it read or wrote past its end)"
 	}
-	switch *code {
-	case wasmtime.MemoryOutOfBounds:
-		return "out of bounds memory access (a cart has 64 KiB of memory; it read or wrote past its end)"
-	case wasmtime.StackOverflow:
-		return "call stack exhausted"
-	case wasmtime.UnreachableCodeReached:
-		return "unreachable instruction executed"
-	case wasmtime.IntegerDivisionByZero:
-		return "integer divide by zero"
-	case wasmtime.IntegerOverflow:
-		return "integer overflow"
-	case wasmtime.BadConversionToInteger:
-		return "invalid conversion to integer"
-	case wasmtime.TableOutOfBounds, wasmtime.IndirectCallToNull, wasmtime.BadSignature:
-		return "bad indirect call (" + trapMessage(t) + ")"
-	}
-	return trapMessage(t)
+	return msg
 }
 
 // cartInput takes the input events, quit requests and close requests that arrived since the
