@@ -79,7 +79,7 @@
 // references, and rebuilds the index when its generation differs from the state's. Every load
 // (Load, LoadLibrary, PackageOf) checks the manifest and entry digests again; a damaged file is
 // an error naming it, and reinstalling the same package repairs it. InstallOptions.AfterStep
-// hears each step; the kill test (cmd/orbital) stops an installer there and kills it.
+// hears each step; the kill test (internal/faults) stops an installer there and kills it.
 //
 // # Trust
 //

@@ -7,7 +7,4 @@ import (
 	"github.com/orbital/orbital/internal/testenv"
 )
 
-func TestMain(m *testing.M) {
-	installChild() // the installer TestInstallKilledAtEachStep kills; returns when not asked
-	os.Exit(testenv.Main(m))
-}
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

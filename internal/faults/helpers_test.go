@@ -14,7 +14,10 @@ import (
 	"github.com/orbital/orbital/internal/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+func TestMain(m *testing.M) {
+	installChild() // the installer TestInstallKilledAtEachStep kills; returns when not asked
+	os.Exit(testenv.Main(m))
+}
 
 // home returns a fresh Orbital home holding the given policy files (name -> TOML).
 func home(t *testing.T, policies map[string]string) string {

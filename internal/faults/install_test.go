@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"bufio"
@@ -15,6 +15,37 @@ import (
 	"github.com/orbital/orbital/internal/testenv"
 	"github.com/orbital/orbital/registry"
 )
+
+// must runs the binary and fails the test on a non-zero exit; it returns stdout.
+func must(t *testing.T, args ...string) string {
+	t.Helper()
+	r := orbital(t, 2*time.Minute, args...)
+	if r.code != 0 {
+		t.Fatalf("orbital %v: exit %d\nstdout: %s\nstderr: %s", args, r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+// moduleDir makes a module directory: module.toml from modules/<name> (changed by edit) and
+// the built .wasm.
+func moduleDir(t *testing.T, name string, edit func(string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	man, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "modules", name, "module.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		man = []byte(edit(string(man)))
+	}
+	wasm, err := os.ReadFile(testenv.Module(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "module.toml"), man, 0o644)
+	os.WriteFile(filepath.Join(dir, name+".wasm"), wasm, 0o644)
+	return dir
+}
 
 // childEnv carries the installer's orders to the test binary re-run as an installer child
 // (installChild). The env var is the test's own; production code has no hook but the
@@ -88,6 +119,9 @@ func killAtStep(t *testing.T, o childOrder) {
 	cmd.Process.Kill() // SIGKILL, mid-install
 }
 
+// Defect 11: install --replace killed after its manifest step left a version that ls listed
+// and run/info refused as tampered, and recovery did not repair it.
+//
 // TestInstallKilledAtEachStep kills an install with SIGKILL after each of its steps, on each
 // install path (a new version, --replace of an installed version, the repair of a damaged
 // one), then looks at the home through the real binary: ls, info and run see the old state
@@ -106,8 +140,8 @@ func TestInstallKilledAtEachStep(t *testing.T) {
 		os.WriteFile(filepath.Join(d, "notes.txt"), []byte("notes of "+d), 0o644)
 	}
 	template := testenv.Home(t)
-	mustRun(t, "install", "--home", template, v1, moduleDir(t, "blurview", nil))
-	mustRun(t, "run", "--home", template, "blurview", "--", "--check") // fills the compile cache
+	must(t, "install", "--home", template, v1, moduleDir(t, "blurview", nil))
+	must(t, "run", "--home", template, "blurview", "--", "--check") // fills the compile cache
 
 	paths := []struct {
 		name, src, newDesc string
@@ -139,8 +173,8 @@ func TestInstallKilledAtEachStep(t *testing.T) {
 				if p.replace {
 					args = append(args, "--replace")
 				}
-				mustRun(t, append(args, p.src)...)
-				if out := mustRun(t, "info", "--home", home, "imagefx@"+changed(p.versions)); !strings.Contains(out, p.newDesc) {
+				must(t, append(args, p.src)...)
+				if out := must(t, "info", "--home", home, "imagefx@"+changed(p.versions)); !strings.Contains(out, p.newDesc) {
 					t.Fatalf("after installing again: %s", out)
 				}
 			})
@@ -156,14 +190,15 @@ func checkAfterKill(t *testing.T, home string, versions [2]string, changed, newD
 	if committed {
 		want = versions[1]
 	}
-	ls := mustRun(t, "ls", "--home", home, "--all", "imagefx")
+	ls := must(t, "ls", "--home", home, "--all", "imagefx")
 	for _, v := range []string{"1.0.0", "1.1.0"} {
 		if strings.Contains(ls, v) != strings.Contains(want, v) {
 			t.Fatalf("ls lists %s=%v, want versions %s:\n%s", v, !strings.Contains(want, v), want, ls)
 		}
 	}
 	for _, v := range strings.Fields(want) {
-		out, errOut, code := orbitalRun(t, nil, "info", "--home", home, "imagefx@"+v)
+		r := orbital(t, time.Minute, "info", "--home", home, "imagefx@"+v)
+		out, errOut, code := r.stdout, r.stderr, r.code
 		if damaged && !committed && v == changed {
 			if code == 0 || !strings.Contains(errOut, "digest mismatch") {
 				t.Fatalf("the damaged version, not yet repaired: exit %d %s", code, errOut)
@@ -181,14 +216,14 @@ func checkAfterKill(t *testing.T, home string, versions [2]string, changed, newD
 		}
 	}
 	if !(damaged && !committed) {
-		if out := mustRun(t, "run", "--home", home, "blurview", "--", "--check"); !strings.Contains(out, "check ok") {
+		if out := must(t, "run", "--home", home, "blurview", "--", "--check"); !strings.Contains(out, "check ok") {
 			t.Fatalf("blurview: %s", out)
 		}
 	}
 	if ents, _ := os.ReadDir(filepath.Join(home, "registry", "staging")); len(ents) != 0 {
 		t.Fatalf("staging not cleaned: %v", ents)
 	}
-	if out := mustRun(t, "search", "--home", home, "--local", "imagefx"); !strings.Contains(out, "imagefx") {
+	if out := must(t, "search", "--home", home, "--local", "imagefx"); !strings.Contains(out, "imagefx") {
 		t.Fatalf("search: %s", out)
 	}
 }
