@@ -179,29 +179,46 @@ func server(t *testing.T, dir string) (string, func() int64) {
 	return "", nil
 }
 
+// zeroPackage is a package of manifest and an entry of n MiB of zeros, a few hundred KiB on
+// the wire: gzip readers read concatenated members as one stream, so one compressed MiB of
+// zeros is repeated.
+func zeroPackage(manifest, entry string, n int) []byte {
+	member := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
+	var head bytes.Buffer
+	tw := tar.NewWriter(&head)
+	tw.WriteHeader(&tar.Header{Name: registry.ManifestFile, Mode: 0o644, Size: int64(len(manifest)), Typeflag: tar.TypeReg})
+	tw.Write([]byte(manifest))
+	tw.WriteHeader(&tar.Header{Name: entry, Mode: 0o644, Size: int64(n) << 20, Typeflag: tar.TypeReg})
+	tw.Flush()
+	out := append(member(head.Bytes()), bytes.Repeat(member(make([]byte, 1<<20)), n)...)
+	return append(out, member(make([]byte, 1024))...) // the tar trailer
+}
+
 // hostileUploads are the uploads an attacker sends: a nested manifest, a forged signature
 // over a 96 MiB entry, a valid self-signature over a 96 MiB entry (over the server's cap) and
-// over a 60 MiB one (under it: read in full, its digest holds, then refused as not WASM), each
-// a few hundred KiB on the wire.
+// over a 60 MiB one (under it: read in full, its digest holds, then refused as not WASM).
 func hostileUploads(t *testing.T, wasm []byte) [][]byte {
 	t.Helper()
 	_, key, _ := ed25519.GenerateKey(nil)
-	zeros := func(n int) string { return string(make([]byte, n)) }
-	signed := func(version, entry string) string {
-		m := &registry.Manifest{Name: "victim", Version: version, Kind: registry.KindApp, Entry: "victim.wasm", EntryDigest: registry.Digest([]byte(entry))}
+	signed := func(version string, entry []byte) string {
+		m := &registry.Manifest{Name: "victim", Version: version, Kind: registry.KindApp, Entry: "victim.wasm", EntryDigest: registry.Digest(entry)}
 		if err := registry.Sign(m, key); err != nil {
 			t.Fatal(err)
 		}
 		return string(m.Encode())
 	}
-	forged := signed("1.0.0", string(wasm))
-	forged = strings.Replace(forged, `version = "1.0.0"`, `version = "1.0.1"`, 1)
-	big, under := zeros(96<<20), zeros(60<<20)
+	forged := strings.Replace(signed("1.0.0", wasm), `version = "1.0.0"`, `version = "1.0.1"`, 1)
 	return [][]byte{
 		bombPackage(t, wasm),
-		tarGz(registry.ManifestFile, forged, "victim.wasm", big),
-		tarGz(registry.ManifestFile, signed("2.0.0", big), "victim.wasm", big),
-		tarGz(registry.ManifestFile, signed("3.0.0", under), "victim.wasm", under),
+		zeroPackage(forged, "victim.wasm", 96),
+		zeroPackage(signed("2.0.0", make([]byte, 96<<20)), "victim.wasm", 96),
+		zeroPackage(signed("3.0.0", make([]byte, 60<<20)), "victim.wasm", 60),
 	}
 }
 
