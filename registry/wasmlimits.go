@@ -25,11 +25,12 @@ type WasmLimits struct {
 	MaxElements  int // element segments
 }
 
-// DefaultWasmLimits leave several times the room of the largest module Orbital ships (a Go
-// wasip1 program: 4.7 MB, 2.7k functions, bodies under 30 KB, 47k data segments) and keep the
-// worst compile near 0.3 GB (50k empty functions; 1 MiB bodies take 0.13 GB each).
+// DefaultWasmLimits leave room beyond the largest module Orbital ships (the JavaScript engine,
+// a Go wasip1 program: 19.5 MB, 12.7k functions, bodies under 60 KB, 100k data segments, which
+// is Go's and wasmtime's own ceiling) and keep the worst compile near 0.3 GB (50k empty
+// functions; a 1 MiB body takes 0.13 GB).
 var DefaultWasmLimits = WasmLimits{
-	MaxBytes: 32 << 20, MaxFunctions: 50_000, MaxBody: 1 << 20, MaxLocals: 50_000,
+	MaxBytes: 64 << 20, MaxFunctions: 50_000, MaxBody: 1 << 20, MaxLocals: 50_000,
 	MaxTypes: 100_000, MaxImports: 100_000, MaxExports: 100_000, MaxGlobals: 100_000,
 	MaxTables: 100, MaxMemories: 100, MaxData: 100_000, MaxElements: 100_000,
 }
