@@ -53,7 +53,7 @@ type ServerLimits struct {
 // an upload holds at most MaxManifest before its signature is checked and MaxUnpacked after.
 var DefaultServerLimits = ServerLimits{
 	MaxUpload: 64 << 20, MaxManifest: int64(tomlguard.Default.MaxBytes), MaxUnpacked: 64 << 20,
-	Uploads: 2, Downloads: 8, MaxConns: 64,
+	Uploads: 2, Downloads: 4, MaxConns: 64,
 	HeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute,
 	IdleTimeout: time.Minute,
 }
