@@ -23,7 +23,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "js: this is Orbital's JavaScript engine; run a script with `orbital run app.js`:", err)
 		os.Exit(2)
 	}
-	code, err := jsrt.New(sdkHost{}, file).Run(string(src))
+	code, err := run(file, string(src))
 	var f *jsrt.Failure
 	switch {
 	case errors.As(err, &f):
@@ -32,4 +32,15 @@ func main() {
 		sdk.Fail(file + ": " + err.Error())
 	}
 	os.Exit(code)
+}
+
+// run runs the script; a Go panic inside the engine (a bug in goja or jsrt, not in the script)
+// becomes an error naming it, so the process still ends with a reason.
+func run(file, src string) (code int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			code, err = 0, fmt.Errorf("the JavaScript engine failed: %v", r)
+		}
+	}()
+	return jsrt.New(sdkHost{}, file).Run(src)
 }
