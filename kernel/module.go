@@ -20,6 +20,9 @@ type Module struct {
 	Digest string // sha256 of the WASM bytes, hex
 	Kind   string // "app" (exports _start), "service" (exports _initialize) or "cart" (WASM-4, cart.go)
 	Cached bool   // the compiled code came from the disk cache
+	// Script is the program this module runs when it is an interpreter bound to one script
+	// (WithScript); nil for a module that is its own program.
+	Script *Script
 	mod    *wasmtime.Module
 
 	hasMemory, hasABIVersion bool          // exports "memory", "orbital_abi_version"

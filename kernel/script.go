@@ -29,6 +29,17 @@ func (s *Script) Digest() string {
 	return hex.EncodeToString(sum[:])
 }
 
+// WithScript returns m bound to the script s: a Module that spawns m (an interpreter, the
+// JavaScript engine) running s under name, as if s were a module of its own. The compiled
+// code is m's, shared by every script bound to it; Name and Path are the script's, Script is
+// s (Spawn runs it when SpawnOptions.Script is nil), Digest stays the code's (the process's
+// Info.Digest is the script's).
+func (m *Module) WithScript(name, path string, s *Script) *Module {
+	c := *m
+	c.Name, c.Path, c.Script = name, path, s
+	return &c
+}
+
 // maxFailReason bounds the reason proc_fail records (a JS stack can be long).
 const maxFailReason = 4096
 

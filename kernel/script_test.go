@@ -27,13 +27,23 @@ func TestScriptRead(t *testing.T) {
   (if (i32.ne (i32.load (i32.const 2048)) (i32.const 6)) (then unreachable))
   (if (i32.ne (i32.load8_u (i32.const 2058)) (i32.const 120)) (then unreachable))
   (call $exit (local.get $n)))`))
-	p := spawn(t, k, m, SpawnOptions{Name: "app", Script: &Script{File: "app.js", Source: []byte("x=1")}})
-	in := wait(t, p, 5*time.Second)
-	if want := 4 + 6 + 3; in.ExitCode != want {
-		t.Fatalf("exit %d (%s), want %d", in.ExitCode, in.Reason, want)
+	script := &Script{File: "app.js", Source: []byte("x=1")}
+	bound := m.WithScript("app", "/src/app.js", script)
+	for _, tc := range []struct {
+		name string
+		m    *Module
+		o    SpawnOptions
+	}{{"options", m, SpawnOptions{Name: "app", Script: script}}, {"bound", bound, SpawnOptions{}}} {
+		in := wait(t, spawn(t, k, tc.m, tc.o), 5*time.Second)
+		if want := 4 + 6 + 3; in.ExitCode != want {
+			t.Fatalf("%s: exit %d (%s), want %d", tc.name, in.ExitCode, in.Reason, want)
+		}
+		if in.Name != "app" || in.Digest != script.Digest() || in.Digest == m.Digest {
+			t.Fatalf("%s: a script process is named %q with digest %s (engine's %s)", tc.name, in.Name, in.Digest, m.Digest)
+		}
 	}
-	if in.Name != "app" || in.Digest == m.Digest || len(in.Digest) != 64 {
-		t.Fatalf("a script process is named %q with digest %s (engine's %s)", in.Name, in.Digest, m.Digest)
+	if bound.Digest != m.Digest || m.Script != nil || bound.Path != "/src/app.js" {
+		t.Fatalf("WithScript changed the engine or kept its code's digest wrong: %+v", bound)
 	}
 }
 

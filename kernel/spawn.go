@@ -15,6 +15,9 @@ import (
 // Spawn starts m as a new process on a thread of its own. It returns once the instance exists
 // (so a link error is Spawn's error) and the guest's entry point is about to run.
 func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
+	if o.Script == nil {
+		o.Script = m.Script // a module bound to a script (WithScript) runs it
+	}
 	asked := o // as the caller gave them, before defaults and policy (Spawned)
 	if o.Name == "" {
 		o.Name = m.Name

@@ -36,12 +36,7 @@ func (in *Instance) Open(ctx context.Context, text string, o OpenOptions) (*kern
 	if err != nil {
 		return nil, err
 	}
-	var mod *kernel.Module
-	if m.Wasm != nil {
-		mod, err = in.k.Load(m.Name, m.Path, m.Wasm)
-	} else {
-		mod, err = in.k.LoadFile(m.Path)
-	}
+	mod, err := in.loadOpened(m)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +50,7 @@ func (in *Instance) Open(ctx context.Context, text string, o OpenOptions) (*kern
 	var denied string
 	if o.Ask != nil {
 		var note string
-		if note, denied, err = o.Ask(ctx, &so, mod.Digest); err != nil {
+		if note, denied, err = o.Ask(ctx, &so, identityDigest(mod)); err != nil {
 			return nil, err
 		}
 		if note != "" && o.Notice != nil {

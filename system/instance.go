@@ -73,6 +73,8 @@ type Instance struct {
 	// the user closes them.
 	consoles map[*compositor.Surface]*consoleWin
 
+	js jsEngine // the JavaScript engine, once a script ran (script.go)
+
 	windowsOnce sync.Once
 	windows     []string // WindowModules
 	started     bool

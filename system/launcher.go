@@ -29,7 +29,7 @@ func (l launcher) Launch(parent bus.PID, name string) (*kernel.Module, kernel.Sp
 	if err != nil {
 		return nil, kernel.SpawnOptions{}, fmt.Errorf("%w: %v", kernel.ErrNoModule, err)
 	}
-	m, err := in.k.LoadFile(path)
+	m, err := in.loadPath(name, path)
 	if err != nil {
 		return nil, kernel.SpawnOptions{}, err
 	}

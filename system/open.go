@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/registry"
 )
 
@@ -20,9 +21,25 @@ import (
 
 // opened is what a source found: a file to load, or bytes already in memory.
 type opened struct {
-	Name string // process name
-	Path string // file to load, or a label for Wasm in messages
-	Wasm []byte // nil: load Path
+	Name   string // process name
+	Path   string // file to load, or a label for Wasm in messages
+	Wasm   []byte // nil: load Path
+	Script bool   // a JavaScript script (Wasm holds it, or Path names it), run by the engine
+}
+
+// loadOpened loads what a source found: a script bound to the JavaScript engine (script.go),
+// or a WASM module.
+func (in *Instance) loadOpened(m opened) (*kernel.Module, error) {
+	switch {
+	case m.Script || registry.IsScript(m.Path):
+		if m.Wasm == nil {
+			return in.loadPath(m.Name, m.Path)
+		}
+		return in.loadScript(m.Name, m.Path, m.Wasm)
+	case m.Wasm != nil:
+		return in.k.Load(m.Name, m.Path, m.Wasm)
+	}
+	return in.k.LoadFile(m.Path)
 }
 
 // source turns the bar's text into a module. ok=false: not for this source (the next one is
@@ -83,13 +100,13 @@ func (in *Instance) httpSource(ctx context.Context, text string, progress func(i
 		if err != nil {
 			return opened{}, true, fetchMessage(text, err)
 		}
-		return opened{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM}, true, nil
+		return opened{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM, Script: res.Record.Script}, true, nil
 	}
 	wasm, err := registry.Fetch(ctx, text, fetch)
 	if err != nil {
 		return opened{}, true, fetchMessage(text, err)
 	}
-	return opened{Name: moduleNameFrom(u.Path, u.Host), Path: text, Wasm: wasm}, true, nil
+	return opened{Name: moduleNameFrom(u.Path, u.Host), Path: text, Wasm: wasm, Script: registry.IsScript(u.Path)}, true, nil
 }
 
 // fetchMessage shortens a download error for the one-line error bar: Go's net errors repeat
@@ -162,7 +179,7 @@ func (in *Instance) registrySource(ctx context.Context, text string, progress fu
 	if err != nil {
 		return opened{}, true, err
 	}
-	return opened{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM}, true, nil
+	return opened{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM, Script: res.Record.Script}, true, nil
 }
 
 func (in *Instance) nameSource(_ context.Context, text string, _ func(int64, int64)) (opened, bool, error) {
@@ -176,9 +193,13 @@ func (in *Instance) nameSource(_ context.Context, text string, _ func(int64, int
 	return opened{Name: text, Path: p}, true, nil
 }
 
-// moduleNameFrom names a process after the file it came from ("clock.wasm" -> "clock").
+// moduleNameFrom names a process after the file it came from ("clock.wasm" -> "clock",
+// "app.js" -> "app").
 func moduleNameFrom(p, fallback string) string {
-	base := strings.TrimSuffix(path.Base(filepath.ToSlash(p)), ".wasm")
+	base := path.Base(filepath.ToSlash(p))
+	if ext := path.Ext(base); ext == ".wasm" || strings.EqualFold(ext, ".js") {
+		base = strings.TrimSuffix(base, ext)
+	}
 	if base == "" || base == "." || base == "/" {
 		return fallback
 	}

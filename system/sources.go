@@ -16,7 +16,7 @@ import (
 
 // isPath tells a file TARGET from a module name.
 func isPath(target string) bool {
-	return strings.ContainsRune(target, os.PathSeparator) || strings.HasSuffix(target, ".wasm")
+	return strings.ContainsRune(target, os.PathSeparator) || strings.HasSuffix(target, ".wasm") || registry.IsScript(target)
 }
 
 // resolve returns the file to load for target: a path as given, or a name looked up in the

@@ -27,7 +27,7 @@ func (in *Instance) identify(m *kernel.Module, so *kernel.SpawnOptions) (*regist
 	if name == "" {
 		name = m.Name
 	}
-	rec, man, err := in.reg.ByDigest(m.Digest, name)
+	rec, man, err := in.reg.ByDigest(identityDigest(m), name)
 	if errors.Is(err, registry.ErrNotFound) {
 		return nil, nil
 	}
@@ -138,14 +138,15 @@ func (in *Instance) spawnTo(m *kernel.Module, so kernel.SpawnOptions, by string,
 	return p, out, err
 }
 
-// Load finds target (a .wasm path, or a module name: the registry, then the module
-// directories) and compiles it through the kernel's cache.
+// Load finds target (a .wasm or .js path, or a module name: the registry, then the module
+// directories) and compiles it through the kernel's cache; a script is bound to the
+// JavaScript engine (script.go).
 func (in *Instance) Load(target string) (*kernel.Module, error) {
 	path, err := in.resolve(target)
 	if err != nil {
 		return nil, err
 	}
-	return in.k.LoadFile(path)
+	return in.loadPath(moduleNameFrom(path, target), path)
 }
 
 // RunOptions are the user's options for the modules of `orbital run`.

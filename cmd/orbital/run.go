@@ -59,7 +59,7 @@ func parseRunFlags(args []string, stderr io.Writer) (o runOptions, code int, ok 
 	fs.StringVar(&o.input, "input", "", "scripted gamepad and mouse input for WASM-4 carts: lines of FRAME pad1=right+x mouse=X,Y buttons=left (see docs/design/wasm4.md)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: orbital run [flags] TARGET... [-- args...]")
-		fmt.Fprintln(stderr, "TARGET is a .wasm file or a module name ($ORBITAL_MODULES, modules/ beside the binary, the home's modules/).")
+		fmt.Fprintln(stderr, "TARGET is a .wasm file, a .js script or a module name ($ORBITAL_MODULES, modules/ beside the binary, the home's modules/).")
 		fs.PrintDefaults()
 	}
 	if i := indexOf(args, "--"); i >= 0 {
