@@ -91,8 +91,8 @@ func findBounce(img *image.RGBA) (image.Rectangle, bool) {
 	return image.Rect(header.Min.X, header.Min.Y, header.Min.X+360, header.Min.Y+240), true
 }
 
-// countColour counts the pixels of r close to c.
-func countColour(img *image.RGBA, r image.Rectangle, c color.RGBA) int {
+// countNear counts the pixels of r close to c.
+func countNear(img *image.RGBA, r image.Rectangle, c color.RGBA) int {
 	n := 0
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
@@ -114,14 +114,14 @@ func checkBounce(t *testing.T, img *image.RGBA) image.Rectangle {
 	}
 	field := image.Rect(win.Min.X, win.Min.Y+24, win.Max.X, win.Max.Y)
 	head := image.Rect(win.Min.X, win.Min.Y, win.Max.X, win.Min.Y+24)
-	if n := countColour(img, head, bounceBack); n < 50 {
+	if n := countNear(img, head, bounceBack); n < 50 {
 		t.Errorf("the header holds %d text pixels, want its caption", n)
 	}
-	if n := countColour(img, field, bounceBack); n < field.Dx()*field.Dy()*6/10 {
+	if n := countNear(img, field, bounceBack); n < field.Dx()*field.Dy()*6/10 {
 		t.Errorf("background covers %d of %d pixels", n, field.Dx()*field.Dy())
 	}
 	for name, c := range map[string]color.RGBA{"red": bounceRed, "green": bounceGreen} {
-		if n := countColour(img, field, c); n < 300 {
+		if n := countNear(img, field, c); n < 300 {
 			t.Errorf("the %s ball covers %d pixels, want a disc of radius 12 or more (%s)", name, n, savePNG(t, img))
 		}
 	}
