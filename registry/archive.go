@@ -240,7 +240,16 @@ func (p *Package) Verify() error {
 // Archive writes the package as a deterministic .tar.gz (sorted names, zero times).
 func (p *Package) Archive() ([]byte, error) {
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	if err := p.WriteArchive(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteArchive writes the archive Archive returns to w as it is made (the registry server
+// streams downloads this way instead of holding a second copy of the package).
+func (p *Package) WriteArchive(w io.Writer) error {
+	zw := gzip.NewWriter(w)
 	tw := tar.NewWriter(zw)
 	add := func(name string, b []byte) error {
 		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
@@ -250,23 +259,20 @@ func (p *Package) Archive() ([]byte, error) {
 		return err
 	}
 	if err := add(ManifestFile, p.Manifest.Encode()); err != nil {
-		return nil, err
+		return err
 	}
 	if err := add(p.Manifest.Entry, p.Entry); err != nil {
-		return nil, err
+		return err
 	}
 	for _, f := range sortedKeys(p.Files) {
 		if err := add(f, p.Files[f]); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return zw.Close()
 }
 
 // PackDir builds a package from a directory holding module.toml, the entry .wasm it names and

@@ -238,14 +238,10 @@ func (s *Server) pkg(w http.ResponseWriter, name, version string) {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		b, err := pkg.Archive()
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
 		w.Header().Set("Content-Type", "application/gzip")
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		w.Write(b)
+		if err := pkg.WriteArchive(w); err != nil { // streamed: a client sees a cut-off body
+			s.logf("registry: serving %s: %v", rec.ID(), err)
+		}
 		return
 	}
 	http.Error(w, "no module "+name+"@"+version, http.StatusNotFound)

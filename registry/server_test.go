@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // signedPkg is a package for name@version signed with key.
@@ -200,5 +201,67 @@ func TestPublishInFlightCap(t *testing.T) {
 	}
 	if w := post(s, bytes.NewReader(archive(t, signedPkg(t, "slow", "1.0.1", testKey(t))))); w.Code != http.StatusForbidden {
 		t.Fatalf("after the slot is free, another key's publish of the name: %d %s", w.Code, w.Body.String())
+	}
+}
+
+// TestPublishWaitsOutBusy: Publish against a server at its upload cap gets 503, waits the
+// Retry-After and publishes once the slot is free; a download streams a package that installs.
+func TestPublishWaitsOutBusy(t *testing.T) {
+	s := &Server{Reg: newReg(t), Log: func(string) {}, Limits: ServerLimits{Uploads: 1}}
+	var mu sync.Mutex
+	busyAnswers := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		if rec.Code == http.StatusServiceUnavailable {
+			mu.Lock()
+			busyAnswers++
+			mu.Unlock()
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	defer srv.Close()
+	key := testKey(t)
+	first := archive(t, signedPkg(t, "busy", "1.0.0", key))
+	pr, pw := io.Pipe()
+	held := make(chan int)
+	go func() { held <- post(s, pr).Code }()
+	pw.Write(first[:10])
+	done := make(chan error, 1)
+	go func() {
+		_, err := Publish(t.Context(), srv.URL, archive(t, signedPkg(t, "busy", "1.0.1", key)), nil)
+		done <- err
+	}()
+	for {
+		mu.Lock()
+		n := busyAnswers
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Publish ended while the server was busy: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	pw.Write(first[10:])
+	pw.Close()
+	if c := <-held; c != http.StatusCreated {
+		t.Fatalf("held upload: %d", c)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Publish after the busy answer: %v", err)
+	}
+	// The streamed download is the package.
+	other := newReg(t)
+	other.Remotes = []string{srv.URL}
+	res, err := other.Install(t.Context(), "orbital://busy@1.0.1", InstallOptions{AllowUntrusted: true})
+	if err != nil || res[0].Record.Version != "1.0.1" {
+		t.Fatalf("install from the server: %v", err)
 	}
 }
