@@ -71,6 +71,11 @@ type Limits struct {
 	// default, runs unmetered. A metered process runs on the kernel's fuel engine (fuel.go)
 	// and ends as crashed, "out of fuel", when the budget is spent.
 	Fuel uint64
+	// TreeProcs and TreeMemory are the budget of the process tree this process roots (tree.go):
+	// processes alive besides the root, and bytes of memory and tables of all of them
+	// together. Only a root's count; defaults 64 and four times the root's Memory.
+	TreeProcs  int
+	TreeMemory int64
 	// CPU is the share of one core, in percent, the guest's code may use (cpushare.go);
 	// 0 or 100 and above: no cap.
 	CPU int
@@ -102,11 +107,18 @@ func (l Limits) withDefaults(d Limits) Limits {
 	if l.CPU == 0 {
 		l.CPU = d.CPU
 	}
+	if l.TreeProcs == 0 {
+		l.TreeProcs = d.TreeProcs
+	}
+	if l.TreeMemory == 0 {
+		l.TreeMemory = d.TreeMemory // 0 still: four times Memory (tree.go)
+	}
 	return l
 }
 
 func (c Config) withDefaults() Config {
-	c.Limits = c.Limits.withDefaults(Limits{Memory: DefaultMemory, Deadline: DefaultDeadline, Surfaces: DefaultSurfaces})
+	c.Limits = c.Limits.withDefaults(Limits{Memory: DefaultMemory, Deadline: DefaultDeadline, Surfaces: DefaultSurfaces,
+		TreeProcs: DefaultTreeProcs})
 	if c.Tick <= 0 {
 		c.Tick = 10 * time.Millisecond
 	}

@@ -85,8 +85,11 @@
 //
 // # Limits
 //
-// Per process (Limits, defaults in Config.Limits): linear-memory ceiling through
-// Store.Limiter (256 MiB), handler deadline (10 s; <0 none), surfaces (8), the bus inbox
+// Per process (Limits, defaults in Config.Limits): one memory ceiling (256 MiB) over all its
+// linear memories and tables, which the kernel creates itself and charges to the process's
+// budget and its process tree's (memlimit_cgo.go, tree.go; at most 2 memories and 2 tables
+// per module, tables of bounded size); a process tree's count (64 besides the root) and
+// memory (4x the root's ceiling); handler deadline (10 s; <0 none), surfaces (8), the bus inbox
 // limits, a fuel budget (0, unmetered, by default) and a CPU share (0, uncapped). A limit hit
 // ends that process only, except the CPU share, which holds the guest back (cpushare.go: the
 // epoch callback compares the thread's CPU time with wall time and waits when the guest is

@@ -13,11 +13,11 @@ const wasmtimeVersion = "39.0.1"
 
 // engineSettings names every Config choice that changes compiled code. It is hashed into the
 // compile cache key, so changing a setting here can never load code compiled under the old one.
-const engineSettings = "epoch=1;fuel=0;opt=speed;strategy=cranelift"
+const engineSettings = "epoch=1;fuel=0;opt=speed;strategy=cranelift;cow=0;memcreator=1"
 
 // fuelEngineSettings describes fuelEngineConfig: the engine of metered processes (fuel.go).
 // It differs from engineSettings, so the two engines' compiled code never share a cache key.
-const fuelEngineSettings = "epoch=1;fuel=1;opt=speed;strategy=cranelift"
+const fuelEngineSettings = "epoch=1;fuel=1;opt=speed;strategy=cranelift;cow=0;memcreator=1"
 
 // engineConfig is the configuration of the kernel's main engine, on which every process
 // without a fuel budget runs; engineSettings must describe it.
@@ -27,6 +27,7 @@ func engineConfig() *wasmtime.Config {
 	c.SetConsumeFuel(false)
 	c.SetCraneliftOptLevel(wasmtime.OptLevelSpeed)
 	c.SetStrategy(wasmtime.StrategyCranelift)
+	setMemoryCreator(c) // every linear memory charged to its process's budget (memlimit_cgo.go)
 	return c
 }
 

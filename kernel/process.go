@@ -103,6 +103,10 @@ type Process struct {
 	fuelSet  bool         // the store got its fuel budget (fuel.go)
 	cart     *cartState   // the WASM-4 console of a cart (cart_run.go); nil otherwise
 
+	tree        *procTree // the process tree it belongs to (tree.go)
+	budget      budget    // its memories' and tables' budget, child of the tree's (memlimit_cgo.go)
+	tableCharge int64     // the tables' worst case, charged to budget (storeLimits)
+
 	epochSlot uintptr
 	cpuWin    cpuWindow     // CPU share accounting (cpushare.go); process thread only
 	cpuBase   time.Duration // the thread's CPU time when the process began on it

@@ -63,7 +63,8 @@ func (p *Process) buildImage(g *genSpec, w *wasmtime.WasiConfig, fuel uint64) (i
 	cur := p.takeImage()
 	p.module, p.eng, p.code = g.module, g.eng, g.code
 	p.store = wasmtime.NewStoreWithData(g.eng.engine, p)
-	p.store.Limiter(g.opts.Limits.Memory, -1, -1, -1, -1)
+	p.storeLimits(p.store, g.opts.Limits) // tree.go; the tables' reserve was charged at spawn: no error
+
 	p.store.SetWasi(w)
 	p.store.SetEpochDeadline(1)
 	installEpochCallback(p)

@@ -30,6 +30,16 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	if m.Kind == KindCart {
 		cartLimits(&o) // cart.go: the per-frame deadline
 	}
+	tree, err := k.joinTree(o) // tree.go: the process tree's count and memory
+	if err != nil {
+		return nil, err
+	}
+	launched := false
+	defer func() {
+		if !launched {
+			tree.leave()
+		}
+	}()
 	eng, code, err := k.codeFor(m, o.Limits.Fuel) // fuel.go: the fuel engine if metered
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: err.Error(), Err: err}
@@ -68,7 +78,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Process{
-		k: k, pid: pid, name: o.Name, module: m, eng: eng, code: code, opts: o, inbox: inbox, stdin: stdin,
+		k: k, pid: pid, name: o.Name, module: m, eng: eng, code: code, opts: o, inbox: inbox, stdin: stdin, tree: tree,
 		spec:    genSpec{module: m, eng: eng, code: code, opts: o, asked: asked},
 		outs:    holdOutputs(o), // reload_out.go: where reloaded code writes
 		fuelSrc: k.fuelSource(pol, asked, o.Limits.Fuel),
@@ -94,6 +104,7 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 	// The store and instance are built here, on the caller's thread, so that Spawn's caller
 	// does not wait for a wake-up of the new thread and back; from then on only the process
 	// thread touches them.
+	launched = true // finish leaves the tree from here on
 	entry, err := p.start(w)
 	if err != nil {
 		p.finish(err)
@@ -110,17 +121,29 @@ func (k *Kernel) Spawn(m *Module, o SpawnOptions) (*Process, error) {
 }
 
 // start builds the process's store (limits, WASI, epoch deadline and callback, fuel) and
-// instantiates the module, returning its entry point (nil for a cart).
+// instantiates the module, returning its entry point (nil for a cart). The memories it
+// creates are charged to the process's budget (memlimit_cgo.go): the calling thread carries
+// that budget meanwhile, and the caller's own (a parent in proc_spawn) afterwards.
 func (p *Process) start(w *wasmtime.WasiConfig) (entryFunc, error) {
+	p.budget = newBudget(p.opts.Limits.Memory, p.tree.budget)
+	runtime.LockOSThread()
+	prev := p.budget.enter()
+	defer func() {
+		prev.enter()
+		runtime.UnlockOSThread()
+	}()
 	store := wasmtime.NewStoreWithData(p.eng.engine, p)
 	p.store = store
-	store.Limiter(p.opts.Limits.Memory, -1, -1, -1, -1)
+	limErr := p.storeLimits(store, p.opts.Limits) // tree.go
 	store.SetWasi(w)
 	p.lastHost.Store(monoNow())
 	store.SetEpochDeadline(1)
 	installEpochCallback(p)
 
 	err := p.startFuel()
+	if err == nil {
+		err = limErr
+	}
 	var entry entryFunc
 	switch {
 	case err != nil:
@@ -147,6 +170,8 @@ func (p *Process) run(entry entryFunc) {
 	// The OS thread may have run other processes before (Go reuses it after UnlockOSThread),
 	// and its CPU clock counts theirs too.
 	p.cpuBase = threadCPU()
+	p.budget.enter() // its memories grow on this thread (memlimit_cgo.go)
+	defer budget{}.enter()
 	p.onThread = true
 	p.lastHost.Store(monoNow())
 	if p.cart != nil {
@@ -246,6 +271,9 @@ func (p *Process) finish(err error) {
 		p.store.Close()
 	}
 	p.store, p.memory = nil, nil
+	p.budget.uncharge(p.tableCharge)
+	p.budget.release() // its memories went with the store
+	p.tree.leave()
 	p.outs.close() // after the store: its stdout and stderr write into them to the end
 	p.cancel()
 

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,6 +57,7 @@ type result struct {
 	stdout, stderr string
 	code           int
 	took           time.Duration
+	maxRSS         int64 // peak resident memory of the orbital process, bytes
 }
 
 // orbital runs the binary with args to its end, or kills it after limit (a fault that
@@ -72,6 +74,9 @@ func orbital(t *testing.T, limit time.Duration, args ...string) result {
 	r := result{stdout: o.String(), stderr: e.String(), took: time.Since(start)}
 	if ctx.Err() != nil {
 		t.Fatalf("orbital %v still running after %v\nstderr:\n%s", args, limit, r.stderr)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss << 10
 	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()

@@ -1,0 +1,162 @@
+// The C half of the kernel's linear memories (memlimit_cgo.go). Plain C, no Go callbacks:
+// wasmtime calls these on the guest's thread, in the middle of instantiation or memory.grow.
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "memlimit.h"
+
+struct orbital_budget {
+	_Atomic int64_t used;
+	_Atomic int64_t peak;
+	_Atomic int64_t refused;
+	_Atomic int64_t refs;
+	int64_t limit;
+	orbital_budget *parent;
+};
+
+// The budget of the process whose thread this is (set by the process thread, runtime.LockOSThread).
+static __thread orbital_budget *current;
+
+orbital_budget *orbital_budget_new(int64_t limit, orbital_budget *parent) {
+	orbital_budget *b = calloc(1, sizeof *b);
+	if (b == NULL) return NULL;
+	b->limit = limit;
+	b->parent = parent;
+	atomic_store(&b->refs, 1);
+	if (parent != NULL) atomic_fetch_add(&parent->refs, 1);
+	return b;
+}
+
+void orbital_budget_release(orbital_budget *b) {
+	while (b != NULL && atomic_fetch_sub(&b->refs, 1) == 1) {
+		orbital_budget *p = b->parent;
+		free(b);
+		b = p;
+	}
+}
+
+orbital_budget *orbital_budget_enter(orbital_budget *b) {
+	orbital_budget *old = current;
+	current = b;
+	return old;
+}
+
+int orbital_budget_charge(orbital_budget *b, int64_t n) {
+	for (orbital_budget *x = b; x != NULL; x = x->parent) {
+		int64_t now = atomic_fetch_add(&x->used, n) + n;
+		if (now > x->limit) {
+			for (orbital_budget *y = b; y != x->parent; y = y->parent) atomic_fetch_sub(&y->used, n);
+			atomic_fetch_add(&x->refused, 1);
+			return 0;
+		}
+		int64_t peak = atomic_load(&x->peak);
+		while (now > peak && !atomic_compare_exchange_weak(&x->peak, &peak, now)) {
+		}
+	}
+	return 1;
+}
+
+void orbital_budget_uncharge(orbital_budget *b, int64_t n) {
+	for (orbital_budget *x = b; x != NULL; x = x->parent) atomic_fetch_sub(&x->used, n);
+}
+
+int64_t orbital_budget_used(orbital_budget *b) { return atomic_load(&b->used); }
+int64_t orbital_budget_peak(orbital_budget *b) { return atomic_load(&b->peak); }
+int64_t orbital_budget_refused(orbital_budget *b) { return atomic_load(&b->refused); }
+
+// A linear memory: reserved (never moves) + guard bytes of address space, of which the first
+// size bytes are readable and writable and charged to the budget.
+typedef struct {
+	uint8_t *base;
+	size_t size, reserved, guard;
+	orbital_budget *budget;
+} memory;
+
+static size_t page_round(size_t n) {
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	return (n + pg - 1) / pg * pg;
+}
+
+static uint8_t *mem_get(void *env, size_t *size, size_t *capacity) {
+	memory *m = env;
+	*size = m->size;
+	*capacity = m->reserved;
+	return m->base;
+}
+
+static wasmtime_error_t *mem_grow(void *env, size_t new_size) {
+	memory *m = env;
+	if (new_size <= m->size) return NULL;
+	if (new_size > m->reserved) return wasmtime_error_new("orbital: memory limit reached (beyond the reservation)");
+	size_t delta = new_size - m->size;
+	if (!orbital_budget_charge(m->budget, (int64_t)delta)) return wasmtime_error_new("orbital: memory limit reached");
+	size_t from = page_round(m->size), to = page_round(new_size);
+	if (to > from && mprotect(m->base + from, to - from, PROT_READ | PROT_WRITE) != 0) {
+		orbital_budget_uncharge(m->budget, (int64_t)delta);
+		return wasmtime_error_new("orbital: mprotect failed while growing a memory");
+	}
+	m->size = new_size;
+	return NULL;
+}
+
+static void mem_free(void *env) {
+	memory *m = env;
+	munmap(m->base, m->reserved + m->guard);
+	orbital_budget_uncharge(m->budget, (int64_t)m->size);
+	orbital_budget_release(m->budget);
+	free(m);
+}
+
+static wasmtime_error_t *mem_new(void *env, const wasm_memorytype_t *ty, size_t minimum, size_t maximum,
+		size_t reserved, size_t guard, wasmtime_linear_memory_t *ret) {
+	(void)env;
+	(void)ty;
+	orbital_budget *b = current;
+	if (b == NULL) return wasmtime_error_new("orbital: a linear memory was created outside a process thread");
+	if (reserved == 0) { // a memory that may move: reserve what the budget could ever allow
+		reserved = maximum;
+		if (reserved > (size_t)b->limit) reserved = (size_t)b->limit;
+	}
+	if (reserved < minimum) reserved = minimum;
+	reserved = page_round(reserved);
+	guard = page_round(guard);
+	if (!orbital_budget_charge(b, (int64_t)minimum)) {
+		return wasmtime_error_new("orbital: memory limit reached: the process's memories would exceed its ceiling");
+	}
+	void *p = mmap(NULL, reserved + guard, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		orbital_budget_uncharge(b, (int64_t)minimum);
+		return wasmtime_error_new("orbital: cannot reserve address space for a linear memory");
+	}
+	if (minimum > 0 && mprotect(p, page_round(minimum), PROT_READ | PROT_WRITE) != 0) {
+		munmap(p, reserved + guard);
+		orbital_budget_uncharge(b, (int64_t)minimum);
+		return wasmtime_error_new("orbital: mprotect failed for a new linear memory");
+	}
+	memory *m = malloc(sizeof *m);
+	if (m == NULL) {
+		munmap(p, reserved + guard);
+		orbital_budget_uncharge(b, (int64_t)minimum);
+		return wasmtime_error_new("orbital: out of memory");
+	}
+	m->base = p;
+	m->size = minimum;
+	m->reserved = reserved;
+	m->guard = guard;
+	m->budget = b;
+	atomic_fetch_add(&b->refs, 1);
+	ret->env = m;
+	ret->get_memory = mem_get;
+	ret->grow_memory = mem_grow;
+	ret->finalizer = mem_free;
+	return NULL;
+}
+
+void orbital_set_memory_creator(wasm_config_t *config) {
+	wasmtime_memory_creator_t c = {NULL, mem_new, NULL};
+	wasmtime_config_host_memory_creator_set(config, &c);
+	wasmtime_config_memory_init_cow_set(config, 0); // images map only into wasmtime's own memories
+}
