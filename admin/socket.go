@@ -13,7 +13,7 @@ import (
 )
 
 // The control socket's place and who may talk through it (docs/design/security.md,
-// 2026-12-04). It is <home>/run/control.sock, in a directory only its owner may enter (0700,
+// 2026-12-03). It is <home>/run/control.sock, in a directory only its owner may enter (0700,
 // owned by the user, not a symlink): never a guessable name in a shared directory such as
 // /tmp, where another local user could bind it first and receive `orbital ps` and `orbital
 // kill`. Both ends open that directory once, check it through the open descriptor, and then

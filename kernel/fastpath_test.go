@@ -17,6 +17,7 @@ func TestFastPathLayout(t *testing.T) {
   (func (export "trap") unreachable)
   (func (export "orbital_abi_version") (result i32) (i32.const 1))`))
 	p := &Process{k: k, module: m, eng: k.plain, code: m.plain}
+	threadBudget(t, 64<<20) // memories are created for a process's budget only (memlimit_cgo.go)
 	store := wasmtime.NewStoreWithData(k.engine, p)
 	defer store.Close()
 	p.store = store

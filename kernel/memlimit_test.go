@@ -2,12 +2,43 @@ package kernel
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/orbital/orbital/bus"
 )
+
+// threadBudget locks the test to its thread and gives the thread a budget of limit bytes, for
+// tests that build a store outside a process; both end with the test.
+func threadBudget(t *testing.T, limit int64) {
+	t.Helper()
+	runtime.LockOSThread()
+	b := newBudget(limit, budget{})
+	prev := b.enter()
+	t.Cleanup(func() {
+		prev.enter()
+		b.release()
+		runtime.UnlockOSThread()
+	})
+}
+
+// Memories are created for a process's budget only: on a thread without one, instantiation
+// fails (fail closed) instead of creating an uncounted memory.
+func TestMemoryOutsideAProcessRefused(t *testing.T) {
+	k := newKernel(t, Config{})
+	m := watModule(t, k, "plain", wat(`(func (export "_start"))`))
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	store := wasmtime.NewStoreWithData(k.engine, nil)
+	defer store.Close()
+	store.SetWasi(wasmtime.NewWasiConfig())
+	if _, err := k.linker.Instantiate(store, m.mod); err == nil || !strings.Contains(err.Error(), "outside a process") {
+		t.Fatalf("instantiation without a budget: %v", err)
+	}
+}
 
 // twoMemWAT grows two memories a page at a time, alternately, until neither grows, and exits
 // with the pages gained.
