@@ -50,7 +50,15 @@ func WriteTable(w io.Writer, procs []Proc, now time.Time) error {
 			FormatDuration(p.CPU), p.CPUPct, FormatBytes(p.Memory), p.Inbox, p.MsgsIn, p.MsgsOut,
 			p.Drops, p.Restarts, dash(p.StartedBy), dash(oneLine(p.LastExit)))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, p := range sorted { // hot reloads: the last outcome of each process that had one
+		if p.Reload != "" {
+			fmt.Fprintf(w, "pid %d %s: %s\n", p.PID, p.Name, oneLine(p.Reload))
+		}
+	}
+	return nil
 }
 
 func dash(s string) string {

@@ -53,7 +53,7 @@ button:disabled { opacity:.4; cursor:not-allowed; }
 <th data-k="grants">Grants</th><th>Actions</th>
 </tr></thead>
 <tbody>
-{{range .Rows}}<tr data-pid="{{.PID}}"><td class="num">{{.PID}}</td><td>{{.Name}}</td><td>{{.Version}}</td><td>{{.Kind}}</td>
+{{range .Rows}}<tr data-pid="{{.PID}}"><td class="num">{{.PID}}</td><td>{{.Name}}</td><td{{if .Reload}} title="{{.Reload}}"{{end}}>{{.Version}}</td><td>{{.Kind}}</td>
 <td><span class="state {{.State}}">{{.State}}</span></td><td>{{.StartedBy}}</td><td class="num">{{.Uptime}}</td><td class="num">{{.CPUStr}}</td>
 <td class="num">{{printf "%.1f" .CPUPct}}</td><td class="num">{{.MemStr}}</td><td class="num">{{.Inbox}}</td><td class="num">{{.MsgsIn}}</td>
 <td class="num">{{.MsgsOut}}</td><td class="num">{{.Drops}}</td><td class="num">{{.Restarts}}</td><td>{{.LastExit}}</td><td class="grants">{{range .Grants}}{{.}} {{end}}</td>
@@ -81,7 +81,7 @@ function render() {
   const tb = $("#procs tbody");
   if (!rows.length) { tb.innerHTML = '<tr><td colspan="18" class="empty">No modules are running.</td></tr>'; return; }
   tb.innerHTML = rows.map(p => { const dis = p.protected ? " disabled title=\"protected: the shell and system drivers cannot be stopped here\"" : "";
-    return '<tr data-pid="' + p.pid + '"><td class="num">' + p.pid + "</td><td>" + esc(p.name) + "</td><td>" + esc(p.version) + "</td><td>" + esc(p.kind) +
+    return '<tr data-pid="' + p.pid + '"><td class="num">' + p.pid + "</td><td>" + esc(p.name) + "</td><td" + (p.reload ? ' title="' + esc(p.reload) + '"' : "") + ">" + esc(p.version) + (p.reload ? (p.reload.startsWith("rolled back") ? " ↺" : " ⟳") : "") + "</td><td>" + esc(p.kind) +
     '</td><td><span class="state ' + esc(p.state) + '">' + esc(p.state) + "</span></td><td>" + esc(p.started_by) + '</td><td class="num">' + dur(uptime(p)) +
     '</td><td class="num">' + dur(p.cpu_ns) + '</td><td class="num">' + p.cpu_pct.toFixed(1) + '</td><td class="num">' + bytes(p.memory) +
     '</td><td class="num">' + p.inbox + '</td><td class="num">' + p.msgs_in + '</td><td class="num">' + p.msgs_out + '</td><td class="num">' + p.drops +

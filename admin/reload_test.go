@@ -117,3 +117,17 @@ func TestReloadOnBus(t *testing.T) {
 		t.Fatalf("sys.reload without a module: %v", a)
 	}
 }
+
+func TestReloadShown(t *testing.T) {
+	tb := demoTable()
+	tb.procs[1].Reload = "rolled back 1.0.0 -> 2.0.0: trap: unreachable; back to 1.0.0"
+	var buf strings.Builder
+	WriteTable(&buf, tb.procs, time.Now())
+	if !strings.Contains(buf.String(), "\npid 2 clock: rolled back 1.0.0 -> 2.0.0: trap: unreachable; back to 1.0.0\n") {
+		t.Fatalf("orbital ps does not show the reload:\n%s", buf.String())
+	}
+	s := NewServer(tb, "test")
+	if body := do(t, s, "GET", "/t/"+s.Token()+"/", "", nil).Body.String(); !strings.Contains(body, `title="rolled back 1.0.0 -&gt; 2.0.0`) {
+		t.Fatal("the panel does not show the reload")
+	}
+}

@@ -40,7 +40,7 @@ func (c *controller) Processes() []admin.Proc {
 			PID: uint32(info.PID), Name: info.Name, Version: info.Version, Kind: info.Kind, State: info.State.String(),
 			StartedBy: by, Started: info.Started, CPU: info.CPU, Memory: info.Memory,
 			Inbox: info.Inbox.Depth, MsgsIn: info.Inbox.MsgsIn, MsgsOut: info.Inbox.Sent, Drops: info.Inbox.Drops,
-			Restarts: restarts, LastExit: lastExit, Grants: grantList(c.in.k, info),
+			Restarts: restarts, LastExit: lastExit, Reload: info.Reload, Grants: grantList(c.in.k, info),
 		})
 	}
 	return append(procs, c.in.driverRows()...)

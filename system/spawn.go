@@ -34,15 +34,24 @@ func (in *Instance) identify(m *kernel.Module, so *kernel.SpawnOptions) (*regist
 	if err != nil {
 		return nil, fmt.Errorf("%s: refused: its installed identity cannot be read: %w", name, err)
 	}
+	if err := in.identity(rec, man, so); err != nil {
+		return nil, err
+	}
+	return man, nil
+}
+
+// identity sets so's version, publisher and requested permissions from the installed version
+// rec with manifest man (a derived manifest requests nothing of its own).
+func (in *Instance) identity(rec *registry.Record, man *registry.Manifest, so *kernel.SpawnOptions) error {
 	so.Version, so.Publisher = rec.Version, man.Publisher
 	if !rec.Derived {
 		req, err := policies.ParseRequests(rec.ID()+" module.toml [permissions]", man.RequestsTOML(), policies.DefaultExpand(in.cfg.Home))
 		if err != nil {
-			return nil, fmt.Errorf("%s: refused: %w", name, err)
+			return fmt.Errorf("%s: refused: %w", rec.Name, err)
 		}
 		so.Requests = req
 	}
-	return man, nil
+	return nil
 }
 
 // prepare points so's output at a capture into the log book, echoed to the instance's Stdout

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/orbital/orbital/admin"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
 )
@@ -35,6 +37,7 @@ func installVerb(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&opt.Fetch.Timeout, "timeout", 2*time.Minute, "give up a download after this long")
 	fs.IntVar(&opt.Fetch.Retries, "retries", registry.DefaultFetchRetries, "retries of a failed download (-1: none)")
 	quiet := fs.Bool("q", false, "no progress bar")
+	reload := fs.Bool("reload", false, "then move the running processes of each installed app to the version installed, in place (orbital reload)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: orbital install [flags] SOURCE...")
 		fmt.Fprintln(stderr, "SOURCE is a .wasm or .tar.gz file, a module directory (module.toml), a directory of .wasm/.tar.gz")
@@ -76,6 +79,11 @@ func installVerb(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stdout, "%s (%s) is already installed\n", r.Record.ID(), r.Record.Kind)
 			} else {
 				fmt.Fprintf(stdout, "installed %s (%s) from %s\n", r.Record.ID(), r.Record.Kind, r.Record.Source)
+			}
+			if *reload && r.Record.Kind == "app" {
+				if c := reloadInstalled(reg.Home(), r.Record.Name, r.Record.Version, stdout, stderr); c > code {
+					code = c
+				}
 			}
 		}
 		if err != nil {
@@ -129,4 +137,18 @@ func (d *downloadBar) finish() {
 		d.bar.Finish()
 		d.bar = nil
 	}
+}
+
+// reloadInstalled moves the running processes of name to version for install --reload. A
+// module that is not running has nothing to reload: that is not an error here.
+func reloadInstalled(home, name, version string, stdout, stderr io.Writer) int {
+	c := admin.ControlClient{Path: admin.ControlSocketPath(home)}
+	var errs bytes.Buffer
+	code := reloadModule(c, admin.ReloadRequest{Name: name, Version: version}, "install --reload", stdout, &errs)
+	if code == exitNotRunning {
+		fmt.Fprintf(stdout, "%s is not running: nothing to reload\n", name)
+		return 0
+	}
+	stderr.Write(errs.Bytes())
+	return code
 }

@@ -59,7 +59,10 @@ func Main(version string, trapAfter time.Duration) {
 	for {
 		timeout := sdk.Forever
 		if trapAfter > 0 {
-			timeout = max(start+trapAfter-sdk.Now(), 0)
+			if timeout = start + trapAfter - sdk.Now(); timeout <= 0 {
+				fmt.Printf("reloadprobe %s trapping on purpose\n", version)
+				trap()
+			}
 		}
 		m, err := sdk.Recv(timeout)
 		if first { // the state arrived with the first recv
@@ -69,8 +72,7 @@ func Main(version string, trapAfter time.Duration) {
 		}
 		switch {
 		case errors.Is(err, sdk.ErrTimeout):
-			fmt.Printf("reloadprobe %s trapping on purpose\n", version)
-			trap()
+			continue // trapAfter has passed
 		case errors.Is(err, sdk.ErrClosed):
 			return
 		case err != nil:
