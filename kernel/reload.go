@@ -32,7 +32,8 @@ type ReloadOptions struct {
 	Publisher string
 	Requests  *policies.Grants
 	// Script is the new version's program when the module is an interpreter
-	// (SpawnOptions.Script); it replaces the running one's.
+	// (SpawnOptions.Script); nil: the new module's own (Module.WithScript), if any. It
+	// replaces the running one's.
 	Script *Script
 	// Grace is how long the new code must run without crashing before the reload is final;
 	// 0: Config.ReloadGrace.
@@ -184,6 +185,9 @@ func (k *Kernel) newReloadJob(p *Process, m *Module, ro ReloadOptions) (*reloadJ
 	}
 	asked := cur.asked
 	asked.Version, asked.Publisher, asked.Requests, asked.Script = ro.Version, ro.Publisher, ro.Requests, ro.Script
+	if asked.Script == nil {
+		asked.Script = m.Script // a module bound to a script (WithScript) runs it, as at Spawn
+	}
 	o := asked
 	o.Name = p.name
 	o.Limits = o.Limits.withDefaults(k.cfg.Limits)
