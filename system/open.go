@@ -83,7 +83,7 @@ func (in *Instance) adminSource(ctx context.Context, text string, progress func(
 // httpSource opens http(s) URLs. A package (.tar.gz, made by `orbital pack`) is installed
 // through the registry, as `orbital install URL` does: fetched, its signature and digests
 // checked, installed atomically, then run with its manifest (so policy and the permission
-// prompt see what it requests). A bare .wasm is fetched and run as it is: it carries no
+// prompt see what it requests). A bare .wasm (or .js script) is fetched and run as it is: it carries no
 // manifest or signature that installing would check, and its derived version (0.0.0) would
 // collide with an installed module of the same name.
 func (in *Instance) httpSource(ctx context.Context, text string, progress func(int64, int64)) (opened, bool, error) {
@@ -102,11 +102,15 @@ func (in *Instance) httpSource(ctx context.Context, text string, progress func(i
 		}
 		return opened{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM, Script: res.Record.Script}, true, nil
 	}
+	script := registry.IsScript(u.Path)
+	if script { // a script is text: loadScript checks it (UTF-8, at most MaxScript bytes)
+		fetch.Raw, fetch.MaxBytes = true, registry.MaxScript
+	}
 	wasm, err := registry.Fetch(ctx, text, fetch)
 	if err != nil {
 		return opened{}, true, fetchMessage(text, err)
 	}
-	return opened{Name: moduleNameFrom(u.Path, u.Host), Path: text, Wasm: wasm, Script: registry.IsScript(u.Path)}, true, nil
+	return opened{Name: moduleNameFrom(u.Path, u.Host), Path: text, Wasm: wasm, Script: script}, true, nil
 }
 
 // fetchMessage shortens a download error for the one-line error bar: Go's net errors repeat
