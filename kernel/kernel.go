@@ -33,6 +33,8 @@ type Kernel struct {
 	closed  bool
 
 	threads  threadPool // goroutines kept for the next process (threads.go)
+	fsHelpers sync.Map // *wasmtime.Engine -> *fsHelperCode (wasi_fs.go)
+
 	stopTick chan struct{}
 	tickDone chan struct{}
 	wg       sync.WaitGroup // process threads

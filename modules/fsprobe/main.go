@@ -12,6 +12,9 @@
 //	lstat:PATH     stat a path without following symlinks
 //	raw:DIR:REL    open REL relative to the preopen DIR with a raw WASI path_open, unchanged
 //	rawwrite:DIR:REL  the same, creating the file for writing
+//	symlink:TARGET:LINK  create LINK pointing to TARGET
+//	rm:PATH        remove a file or an empty directory
+//	rename:OLD:NEW rename OLD to NEW
 //
 // fsprobe exits 0 whatever the results; the output is the result.
 package main
@@ -50,6 +53,14 @@ func main() {
 			_, err = os.Stat(path)
 		case "lstat":
 			_, err = os.Lstat(path)
+		case "symlink":
+			target, link, _ := strings.Cut(path, ":")
+			err = os.Symlink(target, link)
+		case "rm":
+			err = os.Remove(path)
+		case "rename":
+			from, to, _ := strings.Cut(path, ":")
+			err = os.Rename(from, to)
 		case "raw", "rawwrite":
 			dir, rel, _ := strings.Cut(path, ":")
 			err = rawOpen(dir, rel, op == "rawwrite")
