@@ -32,8 +32,8 @@ type Kernel struct {
 	nextPID bus.PID
 	closed  bool
 
-	threads  threadPool // goroutines kept for the next process (threads.go)
-	fsHelpers sync.Map // *wasmtime.Engine -> *fsHelperCode (wasi_fs.go)
+	threads   threadPool // goroutines kept for the next process (threads.go)
+	fsHelpers sync.Map   // *wasmtime.Engine -> *fsHelperCode (wasi_fs.go)
 
 	stopTick chan struct{}
 	tickDone chan struct{}
