@@ -28,10 +28,11 @@ type ControlServer struct {
 }
 
 type controlRequest struct {
-	Op     string         `json:"op"` // ps, stop, kill, restart, logs, reload
+	Op     string         `json:"op"` // ps, stop, kill, restart, logs, reload, jobs, installed, start
 	PID    uint32         `json:"pid,omitempty"`
 	N      int            `json:"n,omitempty"`
 	Reload *ReloadRequest `json:"reload,omitempty"`
+	Name   string         `json:"name,omitempty"` // start
 }
 
 type controlReply struct {
@@ -40,6 +41,9 @@ type controlReply struct {
 	Procs   []Proc         `json:"procs,omitempty"`
 	Lines   []LogLine      `json:"lines,omitempty"`
 	Reloads []ReloadResult `json:"reloads,omitempty"`
+	Jobs    []Job          `json:"jobs,omitempty"`
+	Modules []Module       `json:"modules,omitempty"`
+	PID     uint32         `json:"pid,omitempty"`
 	Now     time.Time      `json:"now"`
 }
 
@@ -135,6 +139,8 @@ func (s *ControlServer) handle(req controlRequest, rep *controlReply) {
 		rep.Lines, err = s.ctl.Logs(req.PID, req.N)
 	case "reload":
 		err = s.handleReload(req, rep)
+	case "jobs", "installed", "start":
+		err = handleScheduler(s.ctl, req, rep)
 	default:
 		err = fmt.Errorf("unknown op %q", req.Op)
 	}

@@ -37,6 +37,7 @@ button:disabled { opacity:.4; cursor:not-allowed; }
 #msg { min-height:20px; margin:8px 0; color:var(--bad); }
 #logs { margin-top:16px; background:#11151c; color:#d8dee9; border-radius:6px; padding:10px 14px; font:12px/1.5 ui-monospace, monospace; max-height:320px; overflow:auto; display:none; white-space:pre-wrap; }
 #logs h2 { font:600 13px system-ui; margin:0 0 8px; color:#fff; }
+section h2 { font-size:15px; margin:20px 0 8px; }
 .empty { color:var(--muted); padding:20px; text-align:center; }
 </style>
 </head>
@@ -61,6 +62,14 @@ button:disabled { opacity:.4; cursor:not-allowed; }
 {{else}}<tr><td colspan="18" class="empty">No modules are running.</td></tr>{{end}}
 </tbody>
 </table>
+<section id="jobs-section" hidden>
+<h2>Jobs</h2>
+<table id="jobs"><thead><tr><th>Module</th><th>Trigger</th><th>State</th><th>Last run</th><th>Next run</th><th>Runs</th><th>Skips</th><th>Restarts</th><th>Last exit</th></tr></thead>
+<tbody><tr><td colspan="9" class="empty">No module has triggers.</td></tr></tbody></table>
+<h2>Installed modules</h2>
+<table id="installed"><thead><tr><th>Name</th><th>Version</th><th>Kind</th><th>Description</th><th>Actions</th></tr></thead>
+<tbody><tr><td colspan="5" class="empty">Nothing installed.</td></tr></tbody></table>
+</section>
 <div id="logs"></div>
 </main>
 <script>
@@ -119,7 +128,26 @@ document.addEventListener("click", (e) => {
   if (th) { if (sortKey === th.dataset.k) asc = !asc; else { sortKey = th.dataset.k; asc = true; }
     document.querySelectorAll("th").forEach(h => h.classList.remove("sorted", "asc")); th.classList.add("sorted"); if (asc) th.classList.add("asc"); render(); }
 });
-refresh(); setInterval(refresh, 1000);
+function ago(t) { if (!t || t.startsWith("0001")) return "-"; const d = (Date.parse(t) - now) * 1e6; return d > 0 ? "in " + dur(d) : dur(-d) + " ago"; }
+async function refreshJobs() {
+  const [rj, ri] = await Promise.all([fetch("api/jobs", {cache: "no-store"}), fetch("api/installed", {cache: "no-store"})]).catch(() => [null, null]);
+  if (!rj || !rj.ok || !ri || !ri.ok) return;
+  $("#jobs-section").hidden = false;
+  const jobs = (await rj.json()).jobs || [], mods = (await ri.json()).modules || [];
+  $("#jobs tbody").innerHTML = jobs.length ? jobs.map(j => "<tr><td>" + esc(j.module) + "</td><td>" + esc(j.trigger) + '</td><td><span class="state ' + esc(j.state) + '">' + esc(j.state) +
+    "</span></td><td>" + ago(j.last_run) + "</td><td>" + ago(j.next_run) + '</td><td class="num">' + j.runs + '</td><td class="num">' + j.skips + '</td><td class="num">' + j.restarts +
+    "</td><td>" + esc(j.last_exit) + "</td></tr>").join("") : '<tr><td colspan="9" class="empty">No module has triggers.</td></tr>';
+  $("#installed tbody").innerHTML = mods.length ? mods.map(m => "<tr><td>" + esc(m.name) + "</td><td>" + esc(m.version) + "</td><td>" + esc(m.kind) + "</td><td>" + esc(m.description) +
+    '</td><td><button data-start="' + esc(m.name) + '"' + (m.running ? " disabled title=\"running\"" : "") + ">Start</button></td></tr>").join("") : '<tr><td colspan="5" class="empty">Nothing installed.</td></tr>';
+}
+async function start(name) {
+  const r = await fetch("api/start", {method: "POST", headers: {"Content-Type": "application/json", "X-Orbital-CSRF": csrf}, body: JSON.stringify({name: name})});
+  const d = await r.json().catch(() => ({}));
+  $("#msg").textContent = r.ok ? "" : (d.error || ("HTTP " + r.status));
+  refresh(); refreshJobs();
+}
+document.addEventListener("click", (e) => { const b = e.target.closest("button[data-start]"); if (b) start(b.dataset.start); });
+refresh(); refreshJobs(); setInterval(refresh, 1000); setInterval(refreshJobs, 1000);
 </script>
 </body>
 </html>

@@ -48,10 +48,7 @@ var ErrNoReload = errors.New("this instance cannot reload modules")
 
 // reloaderOf returns ctl's Reloader, looking through a Sampler.
 func reloaderOf(ctl Controller) (Reloader, error) {
-	if s, ok := ctl.(*Sampler); ok {
-		ctl = s.Controller
-	}
-	if r, ok := ctl.(Reloader); ok {
+	if r, ok := capability[Reloader](ctl); ok {
 		return r, nil
 	}
 	return nil, ErrNoReload

@@ -35,6 +35,9 @@ func NewServer(ctl Controller, title string) *Server {
 	mux.HandleFunc("GET /t/{token}/api/ps", s.apiPS)
 	mux.HandleFunc("GET /t/{token}/api/logs", s.apiLogs)
 	mux.HandleFunc("POST /t/{token}/api/{action}", s.apiAction)
+	mux.HandleFunc("GET /t/{token}/api/jobs", s.apiJobs)
+	mux.HandleFunc("GET /t/{token}/api/installed", s.apiInstalled)
+	mux.HandleFunc("POST /t/{token}/api/start", s.apiStart)
 	mux.HandleFunc("GET /t/{token}/metrics", s.metrics)
 	s.mux = mux
 	return s

@@ -26,6 +26,11 @@ const (
 	// place (reload.go); it is answered when the reload is final, a few seconds later, or at
 	// once with "wait": false (the outcome then shows in the row's "reload" of sys.ps).
 	TopicReload = "sys.reload"
+	// The instance's jobs and installed modules, and Start ({"name": "clock"}), when its
+	// Controller is a Scheduler.
+	TopicJobs      = "sys.jobs"
+	TopicInstalled = "sys.installed"
+	TopicStart     = "sys.start"
 )
 
 // ServiceConfig configures the bus service.
@@ -54,7 +59,7 @@ func StartService(cfg ServiceConfig, ctl Controller) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("admin service: %w", err)
 	}
-	for _, t := range []string{TopicPS, TopicStats, TopicKill, TopicStop, TopicRestart, TopicLogs, TopicAudit, TopicReload} {
+	for _, t := range []string{TopicPS, TopicStats, TopicKill, TopicStop, TopicRestart, TopicLogs, TopicAudit, TopicReload, TopicJobs, TopicInstalled, TopicStart} {
 		if _, err := cfg.Bus.Subscribe(cfg.PID, t, bus.Reliable); err != nil {
 			cfg.Bus.Detach(cfg.PID)
 			return nil, fmt.Errorf("admin service: subscribe %s: %w", t, err)
@@ -164,6 +169,8 @@ func (s *Service) answer(m bus.Message) any {
 			return errAnswer(err)
 		}
 		return map[string]any{"records": recs}
+	case TopicJobs, TopicInstalled, TopicStart:
+		return s.answerScheduler(m.Topic, req)
 	}
 	return errAnswer(fmt.Errorf("unknown topic %q", m.Topic))
 }

@@ -29,8 +29,9 @@
 // module.toml keys (unknown keys are errors, reported with file and line):
 // name, version (strict semver), kind (app, service, library, driver), description, tags,
 // entry (file in the package), entry_digest ("sha256:<hex>", filled by orbital pack),
-// exports, abi_version, restart (never, on-failure), [dependencies] (library name = semver
-// range), [triggers] (boot, topics, schedule "@every 5m", url_schemes), [files] (extra file =
+// exports, abi_version, restart (never, on-failure, always), [dependencies] (library name =
+// semver range), [triggers] (boot, topics, schedule: "@every 30s", "@hourly", five cron fields;
+// once, delay, repeat; url_schemes: triggers.go parses them), [files] (extra file =
 // digest, filled by pack), [permissions] (the policy-file tables: fs, env, process, bus,
 // regions, devices, net, limits, ui — policies.ParseRequests reads them from RequestsTOML),
 // publisher ("ed25519:<base64>") and signature (base64).

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/semver/v3"
@@ -45,7 +44,10 @@ type Manifest struct {
 	// Exports lists the functions a library offers (or a service's handlers).
 	Exports    []string `toml:"exports,omitempty"`
 	ABIVersion int      `toml:"abi_version,omitempty"`
-	Restart    string   `toml:"restart,omitempty"` // "never" (default) or "on-failure"
+	// Restart is what happens when a process the instance supervises ends (boot, schedule,
+	// topic triggers, the panel's Start): "never" (default), "on-failure" (a crash or a
+	// non-zero exit) or "always"; drivers take never or on-failure.
+	Restart string `toml:"restart,omitempty"`
 	// Dependencies maps a library name to a semver range ("^1.2", ">=1.0, <3").
 	Dependencies map[string]string `toml:"dependencies,omitempty"`
 	Triggers     Triggers          `toml:"triggers,omitempty"`
@@ -58,11 +60,22 @@ type Manifest struct {
 	Signature string `toml:"signature,omitempty"`
 }
 
-// Triggers say when the kernel starts a module without being asked.
+// Triggers say when the home's instance (orbital up, orbital shell) starts a module without
+// being asked. Times are local. docs/design/lifecycle.md defines each precisely.
 type Triggers struct {
-	Boot       bool     `toml:"boot,omitempty"`        // start at kernel boot
-	Topics     []string `toml:"topics,omitempty"`      // start when a message arrives on one
-	Schedule   []string `toml:"schedule,omitempty"`    // "@every 5m" or a Go duration
+	Boot bool `toml:"boot,omitempty"` // start with the instance
+	// Topics: a message on a matching topic starts the module when it is not running and is
+	// its first message; the instance forwards the topics' messages to it while it runs.
+	Topics []string `toml:"topics,omitempty"`
+	// Schedule: "@every 30s", "@hourly", "@daily" (robfig/cron descriptors) or five-field
+	// cron ("0 3 * * 1-5"). A run still going when the next is due is skipped and counted.
+	Schedule []string `toml:"schedule,omitempty"`
+	// Once, Delay and Repeat are a task (start, delay, repeats): the first run at Once
+	// ("2026-12-24T18:00", local time), then Repeat more runs, each Delay after the one
+	// before was due ("10m"). Runs due while no instance ran are not made up.
+	Once       string   `toml:"once,omitempty"`
+	Delay      string   `toml:"delay,omitempty"`
+	Repeat     int      `toml:"repeat,omitempty"`
 	URLSchemes []string `toml:"url_schemes,omitempty"` // the shell opens these URLs with it
 }
 
@@ -201,10 +214,11 @@ func (m *Manifest) Validate() error {
 			return bad("tags", "tag %q: want 1 to 64 characters", t)
 		}
 	}
-	switch m.Restart {
-	case "", "never", "on-failure":
-	default:
-		return bad("restart", "%q: want never or on-failure", m.Restart)
+	switch {
+	case m.Restart == "always" && m.Kind == KindDriver:
+		return bad("restart", "\"always\": a driver restarts never or on-failure")
+	case m.Restart != "" && m.Restart != "never" && m.Restart != "on-failure" && m.Restart != "always":
+		return bad("restart", "%q: want never, on-failure or always", m.Restart)
 	}
 	for _, dep := range sortedKeys(m.Dependencies) {
 		if !nameRE.MatchString(dep) {
@@ -217,10 +231,8 @@ func (m *Manifest) Validate() error {
 			return bad("dependencies."+dep, "%q is not a version range like ^1.2 or >=1.0, <2: %v", m.Dependencies[dep], err)
 		}
 	}
-	for _, s := range m.Triggers.Schedule {
-		if _, err := ParseSchedule(s); err != nil {
-			return bad("triggers.schedule", "%v", err)
-		}
+	if err := m.Triggers.validate(m.Kind); err != nil {
+		return err
 	}
 	for _, f := range sortedKeys(m.Files) {
 		if !validFile(f) || f == ManifestFile || f == m.Entry {
@@ -285,15 +297,6 @@ func (m *Manifest) SigningBytes() []byte {
 	c := *m
 	c.Signature = ""
 	return append([]byte("orbital-manifest-v1\n"), c.Encode()...)
-}
-
-// ParseSchedule parses a schedule trigger: "@every <duration>" or a bare duration.
-func ParseSchedule(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(s, "@every")))
-	if err != nil || d < time.Second {
-		return 0, fmt.Errorf("schedule %q: want \"@every <duration>\" of at least 1s", s)
-	}
-	return d, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -11,7 +11,7 @@ import (
 
 const goodManifest = `name = "imagefx"
 version = "1.2.0"
-kind = "library"
+kind = "service"
 description = "Image effects"
 tags = ["image", "blur"]
 entry = "imagefx.wasm"
@@ -23,7 +23,10 @@ mathx = "^1.0"
 [triggers]
 boot = true
 topics = ["imagefx.>"]
-schedule = ["@every 5m"]
+schedule = ["@every 5m", "@hourly", "0 3 * * 1-5"]
+once = "2026-12-24T18:00"
+delay = "10m"
+repeat = 3
 
 [permissions]
 env = { LANG = "C" }
@@ -54,7 +57,7 @@ func TestParseManifestGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Name != "imagefx" || m.Kind != KindLibrary || m.Dependencies["mathx"] != "^1.0" ||
+	if m.Name != "imagefx" || m.Kind != KindService || m.Triggers.Repeat != 3 || m.Dependencies["mathx"] != "^1.0" ||
 		!m.Triggers.Boot || m.Permissions.Limits.Memory != "134217728" || m.Permissions.Regions.Bytes != "64MiB" ||
 		m.Permissions.UI.MaxSurface != "800x600" || m.Permissions.FS[0].Mode != "ro" {
 		t.Fatalf("decoded %+v", m)
@@ -85,7 +88,18 @@ func TestParseManifestErrors(t *testing.T) {
 		{"bad name", `name = "Image FX"`, `name: "Image FX" is not a module name`},
 		{"traversal entry", `entry = "../x.wasm"`, `entry: "../x.wasm" is not a file name`},
 		{"bad memory", "[permissions.limits]\nmemory = \"lots\"\n", `permissions.limits.memory: "lots" is not a positive size`},
-		{"bad schedule", "[triggers]\nschedule = [\"sometimes\"]\n", "triggers.schedule"},
+		{"bad schedule", "[triggers]\nschedule = [\"sometimes\"]\n", "module.toml:6: triggers.schedule"},
+		{"four cron fields", "[triggers]\nschedule = [\"0 3 * *\"]\n", "module.toml:6: triggers.schedule: schedule \"0 3 * *\""},
+		{"bad cron range", "[triggers]\n\nschedule = [\"0 25 * * *\"]\n", "module.toml:7: triggers.schedule"},
+		{"sub-second every", "[triggers]\nschedule = [\"@every 500ms\"]\n", "at least 1s"},
+		{"time zone", "[triggers]\nschedule = [\"CRON_TZ=UTC 0 3 * * *\"]\n", "local time"},
+		{"unknown trigger", "[triggers]\ncron = \"0 3 * * *\"\n", "module.toml:6: triggers.cron: unknown key"},
+		{"bad once", "[triggers]\nonce = \"Christmas\"\n", "module.toml:6: triggers.once"},
+		{"repeat without delay", "[triggers]\nonce = \"2026-12-24T18:00\"\nrepeat = 2\n", "triggers.delay: repeat = 2 needs delay"},
+		{"repeat without once", "[triggers]\nrepeat = 2\ndelay = \"1m\"\n", "triggers.repeat"},
+		{"bad topic", "[triggers]\ntopics = [\"a..b\"]\n", "triggers.topics"},
+		{"library trigger", "[triggers]\nboot = true\n", "a library is linked"},
+		{"bad restart", "restart = \"sometimes\"\n", "restart: \"sometimes\": want never, on-failure or always"},
 		{"self dep", "[dependencies]\nimagefx = \"*\"\n", "cannot depend on itself"},
 	}
 	base := "name = \"imagefx\"\nversion = \"1.2.0\"\nkind = \"library\"\nentry = \"imagefx.wasm\"\n"

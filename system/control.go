@@ -36,6 +36,9 @@ func (c *controller) Processes() []admin.Proc {
 			by, restarts, lastExit = rec.startedBy, rec.restarts, rec.lastExit
 		}
 		c.in.mu.Unlock()
+		if n, ok := c.restartsOf(info.PID); ok {
+			restarts = n
+		}
 		procs = append(procs, admin.Proc{
 			PID: uint32(info.PID), Name: info.Name, Version: info.Version, Kind: info.Kind, State: info.State.String(),
 			StartedBy: by, Started: info.Started, CPU: info.CPU, Memory: info.Memory,
@@ -43,6 +46,7 @@ func (c *controller) Processes() []admin.Proc {
 			Restarts: restarts, LastExit: lastExit, Reload: info.Reload, Grants: grantList(c.in.k, info),
 		})
 	}
+	procs = append(procs, c.unitRows()...)
 	return append(procs, c.in.driverRows()...)
 }
 
@@ -70,21 +74,36 @@ func (c *controller) check(pid uint32) error {
 	return nil
 }
 
-func (c *controller) Stop(pid uint32) error {
+// Stop asks pid to quit. A supervised process is not restarted after it; stopping a module
+// that waits to restart (or stopped in a crash loop) cancels the restart.
+func (c *controller) Stop(pid uint32) error { return c.end(pid, false) }
+
+// Kill ends pid at once; as Stop, a supervised process is not restarted.
+func (c *controller) Kill(pid uint32) error { return c.end(pid, true) }
+
+func (c *controller) end(pid uint32, force bool) error {
+	if pid != 0 && !c.in.isDriver(pid) {
+		if u, p := c.stopUnit(pid); u != nil {
+			if p != nil {
+				return c.in.k.Kill(p.PID(), force)
+			}
+			return nil
+		}
+	}
 	if err := c.check(pid); err != nil {
 		return err
 	}
-	return c.in.k.Kill(bus.PID(pid), false)
+	return c.in.k.Kill(bus.PID(pid), force)
 }
 
-func (c *controller) Kill(pid uint32) error {
-	if err := c.check(pid); err != nil {
-		return err
-	}
-	return c.in.k.Kill(bus.PID(pid), true)
-}
-
+// Restart starts the module of pid again: a supervised one afresh (a crash loop forgotten),
+// any other with the options it was started with. Either way with output of its own.
 func (c *controller) Restart(pid uint32) error {
+	if pid != 0 && !c.in.isDriver(pid) {
+		if u, p := c.stopUnit(pid); u != nil {
+			return c.restartUnit(u, p)
+		}
+	}
 	if err := c.check(pid); err != nil {
 		return err
 	}
@@ -125,4 +144,7 @@ func grantList(k *kernel.Kernel, info kernel.Info) []string {
 	return out
 }
 
-var _ admin.Controller = (*controller)(nil)
+var (
+	_ admin.Controller = (*controller)(nil)
+	_ admin.Scheduler  = (*controller)(nil)
+)

@@ -14,7 +14,20 @@ import (
 	"github.com/orbital/orbital/registry"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+// sharedCache is one compiled-module cache for every test's home (each home's cache/ links to
+// it): a test compiles jobprobe once, not once per fresh home.
+var sharedCache string
+
+func TestMain(m *testing.M) {
+	d, err := os.MkdirTemp("", "orbital-system-cache-")
+	if err != nil {
+		panic(err)
+	}
+	sharedCache = d
+	code := testenv.Main(m)
+	os.RemoveAll(d)
+	os.Exit(code)
+}
 
 // syncBuffer collects an instance's output for a test.
 type syncBuffer struct {
@@ -39,6 +52,9 @@ func start(t *testing.T, cfg Config) (*Instance, *syncBuffer) {
 	t.Helper()
 	if cfg.Home == "" {
 		cfg.Home = testenv.Home(t)
+	}
+	if _, err := os.Lstat(filepath.Join(cfg.Home, "cache")); err != nil {
+		os.Symlink(sharedCache, filepath.Join(cfg.Home, "cache"))
 	}
 	out := &syncBuffer{}
 	cfg.Stdout, cfg.Stderr = out, out

@@ -38,9 +38,11 @@ type Config struct {
 	MaxDownload int64
 	// Lock says what to do with the home's lock (one instance per home).
 	Lock LockMode
-	// Drivers starts the boot drivers, Panel the admin panel (HTTP and the control socket).
-	// Both only when the instance holds the home's lock.
-	Drivers, Panel bool
+	// Drivers starts the boot drivers, Panel the admin panel (HTTP and the control socket),
+	// Triggers the installed modules' triggers (boot, schedules, tasks, topics) under their
+	// restart policies: what `orbital up` and `orbital shell` run. Each only when the instance
+	// holds the home's lock.
+	Drivers, Panel, Triggers bool
 }
 
 // DefaultMaxDownload caps an http(s) download opened from the bar.
@@ -63,6 +65,7 @@ type Instance struct {
 	sys     *admin.Service
 	drivers *driverSet
 	panel   *adminPanel
+	sup     *supervisor
 	undo    []func() // what Start started, undone in reverse by Close or a failed Start
 
 	mu      sync.Mutex
@@ -122,7 +125,8 @@ func New(cfg Config) (*Instance, error) {
 }
 
 // Start takes the home's lock (Config.Lock), opens the policies and the registry, makes the
-// kernel and starts, in order, the sys.* bus service, the boot drivers and the admin panel.
+// kernel and starts, in order, the sys.* bus service, the boot drivers, the admin panel and
+// the triggers.
 // A failure of the lock, the policies, the registry or the kernel undoes what already
 // started and is returned; a panel, bus service or driver that fails is reported on Stderr
 // and the instance runs without it. Start runs once.
@@ -168,7 +172,11 @@ func (in *Instance) Start(ctx context.Context) (err error) {
 	if in.Owner() && in.cfg.Panel {
 		in.startPanel()
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	in.startSupervisor()
+	return nil
 }
 
 func (in *Instance) takeLock() error {
@@ -210,10 +218,11 @@ func (in *Instance) Scene() *compositor.Scene { return in.scene }
 // PanelURL is the admin panel's address, "" when it does not run.
 func (in *Instance) PanelURL() string { return in.panel.URL() }
 
-// Close ends the instance, in one order: the admin panel (no more actions), a quit request to
-// every module and, after grace, a forced stop of those still running; then the bus service,
-// the drivers (after the modules that used them), the kernel, and the home's lock, once the
-// modules' last output lines are read (at most 2 s). Twice is harmless.
+// Close ends the instance, in one order: the triggers and restarts (nothing new starts), the
+// admin panel (no more actions), a quit request to every module and, after grace, a forced
+// stop of those still running; then the topic relays, the bus service, the drivers (after the
+// modules that used them), the kernel, and the home's lock, once the modules' last output
+// lines are read (at most 2 s). Twice is harmless.
 func (in *Instance) Close() {
 	in.mu.Lock()
 	if in.closed || !in.started {
@@ -223,6 +232,9 @@ func (in *Instance) Close() {
 	}
 	in.closed = true
 	in.mu.Unlock()
+	if in.sup != nil {
+		in.sup.close() // no trigger or restart starts anything from here on
+	}
 	if in.panel != nil {
 		in.panel.Close()
 	}
@@ -230,6 +242,9 @@ func (in *Instance) Close() {
 		in.StopAll(3 * time.Second)
 	}
 	in.rollback()
+	if in.sup != nil {
+		in.sup.wait() // its watchers return once their processes ended, which the kernel's Close ensured
+	}
 	in.waitOutputs(2 * time.Second)
 	in.closeConsoles()
 }

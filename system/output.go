@@ -91,28 +91,20 @@ func (c *capture) read(p *capturePipe) {
 	var (
 		pid   bus.PID
 		bound bool
-		early []admin.LogLine // lines written before bind (while _start began)
-		part  []byte          // the line being written
+		part  []byte // the line being written
 	)
 	emit := func(text []byte) {
 		ln := admin.LogLine{Time: time.Now(), Stream: p.stream, Text: string(text)}
 		if !bound {
-			select {
-			case <-c.bound:
-				bound, pid = true, c.pid
-			default:
-				early = append(early, ln)
-				return
-			}
+			// A line written while _start began: the pid is known once Spawn returned, at
+			// once. Waiting here (not keeping the line until the next one) puts it in the book
+			// even when the module then writes nothing more.
+			<-c.bound
+			bound, pid = true, c.pid
 		}
-		if pid == 0 {
-			return
+		if pid != 0 {
+			c.book.add(pid, ln)
 		}
-		for _, e := range early {
-			c.book.add(pid, e)
-		}
-		early = nil
-		c.book.add(pid, ln)
 	}
 	buf := make([]byte, 32<<10)
 	for {
@@ -143,14 +135,6 @@ func (c *capture) read(p *capturePipe) {
 	}
 	if len(part) > 0 {
 		emit(part)
-	}
-	if !bound {
-		<-c.bound
-		if c.pid != 0 {
-			for _, e := range early {
-				c.book.add(c.pid, e)
-			}
-		}
 	}
 }
 

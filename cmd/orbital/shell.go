@@ -79,7 +79,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	asker := &shellAsker{}    // questions at the doors (ask.go)
 	in, err := system.New(system.Config{Home: home, Title: "orbital shell", Stdout: os.Stdout, Stderr: stderr,
 		Scene: scene, HiddenSurfaces: true, Clipboard: clip, Asker: asker, MaxDownload: maxDL,
-		Lock: system.LockRequired, Drivers: true, Panel: true})
+		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true})
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -14,7 +14,7 @@ func init() {
 	register(verb{
 		Name:  "up",
 		Usage: "up [--home DIR]",
-		Short: "run the home's instance without a desktop until SIGINT/SIGTERM: boot drivers, admin panel, control socket",
+		Short: "run the home's instance without a desktop until SIGINT/SIGTERM: boot modules and drivers, schedules, triggers, admin panel",
 		Run:   upVerb,
 	})
 }
@@ -38,7 +38,7 @@ func upVerb(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	in, err := system.New(system.Config{Home: home, Title: "orbital up", Stdout: stdout, Stderr: stderr,
-		Lock: system.LockRequired, Drivers: true, Panel: true})
+		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital up: %v\n", err)
 		return exitUsage

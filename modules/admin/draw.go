@@ -114,7 +114,13 @@ func (t *table) render(img *image.RGBA, fs *fonts, now time.Time) {
 			running++
 		}
 	}
-	text(img, fs.regular, x+16, 27, 0, subFG, fmt.Sprintf("%d processes, %d running · updated %s · click a column to sort", len(t.procs), running, now.Format("15:04:05")))
+	text(img, fs.regular, x+16, 27, 0, subFG, fmt.Sprintf("%d processes, %d running · updated %s", len(t.procs), running, now.Format("15:04:05")))
+	t.renderTabs(img, fs)
+	if t.view != viewProcs {
+		t.renderList(img, fs, now)
+		t.renderStatus(img, fs)
+		return
+	}
 
 	// Column header.
 	fill(img, image.Rect(0, headerH, t.w, headerH+colHeadH), headBG)
@@ -134,13 +140,7 @@ func (t *table) render(img *image.RGBA, fs *fonts, now time.Time) {
 	// Rows.
 	for i := 0; i < t.visibleRows() && t.scroll+i < len(t.procs); i++ {
 		p := t.procs[t.scroll+i]
-		r := t.rowRect(i)
-		c := rowBG
-		if i%2 == 1 {
-			c = rowAltBG
-		}
-		fill(img, r, c)
-		fill(img, image.Rect(0, r.Max.Y-1, t.w, r.Max.Y), line)
+		r := t.rowBackground(img, i)
 		cx := pad
 		for _, col := range columns {
 			s := col.text(p, now)
@@ -190,7 +190,11 @@ func (t *table) render(img *image.RGBA, fs *fonts, now time.Time) {
 		}
 	}
 
-	// Status line.
+	t.renderStatus(img, fs)
+}
+
+// renderStatus draws the status line at the bottom.
+func (t *table) renderStatus(img *image.RGBA, fs *fonts) {
 	y0 := t.h - statusH
 	fill(img, image.Rect(0, y0, t.w, t.h), headBG)
 	sc := muted
@@ -198,10 +202,22 @@ func (t *table) render(img *image.RGBA, fs *fonts, now time.Time) {
 		sc = bad
 	}
 	status := t.status
-	if status == "" && len(t.procs) > t.visibleRows() {
-		status = fmt.Sprintf("rows %d-%d of %d (scroll for more)", t.scroll+1, min(t.scroll+t.visibleRows(), len(t.procs)), len(t.procs))
+	if n := t.rows(); status == "" && n > t.visibleRows() {
+		status = fmt.Sprintf("rows %d-%d of %d (scroll for more)", t.scroll+1, min(t.scroll+t.visibleRows(), n), n)
 	}
 	text(img, fs.regular, pad+4, y0+15, t.w-2*pad, sc, status)
+}
+
+// rowBackground fills visible row i (striped, with its bottom line) and returns its rectangle.
+func (t *table) rowBackground(img *image.RGBA, i int) image.Rectangle {
+	r := t.rowRect(i)
+	c := rowBG
+	if i%2 == 1 {
+		c = rowAltBG
+	}
+	fill(img, r, c)
+	fill(img, image.Rect(0, r.Max.Y-1, t.w, r.Max.Y), line)
+	return r
 }
 
 func (t *table) cell(img *image.RGBA, f font.Face, x, y int, c column, s string, col color.RGBA) {

@@ -2,7 +2,8 @@
 
 // Command admin is Orbital's admin panel inside the shell (orbital://admin): a live table of
 // every running module and driver with per-row Stop, Restart, Reload, Kill and Logs, sortable by any
-// column. It is an ordinary module: it reads the kernel's introspection service over the bus
+// column, and tabs for the instance's jobs (sys.jobs) and the installed modules with Start
+// (sys.installed, sys.start). It is an ordinary module: it reads the kernel's introspection service over the bus
 // (sys.ps once a second, sys.logs for the open log pane) and acts through sys.stop,
 // sys.restart, sys.reload and sys.kill, so what it may do is exactly what its policy grants
 // (policies/defaults/admin.toml).
@@ -70,11 +71,29 @@ func (t *table) poll() {
 	}
 	t.procs = ps.Procs
 	t.sort()
-	t.scrollBy(0)
 	t.noteReloads()
 	if t.logsPID != 0 {
 		t.pollLogs()
 	}
+	switch t.view {
+	case viewJobs:
+		var js struct {
+			Jobs []job `json:"jobs"`
+		}
+		if err := request("sys.jobs", nil, &js); err != nil {
+			t.setStatus(true, "sys.jobs: %v", err)
+		}
+		t.jobs = js.Jobs
+	case viewInstalled:
+		var in struct {
+			Modules []module `json:"modules"`
+		}
+		if err := request("sys.installed", nil, &in); err != nil {
+			t.setStatus(true, "sys.installed: %v", err)
+		}
+		t.mods = in.Modules
+	}
+	t.scrollBy(0)
 }
 
 func (t *table) pollLogs() {
@@ -129,6 +148,11 @@ func (t *table) handle(ev sdk.Event, s *sdk.Surface, img **image.RGBA) bool {
 		}
 		h := t.hitTest(e.X, e.Y)
 		switch {
+		case h.tab >= 0:
+			t.view, t.scroll = h.tab, 0
+			t.poll()
+		case h.action == "Start":
+			t.start(h.name)
 		case h.header >= 0:
 			t.clickHeader(h.header)
 		case h.action == "Logs":
@@ -177,6 +201,19 @@ func (t *table) act(action string, pid uint32) {
 		return
 	}
 	t.setStatus(false, "%s pid %d: done", action, pid)
+	t.poll()
+}
+
+// start asks the instance to start an installed module (sys.start) under its care.
+func (t *table) start(name string) {
+	var ans struct {
+		PID uint32 `json:"pid"`
+	}
+	if err := request("sys.start", map[string]any{"name": name}, &ans); err != nil {
+		t.setStatus(true, "Start %s: %v", name, err)
+		return
+	}
+	t.setStatus(false, "Started %s as pid %d", name, ans.PID)
 	t.poll()
 }
 

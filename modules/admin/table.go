@@ -88,6 +88,9 @@ type table struct {
 	// reloads are the reloads under way: pid -> the row's reload outcome before it, so the
 	// next different one is shown in the status line.
 	reloads map[uint32]string
+	view    int      // viewProcs, viewJobs or viewInstalled (views.go)
+	jobs    []job    // sys.jobs, while the Jobs view shows
+	mods    []module // sys.installed, while the Installed view shows
 	w, h    int
 }
 
@@ -166,12 +169,26 @@ func (t *table) buttonRect(i, a int) image.Rectangle {
 // hit says what a click at (x, y) means.
 type hit struct {
 	header int    // column header clicked, or -1
+	tab    int    // view tab clicked, or -1
 	pid    uint32 // the row's pid when a button was clicked
-	action string // "Stop", "Restart", "Reload", "Kill", "Logs", or "" for none
+	action string // "Stop", "Restart", "Reload", "Kill", "Logs", "Start", or "" for none
+	name   string // the module to start, for "Start"
 }
 
 func (t *table) hitTest(x, y int) hit {
-	h := hit{header: -1}
+	h := hit{header: -1, tab: -1}
+	for i := range tabs {
+		if image.Pt(x, y).In(t.tabRect(i)) {
+			h.tab = i
+			return h
+		}
+	}
+	if t.view != viewProcs {
+		if h.name = t.hitList(x, y); h.name != "" {
+			h.action = "Start"
+		}
+		return h
+	}
 	if y >= headerH && y < headerH+colHeadH {
 		h.header = columnAt(x)
 		return h
@@ -194,7 +211,7 @@ func (t *table) hitTest(x, y int) hit {
 // scrollBy moves the first visible row, within bounds.
 func (t *table) scrollBy(n int) {
 	t.scroll += n
-	if max := len(t.procs) - t.visibleRows(); t.scroll > max {
+	if max := t.rows() - t.visibleRows(); t.scroll > max {
 		t.scroll = max
 	}
 	if t.scroll < 0 {

@@ -84,3 +84,27 @@ func TestReloadOutcomeShows(t *testing.T) {
 		t.Fatalf("status %q bad %v, %d watched", tb.status, tb.bad, len(tb.reloads))
 	}
 }
+
+// The tabs switch views; the Installed view offers Start for modules that do not run.
+func TestViews(t *testing.T) {
+	tb := demo()
+	r := tb.tabRect(viewInstalled)
+	if h := tb.hitTest(r.Min.X+2, r.Min.Y+2); h.tab != viewInstalled {
+		t.Fatalf("tab click: %+v", h)
+	}
+	tb.view = viewInstalled
+	tb.mods = []module{{Name: "clock", Running: true}, {Name: "life"}}
+	b := startRect(tb.rowRect(1), installedColumns)
+	if h := tb.hitTest(b.Min.X+2, b.Min.Y+2); h.action != "Start" || h.name != "life" {
+		t.Fatalf("Start of life: %+v", h)
+	}
+	b = startRect(tb.rowRect(0), installedColumns)
+	if h := tb.hitTest(b.Min.X+2, b.Min.Y+2); h.action != "" {
+		t.Fatalf("Start of a running module must do nothing: %+v", h)
+	}
+	tb.view = viewJobs
+	tb.jobs = []job{{Module: "tick", Trigger: "@every 1s", Runs: 3}}
+	if cols, rows, start := tb.listRows(time.Now()); len(cols) != len(rows[0]) || rows[0][5] != "3" || start != nil {
+		t.Fatalf("jobs rows %v", rows)
+	}
+}
