@@ -49,8 +49,8 @@ const (
 	unitIdle     = "idle"
 	unitStarting = "starting"
 	unitRunning  = "running"
-	unitBackoff = "backoff" // waiting to restart after a failure
-	unitFailed  = "failed"  // crash loop: restarts stopped
+	unitBackoff  = "backoff" // waiting to restart after a failure
+	unitFailed   = "failed"  // crash loop: restarts stopped
 )
 
 // unit is one module under the supervisor's care.

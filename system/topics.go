@@ -24,12 +24,12 @@ import (
 const relayBase bus.PID = 1 << 28
 
 type relay struct {
-	in    *Instance
-	j     *job
-	pid   bus.PID
-	inbox *bus.Inbox
-	lossy map[uint32]bool // subscription id -> lossy
-	denied atomic.Bool   // told the log once that policy refuses a topic
+	in     *Instance
+	j      *job
+	pid    bus.PID
+	inbox  *bus.Inbox
+	lossy  map[uint32]bool // subscription id -> lossy
+	denied atomic.Bool     // told the log once that policy refuses a topic
 }
 
 // startRelay attaches j's relay and subscribes it to j's topics, each in the topic's mode.

@@ -29,7 +29,9 @@ func TestTriggersBootAndSchedule(t *testing.T) {
 		}
 		return admin.Job{}
 	}
-	testenv.Eventually(t, func() bool { return job("tickjob").Runs >= 2 && strings.Count(out.String(), "jobprobe tickjob ran at") >= 2 },
+	testenv.Eventually(t, func() bool {
+		return job("tickjob").Runs >= 2 && strings.Count(out.String(), "jobprobe tickjob ran at") >= 2
+	},
 		30*time.Second, "two runs of the @every 1s job")
 	j := job("tickjob")
 	if j.Trigger != "@every 1s" || j.NextRun.IsZero() || j.LastRun.IsZero() || j.LastExit != "exit 0" && j.State != "running" {

@@ -39,14 +39,23 @@ func clientVerb(name string, args []string, stderr io.Writer, extra func(*flag.F
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	home, err := orbitalHome(*homeFlag)
-	if err != nil {
-		fmt.Fprintf(stderr, "orbital: %v\n", err)
+	c, ok := controlClient(*homeFlag, stderr)
+	if !ok {
 		return exitUsage
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return do(ctx, admin.ControlClient{Path: admin.ControlSocketPath(home)}, fs)
+	return do(ctx, c, fs)
+}
+
+// controlClient is a client of the control socket of the instance of --home.
+func controlClient(homeFlag string, stderr io.Writer) (admin.ControlClient, bool) {
+	home, err := orbitalHome(homeFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "orbital: %v\n", err)
+		return admin.ControlClient{}, false
+	}
+	return admin.ControlClient{Path: admin.ControlSocketPath(home)}, true
 }
 
 // failed prints err for verb and returns 1.
