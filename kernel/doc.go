@@ -142,7 +142,9 @@
 // its own so that a clipboard that never answers costs the guest ERR_TIMEOUT after 5 s and a
 // kill ends the wait at once; host_net.go: http_fetch, the host-side HTTP(S) client behind the
 // net.allow list, answering in a region; host_proc.go: proc_spawn and proc_kill over
-// Config.Launcher, children attenuated by their parent and their exits posted as KindExit).
+// Config.Launcher, children attenuated by their parent and their exits posted as KindExit;
+// script.go: script_read and proc_fail, the program an interpreter module runs
+// (SpawnOptions.Script, Module.WithScript) and its crash with the program's own reason).
 // Doors the user may open at once (net, spawn, clipboard) go through checkDoor, which asks
 // Config.Asker before refusing (ask.go). A hostFunc
 // gets a *call with the process and bounds-checked access to guest memory (call.bytes returns
