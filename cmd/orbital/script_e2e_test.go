@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"image"
 	"image/color"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -254,5 +257,30 @@ ask()`)
 	ps, _, _ := orbitalCmd(t, "ls", "--home", home)
 	if !strings.Contains(ps, "bounce") {
 		t.Fatalf("orbital ls:\n%s", ps)
+	}
+}
+
+// TestScriptFetch: fetch() in a script goes through the host's http_fetch under the
+// script's [net] policy: the listed 127.0.0.1 server answers (status, header, JSON body), the
+// other is refused with a TypeError whose code is ERR_DENIED.
+func TestScriptFetch(t *testing.T) {
+	allowed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"method":%q,"who":%q}`, r.Method, r.Header.Get("X-Who"))
+	}))
+	defer allowed.Close()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "other") }))
+	defer other.Close()
+	addr := strings.TrimPrefix(allowed.URL, "http://")
+	home := scriptHome(t, map[string]string{"jsfetch.toml": "[module]\nmatch = \"jsfetch\"\n[net]\nallow = [\"" + addr + "\"]\n"})
+	script := writeScript(t, "jsfetch.js", `(async () => {
+  const r = await fetch('`+allowed.URL+`/x', {method: 'POST', headers: {'X-Who': 'js'}, body: 'b'})
+  const j = await r.json()
+  console.log(r.status, r.headers.get('content-type'), j.method, j.who)
+  try { await fetch('`+other.URL+`/') } catch (e) { console.log(e.name, e.code) }
+})()`)
+	out, errOut, code := jsRun(t, home, script)
+	if want := "200 application/json POST js\nTypeError ERR_DENIED\n"; code != 0 || out != want {
+		t.Fatalf("exit %d, stdout %q (want %q), stderr %q", code, out, want, errOut)
 	}
 }
