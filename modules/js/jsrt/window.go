@@ -169,7 +169,10 @@ func (r *Runtime) closeWindows() {
 }
 
 // dispatchEvent hands an input event to its window's handlers. A resize resizes the frame
-// first; a close request closes the window unless a handler called preventDefault().
+// first; a close request closes the window unless a handler called preventDefault(), and
+// when that was the script's last window the script ends (exit status 0), as a page ends with
+// its tab and a Go module with sdk.Run: an animation loop would otherwise go on drawing into
+// a window nobody can see.
 func (r *Runtime) dispatchEvent(m sdk.Message) {
 	ev, err := m.Event()
 	if err != nil {
@@ -195,6 +198,10 @@ func (r *Runtime) dispatchEvent(m sdk.Message) {
 	}
 	if typ == "close" && !prevented && !r.done() {
 		r.closeWindow(w)
+		if len(r.windows) == 0 {
+			code := 0
+			r.exitCode = &code
+		}
 	}
 }
 

@@ -163,3 +163,19 @@ func TestParseColor(t *testing.T) {
 		}
 	}
 }
+
+// TestClosingTheLastWindowEnds: the user closing a script's last window ends the script, even
+// with an animation loop and a timer going; a script that keeps a window open is untouched.
+func TestClosingTheLastWindowEnds(t *testing.T) {
+	h := newFakeHost(t)
+	h.at(100*time.Millisecond, eventMsg(11, 2, 0, 0, 0, 0, 0)) // close the second window
+	h.at(200*time.Millisecond, eventMsg(11, 1, 0, 0, 0, 0, 0)) // then the first
+	code := h.mustRun(`const a = orbital.openWindow(10, 10, 'a'), b = orbital.openWindow(10, 10, 'b')
+function frame() { a.fillRect(0, 0, 1, 1); requestAnimationFrame(frame) }
+requestAnimationFrame(frame)
+setInterval(() => {}, 1000)
+orbital.on('quit', () => console.log('quit handlers do not run: the user closed it'))`)
+	if code != 0 || h.now != 200*time.Millisecond || !h.surfaces[0].closed || !h.surfaces[1].closed || h.out.Len() != 0 {
+		t.Fatalf("exit %d at %v, stdout %q, surfaces %+v %+v", code, h.now, h.out.String(), h.surfaces[0], h.surfaces[1])
+	}
+}
