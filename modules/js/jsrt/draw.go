@@ -33,6 +33,13 @@ const maxImageData = 8192
 // bindDrawing adds a 2D-canvas-like drawing API to a window object. Coordinates are pixels,
 // (0, 0) top left; drawing shows at the next frame (or at win.present()).
 func (r *Runtime) bindDrawing(w *window, o *goja.Object) {
+	r.bindPen(w, o)
+	r.bindShapes(w, o)
+	r.bindImageData(w, o)
+}
+
+// bindPen defines fillStyle, strokeStyle and lineWidth.
+func (r *Runtime) bindPen(w *window, o *goja.Object) {
 	vm := r.vm
 	style := func(name string, get func() string, set func(c color.RGBA, src string)) {
 		o.DefineAccessorProperty(name,
@@ -55,7 +62,11 @@ func (r *Runtime) bindDrawing(w *window, o *goja.Object) {
 			}
 			return goja.Undefined()
 		}), goja.FLAG_FALSE, goja.FLAG_TRUE)
+}
 
+// bindShapes defines the methods that draw shapes and text.
+func (r *Runtime) bindShapes(w *window, o *goja.Object) {
+	vm := r.vm
 	// drawing wraps a method that draws: the window must be open, and is marked drawn.
 	drawing := func(name string, fn func(a []float64, call goja.FunctionCall)) {
 		o.Set(name, func(call goja.FunctionCall) goja.Value {
@@ -90,6 +101,10 @@ func (r *Runtime) bindDrawing(w *window, o *goja.Object) {
 		m.Set("height", face.Metrics().Height.Round())
 		return m
 	})
+}
+
+// bindImageData defines createImageData, getImageData and putImageData.
+func (r *Runtime) bindImageData(w *window, o *goja.Object) {
 	o.Set("createImageData", func(call goja.FunctionCall) goja.Value {
 		return r.imageData(image.NewRGBA(r.imageRect(0, 0, call.Argument(0), call.Argument(1))))
 	})
