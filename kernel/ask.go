@@ -100,7 +100,7 @@ func (p *Process) ask(pp *procPolicy, op policies.Op, object string) bool {
 		p.k.cfg.Log(p.pid, p.name, 1, fmt.Sprintf("%s %s allowed by the user for this run", op, object))
 		return true
 	case AnswerAlways:
-		return pp.live.Allowed(op, object)
+		return pp.allowed(op, object)
 	}
 	return false
 }

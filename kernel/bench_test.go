@@ -49,7 +49,7 @@ func BenchmarkSpawn(b *testing.B) {
 		}
 	})
 	b.Run("orbital", func(b *testing.B) {
-		k := newKernel(b, Config{})
+		k := newKernel(b, Config{AllowAll: true})
 		m, err := k.Load("small", "small.wasm", wasm)
 		if err != nil {
 			b.Fatal(err)
@@ -94,14 +94,14 @@ func BenchmarkStart(b *testing.B) {
 		}
 	}
 	b.Run("base=cold-compile", func(b *testing.B) {
-		k := newKernel(b, Config{}) // no home: no disk cache
+		k := newKernel(b, Config{AllowAll: true}) // no home: no disk cache
 		for b.Loop() {
 			start(b, k, false)
 		}
 		b.ReportMetric(float64(len(wasm))/(1<<20), "module-MiB")
 	})
 	b.Run("cached", func(b *testing.B) {
-		k := newKernel(b, Config{Home: testenv.Home(b)})
+		k := newKernel(b, Config{AllowAll: true, Home: testenv.Home(b)})
 		start(b, k, false) // fill the disk cache
 		for b.Loop() {
 			start(b, k, true)
@@ -157,7 +157,7 @@ func BenchmarkHostCall(b *testing.B) {
 		run(b, engine, linker, nil)
 	})
 	b.Run("orbital", func(b *testing.B) {
-		k := newKernel(b, Config{})
+		k := newKernel(b, Config{AllowAll: true})
 		p := &Process{k: k, opts: SpawnOptions{Limits: k.cfg.Limits}}
 		run(b, k.engine, k.linker, p)
 	})

@@ -28,7 +28,7 @@ func TestCompileCache(t *testing.T) {
 	}
 	load := func(t *testing.T, wantCached bool) {
 		t.Helper()
-		k := newKernel(t, Config{Home: home})
+		k := newKernel(t, Config{AllowAll: true, Home: home})
 		m, err := k.Load("m", "m.wasm", wasm)
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +92,7 @@ func TestCacheKeyDependsOnEngine(t *testing.T) {
 }
 
 func TestBadModules(t *testing.T) {
-	k := newKernel(t, Config{Home: testenv.Home(t)})
+	k := newKernel(t, Config{AllowAll: true, Home: testenv.Home(t)})
 	good, _ := wasmtime.Wat2Wasm(wat(`(func (export "_start"))`))
 	unknown, _ := wasmtime.Wat2Wasm(`(module (import "orbital" "frobnicate" (func)) (func (export "_start")))`)
 	foreign, _ := wasmtime.Wat2Wasm(`(module (import "env" "f" (func)) (func (export "_start")))`)

@@ -18,7 +18,7 @@ import (
 // milliseconds, naming the count and the limit, and leaves nothing in the cache.
 func TestCompileLimits(t *testing.T) {
 	home := testenv.Home(t)
-	k := newKernel(t, Config{Home: home, Compile: registry.WasmLimits{MaxFunctions: 1000}})
+	k := newKernel(t, Config{AllowAll: true, Home: home, Compile: registry.WasmLimits{MaxFunctions: 1000}})
 	if _, err := k.Load("ok", "ok.wasm", testenv.EmptyFuncs(1000)); err != nil {
 		t.Fatalf("a module at the limit: %v", err)
 	}
@@ -50,11 +50,11 @@ func TestCacheBounds(t *testing.T) {
 		}
 		mods[i] = w
 	}
-	probe := newKernel(t, Config{})
+	probe := newKernel(t, Config{AllowAll: true})
 	if _, err := probe.Load("m0", "m0.wasm", mods[0]); err != nil {
 		t.Fatal(err)
 	}
-	k := newKernel(t, Config{Home: home, CacheMemory: 1, CacheDisk: 1})
+	k := newKernel(t, Config{AllowAll: true, Home: home, CacheMemory: 1, CacheDisk: 1})
 	dir := filepath.Join(home, "cache", "compiled")
 	for i, w := range mods {
 		if _, err := k.Load(fmt.Sprint("m", i), "m.wasm", w); err != nil {
@@ -71,7 +71,7 @@ func TestCacheBounds(t *testing.T) {
 		t.Fatalf("an evicted module: cached=%v err=%v, want compiled again", m != nil && m.Cached, err)
 	}
 	// With room for all, the disk keeps every entry and a hit refreshes its age.
-	k2 := newKernel(t, Config{Home: testenv.Home(t)})
+	k2 := newKernel(t, Config{AllowAll: true, Home: testenv.Home(t)})
 	for i, w := range mods {
 		if _, err := k2.Load(fmt.Sprint("m", i), "m.wasm", w); err != nil {
 			t.Fatal(err)

@@ -89,7 +89,7 @@ func TestCartBadInput(t *testing.T) {
 
 // TestCartRefused: what is not a cart the console can run is refused at load, naming why.
 func TestCartRefused(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	for _, c := range []struct{ name, wat, want string }{
 		{"foreign-import", `(module (import "env" "memory" (memory 1)) (import "env" "fopen" (func (param i32))))`,
 			"a WASM-4 cart that imports env.fopen, which the console does not provide"},

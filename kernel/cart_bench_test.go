@@ -114,7 +114,7 @@ func BenchmarkCartFrame(b *testing.B) {
 		b.Run("orbital/scale="+string(rune('0'+scale)), func(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			k := newKernel(b, Config{Display: copyDisplay{}})
+			k := newKernel(b, Config{AllowAll: true, Display: copyDisplay{}})
 			m, err := k.Load("bench", "bench.wasm", wasm)
 			if err != nil {
 				b.Fatal(err)

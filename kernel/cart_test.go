@@ -124,7 +124,7 @@ type cartRig struct {
 
 func newCartRig(t testing.TB, home string) *cartRig {
 	r := &cartRig{d: newFrameDisplay(), logs: &logSink{}}
-	r.k = newKernel(t, Config{Home: home, Display: r.d, Log: r.logs.log})
+	r.k = newKernel(t, Config{AllowAll: true, Home: home, Display: r.d, Log: r.logs.log})
 	return r
 }
 

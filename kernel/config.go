@@ -11,7 +11,9 @@ import (
 	"github.com/orbital/orbital/registry"
 )
 
-// Config configures a Kernel. The zero value works: no disk cache, a private bus, no display.
+// Config configures a Kernel. The zero value works and fails closed: no disk cache, a private
+// bus, no display, and, without Policies, processes that may open no door at all (no bus, no
+// surfaces, no network, no spawn, no clipboard). AllowAll opens every door instead.
 type Config struct {
 	// Home is the Orbital home; compiled modules are cached in Home/cache/compiled. Empty
 	// disables the disk cache.
@@ -24,7 +26,9 @@ type Config struct {
 	// (the fuel engine's entries included); least recently used entries are evicted past them.
 	// Zero: DefaultCacheMemory, DefaultCacheDisk.
 	CacheMemory, CacheDisk int64
-	// Bus carries every process's inbox. Nil makes a private bus with default settings.
+	// Bus carries every process's inbox. Nil makes a private bus with default settings and the
+	// kernel's policy check; a bus of the embedder's is accepted only with AllowAll (it has no
+	// way to carry the check).
 	Bus *bus.Bus
 	// Display receives guest surfaces. Nil: surface_create returns ERR_DENIED.
 	Display Display
@@ -50,8 +54,12 @@ type Config struct {
 	// Default 5 s.
 	ReloadGrace time.Duration
 	// Policies, when set, gives every process a namespace from policy files and enforces it at
-	// every door (namespace.go). Nil: nothing is checked.
+	// every door (namespace.go). Nil: every door is closed, unless AllowAll.
 	Policies *policies.Store
+	// AllowAll turns policy enforcement off: every process may do everything the embedder
+	// lets it (SpawnOptions.UI, Launcher, Clipboard). For tests and embedders with their own
+	// rules; ignored when Policies is set.
+	AllowAll bool
 	// Libraries resolves the libraries modules import (library.go). Nil: the registry in
 	// Home, if Home is set.
 	Libraries LibraryResolver

@@ -9,7 +9,7 @@ import (
 // TestCPUShare: a guest spinning under a 20 % share uses at most about a fifth of the wall
 // time, is killed at once while held back, and its neighbour without a cap is not slowed.
 func TestCPUShare(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m := watModule(t, k, "spin", wat(watLoop))
 	capped := spawn(t, k, m, SpawnOptions{Limits: Limits{CPU: 20, Deadline: -1}})
 	free := spawn(t, k, m, SpawnOptions{Limits: Limits{Deadline: -1}})
@@ -47,7 +47,7 @@ func TestCPUShare(t *testing.T) {
 // handler deadline. Each chunk of work takes tens of ms of CPU, and so, at a 10 % share, several
 // times the 250 ms deadline in wall time; the guest still finishes.
 func TestCPUShareNotDeadline(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	chunk := wat(`(func (export "_start") (local $c i32) (local $i i32)
   (loop $chunks
     (local.set $i (i32.const 0))
@@ -83,7 +83,7 @@ func TestCPUSharePolicy(t *testing.T) {
 // TestCPUPerProcess: Info.CPU counts the process's own CPU time, not that of the processes
 // that ran on its OS thread before (Go reuses a thread after UnlockOSThread).
 func TestCPUPerProcess(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	spin := watModule(t, k, "spin", wat(watLoop))
 	for range 2 {
 		p := spawn(t, k, spin, SpawnOptions{Limits: Limits{Deadline: -1}})

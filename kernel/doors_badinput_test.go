@@ -13,7 +13,7 @@ import (
 // check that failed.
 func TestDoorsBadInput(t *testing.T) {
 	l := &testLauncher{mods: map[string]*Module{}}
-	k := newKernel(t, Config{Launcher: l})
+	k := newKernel(t, Config{AllowAll: true, Launcher: l})
 	l.mods["kid"] = watModule(t, k, "kid", `(module (func (export "_start")))`)
 	fetch := func(method, mlen, url, ulen, hdr, hlen, body, blen, out string, timeout string) string {
 		return `(call $fetch (i32.const ` + method + `) (i32.const ` + mlen + `) (i32.const ` + url + `) (i32.const ` + ulen +

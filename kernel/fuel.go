@@ -125,8 +125,8 @@ func (k *Kernel) fuelSource(pol *procPolicy, asked SpawnOptions, fuel uint64) st
 	if fuel == 0 {
 		return ""
 	}
-	if pol != nil {
-		if g := pol.live.Namespace().Grants.Fuel; g.N > 0 && uint64(g.N) == fuel {
+	if ns := pol.nsOrNil(); ns != nil {
+		if g := ns.Grants.Fuel; g.N > 0 && uint64(g.N) == fuel {
 			return "policy " + g.Src.String()
 		}
 	}

@@ -24,7 +24,7 @@ func countWAT(n int) string {
 }
 
 func TestFuelInfiniteLoop(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	loop := watModule(t, k, "loop", wat(watLoop))
 	// An unmetered neighbour spins on the main engine the whole time.
 	free := spawn(t, k, loop, SpawnOptions{Name: "free", Limits: Limits{Deadline: -1}})
@@ -52,7 +52,7 @@ func TestFuelInfiniteLoop(t *testing.T) {
 }
 
 func TestFuelFiniteLoopAndBothVariants(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m := watModule(t, k, "count", countWAT(100_000))
 	for _, fuel := range []uint64{0, 1 << 40, 0, 1 << 40} {
 		in := wait(t, spawn(t, k, m, SpawnOptions{Limits: Limits{Fuel: fuel}}), 10*time.Second)
@@ -71,7 +71,7 @@ func TestFuelFiniteLoopAndBothVariants(t *testing.T) {
 		t.Fatal("no separate fuel variant was compiled")
 	}
 	// Config.Limits.Fuel meters every process that does not set its own.
-	k2 := newKernel(t, Config{Limits: Limits{Fuel: 1000}})
+	k2 := newKernel(t, Config{AllowAll: true, Limits: Limits{Fuel: 1000}})
 	in := wait(t, spawn(t, k2, watModule(t, k2, "count", countWAT(100_000)), SpawnOptions{}), 10*time.Second)
 	if in.State != Crashed || !strings.Contains(in.Reason, "budget of 1000 units (set by the embedder in Config.Limits.Fuel") {
 		t.Fatalf("state %v reason %q", in.State, in.Reason)
@@ -106,7 +106,7 @@ func TestFuelCompileCache(t *testing.T) {
 	}
 	run := func(wantCached bool) {
 		t.Helper()
-		k := newKernel(t, Config{Home: home})
+		k := newKernel(t, Config{AllowAll: true, Home: home})
 		m, err := k.Load("count", "count.wasm", wasm)
 		if err != nil {
 			t.Fatal(err)
@@ -131,7 +131,7 @@ func TestFuelCompileCache(t *testing.T) {
 }
 
 func TestFuelSampledWhileRunningAndConcurrentSpawns(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	// A metered process blocked in recv shows what it spent so far.
 	p := spawn(t, k, watModule(t, k, "recv", wat(recvLoop)), SpawnOptions{Limits: Limits{Fuel: 1 << 30}})
 	waitState(t, p, Blocked, 5*time.Second)
@@ -175,7 +175,7 @@ func TestFuelSampledWhileRunningAndConcurrentSpawns(t *testing.T) {
 }
 
 func TestFuelWithLibraries(t *testing.T) {
-	k := newKernel(t, Config{Libraries: libSet{"mathlib": mathlib}})
+	k := newKernel(t, Config{AllowAll: true, Libraries: libSet{"mathlib": mathlib}})
 	m := watModule(t, k, "app", libApp)
 	in := wait(t, spawn(t, k, m, SpawnOptions{Limits: Limits{Fuel: 1 << 30}}), 10*time.Second)
 	if in.State != Exited || in.ExitCode != 0 || in.Fuel == 0 {
@@ -199,7 +199,7 @@ func TestFuelWithLibraries(t *testing.T) {
 // process runs it (the main engine) and as a metered one does (the fuel engine, budget set):
 // the fuel counter's cost is paid only by processes with Limits.Fuel > 0.
 func BenchmarkFuel(b *testing.B) {
-	k := newKernel(b, Config{})
+	k := newKernel(b, Config{AllowAll: true})
 	m := watModule(b, k, "spin", wat(`(func (export "_start"))
   (func (export "spin") (param $n i32) (result i32) (local $i i32) (local $s i32)
     (loop $l

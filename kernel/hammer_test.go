@@ -9,7 +9,7 @@ import (
 // TestHammerSpawnKill spawns, kills, lists and posts events from several goroutines at once,
 // under -race: the process table, the epoch slots and the bus attach/detach must hold up.
 func TestHammerSpawnKill(t *testing.T) {
-	k := newKernel(t, Config{QuitGrace: 50 * time.Millisecond})
+	k := newKernel(t, Config{AllowAll: true, QuitGrace: 50 * time.Millisecond})
 	loop := watModule(t, k, "loop", wat(watLoop))
 	recv := watModule(t, k, "recv", wat(recvLoop))
 	quick := watModule(t, k, "quick", wat(`(func (export "_start"))`))

@@ -38,7 +38,7 @@ const busImports = `
 // then does the good cases (publish to itself, a region transfer). It exits with the number of
 // the first check that failed.
 func TestBusBadInput(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	checks := []struct {
 		expr string // an i32 expression
 		want int32
@@ -130,7 +130,7 @@ func TestBusBadInput(t *testing.T) {
 // queued as the next message recv returns (the SDK's Request fetches it that way); the
 // responder here is host code with its own inbox on the kernel's bus.
 func TestBusRequestTooSmall(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	const svc = bus.PID(1 << 30)
 	in, err := k.Bus().Attach(svc, bus.InboxLimits{})
 	if err != nil {
@@ -312,7 +312,7 @@ func runPairOnce(b *testing.B, k *Kernel, rm, sm *Module, ready func(*Kernel) bo
 // message arrives.
 func TestBusHammerGuests(t *testing.T) {
 	const senders, each = 4, 2000
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	rcv := watModule(t, k, "hammer-rcv", loopModule(1, "", `(local.set $n (i32.wrap_i64 (call $param (i32.const 2))))`,
 		`(call $recv (i32.const 1024) (i32.const 4096) (i64.const 20000000000))`))
 	snd := watModule(t, k, "hammer-snd", loopModule(1, "", "",
@@ -338,7 +338,7 @@ func TestBusHammerGuests(t *testing.T) {
 // them; against the same two guests moving the bytes through host calls and a Go channel.
 func BenchmarkBusThroughput(b *testing.B) {
 	const n = 20000
-	k := newKernel(b, Config{})
+	k := newKernel(b, Config{AllowAll: true})
 	pairs := []pair{
 		{name: "base=hostcall-chan",
 			snd: loopModule(1, "", "", `(call $csend (i32.const 0) (i32.const 0) (i32.const 64))`),
@@ -360,7 +360,7 @@ func BenchmarkBusThroughput(b *testing.B) {
 // through host calls.
 func BenchmarkBusRTT(b *testing.B) {
 	const n = 5000
-	k := newKernel(b, Config{})
+	k := newKernel(b, Config{AllowAll: true})
 	timed := func(call string) string {
 		return `(block (result i32)
 			(local.set $t (call $now))
@@ -385,7 +385,7 @@ func BenchmarkBusRTT(b *testing.B) {
 	spins := os.Getenv("ORBITAL_BENCH_SPIN")
 	if spins != "" {
 		d, _ := time.ParseDuration(spins)
-		k = newKernel(b, Config{Bus: bus.New(bus.Config{Spin: d})})
+		k = newKernel(b, Config{AllowAll: true, Bus: bus.New(bus.Config{Spin: d})})
 	}
 	for _, pr := range pairs {
 		b.Run(pr.name, func(b *testing.B) {
@@ -430,7 +430,7 @@ func BenchmarkBusRegion8MiB(b *testing.B) {
 	const size = 8 << 20
 	const rounds = 40
 	const pages = (65536 + size) / 65536
-	k := newKernel(b, Config{})
+	k := newKernel(b, Config{AllowAll: true})
 	b.Run("base=memcpy", func(b *testing.B) {
 		src, dst := make([]byte, size), make([]byte, size)
 		for i := range src {

@@ -81,7 +81,7 @@ func TestClipboardABI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sink := &logSink{}
 			clip := &MemClipboard{text: tc.before}
-			k := newKernel(t, Config{Clipboard: clip, Log: sink.log})
+			k := newKernel(t, Config{AllowAll: true, Clipboard: clip, Log: sink.log})
 			m := watModule(t, k, "t", clipWAT(tc.data, tc.steps...))
 			in := wait(t, spawn(t, k, m, SpawnOptions{}), 10*time.Second)
 			if in.ExitCode != tc.exit {
@@ -126,7 +126,7 @@ func TestClipboardHostFaults(t *testing.T) {
 	read := clipStep{ptr: 4096, n: 256, log: true}
 	t.Run("no clipboard", func(t *testing.T) {
 		sink := &logSink{}
-		k := newKernel(t, Config{Log: sink.log})
+		k := newKernel(t, Config{AllowAll: true, Log: sink.log})
 		m := watModule(t, k, "t", clipWAT("hi", read, clipStep{write: true, ptr: 16, n: 2}))
 		if in := wait(t, spawn(t, k, m, SpawnOptions{}), 10*time.Second); in.ExitCode != code(errNotFound) {
 			t.Errorf("exit %d (%s), want %d", in.ExitCode, in.Reason, code(errNotFound))
@@ -137,7 +137,7 @@ func TestClipboardHostFaults(t *testing.T) {
 	})
 	t.Run("host text not UTF-8", func(t *testing.T) {
 		sink := &logSink{}
-		k := newKernel(t, Config{Clipboard: &fakeClipboard{text: "a\xffb"}, Log: sink.log})
+		k := newKernel(t, Config{AllowAll: true, Clipboard: &fakeClipboard{text: "a\xffb"}, Log: sink.log})
 		m := watModule(t, k, "t", clipWAT("", read))
 		if in := wait(t, spawn(t, k, m, SpawnOptions{}), 10*time.Second); in.ExitCode != 20+5 {
 			t.Errorf("exit %d (%s), want 25 (a, U+FFFD, b)", in.ExitCode, in.Reason)
@@ -148,7 +148,7 @@ func TestClipboardHostFaults(t *testing.T) {
 	})
 	t.Run("host error", func(t *testing.T) {
 		sink := &logSink{}
-		k := newKernel(t, Config{Clipboard: &fakeClipboard{err: errors.New("X server gone")}, Log: sink.log})
+		k := newKernel(t, Config{AllowAll: true, Clipboard: &fakeClipboard{err: errors.New("X server gone")}, Log: sink.log})
 		m := watModule(t, k, "t", clipWAT("", read))
 		if in := wait(t, spawn(t, k, m, SpawnOptions{}), 10*time.Second); in.ExitCode != code(errInternal) {
 			t.Errorf("exit %d (%s), want %d", in.ExitCode, in.Reason, code(errInternal))
@@ -158,7 +158,7 @@ func TestClipboardHostFaults(t *testing.T) {
 		}
 	})
 	t.Run("host too big", func(t *testing.T) {
-		k := newKernel(t, Config{Clipboard: &fakeClipboard{text: strings.Repeat("x", MaxClipboard+1)}})
+		k := newKernel(t, Config{AllowAll: true, Clipboard: &fakeClipboard{text: strings.Repeat("x", MaxClipboard+1)}})
 		m := watModule(t, k, "t", clipWAT("", clipStep{ptr: 0, n: 0}))
 		if in := wait(t, spawn(t, k, m, SpawnOptions{}), 10*time.Second); in.ExitCode != code(errTooBig) {
 			t.Errorf("exit %d (%s), want %d", in.ExitCode, in.Reason, code(errTooBig))
@@ -176,7 +176,7 @@ func TestClipboardStuck(t *testing.T) {
 	t.Cleanup(func() { close(hang) })
 	fake := &fakeClipboard{hang: hang}
 	sink := &logSink{}
-	k := newKernel(t, Config{Clipboard: fake, Log: sink.log})
+	k := newKernel(t, Config{AllowAll: true, Clipboard: fake, Log: sink.log})
 
 	// Two reads: the first times out; the second finds the first still stuck in the clipboard
 	// and times out at once, without a second goroutine.
@@ -281,7 +281,7 @@ func BenchmarkClipboard(b *testing.B) {
 		{"clipboard_write", `(call $write (i32.const 16) (i32.const 64))`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			k := newKernel(b, Config{Clipboard: &MemClipboard{text: strings.Repeat("y", 64)}})
+			k := newKernel(b, Config{AllowAll: true, Clipboard: &MemClipboard{text: strings.Repeat("y", 64)}})
 			m := watModule(b, k, bc.name, loop(bc.call))
 			b.ReportAllocs()
 			for b.Loop() {

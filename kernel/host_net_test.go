@@ -122,7 +122,7 @@ allow = ["` + addr + `", "` + closedAddr + `"]
 // TestHTTPFetchKill: a process blocked in a fetch that never answers is killed at once.
 func TestHTTPFetchKill(t *testing.T) {
 	_, addr := fetchServer(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	p := spawn(t, k, watModule(t, k, "hang", fetchWAT("http://"+addr+"/", -1)), SpawnOptions{})
 	waitState(t, p, Blocked, 10*time.Second)
 	start := time.Now()

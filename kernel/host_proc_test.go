@@ -80,7 +80,7 @@ const loopChildWAT = `(module` + procImports + `
 func procKernel(t *testing.T, st *policies.Store) (*Kernel, *testLauncher) {
 	t.Helper()
 	l := &testLauncher{mods: map[string]*Module{}}
-	k := newKernel(t, Config{Policies: st, Launcher: l, QuitGrace: 100 * time.Millisecond})
+	k := newKernel(t, Config{Policies: st, AllowAll: st == nil, Launcher: l, QuitGrace: 100 * time.Millisecond}) // nil st: no checks, said explicitly
 	l.mods["kid"] = watModule(t, k, "kid", childWAT)
 	l.mods["looper"] = watModule(t, k, "looper", loopChildWAT)
 	return k, l

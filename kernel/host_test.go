@@ -7,7 +7,7 @@ import (
 )
 
 func TestRecvTooSmallKeepsMessage(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	// recv into 8 bytes (too small: ERR_TOO_SMALL), then into 4 KiB: the same event arrives.
 	// Exit code: 10*(-first result) + event type.
 	m := watModule(t, k, "small", wat(`(func (export "_start") (local $r i32)
@@ -23,7 +23,7 @@ func TestRecvTooSmallKeepsMessage(t *testing.T) {
 }
 
 func TestRecvTimeout(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	for _, tc := range []struct{ name, timeout string }{{"poll", "0"}, {"50ms", "50000000"}} {
 		m := watModule(t, k, tc.name, wat(`(func (export "_start")
   (call $exit (i32.sub (i32.const 0) (call $recv (i32.const 1024) (i32.const 4096) (i64.const `+tc.timeout+`)))))`))
@@ -35,7 +35,7 @@ func TestRecvTimeout(t *testing.T) {
 
 func TestLog(t *testing.T) {
 	sink := &logSink{}
-	k := newKernel(t, Config{Log: sink.log})
+	k := newKernel(t, Config{AllowAll: true, Log: sink.log})
 	m := watModule(t, k, "logger", wat(`(func (export "_start")
   (if (i32.ne (call $log (i32.const 1) (i32.const 16) (i32.const 14)) (i32.const 0)) (then unreachable))
   (if (i32.ne (call $log (i32.const 9) (i32.const 16) (i32.const 14)) (i32.const -1)) (then unreachable))
@@ -50,7 +50,7 @@ func TestLog(t *testing.T) {
 }
 
 func TestSurfaceDenied(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m := watModule(t, k, "ui", wat(`(func (export "_start")
   (call $exit (i32.sub (i32.const 0) (call $surface_create (i32.const 10) (i32.const 10) (i32.const 16) (i32.const 5)))))`))
 	if in := wait(t, spawn(t, k, m, SpawnOptions{UI: true}), 5*time.Second); in.ExitCode != -int(errDenied) {

@@ -21,7 +21,7 @@ type Kernel struct {
 	plain  *engineSet // engine and linker above
 	cache  *moduleCache
 	bus    *bus.Bus
-	policy *policyTable // nil: no policy enforcement
+	policy *policyTable // nil: no enforcement (Config.AllowAll); without a store it refuses all
 
 	// The fuel engine (fuel.go): built on the first metered spawn, under fuelMu.
 	fuelMu sync.Mutex
@@ -54,9 +54,12 @@ func New(cfg Config) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	pt := newPolicyTable(cfg.Policies, cfg.Log)
+	pt := newPolicyTable(cfg.Policies, cfg.AllowAll, cfg.Log)
 	cacheMem, cacheDisk := cacheBounds(cfg)
 	b := cfg.Bus
+	if b != nil && pt != nil {
+		return nil, errors.New("kernel: Config.Bus is set, but a bus made outside the kernel cannot carry its policy checks; leave it nil, or set AllowAll")
+	}
 	if b == nil {
 		b = bus.New(bus.Config{Check: pt.busCheck()})
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestStoreLayout(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m := watModule(t, k, "exit0", wat(`(func (export "_start"))`))
 	p := spawn(t, k, m, SpawnOptions{})
 	wait(t, p, 5*time.Second)
@@ -24,7 +24,7 @@ func TestStoreLayout(t *testing.T) {
 }
 
 func TestSpawnWaitExitCode(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	tests := []struct {
 		name  string
 		body  string
@@ -52,7 +52,7 @@ func TestSpawnWaitExitCode(t *testing.T) {
 }
 
 func TestTrapReason(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	p := spawn(t, k, watModule(t, k, "trap", wat(`(func (export "_start") unreachable)`)), SpawnOptions{})
 	in := wait(t, p, 5*time.Second)
 	if !strings.Contains(in.Reason, "unreachable") {
@@ -61,7 +61,7 @@ func TestTrapReason(t *testing.T) {
 }
 
 func TestHelloGoGuest(t *testing.T) {
-	k := newKernel(t, Config{Home: testenv.Home(t)})
+	k := newKernel(t, Config{AllowAll: true, Home: testenv.Home(t)})
 	m, err := k.LoadFile(testenv.Module(t, "hello"))
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestHelloGoGuest(t *testing.T) {
 }
 
 func TestArgsEnvPreopen(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	dir := t.TempDir()
 	_, err := k.Spawn(watModule(t, k, "m", wat(`(func (export "_start"))`)), SpawnOptions{
 		Env: []string{"NOEQUALS"},
@@ -105,7 +105,7 @@ func TestArgsEnvPreopen(t *testing.T) {
 }
 
 func TestListAndInfo(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	a := spawn(t, k, watModule(t, k, "a", wat(`(func (export "_start"))`)), SpawnOptions{})
 	b := spawn(t, k, watModule(t, k, "b", wat(watLoop)), SpawnOptions{Name: "looper"})
 	wait(t, a, 5*time.Second)
@@ -126,7 +126,7 @@ func TestListAndInfo(t *testing.T) {
 }
 
 func TestCloseKillsEverything(t *testing.T) {
-	k, err := New(Config{})
+	k, err := New(Config{AllowAll: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestCloseKillsEverything(t *testing.T) {
 }
 
 func TestABIVersionCheck(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	for _, tc := range []struct {
 		v  string
 		ok bool

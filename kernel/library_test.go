@@ -87,7 +87,7 @@ const libApp = `(module
     (call $exit (i32.const 0))))`
 
 func TestLibraryLinking(t *testing.T) {
-	k := newKernel(t, Config{Libraries: libSet{"mathlib": mathlib}})
+	k := newKernel(t, Config{AllowAll: true, Libraries: libSet{"mathlib": mathlib}})
 	m := watModule(t, k, "app", libApp)
 	// Two processes: each has its own library instance (both see call count 1 first).
 	p1 := spawn(t, k, m, SpawnOptions{})
@@ -100,7 +100,7 @@ func TestLibraryLinking(t *testing.T) {
 }
 
 func TestLibraryBufferOutOfBounds(t *testing.T) {
-	k := newKernel(t, Config{Libraries: libSet{"mathlib": mathlib}})
+	k := newKernel(t, Config{AllowAll: true, Libraries: libSet{"mathlib": mathlib}})
 	m := watModule(t, k, "oob", `(module
   (import "mathlib" "double" (func $double (param i32 i32) (result i32)))
   (memory (export "memory") 1)
@@ -112,7 +112,7 @@ func TestLibraryBufferOutOfBounds(t *testing.T) {
 }
 
 func TestLibraryLinkErrors(t *testing.T) {
-	k := newKernel(t, Config{Libraries: libSet{"mathlib": mathlib}})
+	k := newKernel(t, Config{AllowAll: true, Libraries: libSet{"mathlib": mathlib}})
 	cases := []struct{ name, wat, want string }{
 		{"missing function", `(module (import "mathlib" "triple" (func (param i32 i32) (result i32))) (func (export "_start")))`,
 			"imports mathlib.triple, but library mathlib 1.0.0 does not export triple (it exports _initialize, answer, double, orbital_alloc, orbital_free)"},
@@ -172,7 +172,7 @@ const countlib = `(module
 // orbital_alloc for any number of calls that fit, a new one (after orbital_free) only for a
 // larger buffer, none for an empty one, and the extra argument and both results passed through.
 func TestLibraryScratchBuffer(t *testing.T) {
-	k := newKernel(t, Config{Libraries: libSet{"countlib": countlib}})
+	k := newKernel(t, Config{AllowAll: true, Libraries: libSet{"countlib": countlib}})
 	m := watModule(t, k, "app", `(module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (import "countlib" "bump" (func $bump (param i32 i32 i32) (result i32 i32)))
@@ -200,7 +200,7 @@ func TestLibraryScratchBuffer(t *testing.T) {
 // TestLibraryLimits: a library's code and memory are the process's. A kill and the deadline
 // reach a loop inside a library call; the memory ceiling covers the library's memory.
 func TestLibraryLimits(t *testing.T) {
-	k := newKernel(t, Config{Libraries: libSet{"countlib": countlib}})
+	k := newKernel(t, Config{AllowAll: true, Libraries: libSet{"countlib": countlib}})
 	spin := watModule(t, k, "spin", `(module (import "countlib" "spin" (func $spin))
   (func (export "_start") (call $spin)))`)
 	p := spawn(t, k, spin, SpawnOptions{Limits: Limits{Deadline: -1}})
@@ -230,7 +230,7 @@ func TestLibraryLimits(t *testing.T) {
 // the library; a module passing buffers needs a memory to pass them from.
 func TestLibraryAdapterFaults(t *testing.T) {
 	badAlloc := strings.Replace(mathlib, "global.get $next\n    local.set $p", "i32.const -5\n    local.set $p", 1)
-	k := newKernel(t, Config{Libraries: libSet{"mathlib": badAlloc}})
+	k := newKernel(t, Config{AllowAll: true, Libraries: libSet{"mathlib": badAlloc}})
 	m := watModule(t, k, "app", `(module
   (import "mathlib" "double" (func $double (param i32 i32) (result i32)))
   (memory (export "memory") 1)
@@ -295,7 +295,7 @@ func BenchmarkLibraryCall(b *testing.B) {
 		}
 		for _, name := range []string{"base=in-module", "library"} {
 			b.Run(c.name+"/"+name, func(b *testing.B) {
-				k := newKernel(b, Config{Libraries: libs})
+				k := newKernel(b, Config{AllowAll: true, Libraries: libs})
 				wasm, err := wasmtime.Wat2Wasm(apps[name])
 				if err != nil {
 					b.Fatal(err)

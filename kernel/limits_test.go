@@ -9,7 +9,7 @@ import (
 )
 
 func TestInfiniteLoopKilledWithinTwiceDeadline(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	const deadline = 200 * time.Millisecond
 	p := spawn(t, k, watModule(t, k, "loop", wat(watLoop)), SpawnOptions{Limits: Limits{Deadline: deadline}})
 	start := time.Now()
@@ -24,7 +24,7 @@ func TestInfiniteLoopKilledWithinTwiceDeadline(t *testing.T) {
 }
 
 func TestKillTightLoop(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	p := spawn(t, k, watModule(t, k, "loop", wat(watLoop)), SpawnOptions{Limits: Limits{Deadline: -1}})
 	waitState(t, p, Running, 5*time.Second)
 	time.Sleep(50 * time.Millisecond) // let it spin: the kill must interrupt running guest code
@@ -45,7 +45,7 @@ func TestKillTightLoop(t *testing.T) {
 }
 
 func TestKillGraceThenForce(t *testing.T) {
-	k := newKernel(t, Config{QuitGrace: 100 * time.Millisecond})
+	k := newKernel(t, Config{AllowAll: true, QuitGrace: 100 * time.Millisecond})
 	p := spawn(t, k, watModule(t, k, "loop", wat(watLoop)), SpawnOptions{Limits: Limits{Deadline: -1}})
 	waitState(t, p, Running, 5*time.Second)
 	start := time.Now()
@@ -71,7 +71,7 @@ const recvLoop = `(func (export "_start") (local $n i32)
     (br $l)))`
 
 func TestKillBlockedInRecv(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	p := spawn(t, k, watModule(t, k, "recv", wat(recvLoop)), SpawnOptions{})
 	waitState(t, p, Blocked, 5*time.Second)
 	start := time.Now()
@@ -86,7 +86,7 @@ func TestKillBlockedInRecv(t *testing.T) {
 }
 
 func TestQuitRequestAndEvents(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m := watModule(t, k, "recv", wat(recvLoop))
 	p := spawn(t, k, m, SpawnOptions{})
 	waitState(t, p, Blocked, 5*time.Second)
@@ -105,7 +105,7 @@ func TestQuitRequestAndEvents(t *testing.T) {
 }
 
 func TestMemoryBomb(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	bomb := wat(`(func (export "_start")
   (loop $l
     (if (i32.eq (memory.grow (i32.const 16)) (i32.const -1)) (then unreachable))
@@ -126,7 +126,7 @@ func TestMemoryBomb(t *testing.T) {
 }
 
 func TestTrapDoesNotStopNeighbour(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	// The neighbour spins for 300ms of its own clock, calling the host all along, then exits 0.
 	steady := watModule(t, k, "steady", wat(`(func (export "_start") (local $end i64)
   (local.set $end (i64.add (call $now) (i64.const 300000000)))
@@ -145,7 +145,7 @@ func TestTrapDoesNotStopNeighbour(t *testing.T) {
 }
 
 func TestBadPointerGetsFault(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	tests := []struct{ name, call string }{
 		{"log-past-end", `(call $log (i32.const 1) (i32.const 65530) (i32.const 100))`},
 		{"log-negative", `(call $log (i32.const 1) (i32.const -5) (i32.const 4))`},
@@ -174,7 +174,7 @@ func (d *panicDisplay) CreateSurface(SurfaceOwner, string, int, int) (Surface, e
 
 func TestHostPanicEndsOnlyThatProcess(t *testing.T) {
 	d := &panicDisplay{}
-	k := newKernel(t, Config{Display: d})
+	k := newKernel(t, Config{AllowAll: true, Display: d})
 	s := spawn(t, k, watModule(t, k, "recv", wat(recvLoop)), SpawnOptions{})
 	m := watModule(t, k, "ui", wat(`(func (export "_start")
   (drop (call $surface_create (i32.const 10) (i32.const 10) (i32.const 16) (i32.const 5))))`))
@@ -200,7 +200,7 @@ func TestHostPanicEndsOnlyThatProcess(t *testing.T) {
 }
 
 func TestKillUnknownPID(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	if err := k.Kill(4242, true); !errors.Is(err, ErrNoProcess) {
 		t.Fatalf("Kill(4242) = %v", err)
 	}

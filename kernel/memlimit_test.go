@@ -28,7 +28,7 @@ func threadBudget(t *testing.T, limit int64) {
 // Memories are created for a process's budget only: on a thread without one, instantiation
 // fails (fail closed) instead of creating an uncounted memory.
 func TestMemoryOutsideAProcessRefused(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m := watModule(t, k, "plain", wat(`(func (export "_start"))`))
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -61,7 +61,7 @@ const twoMemWAT = `(module
 // One ceiling covers all of a process's memories (issue 18, defect 2): two memories together
 // grow no further than one could.
 func TestMemoriesShareOneCeiling(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	const ceiling = 8 << 20
 	in := wait(t, spawn(t, k, watModule(t, k, "twomem", twoMemWAT), SpawnOptions{Limits: Limits{Memory: ceiling}}), 20*time.Second)
 	total := int64(in.ExitCode+2) << 16 // the two first pages and the grown ones
@@ -75,7 +75,7 @@ func TestMemoriesShareOneCeiling(t *testing.T) {
 // A module declaring more memories or tables than a process may hold is refused when it is
 // instantiated, naming the limit.
 func TestMemoryAndTableCounts(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	for _, c := range []struct{ name, decl, want string }{
 		{"mem40", strings.Repeat("(memory 1)", 40), "memory count"},
 		{"table40", strings.Repeat("(table 1 funcref)", 40), "table count"},
@@ -111,7 +111,7 @@ const waiterWAT = `(module
 // A process tree has one budget (issue 18, defect 7): its members besides the root are
 // counted against TreeProcs, and all their memories against TreeMemory.
 func TestProcessTreeCount(t *testing.T) {
-	k := newKernel(t, Config{QuitGrace: 50 * time.Millisecond})
+	k := newKernel(t, Config{AllowAll: true, QuitGrace: 50 * time.Millisecond})
 	waiter := watModule(t, k, "waiter", waiterWAT)
 	root := spawn(t, k, waiter, SpawnOptions{Limits: Limits{TreeProcs: 3}})
 	var kids []*Process
@@ -138,7 +138,7 @@ func TestProcessTreeCount(t *testing.T) {
 }
 
 func TestProcessTreeMemory(t *testing.T) {
-	k := newKernel(t, Config{QuitGrace: 50 * time.Millisecond})
+	k := newKernel(t, Config{AllowAll: true, QuitGrace: 50 * time.Millisecond})
 	root := spawn(t, k, watModule(t, k, "waiter", waiterWAT), SpawnOptions{Limits: Limits{Memory: 4 << 20, TreeMemory: 6 << 20}})
 	grower := watModule(t, k, "grower", growerWAT)
 	var sum int64

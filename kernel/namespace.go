@@ -31,14 +31,42 @@ import (
 // Denials are *policies.DeniedError values wrapped to match bus.ErrDenied (ERR_DENIED for the
 // guest) and recorded in the audit log. Pids the kernel did not spawn (pid 0, the kernel and
 // shell; native drivers until they are bound with BindNamespace) are not checked here: their
-// embedder vouches for them. Without Config.Policies nothing is checked (unit tests, embedders
-// with their own rules).
+// embedder vouches for them.
+//
+// Fail closed: without Config.Policies every process the kernel spawns is bound to a namespace
+// that refuses every door (procPolicy.live nil: it may compute, print and exit). Only an
+// embedder that says Config.AllowAll gets no checks at all (tests, embedders with their own
+// rules); forgetting the policy store never opens anything.
 
-// procPolicy is one bound process.
+// procPolicy is one bound process. live nil: the kernel has no policies and refuses all.
 type procPolicy struct {
 	live    *policies.Live
 	name    string
 	denials atomic.Int32
+}
+
+// noPolicyRule is the rule a refusal names when the kernel runs without policies.
+const noPolicyRule = "this kernel has no policies (kernel.Config.Policies is nil), so every door is closed"
+
+// allowed is live.Allowed, false without policies.
+func (pp *procPolicy) allowed(op policies.Op, object string) bool {
+	return pp.live != nil && pp.live.Allowed(op, object)
+}
+
+// nsOrNil is pp's namespace, nil for no process policy or none without policies.
+func (pp *procPolicy) nsOrNil() *policies.Namespace {
+	if pp == nil {
+		return nil
+	}
+	return pp.namespace()
+}
+
+// namespace is the current namespace, nil without policies.
+func (pp *procPolicy) namespace() *policies.Namespace {
+	if pp.live == nil {
+		return nil
+	}
+	return pp.live.Namespace()
 }
 
 // policyTable maps pids to their live namespaces. Safe for concurrent use: the bus calls
@@ -53,9 +81,10 @@ type policyTable struct {
 	done     chan struct{}
 }
 
-// newPolicyTable returns nil when there is no store: no enforcement.
-func newPolicyTable(st *policies.Store, log func(bus.PID, string, int, string)) *policyTable {
-	if st == nil {
+// newPolicyTable returns nil for allowAll without a store: no enforcement. Without a store the table refuses
+// every door of every process it binds.
+func newPolicyTable(st *policies.Store, allowAll bool, log func(bus.PID, string, int, string)) *policyTable {
+	if allowAll && st == nil {
 		return nil
 	}
 	t := &policyTable{store: st, log: log}
@@ -73,7 +102,7 @@ func (t *policyTable) busCheck() func(bus.Op, bus.PID, string) error {
 
 // start follows policy edits until stop.
 func (t *policyTable) start() {
-	if t == nil {
+	if t == nil || t.store == nil {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -123,10 +152,10 @@ func (t *policyTable) makeCheckBus() func(bus.Op, bus.PID, string) error {
 		pop := busOps[op]
 		if pop == policies.OpSend {
 			// A direct send depends only on bus.direct, not on the receiver.
-			if pp.live.Namespace().AllowDirect() {
+			if ns := pp.namespace(); ns != nil && ns.AllowDirect() {
 				return nil
 			}
-		} else if pp.live.Allowed(pop, object) {
+		} else if pp.allowed(pop, object) {
 			return nil // the hot path: no audit, no logging
 		}
 		return pp.check(t, pid, pop, object)
@@ -134,8 +163,10 @@ func (t *policyTable) makeCheckBus() func(bus.Op, bus.PID, string) error {
 }
 
 func (pp *procPolicy) check(t *policyTable, pid bus.PID, op policies.Op, object string) error {
-	err := pp.live.Check(op, object)
-	if err == nil {
+	var err error
+	if pp.live == nil {
+		err = &policies.DeniedError{Module: pp.name, Op: op, Object: object, Rule: noPolicyRule}
+	} else if err = pp.live.Check(op, object); err == nil {
 		return nil
 	}
 	// The first denials of a process go to the kernel log too; all of them are audited.
@@ -153,6 +184,9 @@ func (pp *procPolicy) check(t *policyTable, pid bus.PID, op policies.Op, object 
 func (t *policyTable) resolve(m *Module, o *SpawnOptions) (*procPolicy, error) {
 	if t == nil {
 		return nil, nil
+	}
+	if t.store == nil {
+		return &procPolicy{name: o.Name}, nil // no policies: nothing is granted
 	}
 	var parent *policies.Live
 	if o.Parent != 0 {
@@ -205,7 +239,9 @@ func (t *policyTable) attach(pid bus.PID, pp *procPolicy, p *Process) {
 	if t == nil || pp == nil {
 		return
 	}
-	pp.live.SetPID(uint32(pid))
+	if pp.live != nil {
+		pp.live.SetPID(uint32(pid))
+	}
 	t.procs.store(pid, pp)
 	p.atExit = append(p.atExit, func() { t.procs.delete(pid) })
 }
@@ -229,7 +265,7 @@ func (p *Process) allowSurface(w, h int) bool {
 
 // Policies is the kernel's policy store (nil without enforcement).
 func (k *Kernel) Policies() *policies.Store {
-	if k.policy == nil {
+	if k.policy == nil || k.policy.store == nil {
 		return nil
 	}
 	return k.policy.store
@@ -244,7 +280,7 @@ func (k *Kernel) Namespace(pid bus.PID) *policies.Namespace {
 	if pp == nil {
 		return nil
 	}
-	return pp.live.Namespace()
+	return pp.namespace()
 }
 
 // CheckDevice is the drivers' device hook: may pid talk to a driver of device?
@@ -263,6 +299,10 @@ func (k *Kernel) CheckDevice(pid bus.PID, device string) error {
 // the module name; it stays bound until UnbindNamespace.
 func (k *Kernel) BindNamespace(pid bus.PID, name string) error {
 	if k.policy == nil {
+		return nil
+	}
+	if k.policy.store == nil {
+		k.policy.procs.store(pid, &procPolicy{name: name})
 		return nil
 	}
 	live, err := k.policy.store.Bind(uint32(pid), policies.Identity{Name: name}, nil, nil)

@@ -196,7 +196,7 @@ func BenchmarkPolicyCheck(b *testing.B) {
 	})
 	payload := make([]byte, 64)
 	b.Run("interleaved", func(b *testing.B) {
-		pt := newPolicyTable(st, func(bus.PID, string, int, string) {})
+		pt := newPolicyTable(st, false, func(bus.PID, string, int, string) {})
 		for _, pid := range []bus.PID{1, 2} {
 			live, err := st.Bind(uint32(pid), policies.Identity{Name: "bench"}, nil, nil)
 			if err != nil {
@@ -249,7 +249,7 @@ func BenchmarkPolicyCheck(b *testing.B) {
 		interleaved(b, batch, round)
 	})
 	b.Run("hook-alone", func(b *testing.B) {
-		pt := newPolicyTable(st, func(bus.PID, string, int, string) {})
+		pt := newPolicyTable(st, false, func(bus.PID, string, int, string) {})
 		live, err := st.Bind(1, policies.Identity{Name: "bench"}, nil, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -282,7 +282,7 @@ func BenchmarkPolicyOverhead(b *testing.B) {
 	mk := func(b *testing.B, check bool) rig {
 		var pt *policyTable
 		if check {
-			pt = newPolicyTable(st, func(bus.PID, string, int, string) {})
+			pt = newPolicyTable(st, false, func(bus.PID, string, int, string) {})
 			for _, pid := range []bus.PID{1, 2} {
 				live, err := st.Bind(uint32(pid), policies.Identity{Name: "bench"}, nil, nil)
 				if err != nil {

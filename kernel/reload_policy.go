@@ -14,7 +14,7 @@ import (
 // never widens or narrows what a process may do behind the user's back. The process keeps its
 // own binding; new is only compared. Without policies there is nothing to compare.
 func (k *Kernel) sameGrants(p *Process, next *procPolicy) error {
-	if k.policy == nil || next == nil {
+	if k.policy == nil || k.policy.store == nil || next == nil {
 		return nil
 	}
 	cur := k.policy.procs.load(p.pid)

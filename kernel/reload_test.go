@@ -22,7 +22,7 @@ func startProbe(t *testing.T, k *Kernel, m *Module, o SpawnOptions) *Process {
 }
 
 func TestReloadInPlace(t *testing.T) {
-	k := newKernel(t, Config{ReloadGrace: 100 * time.Millisecond})
+	k := newKernel(t, Config{AllowAll: true, ReloadGrace: 100 * time.Millisecond})
 	m1 := watModule(t, k, "probe", probeWAT(probeOpts{version: 1}))
 	m2 := watModule(t, k, "probe", probeWAT(probeOpts{version: 2}))
 	p := startProbe(t, k, m1, SpawnOptions{Version: "1.0.0"})
@@ -73,7 +73,7 @@ func TestReloadRollsBack(t *testing.T) {
 		{"restore refuses the state", probeOpts{version: 2, restoreCode: -1}, "refused the state: ERR_INVALID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			k := newKernel(t, Config{})
+			k := newKernel(t, Config{AllowAll: true})
 			m1 := watModule(t, k, "probe", probeWAT(probeOpts{version: 1}))
 			m2 := watModule(t, k, "probe", probeWAT(tc.v2))
 			p := startProbe(t, k, m1, SpawnOptions{Version: "1.0.0"})
@@ -107,7 +107,7 @@ func TestReloadRefused(t *testing.T) {
 		{"the old code refuses", probeOpts{version: 1, saveResult: -6}, probeOpts{version: 2}, "answered ERR_DENIED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			k := newKernel(t, Config{})
+			k := newKernel(t, Config{AllowAll: true})
 			m1 := watModule(t, k, "probe", probeWAT(tc.v1))
 			m2 := watModule(t, k, "probe", probeWAT(tc.v2))
 			p := startProbe(t, k, m1, SpawnOptions{})
@@ -128,7 +128,7 @@ func TestReloadRefused(t *testing.T) {
 }
 
 func TestReloadRefusedEarly(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m1 := watModule(t, k, "probe", probeWAT(probeOpts{version: 1}))
 	service := watModule(t, k, "svc", `(module (func (export "_initialize")))`)
 
@@ -201,7 +201,7 @@ func (d *countingDisplay) CreateSurface(SurfaceOwner, string, int, int) (Surface
 
 func TestReloadKeepsWindows(t *testing.T) {
 	d := &countingDisplay{}
-	k := newKernel(t, Config{Display: d, ReloadGrace: 50 * time.Millisecond})
+	k := newKernel(t, Config{AllowAll: true, Display: d, ReloadGrace: 50 * time.Millisecond})
 	m1 := watModule(t, k, "probe", probeWAT(probeOpts{version: 1, surface: true}))
 	m2 := watModule(t, k, "probe", probeWAT(probeOpts{version: 2, surface: true, noState: true}))
 	p := startProbe(t, k, m1, SpawnOptions{UI: true})
@@ -225,7 +225,7 @@ func TestReloadKeepsWindows(t *testing.T) {
 // Messages sent while a process is reloaded again and again are all delivered: the inbox is
 // never detached.
 func TestReloadDropsNoMessage(t *testing.T) {
-	k := newKernel(t, Config{ReloadGrace: 10 * time.Millisecond})
+	k := newKernel(t, Config{AllowAll: true, ReloadGrace: 10 * time.Millisecond})
 	mods := []*Module{
 		watModule(t, k, "probe", probeWAT(probeOpts{version: 1})),
 		watModule(t, k, "probe", probeWAT(probeOpts{version: 2})),
@@ -260,7 +260,7 @@ func TestReloadDropsNoMessage(t *testing.T) {
 
 // A kill during the grace period ends the process; the reload reports it.
 func TestReloadKilledInGrace(t *testing.T) {
-	k := newKernel(t, Config{ReloadGrace: time.Hour})
+	k := newKernel(t, Config{AllowAll: true, ReloadGrace: time.Hour})
 	m1 := watModule(t, k, "probe", probeWAT(probeOpts{version: 1}))
 	m2 := watModule(t, k, "probe", probeWAT(probeOpts{version: 2}))
 	p := startProbe(t, k, m1, SpawnOptions{})

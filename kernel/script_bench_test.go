@@ -35,7 +35,7 @@ func BenchmarkScriptStart(b *testing.B) {
 		}{{"base=go-module", goMod, nil}, {"js", engine, script}} {
 			b.Run(cache+"/"+tc.name, func(b *testing.B) {
 				d := newFirstFrameDisplay()
-				k := newKernel(b, Config{Home: home, Display: d})
+				k := newKernel(b, Config{AllowAll: true, Home: home, Display: d})
 				m, err := k.LoadFile(tc.path) // compiles into the disk cache once
 				if err != nil {
 					b.Fatal(err)

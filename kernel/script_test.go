@@ -17,7 +17,7 @@ func scriptWat(body string) string {
 }
 
 func TestScriptRead(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	// Exit code: the length from a cap-0 call, checked against a full read that puts the
 	// file name's length first and the source after the name.
 	m := watModule(t, k, "reader", scriptWat(`(func (export "_start") (local $n i32)
@@ -48,7 +48,7 @@ func TestScriptRead(t *testing.T) {
 }
 
 func TestScriptReadBadInput(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	for _, tc := range []struct {
 		name, call string
 		script     *Script
@@ -72,7 +72,7 @@ func TestScriptReadBadInput(t *testing.T) {
 }
 
 func TestProcFail(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	for _, tc := range []struct{ name, data, want string }{
 		{"stack", `Error: boom\n    at f (app.js:1:21)\n`, "Error: boom\n    at f (app.js:1:21)"},
 		{"escapes", `bad \1b[31mred\07`, `bad \x1b[31mred\x07`},

@@ -16,7 +16,7 @@ import (
 // guest blocked reading a stdin that never ends is killed at once. One kernel and one compile
 // of the cat module serve both.
 func TestStdin(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m, err := k.LoadFile(testenv.Module(t, "cat"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 // line of its message, after "error while executing at wasm backtrace:", and the reason
 // used to keep only that first line, the same for every trap.
 func TestTrapReasonNamesCause(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	cases := []struct{ name, body, want string }{
 		{"divide", `(func (export "_start") (drop (i32.div_s (i32.const 1) (i32.const 0))))`, "integer divide by zero"},
 		{"oob", `(func (export "_start") (drop (i32.load (i32.const 0x7ffffff0))))`, "out of bounds memory access"},

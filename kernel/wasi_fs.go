@@ -264,8 +264,8 @@ func (p *Process) fsRefused(op, object, rule string) {
 	n := int32(1)
 	if pp != nil {
 		n = pp.denials.Add(1)
-		if a := t.store.Audit(); a != nil {
-			a.Record(policies.Record{PID: uint32(p.pid), Module: p.name, Op: policies.OpFS.String(), Object: op + " " + object, Rule: rule})
+		if t.store != nil && t.store.Audit() != nil {
+			t.store.Audit().Record(policies.Record{PID: uint32(p.pid), Module: p.name, Op: policies.OpFS.String(), Object: op + " " + object, Rule: rule})
 		}
 	}
 	switch {

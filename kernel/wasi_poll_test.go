@@ -29,7 +29,7 @@ func sleeperWAT(ns int64) string {
 }
 
 func TestPollOneoffSleeps(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m := watModule(t, k, "sleeper", sleeperWAT(int64(60*time.Millisecond)))
 	start := time.Now()
 	p := spawn(t, k, m, SpawnOptions{})
@@ -44,7 +44,7 @@ func TestPollOneoffSleeps(t *testing.T) {
 
 // TestKillWhileSleepingInWASI: a guest asleep in poll_oneoff for an hour is killed at once.
 func TestKillWhileSleepingInWASI(t *testing.T) {
-	k := newKernel(t, Config{})
+	k := newKernel(t, Config{AllowAll: true})
 	m := watModule(t, k, "sleeper", sleeperWAT(int64(time.Hour)))
 	p := spawn(t, k, m, SpawnOptions{Stdout: os.DevNull, Stderr: os.DevNull})
 	waitState(t, p, Blocked, 10*time.Second)
