@@ -32,6 +32,41 @@ type InstalledDriver struct {
 	Err  error // why it cannot run here (no binary for this platform, a missing blob)
 }
 
+// Boot and Restart are the driver's boot trigger ("yes", "-") and restart policy, as
+// `orbital drivers` lists them.
+func (d InstalledDriver) Boot() string {
+	if d.Man != nil && d.Man.Triggers.Boot {
+		return "yes"
+	}
+	return "-"
+}
+
+func (d InstalledDriver) Restart() string {
+	switch {
+	case d.Man == nil:
+		return "-"
+	case d.Man.Restart == "":
+		return drivers.RestartNever
+	}
+	return d.Man.Restart
+}
+
+// Status is "ok", or why the driver cannot run here: the digest check the host makes before
+// every exec, made now, so a tampered blob shows before a start refuses it.
+func (d InstalledDriver) Status() string {
+	if d.Err != nil {
+		return d.Err.Error()
+	}
+	got, err := drivers.FileDigest(d.Spec.Path)
+	switch {
+	case err != nil:
+		return "binary missing: " + err.Error()
+	case got != d.Spec.Digest:
+		return "digest mismatch: the blob has " + got + "; reinstall"
+	}
+	return "ok"
+}
+
 // InstalledDrivers returns the highest installed version of every driver package.
 func InstalledDrivers(reg *registry.Registry) ([]InstalledDriver, error) {
 	recs, err := reg.List("")

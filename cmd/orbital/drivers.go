@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/orbital/orbital/system"
 	"io"
 	"sort"
 	"text/tabwriter"
 
 	"github.com/orbital/orbital/drivers"
 	"github.com/orbital/orbital/registry"
+	"github.com/orbital/orbital/system"
 )
 
 // orbital drivers: the installed driver packages and the drivers running orbital processes
@@ -57,27 +57,7 @@ func driversVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(tw, "  NAME\tVERSION\tBOOT\tRESTART\tDIGEST\tSTATUS")
 	}
 	for _, d := range list {
-		boot, restart, status := "-", "-", "ok"
-		if d.Man != nil {
-			if d.Man.Triggers.Boot {
-				boot = "yes"
-			}
-			restart = d.Man.Restart
-			if restart == "" {
-				restart = drivers.RestartNever
-			}
-		}
-		if d.Err == nil {
-			// The same check the host makes before exec, so a tampered blob shows here.
-			if got, err := drivers.FileDigest(d.Spec.Path); err != nil {
-				status = "binary missing: " + err.Error()
-			} else if got != d.Spec.Digest {
-				status = "digest mismatch: the blob has " + got + "; reinstall"
-			}
-		} else {
-			status = d.Err.Error()
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", d.Rec.Name, d.Rec.Version, boot, restart, shortDigest(d.Rec.EntryDigest), status)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.19s\t%s\n", d.Rec.Name, d.Rec.Version, d.Boot(), d.Restart(), d.Rec.EntryDigest, d.Status())
 	}
 	tw.Flush()
 	running := system.RunningDrivers(home)
@@ -96,11 +76,4 @@ func driversVerb(args []string, stdout, stderr io.Writer) int {
 		drivers.WriteList(stdout, running[p])
 	}
 	return 0
-}
-
-func shortDigest(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/orbital/orbital/registry"
@@ -56,7 +58,7 @@ func infoVerb(args []string, stdout, stderr io.Writer) int {
 	if len(m.Exports) > 0 {
 		p("exports", "%s", strings.Join(m.Exports, ", "))
 	}
-	for _, d := range sortedDeps(m.Dependencies) {
+	for _, d := range slices.Sorted(maps.Keys(m.Dependencies)) {
 		status := "missing"
 		if have, err := reg.Best(d, m.Dependencies[d]); err == nil {
 			status = "uses " + have.ID()
@@ -92,19 +94,4 @@ func infoVerb(args []string, stdout, stderr io.Writer) int {
 		p("versions", "%s", strings.Join(vs, ", "))
 	}
 	return 0
-}
-
-func sortedDeps(m map[string]string) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	for i := range ks {
-		for j := i + 1; j < len(ks); j++ {
-			if ks[j] < ks[i] {
-				ks[i], ks[j] = ks[j], ks[i]
-			}
-		}
-	}
-	return ks
 }

@@ -34,11 +34,7 @@ func packVerb(args []string, stdout, stderr io.Writer) int {
 	if dst == "" {
 		dst = pkg.Manifest.Name + "-" + pkg.Manifest.Version + ".tar.gz"
 	}
-	b, err := pkg.Archive()
-	if err == nil {
-		err = writeFileReplacing(dst, b)
-	}
-	if err != nil {
+	if err := registry.WriteArchive(pkg, dst); err != nil {
 		return fail(stderr, "pack", err)
 	}
 	fmt.Fprintf(stdout, "packed %s (%s, entry %s, %d extra files) -> %s\n", pkg.Manifest.ID(), pkg.Manifest.Kind, pkg.Manifest.EntryDigest, len(pkg.Files), dst)

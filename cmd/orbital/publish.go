@@ -28,12 +28,12 @@ func publishVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "orbital publish: usage: orbital publish --to URL PACKAGE.tar.gz|DIR")
 		return exitUsage
 	}
-	pkg, _, err := loadForSigning(fs.Arg(0), "-")
+	pkg, _, err := registry.ReadPackage(fs.Arg(0))
 	if err != nil {
 		return fail(stderr, "publish", err)
 	}
 	if pkg.Manifest.Signature == "" {
-		priv, _, err := loadOrCreateKey(*home, *keyFile, stderr)
+		priv, _, err := publisherKey(*home, *keyFile, stderr)
 		if err != nil {
 			return fail(stderr, "publish", err)
 		}

@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -157,9 +156,6 @@ func registryTrust(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// defaultKeyPath is the publisher key orbital sign uses without --key.
-func defaultKeyPath(home string) string { return filepath.Join(home, "keys", "publisher.key") }
-
 func registryKey(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("registry key", stderr)
 	home := fs.String("home", "", "Orbital home (default $ORBITAL_HOME)")
@@ -167,7 +163,7 @@ func registryKey(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	priv, path, err := loadOrCreateKey(*home, *keyFile, stderr)
+	priv, path, err := publisherKey(*home, *keyFile, stderr)
 	if err != nil {
 		return fail(stderr, "registry key", err)
 	}

@@ -4,19 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/orbital/orbital/policies"
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/orbital/orbital/kernel"
+	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/system"
 	"github.com/orbital/orbital/wasm4"
-	"golang.org/x/sys/unix"
 )
 
 func init() {
@@ -62,7 +61,7 @@ func parseRunFlags(args []string, stderr io.Writer) (o runOptions, code int, ok 
 		fmt.Fprintln(stderr, "TARGET is a .wasm file, a .js script or a module name ($ORBITAL_MODULES, modules/ beside the binary, the home's modules/).")
 		fs.PrintDefaults()
 	}
-	if i := indexOf(args, "--"); i >= 0 {
+	if i := slices.Index(args, "--"); i >= 0 {
 		args, o.args = args[:i], args[i+1:]
 	}
 	// Flags and targets may interleave: parse, take one target, parse the rest.
@@ -87,15 +86,6 @@ func parseRunFlags(args []string, stderr io.Writer) (o runOptions, code int, ok 
 	return o, 0, true
 }
 
-func indexOf(ss []string, s string) int {
-	for i, x := range ss {
-		if x == s {
-			return i
-		}
-	}
-	return -1
-}
-
 func runVerb(args []string, stdout, stderr io.Writer) int {
 	o, code, ok := parseRunFlags(args, stderr)
 	if !ok {
@@ -109,11 +99,11 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("--memory %s: %v", o.memory, err)
 	}
-	w, h, err := parseWxH(o.size)
+	w, h, err := policies.ParseSurface(o.size)
 	if err != nil {
 		return fail("--size %s: %v", o.size, err)
 	}
-	dirs, err := parseDirs(o.dirs)
+	dirs, err := system.ParseDirs(o.dirs)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -157,7 +147,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 			return fail("--input %s: %v", o.input, err)
 		}
 	}
-	procs, err := in.Run(mods, system.RunOptions{Env: o.env, Dirs: dirs, Args: o.args, Stdin: foregroundStdin(), Input: script})
+	procs, err := in.Run(mods, system.RunOptions{Env: o.env, Dirs: dirs, Args: o.args, Stdin: system.ForegroundStdin(), Input: script})
 	if err != nil {
 		if me := (*kernel.ModuleError)(nil); errors.As(err, &me) {
 			return fail("%v", err)
@@ -204,44 +194,4 @@ func readScript(path string) (*wasm4.Script, error) {
 	}
 	defer f.Close()
 	return wasm4.ParseScript(f)
-}
-
-// foregroundStdin is what the last TARGET reads as stdin: orbital's own, unless it is a
-// terminal this process does not own (run in the background of a shell), where reading would
-// stop orbital with SIGTTIN even for a module that never reads.
-func foregroundStdin() io.Reader {
-	if pg, err := unix.IoctlGetInt(0, unix.TIOCGPGRP); err == nil && pg != unix.Getpgrp() {
-		return nil
-	}
-	return os.Stdin
-}
-
-func parseWxH(s string) (int, int, error) {
-	ws, hs, ok := strings.Cut(s, "x")
-	w, err1 := strconv.Atoi(ws)
-	h, err2 := strconv.Atoi(hs)
-	if !ok || err1 != nil || err2 != nil || w < 1 || h < 1 || w > 8192 || h > 8192 {
-		return 0, 0, errors.New("want WIDTHxHEIGHT, each 1..8192")
-	}
-	return w, h, nil
-}
-
-// parseDirs reads --dir HOST::GUEST[:ro] values.
-func parseDirs(vals []string) ([]kernel.Preopen, error) {
-	var out []kernel.Preopen
-	for _, v := range vals {
-		host, guest, ok := strings.Cut(v, "::")
-		if !ok || host == "" || guest == "" {
-			return nil, fmt.Errorf("--dir %q: want HOST::GUEST or HOST::GUEST:ro", v)
-		}
-		p := kernel.Preopen{Host: host, Guest: guest}
-		if g, found := strings.CutSuffix(guest, ":ro"); found {
-			p.Guest, p.ReadOnly = g, true
-		}
-		if st, err := os.Stat(host); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("--dir %q: %s is not a directory", v, host)
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }

@@ -59,7 +59,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orbital shell: "+format+"\n", a...)
 		return exitUsage
 	}
-	w, h, err := parseWxH(o.size)
+	w, h, err := policies.ParseSurface(o.size)
 	if err != nil {
 		return fail("--size %s: %v", o.size, err)
 	}

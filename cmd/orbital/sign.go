@@ -2,11 +2,8 @@ package main
 
 import (
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/orbital/orbital/registry"
 )
@@ -32,20 +29,19 @@ func signVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "orbital sign: want one PACKAGE.tar.gz or module DIR; usage: orbital sign [--key FILE] [-o OUT] PACKAGE")
 		return exitUsage
 	}
-	priv, _, err := loadOrCreateKey(*home, *keyFile, stderr)
+	priv, _, err := publisherKey(*home, *keyFile, stderr)
 	if err != nil {
 		return fail(stderr, "sign", err)
 	}
-	pkg, dst, err := loadForSigning(fs.Arg(0), *out)
-	if err != nil {
-		return fail(stderr, "sign", err)
-	}
-	if err := registry.Sign(pkg.Manifest, priv); err != nil {
-		return fail(stderr, "sign", err)
-	}
-	b, err := pkg.Archive()
+	pkg, dst, err := registry.ReadPackage(fs.Arg(0))
 	if err == nil {
-		err = writeFileReplacing(dst, b)
+		err = registry.Sign(pkg.Manifest, priv)
+	}
+	if *out != "" {
+		dst = *out
+	}
+	if err == nil {
+		err = registry.WriteArchive(pkg, dst)
 	}
 	if err != nil {
 		return fail(stderr, "sign", err)
@@ -54,66 +50,19 @@ func signVerb(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// loadForSigning reads a package file, or packs a module directory, and says where the signed
-// result goes.
-func loadForSigning(src, out string) (*registry.Package, string, error) {
-	st, err := os.Stat(src)
-	if err != nil {
-		return nil, "", err
-	}
-	var pkg *registry.Package
-	dst := out
-	if st.IsDir() {
-		if pkg, err = registry.PackDir(src); err != nil {
-			return nil, "", err
-		}
-		if dst == "" {
-			dst = pkg.Manifest.Name + "-" + pkg.Manifest.Version + ".tar.gz"
-		}
-		return pkg, dst, nil
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return nil, "", err
-	}
-	if !strings.HasSuffix(src, ".tar.gz") && !strings.HasSuffix(src, ".tgz") {
-		return nil, "", fmt.Errorf("%s: sign a package (.tar.gz from orbital pack) or a module directory: a bare .wasm has no manifest to carry the signature", src)
-	}
-	if pkg, err = registry.LoadPackage(data, src); err != nil {
-		return nil, "", err
-	}
-	if dst == "" {
-		dst = src
-	}
-	return pkg, dst, nil
-}
-
-// loadOrCreateKey loads the publisher key, creating the default one on first use.
-func loadOrCreateKey(home, keyFile string, stderr io.Writer) (ed25519.PrivateKey, string, error) {
+// publisherKey loads the publisher key (--key, else the home's), creating the home's on first
+// use and saying so.
+func publisherKey(homeFlag, keyFile string, stderr io.Writer) (ed25519.PrivateKey, string, error) {
 	if keyFile == "" {
-		h, err := orbitalHome(home)
+		home, err := orbitalHome(homeFlag)
 		if err != nil {
 			return nil, "", err
 		}
-		keyFile = defaultKeyPath(h)
-		if _, err := os.Stat(keyFile); errors.Is(err, os.ErrNotExist) {
-			priv, err := registry.GenerateKey(keyFile)
-			if err != nil {
-				return nil, "", err
-			}
-			fmt.Fprintf(stderr, "orbital: created publisher key %s (public key %s)\n", keyFile, registry.PublicKeyString(priv.Public().(ed25519.PublicKey)))
-			return priv, keyFile, nil
-		}
+		keyFile = registry.DefaultKeyPath(home)
 	}
-	priv, err := registry.LoadKey(keyFile)
+	priv, created, err := registry.LoadOrCreateKey(keyFile)
+	if created {
+		fmt.Fprintf(stderr, "orbital: created publisher key %s (public key %s)\n", keyFile, registry.PublicKeyString(priv.Public().(ed25519.PublicKey)))
+	}
 	return priv, keyFile, err
-}
-
-// writeFileReplacing writes b to path through a temporary file and a rename.
-func writeFileReplacing(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
