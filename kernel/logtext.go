@@ -73,6 +73,10 @@ func hex2(c byte) string {
 	return string([]byte{digits[c>>4], digits[c&15]})
 }
 
+// EscapeLogText is escapeLogText for embedders that keep other guest text as log lines (the
+// lines a guest writes to stdout and stderr, in the log book).
+func EscapeLogText(s string) string { return escapeLogText(s) }
+
 // escapingLog wraps an embedder's log function so that every line and process name it gets
 // is escaped (escapeLogText).
 func escapingLog(log func(pid bus.PID, name string, level int, line string)) func(bus.PID, string, int, string) {

@@ -94,7 +94,9 @@ func (c *capture) read(p *capturePipe) {
 		part  []byte // the line being written
 	)
 	emit := func(text []byte) {
-		ln := admin.LogLine{Time: time.Now(), Stream: p.stream, Text: string(text)}
+		// The echo stays byte-exact; the book's line is text for `orbital logs` and the panel,
+		// so its control characters are shown, never interpreted (kernel/logtext.go).
+		ln := admin.LogLine{Time: time.Now(), Stream: p.stream, Text: kernel.EscapeLogText(string(text))}
 		if !bound {
 			// A line written while _start began: the pid is known once Spawn returned, at
 			// once. Waiting here (not keeping the line until the next one) puts it in the book

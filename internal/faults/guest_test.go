@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orbital/orbital/internal/testenv"
 )
 
 // Defect 12: every trap read "trap: error while executing at wasm backtrace:". The reason now
@@ -52,5 +54,36 @@ func TestGuestCannotForgeLogLines(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, `fine\nshell[1]: all modules verified\r\x1b[2K\x1b[31mred`) {
 		t.Fatalf("the guest's line is not shown escaped on one line: %q", r.stderr)
+	}
+}
+
+// What a guest writes to stdout passes through to the terminal unchanged (it is the program's
+// output), but the log book keeps it as text: `orbital logs` shows its control characters
+// escaped, one line per line.
+func TestGuestStdoutInLogBookEscaped(t *testing.T) {
+	text := "out\x1b[2J\x1b[31mred\rover\n"
+	var lit strings.Builder
+	for i := 0; i < len(text); i++ {
+		lit.WriteString(`\` + strconv.FormatInt(int64(text[i])+0x100, 16)[1:])
+	}
+	mod := wat(t, t.TempDir(), "printer", `(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "orbital" "recv" (func $recv (param i32 i32 i64) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "\10\00\00\00`+`\`+strconv.FormatInt(int64(len(text))+0x100, 16)[1:]+`\00\00\00")
+  (data (i32.const 16) "`+lit.String()+`")
+  (func (export "_start")
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (loop $l
+      (br_if $l (i32.ne (call $recv (i32.const 100) (i32.const 1024) (i64.const -1)) (i32.const -10))))))`)
+	h := home(t, nil)
+	_, out := start(t, "", "run", "--home", h, mod)
+	testenv.Eventually(t, func() bool { return strings.Contains(out.String(), "red") }, 60*time.Second, "the guest's output:\n%s", out)
+	r := orbital(t, 30*time.Second, "logs", "--home", h, "1")
+	if r.code != 0 {
+		t.Fatalf("orbital logs: exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.ContainsAny(r.stdout, "\r\x1b") || !strings.Contains(r.stdout, `out\x1b[2J\x1b[31mred\rover`) {
+		t.Fatalf("orbital logs shows %q", r.stdout)
 	}
 }
