@@ -125,7 +125,7 @@ spawn = ["bomb"]
 		t.Fatal(err)
 	}
 	wat(t, filepath.Join(h, "modules"), "bomb", bombWAT)
-	r := orbital(t, 120*time.Second, "run", "--home", h, "--memory", "16MiB", "--timeout", "8s", "bomb")
+	r := orbital(t, 120*time.Second, "run", "--home", h, "--memory", "16MiB", "--timeout", "4s", "bomb")
 	spawned := strings.Count(r.stderr, "spawn refused")
 	t.Logf("peak RSS %.1f MiB, %d processes met ERR_LIMIT, run took %v", float64(r.maxRSS)/(1<<20), spawned, r.took.Round(time.Millisecond))
 	if spawned == 0 || spawned > 65 {
