@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"bytes"
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,13 +24,12 @@ import (
 // wasmtime sees it, and is recompiled and rewritten. The sum guards against accidents (a crash,
 // a full disk, a bad sector), not against an attacker: whoever can write the home's cache can
 // also write its policies. CRC-32C runs in hardware at over 20 GB/s, where sha256 of an 8 MiB
-// entry cost 6 ms, half of a cached start. The entry is read into memory once (the sum needs
-// the bytes anyway) and deserialized from there with NewModuleDeserialize, not mapped with
-// NewModuleDeserializeFile: a mapped file that someone truncates in place kills the whole
-// kernel with SIGBUS the next time the code pages are touched (the cache test hit exactly
-// that), while a copy cannot be pulled away. Both files are written atomically (temp file, fsync, rename,
-// fsync of the directory); a crash between the two renames leaves an entry that fails the
-// check, which is a miss, never a crash.
+// entry cost 6 ms, half of a cached start. The entry is copied once into a sealed memfd, checked
+// there and mapped by wasmtime from it (cache_copy.go): never the file itself, which someone
+// truncating it in place would turn into a SIGBUS of the whole kernel (the cache test did
+// that). Both files are written atomically (temp file, fsync, rename, fsync of the directory);
+// a crash between the two renames leaves an entry that fails the check, which is a miss, never
+// a crash.
 //
 // Both levels are bounded (cachebound.go): memory by maxMem bytes, disk by maxDisk bytes, each
 // evicting the least recently used entries. A module is compiled only within the compile
@@ -116,27 +114,47 @@ func (e *compileError) Error() string { return e.err.Error() }
 func (e *compileError) Unwrap() error { return e.err }
 
 // readDisk returns the module stored under key, and its size, if its checksum holds and
-// wasmtime accepts it; any other entry is removed and nil returned.
+// wasmtime accepts it; any other entry is removed and nil returned. The entry is checked and
+// deserialized from a sealed private copy (cache_copy.go), or, where that cannot be made,
+// from a copy in memory.
 func (c *moduleCache) readDisk(engine *wasmtime.Engine, key string) (*wasmtime.Module, int64) {
 	want, err := os.ReadFile(filepath.Join(c.dir, key+".sum"))
 	if err != nil {
 		return nil, 0
 	}
-	ser, err := os.ReadFile(filepath.Join(c.dir, key+".cwasm"))
+	crc, size, ok := parseSum(want)
+	f, err := os.Open(filepath.Join(c.dir, key+".cwasm"))
+	if err != nil || !ok {
+		if f != nil {
+			f.Close()
+		}
+		c.drop(key)
+		return nil, 0
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || st.Size() != size {
+		c.drop(key)
+		return nil, 0
+	}
+	mod, err := deserializePrivate(engine, f, size, crc)
+	if err != nil && !errors.Is(err, errBadEntry) {
+		mod, err = deserializeRead(engine, f, size, crc)
+	}
 	if err != nil {
 		c.drop(key)
 		return nil, 0
 	}
-	if !bytes.Equal(bytes.TrimSpace(want), []byte(cacheSum(ser))) {
-		c.drop(key)
-		return nil, 0
+	return mod, size
+}
+
+// deserializeRead is deserializePrivate's fallback: the entry read into memory, checked there
+// and deserialized from the bytes (a copy, so truncating the file cannot reach it either).
+func deserializeRead(engine *wasmtime.Engine, f *os.File, size int64, want uint32) (*wasmtime.Module, error) {
+	ser := make([]byte, size)
+	if _, err := f.ReadAt(ser, 0); err != nil || crc32.Checksum(ser, castagnoli) != want {
+		return nil, errBadEntry
 	}
-	mod, err := wasmtime.NewModuleDeserialize(engine, ser)
-	if err != nil {
-		c.drop(key)
-		return nil, 0
-	}
-	return mod, int64(len(ser))
+	return wasmtime.NewModuleDeserialize(engine, ser)
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

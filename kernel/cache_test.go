@@ -136,3 +136,38 @@ func TestBadModules(t *testing.T) {
 		t.Fatalf("failed spawns left rows: %+v", k.List())
 	}
 }
+
+// TestCacheEntryChangedUnderneath: a module loaded from the disk cache runs from a sealed
+// private copy, so truncating or rewriting the entry in place afterwards changes nothing (a
+// mapping of the file itself would SIGBUS the kernel when the code pages are touched).
+func TestCacheEntryChangedUnderneath(t *testing.T) {
+	home := testenv.Home(t)
+	wasm, err := wasmtime.Wat2Wasm(wat(`(func (export "_start") (call $exit (i32.const 3)))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newKernel(t, Config{Home: home}).Load("m", "m.wasm", wasm); err != nil {
+		t.Fatal(err)
+	}
+	k := newKernel(t, Config{Home: home})
+	m, err := k.Load("m", "m.wasm", wasm)
+	if err != nil || !m.Cached {
+		t.Fatalf("load from the disk cache: cached %v, %v", m != nil && m.Cached, err)
+	}
+	if maps, _ := os.ReadFile("/proc/self/maps"); !strings.Contains(string(maps), "memfd:orbital-cwasm") {
+		t.Error("the entry is not mapped from a private memfd copy")
+	}
+	cwasm, _ := cacheFiles(t, home)
+	if err := os.Truncate(cwasm, 0); err != nil {
+		t.Fatal(err)
+	}
+	if in := wait(t, spawn(t, k, m, SpawnOptions{}), 5*time.Second); in.ExitCode != 3 {
+		t.Fatalf("after the entry was truncated: %+v", in)
+	}
+	if err := os.WriteFile(cwasm, []byte(strings.Repeat("x", 4096)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if in := wait(t, spawn(t, k, m, SpawnOptions{}), 5*time.Second); in.ExitCode != 3 {
+		t.Fatalf("after the entry was rewritten: %+v", in)
+	}
+}

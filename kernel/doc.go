@@ -121,10 +121,10 @@
 // fsync dir) and only after the module passed the import check, so a refused module leaves
 // nothing in the home. On load the .sum is verified before wasmtime deserializes (it trusts
 // the machine code it is given); a missing, truncated or corrupt entry is removed and
-// recompiled, never a crash. Entries are read into memory and deserialized from there rather
-// than mapped with NewModuleDeserializeFile: a mapped cache file truncated in place by anyone
-// would SIGBUS the kernel (the cache test did exactly that). Starting the 2.6 MB hello module
-// takes ~2.3 s compiling and ~23 ms from the cache (BenchmarkStart).
+// recompiled, never a crash. An entry is copied into a sealed memfd, checked there and mapped
+// by wasmtime from that private copy (cache_copy.go), never from the file, which anyone
+// truncating it in place would turn into a SIGBUS of the kernel. Figures: BenchmarkStart,
+// BenchmarkCachedStart, docs/design/performance.md.
 //
 // Both levels are bounded (cachebound.go): Config.CacheMemory (256 MiB) and Config.CacheDisk
 // (1 GiB), least recently used first out (on disk by modification time, which a hit
