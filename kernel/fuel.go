@@ -88,10 +88,10 @@ func (k *Kernel) meteredCode(m *Module, e *engineSet) (*compiledCode, error) {
 	if v.code != nil {
 		return v.code, nil
 	}
-	if sum := sha256.Sum256(m.wasm); hex.EncodeToString(sum[:]) != m.Digest {
+	if sum := sha256.Sum256(m.wasm.b); hex.EncodeToString(sum[:]) != m.Digest {
 		return nil, errors.New("the module's bytes changed after it was loaded; load it again")
 	}
-	mod, cached, err := k.cache.load(e.engine, e.settings, m.Digest, m.wasm, func(*wasmtime.Module) error {
+	mod, cached, err := k.cache.load(e.engine, e.settings, m.Digest, m.wasm.b, func(*wasmtime.Module) error {
 		return nil // the same bytes passed the import check when the module was loaded
 	})
 	if err != nil {

@@ -33,6 +33,7 @@ type Kernel struct {
 	closed  bool
 
 	threads   threadPool // goroutines kept for the next process (threads.go)
+	wasms     wasmIntern // module bytes shared by the Modules of one digest (intern.go)
 	fsHelpers sync.Map   // *wasmtime.Engine -> *fsHelperCode (wasi_fs.go)
 
 	stopTick chan struct{}

@@ -30,7 +30,7 @@ type Module struct {
 	plain                    *compiledCode // mod and libs, for the main engine
 	imports                  []importSlot  // with libs: where each import comes from
 
-	wasm []byte       // the module's bytes, to compile the fuel variant from
+	wasm *wasmBytes   // the module's bytes, to compile the fuel variant from (intern.go)
 	fuel *fuelVariant // compiled for the fuel engine on the first metered spawn (fuel.go)
 }
 
@@ -96,7 +96,7 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		}
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
-	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod, wasm: wasm, fuel: &fuelVariant{}}
+	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod, wasm: k.wasms.intern(digest, wasm), fuel: &fuelVariant{}}
 	m.plain = &compiledCode{mod: mod, cached: cached}
 	if kind == KindCart {
 		return m, nil // its imports are the console's (cart.go), never libraries

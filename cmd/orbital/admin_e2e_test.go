@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,29 +16,11 @@ import (
 // serves the admin panel) and returns the panel's URL once the modules run.
 func startInstance(t *testing.T, home string, modules ...string) string {
 	t.Helper()
-	bin := testenv.Binary(t)
 	var modDir string
 	for _, m := range modules {
 		modDir = filepath.Dir(testenv.Module(t, m))
 	}
-	cmd := exec.Command(bin, append([]string{"run", "--headless", "--home", home}, modules...)...)
-	cmd.Env = append(os.Environ(), "ORBITAL_MODULES="+modDir)
-	var errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &errOut, &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
+	o := startBackground(t, []string{"ORBITAL_MODULES=" + modDir}, append([]string{"run", "--headless", "--home", home}, modules...)...)
 	var wait []string // hello prints and exits at once; wait for the others to run
 	for _, m := range modules {
 		if m != "hello" {
@@ -55,12 +35,12 @@ func startInstance(t *testing.T, home string, modules ...string) string {
 			return strings.TrimSpace(string(b))
 		}
 		select {
-		case <-exited:
-			t.Fatalf("orbital run exited early:\n%s", errOut.String())
+		case <-o.exited:
+			t.Fatalf("orbital run exited early:\n%s", o.out.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("modules %v not running after 60s; ps:\n%s\nstderr:\n%s", modules, out, errOut.String())
+			t.Fatalf("modules %v not running after 60s; ps:\n%s\nstderr:\n%s", modules, out, o.out.String())
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/orbital/orbital/internal/testenv"
 )
@@ -31,4 +32,44 @@ func orbitalRun(t *testing.T, env []string, args ...string) (stdout, stderr stri
 func orbitalCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	return orbitalRun(t, nil, args...)
+}
+
+// bgOrbital is the binary running in the background until the test's cleanup, which stops it
+// with SIGINT (killed after 30 s).
+type bgOrbital struct {
+	cmd    *exec.Cmd
+	out    *syncBuffer // stdout and stderr
+	exited chan struct{}
+}
+
+// startBackground starts the binary with args and extra environment, in the background.
+func startBackground(t *testing.T, env []string, args ...string) *bgOrbital {
+	t.Helper()
+	o := &bgOrbital{cmd: exec.Command(testenv.Binary(t), args...), out: &syncBuffer{}, exited: make(chan struct{})}
+	o.cmd.Env = append(os.Environ(), env...)
+	o.cmd.Stdout, o.cmd.Stderr = o.out, o.out
+	if err := o.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { o.cmd.Wait(); close(o.exited) }()
+	t.Cleanup(func() {
+		o.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-o.exited:
+		case <-time.After(30 * time.Second):
+			o.cmd.Process.Kill()
+			<-o.exited
+		}
+	})
+	return o
+}
+
+// running fails the test if the binary has exited.
+func (o *bgOrbital) running(t *testing.T) {
+	t.Helper()
+	select {
+	case <-o.exited:
+		t.Fatalf("orbital %v exited early:\n%s", o.cmd.Args[1:], o.out.String())
+	default:
+	}
 }

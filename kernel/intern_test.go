@@ -1,0 +1,38 @@
+package kernel
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+// TestLoadSharesBytes: two loads of the same module (two copies of its bytes) keep one copy
+// between them, and the table lets it go with the last Module.
+func TestLoadSharesBytes(t *testing.T) {
+	k := newKernel(t, Config{})
+	wasm, err := wasmtime.Wat2Wasm(wat(`(func (export "_start"))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1, err := k.Load("a", "a.wasm", append([]byte(nil), wasm...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := k.Load("b", "b.wasm", append([]byte(nil), wasm...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m1.wasm != m2.wasm {
+		t.Fatal("two loads of one module keep two copies of its bytes")
+	}
+	m1, m2 = nil, nil
+	testenv.Eventually(t, func() bool {
+		runtime.GC()
+		k.wasms.mu.Lock()
+		defer k.wasms.mu.Unlock()
+		return len(k.wasms.m) == 0
+	}, 10*time.Second, "the interned bytes outlive their Modules")
+}
