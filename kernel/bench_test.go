@@ -18,6 +18,7 @@ func BenchmarkSpawn(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("base=raw-wasmtime", func(b *testing.B) {
+		threadBudget(b, 1<<30) // the engine creates memories for a budget only (memlimit_cgo.go)
 		engine := wasmtime.NewEngineWithConfig(engineConfig())
 		linker := wasmtime.NewLinker(engine)
 		if err := linker.DefineWasi(); err != nil {

@@ -122,6 +122,7 @@ func BenchmarkCartFrame(b *testing.B) {
 			// The process as Spawn builds it, driven here frame by frame instead of at 60 Hz.
 			p := &Process{k: k, name: "bench", module: m, eng: k.plain, code: &compiledCode{mod: m.mod},
 				opts: SpawnOptions{UI: true, Cart: CartOptions{Scale: scale}}}
+			threadBudget(b, 1<<30) // memories are created for a budget only (memlimit_cgo.go)
 			p.store = wasmtime.NewStoreWithData(k.engine, p)
 			defer p.store.Close()
 			p.store.SetEpochDeadline(1 << 40)

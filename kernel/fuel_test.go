@@ -213,6 +213,7 @@ func BenchmarkFuel(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		threadBudget(b, 1<<30) // memories are created for a budget only (memlimit_cgo.go)
 		store := wasmtime.NewStoreWithData(eng.engine, &Process{k: k})
 		defer store.Close()
 		store.SetEpochDeadline(1 << 40)

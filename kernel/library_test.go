@@ -323,6 +323,7 @@ func BenchmarkLibraryCall(b *testing.B) {
 func benchInstance(b *testing.B, k *Kernel, m *Module) (*wasmtime.Store, *wasmtime.Func) {
 	b.Helper()
 	p := &Process{k: k, module: m, eng: k.plain, code: &compiledCode{mod: m.mod, libs: m.libs}, opts: SpawnOptions{Limits: k.cfg.Limits}}
+	threadBudget(b, 1<<30) // memories are created for a budget only (memlimit_cgo.go)
 	store := wasmtime.NewStoreWithData(k.engine, p)
 	p.store = store
 	store.SetWasi(wasmtime.NewWasiConfig())

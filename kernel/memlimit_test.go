@@ -13,7 +13,7 @@ import (
 
 // threadBudget locks the test to its thread and gives the thread a budget of limit bytes, for
 // tests that build a store outside a process; both end with the test.
-func threadBudget(t *testing.T, limit int64) {
+func threadBudget(t testing.TB, limit int64) {
 	t.Helper()
 	runtime.LockOSThread()
 	b := newBudget(limit, budget{})
