@@ -16,6 +16,7 @@ type sdkHost struct{}
 
 func (sdkHost) PID() uint32        { return sdk.PID() }
 func (sdkHost) Args() []string     { return os.Args[1:] }
+func (sdkHost) Env() []string      { return os.Environ() }
 func (sdkHost) Now() time.Duration { return sdk.Now() }
 func (sdkHost) Stdout() io.Writer  { return os.Stdout }
 func (sdkHost) Stderr() io.Writer  { return os.Stderr }

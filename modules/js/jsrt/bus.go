@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/dop251/goja"
@@ -32,6 +33,13 @@ func (r *Runtime) orbitalObject() *goja.Object {
 		args = []string{}
 	}
 	o.Set("args", args)
+	env := vm.NewObject()
+	for _, kv := range r.host.Env() {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			env.Set(k, v)
+		}
+	}
+	o.Set("env", env)
 	o.Set("exit", func(call goja.FunctionCall) goja.Value {
 		vm.Interrupt(exitRequest{code: int(call.Argument(0).ToInteger())})
 		return goja.Undefined()

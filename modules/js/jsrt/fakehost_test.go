@@ -70,6 +70,7 @@ func (h *fakeHost) mustRun(src string) int {
 
 func (h *fakeHost) PID() uint32        { return 7 }
 func (h *fakeHost) Args() []string     { return []string{"a", "b"} }
+func (h *fakeHost) Env() []string      { return []string{"LANG=C", "EMPTY=", "A=b=c"} }
 func (h *fakeHost) Now() time.Duration { return h.now }
 func (h *fakeHost) Stdout() io.Writer  { return &h.out }
 func (h *fakeHost) Stderr() io.Writer  { return &h.errOut }

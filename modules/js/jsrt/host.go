@@ -17,6 +17,7 @@ const Forever time.Duration = -1
 type Host interface {
 	PID() uint32
 	Args() []string // the script's arguments (argv after the process name)
+	Env() []string  // the environment, KEY=VALUE (policy [env] and orbital run --env)
 	Now() time.Duration
 	Stdout() io.Writer // console.log, console.info, console.debug
 	Stderr() io.Writer // console.warn, console.error

@@ -103,11 +103,11 @@ log('sync')
 
 func TestExitAndArgs(t *testing.T) {
 	h := newFakeHost(t)
-	code := h.mustRun(`console.log(orbital.pid, orbital.file, orbital.args.join(','))
+	code := h.mustRun(`console.log(orbital.pid, orbital.file, orbital.args.join(','), JSON.stringify(orbital.env))
 setTimeout(() => console.log('never'), 10)
 orbital.exit(3)
 console.log('not reached')`)
-	if code != 3 || h.out.String() != "7 app.js a,b\n" {
+	if code != 3 || h.out.String() != "7 app.js a,b {\"LANG\":\"C\",\"EMPTY\":\"\",\"A\":\"b=c\"}\n" {
 		t.Fatalf("exit %d, stdout %q", code, h.out.String())
 	}
 }
@@ -133,5 +133,21 @@ func TestQuitRunsHandlers(t *testing.T) {
 setInterval(() => {}, 1000)`)
 	if code != 0 || h.out.String() != "bye\n" {
 		t.Fatalf("exit %d, stdout %q", code, h.out.String())
+	}
+}
+
+// TestExitFromPromiseJobs: orbital.exit inside a promise reaction (top level, in a timer,
+// after an await) ends the script at once with that status.
+func TestExitFromPromiseJobs(t *testing.T) {
+	for want, src := range map[int]string{
+		4: `Promise.resolve().then(() => orbital.exit(4))`,
+		5: `setTimeout(() => { Promise.resolve().then(() => orbital.exit(5)) }, 5)`,
+		6: `(async () => { await null; orbital.exit(6) })()`,
+	} {
+		h := newFakeHost(t)
+		code := h.mustRun(src + "\nsetTimeout(() => console.log('never'), 10)")
+		if code != want || h.out.Len() != 0 {
+			t.Errorf("%s: exit %d, stdout %q", src, code, h.out.String())
+		}
 	}
 }
