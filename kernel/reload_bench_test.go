@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func BenchmarkReload(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			pg.ping(b, p.PID())
+			pg.mustPing(b, p.PID())
 			total += time.Since(start)
 			k.Kill(p.PID(), true)
 			<-p.Done()
@@ -45,19 +46,27 @@ func BenchmarkReload(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer k.Kill(p.PID(), true)
-		pg.ping(b, p.PID())
+		pg.mustPing(b, p.PID())
 		next, want := v2, "v2 "
 		var total time.Duration
 		for b.Loop() {
-			pause := make(chan time.Duration, 1)
+			type measured struct {
+				d   time.Duration
+				err error
+			}
+			pause := make(chan measured, 1)
 			stop := make(chan struct{})
-			go func() { pause <- pg.pause(b, p.PID(), want, stop) }()
+			go func() {
+				d, err := pg.pause(p.PID(), want, stop)
+				pause <- measured{d, err}
+			}()
 			res, err := k.Reload(context.Background(), p.PID(), next, ReloadOptions{})
 			close(stop)
-			if err != nil || res.Outcome != ReloadCommitted || !res.Restored {
-				b.Fatalf("reload: %+v, %v", res, err)
+			m := <-pause
+			if err != nil || res.Outcome != ReloadCommitted || !res.Restored || m.err != nil {
+				b.Fatalf("reload: %+v, %v; pause: %v", res, err, m.err)
 			}
-			total += <-pause
+			total += m.d
 			if next == v2 {
 				next, want = v1, "v1 "
 			} else {
@@ -83,33 +92,51 @@ func newPinger(t testing.TB, k *Kernel) *pinger {
 }
 
 // ping sends one ping to pid and returns the answer ("VERSION COUNT").
-func (pg *pinger) ping(t testing.TB, pid bus.PID) string {
+func (pg *pinger) ping(pid bus.PID) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := pg.k.Bus().Send(ctx, bus.Message{Kind: bus.KindDirect, From: pg.in.PID(), To: pid, Payload: []byte("ping")}); err != nil {
-		t.Fatalf("ping %d: %v", pid, err)
+		return "", fmt.Errorf("ping %d: %w", pid, err)
 	}
 	m, err := pg.in.Recv(ctx)
 	if err != nil {
-		t.Fatalf("no answer from %d: %v", pid, err)
+		return "", fmt.Errorf("no answer from %d: %w", pid, err)
 	}
-	return string(m.Payload)
+	return string(m.Payload), nil
 }
 
-// pause pings pid back to back until an answer starts with want (after stop, at the latest
-// the next answer must) and returns the time from the answer before it to that answer.
-func (pg *pinger) pause(t testing.TB, pid bus.PID, want string, stop <-chan struct{}) time.Duration {
+// mustPing is ping on the benchmark's goroutine.
+func (pg *pinger) mustPing(t testing.TB, pid bus.PID) string {
+	r, err := pg.ping(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// pause pings pid back to back until an answer starts with want and returns the time from
+// the answer before it to that answer. Once stop is closed (the reload is final) the first
+// answer sent after it must be the new code's. It runs on a goroutine of its own, so it
+// returns errors rather than failing the benchmark.
+func (pg *pinger) pause(pid bus.PID, want string, stop <-chan struct{}) (time.Duration, error) {
 	last := time.Now()
 	for {
-		r := pg.ping(t, pid)
-		now := time.Now()
-		if strings.HasPrefix(r, want) {
-			return now.Sub(last)
-		}
+		stopped := false
 		select {
 		case <-stop:
-			t.Fatalf("the reload is over and %d still answers %q", pid, r)
+			stopped = true
 		default:
+		}
+		r, err := pg.ping(pid)
+		if err != nil {
+			return 0, err
+		}
+		now := time.Now()
+		if strings.HasPrefix(r, want) {
+			return now.Sub(last), nil
+		}
+		if stopped {
+			return 0, fmt.Errorf("the reload is over and %d still answers %q", pid, r)
 		}
 		last = now
 	}

@@ -3,12 +3,14 @@ package system
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/orbital/orbital/internal/testenv"
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/registry"
@@ -18,15 +20,8 @@ import (
 // asked for, in place; a Restart afterwards starts that version, not the one first started.
 func TestReloadThenRestart(t *testing.T) {
 	home := testenv.Home(t)
-	testenv.ShareCompileCache(t, home)
-	if err := os.MkdirAll(filepath.Join(home, "policies"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(home, "policies", "reloadprobe.toml"), []byte("[module]\nmatch = \"reloadprobe\"\n[bus]\nsubscribe = [\"reload.probe\"]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	installVersion(t, home, "reloadprobe", "1.0.0")
-	installVersion(t, home, "reloadprobe2", "2.0.0")
+	installVersion(t, home, 1, "1.0.0")
+	installVersion(t, home, 2, "2.0.0")
 	in, _ := start(t, Config{Home: home})
 	if _, err := in.Reload(t.Context(), "reloadprobe", "", 0); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("reload with nothing running: %v", err)
@@ -61,15 +56,24 @@ func TestReloadThenRestart(t *testing.T) {
 	}
 }
 
-// installVersion installs the built module src as reloadprobe at version.
-func installVersion(t *testing.T, home, src, version string) {
+// reloadWaiter is a module that waits in recv until it is asked to quit; n makes each build's bytes
+// (and digest) its own.
+const reloadWaiter = `(module
+  (import "orbital" "recv" (func $recv (param i32 i32 i64) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "build %d")
+  (func (export "_start")
+    (loop $l (br_if $l (i32.ge_s (call $recv (i32.const 1024) (i32.const 4096) (i64.const -1)) (i32.const 0))))))`
+
+// installVersion installs build n of reloadWaiter as reloadprobe at version.
+func installVersion(t *testing.T, home string, n int, version string) {
 	t.Helper()
 	dir := t.TempDir()
-	wasm, err := os.ReadFile(testenv.Module(t, src))
+	wasm, err := wasmtime.Wat2Wasm(fmt.Sprintf(reloadWaiter, n))
 	if err != nil {
 		t.Fatal(err)
 	}
-	man := "name = \"reloadprobe\"\nversion = \"" + version + "\"\nkind = \"app\"\nentry = \"reloadprobe.wasm\"\n[permissions.bus]\nsubscribe = [\"reload.probe\"]\n"
+	man := "name = \"reloadprobe\"\nversion = \"" + version + "\"\nkind = \"app\"\nentry = \"reloadprobe.wasm\"\n"
 	os.WriteFile(filepath.Join(dir, "module.toml"), []byte(man), 0o644)
 	os.WriteFile(filepath.Join(dir, "reloadprobe.wasm"), wasm, 0o644)
 	reg, err := registry.Open(home)
