@@ -74,10 +74,11 @@ func hostRecv(c *call, a []wasmtime.Val) []wasmtime.Val {
 		}
 		p.pending = &m
 	}
-	// Guest code may have run since buf was checked (a reload's save or restore), and grown
-	// memory.
-	if buf, ok = c.bytes(ptr, capacity); !ok {
-		return one(errFault)
+	if p.reentered { // guest code ran since buf was checked (a reload's save or restore)
+		p.reentered = false
+		if buf, ok = c.bytes(ptr, capacity); !ok {
+			return one(errFault)
+		}
 	}
 	n, err := bus.Encode(buf, p.pending) // writes nothing when buf is too small
 	if err != nil {

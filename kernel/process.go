@@ -126,11 +126,12 @@ type Process struct {
 	// Owned by the process thread: the reload being carried out (nil otherwise), whether the
 	// host call in progress must end the current code with a trap, the live subscriptions
 	// (adopted by reloaded code) and the outputs held open for it.
-	rl     *reloadState
-	unwind bool
-	subs   []subRecord
-	adopt  *adoption
-	outs   *outputs
+	rl        *reloadState
+	unwind    bool
+	reentered bool // the kernel called into the guest during this host call (reload save/restore)
+	subs      []subRecord
+	adopt     *adoption
+	outs      *outputs
 
 	ctx    context.Context // ends when the process is killed
 	cancel context.CancelFunc

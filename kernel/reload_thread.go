@@ -185,6 +185,7 @@ func (p *Process) saveState(c *call, rl *reloadState) error {
 	if f == nil {
 		return nil
 	}
+	p.reentered = true
 	v, err := f.Call(c.caller)
 	if p.killed.Load() {
 		return fmt.Errorf("killed while saving its state")
@@ -394,6 +395,7 @@ func (p *Process) restoreState(c *call, state []byte) (took bool, err error) {
 		}
 		defer p.k.bus.RegionRelease(p.pid, h)
 	}
+	p.reentered = true
 	v, err := f.Call(c.caller, int32(h), int32(len(state)))
 	switch r, _ := v.(int32); {
 	case err != nil:
