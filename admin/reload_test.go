@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/internal/testenv"
 )
 
 // reloadTable is a table that can reload: every process of the named module answers.
@@ -129,5 +131,34 @@ func TestReloadShown(t *testing.T) {
 	s := NewServer(tb, "test")
 	if body := do(t, s, "GET", "/t/"+s.Token()+"/", "", nil).Body.String(); !strings.Contains(body, `title="rolled back 1.0.0 -&gt; 2.0.0`) {
 		t.Fatal("the panel does not show the reload")
+	}
+}
+
+// TestReloadInBrowser: the panel's Reload button posts the action and shows the outcome.
+func TestReloadInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	s := NewServer(reloadTable{demoTable()}, "browser test")
+	l, err := s.Listen("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx := testenv.Browser(t)
+	var ok bool
+	var msg string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(l.URL),
+		chromedp.Poll(`document.querySelector("#live").textContent.startsWith("live")`, &ok, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Click(`button[data-act="reload"][data-pid="2"]`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelector("#msg").textContent !== ""`, &ok, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Text(`#msg`, &msg, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(msg) != "pid 2: reloaded 1.0.0 ->" {
+		t.Fatalf("message after Reload: %q", msg)
 	}
 }
