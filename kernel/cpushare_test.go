@@ -28,9 +28,9 @@ func TestCPUShare(t *testing.T) {
 	if limit := wall/5 + wall/10 + 20*time.Millisecond; in.CPU > limit {
 		t.Errorf("capped guest used %v CPU in %v wall (share 20 %%: at most %v)", in.CPU, wall, limit)
 	}
-	if in.Throttled < wall/2 {
-		t.Errorf("capped guest was held back only %v of %v", in.Throttled, wall)
-	}
+	// How long it was held depends on how much CPU the machine had to give it (a loaded
+	// machine gives it less than its share, so it is held less): that it was held at all is
+	// the loop's condition; the bound above is the guarantee.
 	if f := free.Info(); f.Throttled != 0 {
 		t.Errorf("the uncapped guest was held back %v", f.Throttled)
 	}

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/orbital/orbital/internal/testenv"
 )
 
 func TestInfiniteLoopKilledWithinTwiceDeadline(t *testing.T) {
@@ -27,7 +29,9 @@ func TestKillTightLoop(t *testing.T) {
 	k := newKernel(t, Config{AllowAll: true})
 	p := spawn(t, k, watModule(t, k, "loop", wat(watLoop)), SpawnOptions{Limits: Limits{Deadline: -1}})
 	waitState(t, p, Running, 5*time.Second)
-	time.Sleep(50 * time.Millisecond) // let it spin: the kill must interrupt running guest code
+	// Let it spin until its CPU time is sampled: the kill must interrupt running guest code,
+	// however long a loaded machine takes to give it 10 ms of CPU.
+	testenv.Eventually(t, func() bool { return p.Info().CPU >= 10*time.Millisecond }, 10*time.Second, "the spinning guest's CPU time sampled")
 	start := time.Now()
 	if err := k.Kill(p.PID(), true); err != nil {
 		t.Fatal(err)
