@@ -28,11 +28,12 @@ type ControlServer struct {
 }
 
 type controlRequest struct {
-	Op     string         `json:"op"` // ps, stop, kill, restart, logs, reload, jobs, installed, start
+	Op     string         `json:"op"` // ps, stop, kill, restart, logs, reload, jobs, installed, start, kv
 	PID    uint32         `json:"pid,omitempty"`
 	N      int            `json:"n,omitempty"`
 	Reload *ReloadRequest `json:"reload,omitempty"`
 	Name   string         `json:"name,omitempty"` // start
+	KV     *KVRequest     `json:"kv,omitempty"`
 }
 
 type controlReply struct {
@@ -44,6 +45,7 @@ type controlReply struct {
 	Jobs    []Job          `json:"jobs,omitempty"`
 	Modules []Module       `json:"modules,omitempty"`
 	PID     uint32         `json:"pid,omitempty"`
+	KV      *KVReply       `json:"kv,omitempty"`
 	Now     time.Time      `json:"now"`
 }
 
@@ -141,6 +143,10 @@ func (s *ControlServer) handle(req controlRequest, rep *controlReply) {
 		err = s.handleReload(req, rep)
 	case "jobs", "installed", "start":
 		err = handleScheduler(s.ctl, req, rep)
+	case "kv":
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = s.handleKV(ctx, req, rep)
+		cancel()
 	default:
 		err = fmt.Errorf("unknown op %q", req.Op)
 	}

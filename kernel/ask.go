@@ -35,7 +35,7 @@ type Asker interface {
 type Question struct {
 	PID      bus.PID
 	Module   string
-	Op       policies.Op // policies.OpNet, OpSpawn or OpClipboard
+	Op       policies.Op // policies.OpNet, OpSpawn, OpClipboard or OpStorage
 	Object   string      // host:port, module name, "read" or "write"
 	Requests *policies.Grants
 	// Requests is what the module's manifest asks for (nil: a bare .wasm, which gets what
@@ -57,7 +57,7 @@ const askTimeout = 2 * time.Minute
 
 // askable are the doors the kernel asks about.
 func askable(op policies.Op) bool {
-	return op == policies.OpNet || op == policies.OpSpawn || op == policies.OpClipboard
+	return op == policies.OpNet || op == policies.OpSpawn || op == policies.OpClipboard || op == policies.OpStorage
 }
 
 // ask puts the question to the user and reports whether the operation may go ahead.

@@ -9,6 +9,7 @@ import (
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
+	"github.com/orbital/orbital/storage"
 )
 
 // Config configures a Kernel. The zero value works and fails closed: no disk cache, a private
@@ -35,6 +36,9 @@ type Config struct {
 	// Clipboard backs clipboard_read and clipboard_write (host_clip.go): the shell's desktop
 	// clipboard, or a MemClipboard for headless runs. Nil: both return ERR_NOT_FOUND.
 	Clipboard Clipboard
+	// Storage backs the kv_* host functions (host_kv.go): durable key-value storage per module.
+	// Nil: they return ERR_INTERNAL after the door (a policy must grant [storage] kv first).
+	Storage *storage.Store
 	// Launcher finds the modules guests start with proc_spawn (host_proc.go). Nil: proc_spawn
 	// returns ERR_NOT_FOUND.
 	Launcher Launcher

@@ -97,7 +97,14 @@ func (s *Store) Decide(q *OpenQuestion, a Answer, d *Denials) (Decision, error) 
 // the module's manifest does not request (requests; nil for a bare .wasm, which gets what
 // policy grants), since manifest ∩ policy would refuse it whatever policy says.
 func DoorGrant(module string, requests *Grants, op Op, object string) *Grants {
-	if op != OpNet && op != OpSpawn && op != OpClipboard {
+	switch op {
+	case OpNet, OpSpawn, OpClipboard:
+	case OpStorage: // the quota to ask for is the one the manifest requests
+		if requests == nil || requests.Storage.N <= 0 {
+			return nil
+		}
+		return &Grants{Storage: requests.Storage}
+	default:
 		return nil
 	}
 	g, ok := GrantFor(op, object)

@@ -109,6 +109,8 @@ type Grants struct {
 	MaxWidth  Limit // largest surface; 0 = no cap beyond the ABI's
 	MaxHeight Limit
 	Clipboard Flag
+
+	Storage Limit // bytes of durable key-value storage; 0 grants none
 }
 
 // Empty reports whether g grants nothing at all (ceilings alone grant nothing).

@@ -58,6 +58,9 @@ var kinds = []kind{
 		field: func(g *Grants) *Limit { return &g.CPU }, text: func(t *Tables) *Text { return &t.Limits.CPU }},
 	&limitKind{key: "limits.fuel", label: "fuel", write: formatInt,
 		field: func(g *Grants) *Limit { return &g.Fuel }, number: func(t *Tables) *int64 { return &t.Limits.Fuel }},
+	&limitKind{key: "storage.kv", label: "storage", read: ParseSize, write: FormatSize, allowance: true, op: OpStorage,
+		prompt: "Keep up to %s of data", short: "kv:",
+		field: func(g *Grants) *Limit { return &g.Storage }, text: func(t *Tables) *Text { return &t.Storage.KV }},
 }
 
 // kind is one row of the table.
@@ -242,10 +245,15 @@ func (k *flagKind) forOp(op Op, _ string) (*Grants, bool) {
 	return g, true
 }
 
-// limitKind is a ceiling: memory, deadline, fuel, a CPU share. 0 is "not set"; the smaller
-// of two set values wins an intersection. A ceiling grants nothing and is never asked about.
+// limitKind is a number. A ceiling (memory, deadline, fuel, a CPU share): 0 is "not set", the
+// smaller of two set values wins an intersection, and it grants nothing. An allowance (the
+// storage quota): 0 grants none, the smaller wins, and a request for more is asked about.
 type limitKind struct {
 	key, label string
+	allowance  bool
+	op         Op
+	prompt     string                      // Describe's format for an allowance, given write(N)
+	short      string                      // Summary's prefix
 	read       func(string) (int64, error) // a text value's parser; nil for a number
 	write      func(int64) string          // as a policy file writes it
 	show       func(int64) string          // explain's value; nil: write
@@ -287,13 +295,42 @@ func (k *limitKind) unparse(g *Grants, t *Tables) {
 	}
 }
 
-func (k *limitKind) meet(a, b, out *Grants)                     { *k.field(out) = minCeiling(*k.field(a), *k.field(b)) }
-func (k *limitKind) add(g, o *Grants)                           {}
-func (k *limitKind) clone(*Grants)                              {}
-func (k *limitKind) grants(*Grants) bool                        { return false }
-func (k *limitKind) missing(_ *Grants, _ *Namespace, _ *Grants) {}
-func (k *limitKind) describe(*Grants) []string                  { return nil }
-func (k *limitKind) summary(*Grants) []string                   { return nil }
+func (k *limitKind) meet(a, b, out *Grants) {
+	if k.allowance {
+		*k.field(out) = minAllowance(*k.field(a), *k.field(b))
+		return
+	}
+	*k.field(out) = minCeiling(*k.field(a), *k.field(b))
+}
+
+func (k *limitKind) clone(*Grants)         {}
+func (k *limitKind) grants(g *Grants) bool { return k.allowance && k.field(g).N > 0 }
+
+func (k *limitKind) add(g, o *Grants) {
+	if k.allowance && k.field(o).N > k.field(g).N {
+		*k.field(g) = *k.field(o)
+	}
+}
+
+func (k *limitKind) missing(req *Grants, ns *Namespace, m *Grants) {
+	if k.allowance && k.field(req).N > k.field(&ns.Grants).N {
+		*k.field(m) = *k.field(req)
+	}
+}
+
+func (k *limitKind) describe(g *Grants) []string {
+	if !k.grants(g) {
+		return nil
+	}
+	return []string{fmt.Sprintf(k.prompt, k.write(k.field(g).N))}
+}
+
+func (k *limitKind) summary(g *Grants) []string {
+	if !k.grants(g) {
+		return nil
+	}
+	return []string{k.short + k.write(k.field(g).N)}
+}
 
 func (k *limitKind) explain(g *Grants, row func(what, v string, src Source)) {
 	l := k.field(g)

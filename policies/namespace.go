@@ -141,6 +141,17 @@ func (n *Namespace) Regions() (count int, bytes int64) {
 // AllowClipboard reports whether the module may use the clipboard.
 func (n *Namespace) AllowClipboard() bool { return n.Refused == nil && n.Grants.Clipboard.On }
 
+// AllowStorage reports whether the module may keep data in its key-value storage.
+func (n *Namespace) AllowStorage() bool { return n.Refused == nil && n.Grants.Storage.N > 0 }
+
+// StorageQuota is the bytes of key-value storage the module may hold (0: none).
+func (n *Namespace) StorageQuota() int64 {
+	if n.Refused != nil {
+		return 0
+	}
+	return n.Grants.Storage.N
+}
+
 // Preopens returns the directories to hand the guest through WASI.
 func (n *Namespace) Preopens() []Preopen {
 	if n.Refused != nil {
@@ -208,6 +219,8 @@ func (n *Namespace) allow(op Op, object string) bool {
 		return n.AllowSpawn(object)
 	case OpClipboard:
 		return n.AllowClipboard()
+	case OpStorage:
+		return n.AllowStorage()
 	case OpFS:
 		for _, p := range n.Preopens() {
 			if object == p.Guest || strings.HasPrefix(object, strings.TrimSuffix(p.Guest, "/")+"/") {

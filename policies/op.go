@@ -17,9 +17,10 @@ const (
 	OpSpawn                   // object: the module name
 	OpFS                      // object: a guest path (preopens are fixed at start)
 	OpClipboard               // object: "read" or "write"
+	OpStorage                 // object: "kv"
 )
 
-var opNames = [...]string{"", "publish", "subscribe", "request", "send", "region", "device", "net", "surface", "spawn", "fs", "clipboard"}
+var opNames = [...]string{"", "publish", "subscribe", "request", "send", "region", "device", "net", "surface", "spawn", "fs", "clipboard", "storage"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) && o != 0 {
@@ -49,6 +50,8 @@ func (o Op) phrase() string {
 		return "open"
 	case OpClipboard:
 		return "use the clipboard to"
+	case OpStorage:
+		return "use the storage"
 	}
 	return o.String() // publish, spawn
 }

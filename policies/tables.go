@@ -40,6 +40,9 @@ type Tables struct {
 		MaxSurface string `toml:"max_surface,omitempty"` // "1920x1080"
 		Clipboard  bool   `toml:"clipboard,omitempty"`
 	} `toml:"ui,omitempty"`
+	Storage struct {
+		KV Text `toml:"kv,omitempty"` // size: the quota of the module's key-value storage
+	} `toml:"storage,omitempty"`
 }
 
 // FSTable is one [[fs]] table: a host directory the module sees at a guest path.
@@ -62,7 +65,7 @@ func (t Text) MarshalText() ([]byte, error) { return []byte(t), nil }
 func knownKeys(table string) string {
 	switch table {
 	case "":
-		return "module, fs, env, process, bus, regions, devices, net, limits, ui"
+		return "module, fs, env, process, bus, regions, devices, net, limits, ui, storage"
 	case "module":
 		return "match"
 	case "fs":

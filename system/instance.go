@@ -16,6 +16,7 @@ import (
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
+	"github.com/orbital/orbital/storage"
 )
 
 // Config configures an Instance. Home is required; the parts to start are opt-in.
@@ -60,6 +61,7 @@ type Instance struct {
 	lock    *homeLock
 	pst     *policies.Store
 	reg     *registry.Registry
+	store   *storage.Store // modules' key-value storage
 	k       *kernel.Kernel
 	ctl     *controller
 	sys     *admin.Service
@@ -156,8 +158,10 @@ func (in *Instance) Start(ctx context.Context) (err error) {
 	if in.reg, err = registry.Open(home); err != nil {
 		return err
 	}
+	in.store = storage.Open(filepath.Join(home, "storage"))
+	in.undo = append(in.undo, func() { in.store.Close() }) // after the kernel's processes released it
 	in.k, err = kernel.New(kernel.Config{
-		Home: home, Policies: in.pst, Display: in.display, Clipboard: in.cfg.Clipboard,
+		Home: home, Policies: in.pst, Display: in.display, Clipboard: in.cfg.Clipboard, Storage: in.store,
 		Launcher: launcher{in}, Asker: in.cfg.Asker, Limits: in.cfg.Limits, Log: in.logs.hook(in.cfg.Stderr),
 	})
 	if err != nil {

@@ -1,0 +1,69 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Storer is a Controller that can show and edit modules' key-value storage: `orbital kv`
+// through the control socket while the instance runs (the instance holds the files open).
+type Storer interface {
+	KV(ctx context.Context, req KVRequest) (KVReply, error)
+}
+
+// KVRequest is one `orbital kv` operation on module Module's storage.
+type KVRequest struct {
+	Module string `json:"module"`
+	Op     string `json:"op"` // ls, get, put, rm
+	Key    string `json:"key,omitempty"`
+	Value  []byte `json:"value,omitempty"`
+	Prefix string `json:"prefix,omitempty"` // ls
+}
+
+// KVReply is its answer.
+type KVReply struct {
+	Keys  []string `json:"keys,omitempty"`  // ls
+	Value []byte   `json:"value,omitempty"` // get
+	Found bool     `json:"found,omitempty"` // rm
+	Usage int64    `json:"usage"`           // bytes stored after the operation
+	Quota int64    `json:"quota"`           // what the module's policy grants (0: none)
+}
+
+// ErrNoKey: a kv get named a key the module does not have. A Storer wraps it so the control
+// socket carries it (code "no_key") and the client can tell it from a failure.
+var ErrNoKey = errors.New("no such key")
+
+const codeNoKey = "no_key"
+
+// ErrNoStorage: the instance's Controller has no module storage.
+var ErrNoStorage = errors.New("this instance has no module storage")
+
+func (s *ControlServer) handleKV(ctx context.Context, req controlRequest, rep *controlReply) error {
+	ctl := s.ctl
+	if sm, ok := ctl.(*Sampler); ok {
+		ctl = sm.Controller
+	}
+	st, ok := ctl.(Storer)
+	if !ok || req.KV == nil {
+		return ErrNoStorage
+	}
+	r, err := st.KV(ctx, *req.KV)
+	rep.KV = &r
+	if errors.Is(err, ErrNoKey) {
+		rep.Code = codeNoKey
+	}
+	return err
+}
+
+// KV runs one storage operation on the running instance.
+func (c ControlClient) KV(ctx context.Context, req KVRequest) (KVReply, error) {
+	rep, err := c.call(ctx, controlRequest{Op: "kv", KV: &req})
+	if rep.Code == codeNoKey {
+		err = fmt.Errorf("%w (%v)", ErrNoKey, err)
+	}
+	if rep.KV == nil {
+		return KVReply{}, err
+	}
+	return *rep.KV, err
+}
