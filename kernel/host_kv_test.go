@@ -48,7 +48,7 @@ const exitWith = `(call $exit (i32.sub (i32.const 0) `
 func TestKVHostCalls(t *testing.T) {
 	for _, tc := range []struct {
 		name, quota, body string
-		want           int
+		want              int
 	}{
 		{"denied without a grant", "", exitWith + `(call $put (i32.const 64) (i32.const 3) (i32.const 80) (i32.const 5)))))`, 6},
 		{"put", "1KiB", exitWith + `(call $put (i32.const 64) (i32.const 3) (i32.const 80) (i32.const 5)))))`, 0},
