@@ -15,19 +15,22 @@ type Storer interface {
 // KVRequest is one `orbital kv` operation on module Module's storage.
 type KVRequest struct {
 	Module string `json:"module"`
-	Op     string `json:"op"` // ls, get, put, rm
+	Op     string `json:"op"` // ls, get, put, rm; snapshot (orbital backup: copy every namespace into Dir)
 	Key    string `json:"key,omitempty"`
 	Value  []byte `json:"value,omitempty"`
 	Prefix string `json:"prefix,omitempty"` // ls
+	Dir    string `json:"dir,omitempty"`    // snapshot
 }
 
 // KVReply is its answer.
 type KVReply struct {
-	Keys  []string `json:"keys,omitempty"`  // ls
+	Keys  []string `json:"keys,omitempty"`  // ls; snapshot: the files written
 	Value []byte   `json:"value,omitempty"` // get
 	Found bool     `json:"found,omitempty"` // rm
 	Usage int64    `json:"usage"`           // bytes stored after the operation
 	Quota int64    `json:"quota"`           // what the module's policy grants (0: none)
+	// Warnings of a snapshot: namespaces copied as they are because they could not be read.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ErrNoKey: a kv get named a key the module does not have. A Storer wraps it so the control

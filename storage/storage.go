@@ -69,7 +69,11 @@ func (s *Store) Path(module, publisher string) string {
 // DB opens the namespace of module from publisher, creating it on first use, and counts one
 // more user: call Release when done. A damaged file is ErrCorrupt, naming it.
 func (s *Store) DB(module, publisher string) (*DB, error) {
-	p := s.Path(module, publisher)
+	return s.dbAt(s.Path(module, publisher))
+}
+
+// dbAt opens the namespace file p (a Path), counting one more user.
+func (s *Store) dbAt(p string) (*DB, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

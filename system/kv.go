@@ -40,6 +40,9 @@ func (c *controller) KV(_ context.Context, req admin.KVRequest) (admin.KVReply, 
 	if in.store == nil {
 		return admin.KVReply{}, admin.ErrNoStorage
 	}
+	if req.Op == "snapshot" {
+		return snapshotStorage(in.cfg.Home, in.store, req.Dir)
+	}
 	return kvDo(in.store, in.pst, in.reg, req)
 }
 

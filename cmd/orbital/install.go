@@ -70,7 +70,7 @@ func installVerb(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	code := 0
 	for _, src := range fs.Args() {
-		bar := newDownloadBar(stderr, src, *quiet)
+		bar := newDownloadBar(stderr, "fetching "+src, *quiet)
 		opt.Fetch.Progress = bar.progress
 		res, err := reg.Install(ctx, src, opt)
 		bar.finish()
@@ -107,7 +107,8 @@ func permissionCheck(home string) func(*registry.Manifest) error {
 	}
 }
 
-// downloadBar draws a progress bar for one download on a terminal (nothing otherwise).
+// downloadBar draws a progress bar for one download, backup or restore on a terminal (nothing
+// otherwise).
 type downloadBar struct {
 	w     io.Writer
 	label string
@@ -126,7 +127,7 @@ func (d *downloadBar) progress(done, total int64) {
 	}
 	if d.bar == nil {
 		d.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(d.w), progressbar.OptionShowBytes(true),
-			progressbar.OptionSetDescription("fetching "+d.label), progressbar.OptionThrottle(65*time.Millisecond),
+			progressbar.OptionSetDescription(d.label), progressbar.OptionThrottle(65*time.Millisecond),
 			progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))
 	}
 	d.bar.Set64(done)
