@@ -23,6 +23,7 @@ type Info struct {
 	Started               time.Time
 	Isolation             []string // what the sandbox applied (see doc.go)
 	SocketIn, SocketOut   uint64   // bytes the current process sent to / received from the kernel
+	Usage                 []UsageRow // per-process usage the driver reports (protocol v2), by pid
 }
 
 func (s State) done() bool { return s == Exited || s == Crashed || s == Failed }
@@ -60,6 +61,7 @@ func (d *Driver) Info() Info {
 		return i
 	}
 	i.SocketIn, i.SocketOut = d.cur.conn.Bytes()
+	i.Usage = d.cur.Usage()
 	switch st := d.cur.State(); {
 	case !st.done():
 		i.State = st

@@ -36,12 +36,17 @@ type instance struct {
 	done    chan struct{} // closed when everything is released
 	wg      sync.WaitGroup
 
+	proto    uint32       // the protocol version the driver picked (set by the handshake)
+	peers    peerTable    // senders told to the driver (Peer frames, v2)
 	lastSeen atomic.Int64 // bus.Now() of the last frame from the driver
 	inHost   atomic.Int32 // > 0 while the reader is blocked in a bus call on the driver's behalf
 	reqs     chan struct{}
 
 	rmu     sync.Mutex
 	regions map[uint32]uint32 // driver's region id -> bus handle
+
+	umu       sync.Mutex
+	usageRows []UsageRow // the driver's last Usage frame (v2)
 
 	stopOnce sync.Once
 	mu       sync.Mutex
@@ -115,7 +120,7 @@ func (in *instance) exec(img, child, out *os.File) error {
 	env := []string{
 		"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8",
 		wire.EnvCookie + "=" + wire.CookieValue,
-		wire.EnvProtocols + "=" + strconv.Itoa(wire.Version),
+		wire.EnvProtocols + "=" + protocols(),
 		wire.EnvFD + "=" + strconv.Itoa(socketFD),
 		envTrampoline + "=1",
 		envRlimits + "=" + rlimitEnv(in.spec.Limits),
@@ -151,6 +156,18 @@ func (in *instance) exec(img, child, out *os.File) error {
 	return nil
 }
 
+// protocols lists the versions the host accepts, as EnvProtocols carries them ("1,2").
+func protocols() string {
+	s := ""
+	for v := wire.MinVersion; v <= wire.Version; v++ {
+		if s != "" {
+			s += ","
+		}
+		s += strconv.Itoa(v)
+	}
+	return s
+}
+
 func (in *instance) handshake() error {
 	in.conn.SetReadDeadline(time.Now().Add(in.m.cfg.HandshakeTimeout))
 	defer in.conn.SetReadDeadline(time.Time{})
@@ -174,8 +191,8 @@ func (in *instance) handshake() error {
 		err = h.Decode(f.Body)
 	case h.Cookie != wire.CookieValue:
 		err = fmt.Errorf("wrong magic cookie %q", h.Cookie)
-	case h.Protocol != wire.Version:
-		err = fmt.Errorf("protocol version %d, the kernel speaks %d", h.Protocol, wire.Version)
+	case h.Protocol < wire.MinVersion || h.Protocol > wire.Version:
+		err = fmt.Errorf("protocol version %d, the kernel speaks %s", h.Protocol, protocols())
 	}
 	if err != nil {
 		rej := wire.Text{Text: err.Error()}
@@ -186,7 +203,8 @@ func (in *instance) handshake() error {
 	if err != nil {
 		return fmt.Errorf("driver %s: attach to the bus as %v: %w", in.spec.Name, in.pid, err)
 	}
-	w := wire.Welcome{Protocol: wire.Version, PID: uint32(in.pid), HeartbeatMS: uint32(in.m.cfg.Heartbeat / time.Millisecond), Args: in.spec.Args}
+	in.proto = h.Protocol
+	w := wire.Welcome{Protocol: h.Protocol, PID: uint32(in.pid), HeartbeatMS: uint32(in.m.cfg.Heartbeat / time.Millisecond), Args: in.spec.Args}
 	if err := in.conn.Write(wire.TWelcome, w.Encode()); err != nil {
 		return fmt.Errorf("driver %s: %w: %v", in.spec.Name, ErrHandshake, err)
 	}
@@ -324,6 +342,10 @@ func (in *instance) heartbeat() {
 				in.stop(fmt.Sprintf("hung: no answer to heartbeats for %v", quiet.Round(time.Millisecond)), Crashed)
 				return
 			}
+		}
+		if err := in.sweepPeers(); err != nil && in.ctx.Err() == nil {
+			in.stop("hung: it does not read its socket: "+err.Error(), Crashed)
+			return
 		}
 		n++
 		p := wire.Seq{Seq: n}

@@ -34,6 +34,12 @@ type Config struct {
 	// CheckDevice is the device-grant hook: every message a process sends to a driver passes
 	// through it (pid of the sender, the driver's Spec.Device). nil allows all.
 	CheckDevice func(pid bus.PID, device string) error
+	// Peer says who a process sending to a driver is: its module name and its policy's
+	// ceilings ("limits.<key>"). Drivers speaking protocol version 2 receive it before the
+	// first message of each sender (peer.go). nil: drivers learn only the pid.
+	Peer func(pid bus.PID) PeerInfo
+	// Audit records a refusal a driver reports (a limit it enforces). nil: logged only.
+	Audit func(driver string, pid bus.PID, op, object, reason string)
 	// Log receives the drivers' log lines and output (level 0 debug .. 3 error). Default: stderr.
 	Log func(driver string, level int, line string)
 

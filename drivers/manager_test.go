@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/drivers"
 	"github.com/orbital/orbital/drivers/drivertest"
+	"github.com/orbital/orbital/internal/testenv"
 )
 
 const testDriver = "github.com/orbital/orbital/drivers/internal/testdriver"
@@ -121,7 +123,7 @@ func TestFailures(t *testing.T) {
 		{name: "no hello", args: []string{"nohello"}, cfg: func(c *drivers.Config) { c.HandshakeTimeout = 300 * time.Millisecond },
 			start: "no hello within 300ms"},
 		{name: "bad cookie", args: []string{"badcookie"}, start: "wrong magic cookie"},
-		{name: "bad version", args: []string{"badversion"}, start: "protocol version 99, the kernel speaks 1"},
+		{name: "bad version", args: []string{"badversion"}, start: "protocol version 99, the kernel speaks 1,2"},
 		{name: "garbage", args: []string{"garbage"}, reason: "driver protocol violation: bad frame header"},
 		{name: "hang", args: []string{"hang"}, reason: "hung: no answer to heartbeats"},
 		{name: "crash", args: []string{"crash-after", "200ms"}, reason: "panic: testdriver: crashing on purpose"},
@@ -229,5 +231,65 @@ func TestCrashStopsOnlyThatDriver(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestPeers drives protocol version 2's peer frames: the driver learns each sender's name and
+// limits before its first message (and again when they change), hears when a sender left the
+// bus, and its refusals and usage table reach the host.
+func TestPeers(t *testing.T) {
+	var mu sync.Mutex
+	limit := int64(5)
+	var audits []string
+	h := drivertest.New(t, func(c *drivers.Config) {
+		c.Peer = func(pid bus.PID) drivers.PeerInfo {
+			mu.Lock()
+			defer mu.Unlock()
+			return drivers.PeerInfo{Name: fmt.Sprintf("client%d", pid), Limits: map[string]int64{"limits.x": limit}}
+		}
+		c.Audit = func(driver string, pid bus.PID, op, object, reason string) {
+			mu.Lock()
+			audits = append(audits, fmt.Sprintf("%s %d %s %s: %s", driver, uint32(pid), op, object, reason))
+			mu.Unlock()
+		}
+	})
+	d := h.Start(spec(t, "echo"))
+	ask := func(from bus.PID) string {
+		t.Helper()
+		var rep bus.Message
+		testenv.Eventually(t, func() bool {
+			var err error
+			rep, err = h.Bus.Request(t.Context(), bus.Message{From: from, Topic: "test.peer"}, time.Second)
+			return err == nil
+		}, 10*time.Second, "an answer on test.peer")
+		return string(rep.Payload)
+	}
+	if got := ask(drivertest.ClientPID); got != "client1 limits.x=5" {
+		t.Fatalf("peer as the driver saw it: %q", got)
+	}
+	mu.Lock()
+	limit = 7 // a policy edit: the driver is told again
+	mu.Unlock()
+	if got := ask(drivertest.ClientPID); got != "client1 limits.x=7" {
+		t.Fatalf("peer after a limit changed: %q", got)
+	}
+	if _, err := h.Bus.Attach(2, bus.InboxLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(2); got != "client2 limits.x=7" {
+		t.Fatalf("second peer: %q", got)
+	}
+	h.Bus.Detach(2)
+	testenv.Eventually(t, func() bool { return strings.Contains(strings.Join(h.Logs(), "\n"), "peer 2 gone") }, 10*time.Second, "the driver told that pid 2 left")
+	i := h.WaitFor(d, "usage of two peers", 5*time.Second, func(i drivers.Info) bool { return len(i.Usage) == 2 })
+	for _, r := range i.Usage {
+		if want := map[bus.PID]int64{1: 2, 2: 1}[r.PID]; r.Values["asked"] != want {
+			t.Errorf("usage row %+v, want asked=%d", r, want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(audits) != 3 || audits[0] != "testdriver 1 peer test.peer: refused on purpose" {
+		t.Errorf("audits: %q", audits)
 	}
 }

@@ -138,6 +138,14 @@ func (in *instance) handle(f *wire.Frame) error {
 			b.RegionRelease(in.pid, h)
 		}
 		return nil
+	case wire.TAudit, wire.TUsage:
+		if in.proto < 2 {
+			return violation("%v frame from a version-%d driver", f.Type, in.proto)
+		}
+		if f.Type == wire.TAudit {
+			return in.audit(f.Body)
+		}
+		return in.usage(f.Body)
 	case wire.TPublish, wire.TReply, wire.TRequest, wire.TSend:
 		var m wire.Msg
 		if err := m.Decode(f.Body); err != nil {
@@ -263,7 +271,11 @@ func (in *instance) pump() {
 				continue
 			}
 		}
-		if err := in.deliver(m); err != nil && in.ctx.Err() == nil {
+		err = in.sendPeer(m.From)
+		if err == nil {
+			err = in.deliver(m)
+		}
+		if err != nil && in.ctx.Err() == nil {
 			in.stop("hung: it does not read its socket: "+err.Error(), Crashed)
 			return
 		}

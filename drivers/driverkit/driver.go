@@ -24,6 +24,9 @@ type Message struct {
 	Sent    int64
 	Payload []byte
 	Regions []*Region
+	// Peer is what the kernel said about the sender (protocol v2; nil otherwise), as it stood
+	// when this message arrived.
+	Peer *Peer
 }
 
 // Message kinds.
@@ -32,7 +35,18 @@ const (
 	KindPublish = 2
 	KindRequest = 3
 	KindReply   = 4
+	// KindPeerGone is not a bus message: the kernel says that process From, which sent the
+	// driver messages, left the bus (ended or was killed). Free what it held.
+	KindPeerGone = 100
 )
+
+// Peer is a process that sends the driver messages: its module name and the ceilings its
+// policy sets ("limits.gpu_memory" -> bytes; absent when unset).
+type Peer struct {
+	PID    uint32
+	Name   string
+	Limits map[string]int64
+}
 
 // Attach names a region to send with a message and the rights the receiver gets.
 type Attach struct {
@@ -57,6 +71,7 @@ var ErrNotStarted = errors.New("driverkit: this program is an Orbital driver; th
 // Driver is the connection of a running driver to its kernel.
 type Driver struct {
 	conn    *wire.Conn
+	proto   uint32
 	pid     uint32
 	args    []string
 	hbEvery time.Duration
@@ -67,6 +82,7 @@ type Driver struct {
 	mu      sync.Mutex
 	pending map[uint64]chan reply
 	closed  bool
+	peers   map[uint32]*Peer // read loop only
 
 	msgs     chan Message
 	stopping chan struct{}
@@ -89,10 +105,10 @@ func Start(name, version string) (*Driver, error) {
 	if os.Getenv(wire.EnvCookie) != wire.CookieValue {
 		return nil, ErrNotStarted
 	}
-	proto := uint32(0)
+	proto := uint32(0) // the newest version both sides speak
 	for _, s := range strings.Split(os.Getenv(wire.EnvProtocols), ",") {
-		if v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32); err == nil && v == wire.Version {
-			proto = wire.Version
+		if v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32); err == nil && v >= wire.MinVersion && v <= wire.Version && uint32(v) > proto {
+			proto = uint32(v)
 		}
 	}
 	if proto == 0 {
@@ -136,13 +152,16 @@ func Start(name, version string) (*Driver, error) {
 		return nil, fmt.Errorf("driverkit: handshake: %w", err)
 	}
 	d := &Driver{
-		conn: conn, pid: w.PID, args: w.Args, hbEvery: time.Duration(w.HeartbeatMS) * time.Millisecond,
+		conn: conn, proto: w.Protocol, pid: w.PID, peers: map[uint32]*Peer{}, args: w.Args, hbEvery: time.Duration(w.HeartbeatMS) * time.Millisecond,
 		pending: map[uint64]chan reply{}, msgs: make(chan Message, 64),
 		stopping: make(chan struct{}), readDone: make(chan struct{}),
 	}
 	go d.readLoop()
 	return d, nil
 }
+
+// Protocol is the protocol version the kernel and the driver agreed on.
+func (d *Driver) Protocol() uint32 { return d.proto }
 
 // PID is the driver's address on the bus.
 func (d *Driver) PID() uint32 { return d.pid }

@@ -2,6 +2,8 @@ package driverkit
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/orbital/orbital/drivers/wire"
@@ -120,4 +122,38 @@ func (d *Driver) Request(topic string, payload []byte, timeout time.Duration) (M
 		return Message{}, err
 	}
 	return *r.msg, nil
+}
+
+// Audit reports a refusal to the kernel's audit log: the driver refused process pid the
+// operation op on object, for reason (a limit of its own; the kernel checks device grants
+// itself). A no-op with a kernel that speaks protocol version 1.
+func (d *Driver) Audit(pid uint32, op, object, reason string) error {
+	if d.proto < 2 {
+		return nil
+	}
+	a := wire.Audit{PID: pid, Op: op, Object: object, Reason: reason}
+	return d.conn.Write(wire.TAudit, a.Encode())
+}
+
+// UsageRow is what one process uses of the driver, for the admin panel.
+type UsageRow struct {
+	PID    uint32
+	Values map[string]int64
+}
+
+// ReportUsage replaces the driver's per-process usage table the kernel shows (admin panel,
+// `orbital ps`). A no-op with a kernel that speaks protocol version 1.
+func (d *Driver) ReportUsage(rows []UsageRow) error {
+	if d.proto < 2 {
+		return nil
+	}
+	var u wire.Usage
+	for _, r := range rows {
+		w := wire.UsageRow{PID: r.PID}
+		for _, k := range slices.Sorted(maps.Keys(r.Values)) {
+			w.Values = append(w.Values, wire.KV{Key: k, N: r.Values[k]})
+		}
+		u.Rows = append(u.Rows, w)
+	}
+	return d.conn.Write(wire.TUsage, u.Encode())
 }

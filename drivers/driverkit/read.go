@@ -61,7 +61,7 @@ func (d *Driver) handle(f wire.Frame) error {
 		if err := m.Decode(f.Body); err != nil {
 			return err
 		}
-		msg := Message{Kind: m.Kind, From: m.From, Topic: m.Topic, Corr: m.Corr, Sent: m.Sent, Payload: m.Payload}
+		msg := Message{Kind: m.Kind, From: m.From, Topic: m.Topic, Corr: m.Corr, Sent: m.Sent, Payload: m.Payload, Peer: d.peers[m.From]}
 		fds := f.FDs
 		f.FDs = nil
 		for i, r := range m.Regions {
@@ -84,14 +84,38 @@ func (d *Driver) handle(f wire.Frame) error {
 				return nil
 			}
 		}
-		select {
-		case d.msgs <- msg:
-		case <-d.stopping:
-			for _, rg := range msg.Regions {
-				rg.Close()
-			}
+		d.queue(msg)
+		return nil
+	case wire.TPeer:
+		var p wire.Peer
+		if err := p.Decode(f.Body); err != nil {
+			return err
 		}
+		peer := &Peer{PID: p.PID, Name: p.Name, Limits: map[string]int64{}}
+		for _, kv := range p.Limits {
+			peer.Limits[kv.Key] = kv.N
+		}
+		d.peers[p.PID] = peer
+		return nil
+	case wire.TPeerGone:
+		var s wire.Seq
+		if err := s.Decode(f.Body); err != nil {
+			return err
+		}
+		delete(d.peers, s.ID)
+		d.queue(Message{Kind: KindPeerGone, From: s.ID})
 		return nil
 	}
 	return wireErr("unexpected frame " + f.Type.String() + " from the kernel")
+}
+
+// queue hands msg to Messages, or drops it (closing its regions) when the driver is stopping.
+func (d *Driver) queue(msg Message) {
+	select {
+	case d.msgs <- msg:
+	case <-d.stopping:
+		for _, rg := range msg.Regions {
+			rg.Close()
+		}
+	}
 }

@@ -60,6 +60,14 @@ func (d *Driver) NewRegion(size int) (*Region, error) {
 // Size is the region's length in bytes.
 func (r *Region) Size() int { return r.size }
 
+// Fd is the descriptor of a received region (-1 for one the driver created, or once closed),
+// to hand to a helper process; the Region keeps owning it.
+func (r *Region) Fd() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fd
+}
+
 // Rights are what this process may do with the region (1 read, 2 write).
 func (r *Region) Rights() uint32 { return r.rights }
 

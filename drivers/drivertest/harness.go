@@ -148,8 +148,20 @@ var (
 )
 
 // Build compiles the driver's main package (an import path) for this platform once per test
-// binary and returns the executable's path and its digest ("sha256:...").
+// binary, as a static executable without cgo, and returns its path and its digest
+// ("sha256:...").
 func Build(t testing.TB, pkg string) (path, digest string) {
+	t.Helper()
+	return build(t, pkg, false)
+}
+
+// BuildCgo is Build for a driver that links C libraries (the GPU driver: EGL and GL).
+func BuildCgo(t testing.TB, pkg string) (path, digest string) {
+	t.Helper()
+	return build(t, pkg, true)
+}
+
+func build(t testing.TB, pkg string, cgo bool) (path, digest string) {
 	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
@@ -162,6 +174,9 @@ func Build(t testing.TB, pkg string) (path, digest string) {
 		p = filepath.Join(dir, filepath.Base(pkg))
 		cmd := exec.Command("go", "build", "-o", p, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if cgo {
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("drivertest: go build %s: %v\n%s", pkg, err, out)
 		}

@@ -22,8 +22,16 @@ const (
 	TRegionAdd   Type = 16 // d→h RegionAdd: share a memory region (1 descriptor)
 	TRegionDrop  Type = 17 // d→h RegionDrop: the driver no longer shares that region
 	TSubscribers Type = 18 // d→h Subscribers: how many subscriptions match a topic (Subscribe body, Pattern = topic); Result.Value
+	TAudit       Type = 19 // d→h Audit (v2): the driver refused a process something; the host audits it
 	TDeliver     Type = 20 // h→d Deliver: a bus message for the driver (descriptors for its regions)
 	TResult      Type = 21 // h→d Result of an operation the driver asked for
+	TPeer        Type = 22 // h→d Peer (v2): who a sender is and its limits, before its first Deliver and when they change
+	TPeerGone    Type = 23 // h→d PeerGone (v2, Seq body, ID = pid): a process that sent to the driver left the bus
+	TUsage       Type = 24 // d→h Usage (v2): the driver's per-process usage table, for the admin panel
+
+	// TUser and above are free for a driver's own use between its processes (a driver and
+	// the helpers it spawns). The host never sends them, and stops a driver that sends it one.
+	TUser Type = 1024
 )
 
 var typeNames = map[Type]string{
@@ -31,13 +39,17 @@ var typeNames = map[Type]string{
 	TStop: "stop", TLog: "log", TSubscribe: "subscribe", TUnsubscribe: "unsubscribe",
 	TPublish: "publish", TReply: "reply", TRequest: "request", TSend: "send",
 	TRegionAdd: "region-add", TRegionDrop: "region-drop", TSubscribers: "subscribers", TDeliver: "deliver", TResult: "result",
+	TAudit: "audit", TPeer: "peer", TPeerGone: "peer-gone", TUsage: "usage",
 }
 
-func (t Type) known() bool { _, ok := typeNames[t]; return ok }
+func (t Type) known() bool { _, ok := typeNames[t]; return ok || t >= TUser }
 
 func (t Type) String() string {
 	if s, ok := typeNames[t]; ok {
 		return s
+	}
+	if t >= TUser {
+		return "user(" + strconv.Itoa(int(t-TUser)) + ")"
 	}
 	return "type(" + strconv.Itoa(int(t)) + ")"
 }
@@ -51,7 +63,12 @@ const (
 	CookieValue  = "9c1e7d4a0f2b-orbital-driver-b6e35f18a7d0"
 	EnvProtocols = "ORBITAL_DRIVER_PROTOCOLS" // comma-separated versions the host accepts
 	EnvFD        = "ORBITAL_DRIVER_FD"        // the socket's descriptor number in the driver (3)
-	Version      = 1                          // the protocol version this package speaks
+	// Version is the newest protocol version this package speaks. Version 2 adds Peer,
+	// PeerGone, Audit and Usage; the host still accepts version-1 drivers and sends them none
+	// of those frames.
+	Version = 2
+	// MinVersion is the oldest version the host accepts.
+	MinVersion = 1
 	// MaxRegions bounds the region references in one message.
 	MaxRegions = MaxFDs
 )
@@ -267,5 +284,116 @@ func (m *Result) Encode() []byte {
 func (m *Result) Decode(b []byte) error {
 	d := Dec{B: b}
 	m.Seq, m.Code, m.Value, m.Err = d.U64(), d.I32(), d.U32(), d.Str()
+	return d.Finish()
+}
+
+// KV is one named number: a limit in Peer, a counter in Usage.
+type KV struct {
+	Key string
+	N   int64
+}
+
+// MaxKVs bounds the numbers in one Peer or Usage row.
+const MaxKVs = 64
+
+func encKVs(e *Enc, kvs []KV) {
+	e.U32(uint32(len(kvs)))
+	for _, kv := range kvs {
+		e.Str(kv.Key)
+		e.I64(kv.N)
+	}
+}
+
+func decKVs(d *Dec) []KV {
+	n := d.Count(MaxKVs, "numbers")
+	var out []KV
+	for i := 0; i < n; i++ {
+		out = append(out, KV{Key: d.Str(), N: d.I64()})
+	}
+	return out
+}
+
+// Peer tells a driver who sends it messages: the sender's module name and the limits its
+// policy sets ("limits.<key>" ceilings, 0 or absent when unset). The host sends it before the
+// first message a pid delivers, and again when those change (a policy was edited).
+type Peer struct {
+	PID    uint32
+	Name   string
+	Limits []KV
+}
+
+func (m *Peer) Encode() []byte {
+	var e Enc
+	e.U32(m.PID)
+	e.Str(m.Name)
+	encKVs(&e, m.Limits)
+	return e.B
+}
+
+func (m *Peer) Decode(b []byte) error {
+	d := Dec{B: b}
+	m.PID, m.Name = d.U32(), d.Str()
+	m.Limits = decKVs(&d)
+	return d.Finish()
+}
+
+// Audit reports a refusal the driver made (a limit, not a missing grant: the host checks
+// grants itself): the process, the operation, its object and why. The host writes it to the
+// audit log like a refusal at any other door.
+type Audit struct {
+	PID    uint32
+	Op     string
+	Object string
+	Reason string
+}
+
+func (m *Audit) Encode() []byte {
+	var e Enc
+	e.U32(m.PID)
+	e.Str(m.Op)
+	e.Str(m.Object)
+	e.Str(m.Reason)
+	return e.B
+}
+
+func (m *Audit) Decode(b []byte) error {
+	d := Dec{B: b}
+	m.PID, m.Op, m.Object, m.Reason = d.U32(), d.Str(), d.Str(), d.Str()
+	return d.Finish()
+}
+
+// UsageRow is what one process uses of a driver (bytes of memory, operations, refusals).
+type UsageRow struct {
+	PID    uint32
+	Values []KV
+}
+
+// Usage is a driver's whole per-process usage table; each one replaces the previous.
+type Usage struct {
+	Rows []UsageRow
+}
+
+// MaxUsageRows bounds the rows of one Usage frame.
+const MaxUsageRows = 1024
+
+func (m *Usage) Encode() []byte {
+	var e Enc
+	e.U32(uint32(len(m.Rows)))
+	for _, r := range m.Rows {
+		e.U32(r.PID)
+		encKVs(&e, r.Values)
+	}
+	return e.B
+}
+
+func (m *Usage) Decode(b []byte) error {
+	d := Dec{B: b}
+	n := d.Count(MaxUsageRows, "usage rows")
+	m.Rows = nil
+	for i := 0; i < n; i++ {
+		r := UsageRow{PID: d.U32()}
+		r.Values = decKVs(&d)
+		m.Rows = append(m.Rows, r)
+	}
 	return d.Finish()
 }

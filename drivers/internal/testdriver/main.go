@@ -2,7 +2,9 @@
 // argument (the kernel passes Spec.Args on argv and in the handshake):
 //
 //	echo         subscribe to "test.echo", answer each request with its payload, and publish
-//	             "test.tick" with a shared region every 10 ms
+//	             "test.tick" with a shared region every 10 ms; a request on "test.peer" is
+//	             answered with what the kernel said about the sender ("name key=n ..."),
+//	             audited as refused and counted in the usage table; a gone peer is logged
 //	crash-after  run as echo, then panic after the duration in the second argument
 //	ignore-stop  run as echo but ignore the Stop frame and SIGTERM: only SIGKILL ends it
 //	spawn        run as echo and start a child `sleep 300` (the host must kill it too)
@@ -20,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sort"
 	"strconv"
 	"syscall"
 	"time"
@@ -70,10 +73,13 @@ func main() {
 }
 
 func echo(d *driverkit.Driver, ignoreStop bool) {
-	if _, err := d.Subscribe("test.echo", driverkit.Reliable); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	for _, t := range []string{"test.echo", "test.peer"} {
+		if _, err := d.Subscribe(t, driverkit.Reliable); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
+	asked := map[uint32]int64{}
 	r, err := d.NewRegion(4096)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -94,7 +100,19 @@ func echo(d *driverkit.Driver, ignoreStop bool) {
 				}
 				rg.Close()
 			}
-			if m.Kind == driverkit.KindRequest {
+			switch {
+			case m.Kind == driverkit.KindPeerGone:
+				d.Logf(1, "peer %d gone", m.From)
+			case m.Kind == driverkit.KindRequest && m.Topic == "test.peer":
+				d.Reply(m.Corr, []byte(peerText(m.Peer)))
+				d.Audit(m.From, "peer", "test.peer", "refused on purpose")
+				asked[m.From]++
+				var rows []driverkit.UsageRow
+				for pid, n := range asked {
+					rows = append(rows, driverkit.UsageRow{PID: pid, Values: map[string]int64{"asked": n}})
+				}
+				d.ReportUsage(rows)
+			case m.Kind == driverkit.KindRequest:
 				d.Reply(m.Corr, m.Payload)
 			}
 		case <-tick.C:
@@ -110,6 +128,23 @@ func echo(d *driverkit.Driver, ignoreStop bool) {
 			return
 		}
 	}
+}
+
+// peerText is "name key=n ..." for a peer, "unknown" without one.
+func peerText(p *driverkit.Peer) string {
+	if p == nil {
+		return "unknown"
+	}
+	s := p.Name
+	keys := make([]string, 0, len(p.Limits))
+	for k := range p.Limits {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s += fmt.Sprintf(" %s=%d", k, p.Limits[k])
+	}
+	return s
 }
 
 // raw speaks the protocol by hand to misbehave in ways driverkit never would.
