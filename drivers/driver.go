@@ -21,8 +21,8 @@ type Info struct {
 	Restart               string // restart policy
 	Restarts              int    // restarts since Start
 	Started               time.Time
-	Isolation             []string // what the sandbox applied (see doc.go)
-	SocketIn, SocketOut   uint64   // bytes the current process sent to / received from the kernel
+	Isolation             []string   // what the sandbox applied (see doc.go)
+	SocketIn, SocketOut   uint64     // bytes the current process sent to / received from the kernel
 	Usage                 []UsageRow // per-process usage the driver reports (protocol v2), by pid
 }
 

@@ -64,10 +64,10 @@ type jobRec struct {
 // task is one queued piece of work and what to do with its outcome.
 type task struct {
 	job     Job
-	fds     []int // the request's regions (duplicates), in order; they travel with the job and are closed once sent
-	budget  bool                // compute or draw: the process's time budget applies
-	program uint64              // the program it runs (first run gets Options.FirstRun more)
-	finish  func(Result)        // on the runner goroutine
+	fds     []int        // the request's regions (duplicates), in order; they travel with the job and are closed once sent
+	budget  bool         // compute or draw: the process's time budget applies
+	program uint64       // the program it runs (first run gets Options.FirstRun more)
+	finish  func(Result) // on the runner goroutine
 }
 
 const queueDepth = 16
