@@ -105,6 +105,10 @@ type Grants struct {
 	Fuel     Limit // wasmtime fuel units
 	CPU      Limit // share of one core in percent (1-100); 0 = no cap
 
+	GPUMemory     Limit // bytes of GPU memory (the gpu driver); 0 = the driver's default
+	GPUDispatches Limit // GPU dispatches and draws per second
+	GPUBudget     Limit // nanoseconds one GPU dispatch or draw may take
+
 	Windows   Flag  // may open windows (surfaces)
 	MaxWidth  Limit // largest surface; 0 = no cap beyond the ABI's
 	MaxHeight Limit

@@ -58,6 +58,26 @@ var kinds = []kind{
 	&limitKind{key: "storage.kv", label: "storage", read: ParseSize, write: FormatSize, allowance: true, op: OpStorage,
 		prompt: "Keep up to %s of data", short: "kv:",
 		field: func(g *Grants) *Limit { return &g.Storage }, text: func(t *Tables) *Text { return &t.Storage.KV }},
+	&limitKind{key: "limits.gpu_memory", label: "gpu memory", read: ParseSize, write: FormatSize,
+		field: func(g *Grants) *Limit { return &g.GPUMemory }, text: func(t *Tables) *Text { return &t.Limits.GPUMemory }},
+	&limitKind{key: "limits.gpu_dispatches", label: "gpu rate", write: formatInt,
+		show:  func(n int64) string { return strconv.FormatInt(n, 10) + " dispatches/s" },
+		field: func(g *Grants) *Limit { return &g.GPUDispatches }, number: func(t *Tables) *int64 { return &t.Limits.GPUDispatches }},
+	&limitKind{key: "limits.gpu_budget", label: "gpu budget", read: parseDuration, write: formatDuration,
+		field: func(g *Grants) *Limit { return &g.GPUBudget }, text: func(t *Tables) *Text { return &t.Limits.GPUBudget }},
+}
+
+// Ceilings lists the limits g sets (ceilings only, not allowances), by key
+// ("limits.gpu_memory" -> bytes, durations in nanoseconds): what a native driver enforcing
+// limits of its own is told about a process (drivers.PeerInfo).
+func Ceilings(g *Grants) map[string]int64 {
+	out := map[string]int64{}
+	for _, k := range kinds {
+		if l, ok := k.(*limitKind); ok && !l.allowance && l.field(g).N > 0 {
+			out[l.key] = l.field(g).N
+		}
+	}
+	return out
 }
 
 // kind is one row of the table.

@@ -34,6 +34,10 @@ type Tables struct {
 		Deadline Text  `toml:"deadline,omitempty"` // duration: "500ms"
 		Fuel     int64 `toml:"fuel,omitempty"`
 		CPU      Text  `toml:"cpu,omitempty"` // share of one core: "25%"
+		// The GPU driver's limits per process (docs/design/gpu.md).
+		GPUMemory     Text  `toml:"gpu_memory,omitempty"`     // size: "256MiB"
+		GPUDispatches int64 `toml:"gpu_dispatches,omitempty"` // dispatches and draws per second
+		GPUBudget     Text  `toml:"gpu_budget,omitempty"`     // duration one may take: "2s"
 	} `toml:"limits,omitempty"`
 	UI struct {
 		Windows    bool   `toml:"windows,omitempty"`

@@ -26,7 +26,7 @@ func stripSources(g *Grants) *Grants {
 	if len(c.FS) == 0 {
 		c.FS = nil
 	}
-	for _, l := range []*Limit{&c.RegionCount, &c.RegionBytes, &c.Memory, &c.Deadline, &c.Fuel, &c.CPU, &c.MaxWidth, &c.MaxHeight} {
+	for _, l := range []*Limit{&c.RegionCount, &c.RegionBytes, &c.Memory, &c.Deadline, &c.Fuel, &c.CPU, &c.GPUMemory, &c.GPUDispatches, &c.GPUBudget, &c.MaxWidth, &c.MaxHeight} {
 		l.Src = Source{}
 	}
 	for _, f := range []*Flag{&c.Direct, &c.Windows, &c.Clipboard} {
