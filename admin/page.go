@@ -62,6 +62,11 @@ section h2 { font-size:15px; margin:20px 0 8px; }
 {{else}}<tr><td colspan="18" class="empty">No modules are running.</td></tr>{{end}}
 </tbody>
 </table>
+<section id="devices-section" hidden>
+<h2>Devices</h2>
+<table id="devices"><thead><tr><th>Driver</th><th>PID</th><th>Module</th><th>Memory</th><th>Dispatches</th><th>Draws</th><th>Device time</th><th>Refused</th><th>Abandoned</th><th>Lost</th></tr></thead>
+<tbody></tbody></table>
+</section>
 <section id="jobs-section" hidden>
 <h2>Jobs</h2>
 <table id="jobs"><thead><tr><th>Module</th><th>Trigger</th><th>State</th><th>Last run</th><th>Next run</th><th>Runs</th><th>Skips</th><th>Restarts</th><th>Last exit</th></tr></thead>
@@ -99,13 +104,23 @@ function render() {
     '>Restart</button> <button data-act="reload" data-pid="' + p.pid + '"' + (p.kind === "driver" ? " disabled" : "") +
     ' title="move it to the newest installed version in place">Reload</button> <button class="danger" data-act="kill" data-pid="' + p.pid + '"' + dis + '>Kill</button> <button data-act="logs" data-pid="' + p.pid + '">Logs</button></td></tr>'; }).join("");
 }
+function renderDevices() {
+  const rows = [];
+  for (const d of procs) for (const u of (d.usage || [])) rows.push([d, u]);
+  $("#devices-section").hidden = !rows.length;
+  const n = (u, k) => (u.values || {})[k] ?? 0;
+  $("#devices tbody").innerHTML = rows.map(([d, u]) => "<tr><td>" + esc(d.name) + '</td><td class="num">' + u.pid + "</td><td>" + esc(u.name) +
+    '</td><td class="num">' + bytes(n(u, "gpu_memory")) + '</td><td class="num">' + n(u, "dispatches") + '</td><td class="num">' + n(u, "draws") +
+    '</td><td class="num">' + dur(n(u, "gpu_ms") * 1e6) + '</td><td class="num">' + n(u, "refused") + '</td><td class="num">' + n(u, "abandoned") +
+    '</td><td class="num">' + n(u, "lost") + "</td></tr>").join("");
+}
 async function refresh() {
   try {
     const r = await fetch("api/ps", {cache: "no-store"});
     if (!r.ok) throw new Error("HTTP " + r.status);
     const d = await r.json(); procs = d.procs || []; now = Date.parse(d.now);
     $("#live").textContent = "live · updated " + new Date(now).toLocaleTimeString(); $("#live").classList.remove("stale");
-    render(); if (logsPid) showLogs(logsPid);
+    render(); renderDevices(); if (logsPid) showLogs(logsPid);
   } catch (e) { $("#live").textContent = "not updating: " + e.message; $("#live").classList.add("stale"); }
 }
 async function act(action, pid) {

@@ -26,6 +26,16 @@ type Proc struct {
 	Reload    string        `json:"reload,omitempty"` // the last hot reload's outcome, one line
 	Grants    []string      `json:"grants"`
 	Protected bool          `json:"protected"` // the shell or a system driver: no stop/kill from the panel
+	// Usage is, on a driver's row, what each process uses of it as the driver reports it (the
+	// GPU driver: gpu_memory bytes, dispatches, draws, gpu_ms, refused, abandoned, lost).
+	Usage []DeviceUse `json:"usage,omitempty"`
+}
+
+// DeviceUse is one process's use of a driver.
+type DeviceUse struct {
+	PID    uint32           `json:"pid"`
+	Name   string           `json:"name"`
+	Values map[string]int64 `json:"values"`
 }
 
 // Uptime is how long the process has been running at now.

@@ -9,6 +9,7 @@ import (
 	"github.com/orbital/orbital/admin"
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/drivers"
+	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
 )
 
@@ -159,6 +160,8 @@ func (in *Instance) startDrivers() {
 			ds.bound = append(ds.bound, pid)
 			return pid
 		},
+		Peer:  in.driverPeer,
+		Audit: in.driverAudit,
 		Log: func(d string, level int, line string) {
 			if level >= 1 {
 				fmt.Fprintf(in.cfg.Stderr, "driver %s: %s\n", d, line)
@@ -181,6 +184,35 @@ func (in *Instance) startDrivers() {
 	})
 }
 
+// driverPeer tells a driver who a process sending to it is: its module name and the ceilings
+// its policy sets (the GPU driver's limits.gpu_memory, gpu_dispatches, gpu_budget).
+func (in *Instance) driverPeer(pid bus.PID) drivers.PeerInfo {
+	var p drivers.PeerInfo
+	if proc := in.k.Process(pid); proc != nil {
+		p.Name = proc.Name()
+	}
+	if ns := in.k.Namespace(pid); ns != nil {
+		p.Limits = policies.Ceilings(&ns.Grants)
+		if p.Name == "" {
+			p.Name = ns.Module
+		}
+	}
+	return p
+}
+
+// driverAudit writes a refusal a driver made (over one of its limits) to the audit log, as
+// the kernel's doors write theirs.
+func (in *Instance) driverAudit(driver string, pid bus.PID, op, object, reason string) {
+	st := in.k.Policies()
+	if st == nil || st.Audit() == nil {
+		return
+	}
+	name := in.driverPeer(pid).Name
+	if err := st.Audit().Record(policies.Record{PID: uint32(pid), Module: name, Op: op, Object: object, Rule: "driver " + driver + ": " + reason}); err != nil {
+		in.errorf("audit: %v", err)
+	}
+}
+
 // driverRows are the process-table rows of the supervised drivers: kind "driver", protected
 // (the panel does not stop system drivers), CPU and memory read from /proc.
 func (in *Instance) driverRows() []admin.Proc {
@@ -200,6 +232,9 @@ func (in *Instance) driverRows() []admin.Proc {
 		}
 		if d.OSPID > 0 {
 			p.CPU, p.Memory = ProcUsage(d.OSPID)
+		}
+		for _, u := range d.Usage {
+			p.Usage = append(p.Usage, admin.DeviceUse{PID: uint32(u.PID), Name: in.driverPeer(u.PID).Name, Values: u.Values})
 		}
 		rows = append(rows, p)
 	}

@@ -29,6 +29,14 @@ type proc struct {
 	Reload    string    `json:"reload"` // the last hot reload's outcome
 	Grants    []string  `json:"grants"`
 	Protected bool      `json:"protected"`
+	Usage     []deviceUse `json:"usage"` // a driver's: what each process uses of it
+}
+
+// deviceUse is one process's use of a driver (admin.DeviceUse on the host side).
+type deviceUse struct {
+	PID    uint32           `json:"pid"`
+	Name   string           `json:"name"`
+	Values map[string]int64 `json:"values"`
 }
 
 // column is one column of the table: its title, width in pixels, how a row shows in it and how

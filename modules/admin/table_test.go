@@ -108,3 +108,20 @@ func TestViews(t *testing.T) {
 		t.Fatalf("jobs rows %v", rows)
 	}
 }
+
+func TestDevicesView(t *testing.T) {
+	tb := demo()
+	tb.procs = append(tb.procs, proc{PID: 1 << 20, Name: "gpu", Kind: "driver", Usage: []deviceUse{
+		{PID: 3, Name: "life", Values: map[string]int64{"gpu_memory": 3 << 20, "dispatches": 120, "gpu_ms": 1500, "abandoned": 1}}}})
+	tb.view = viewDevices
+	cols, rows, start := tb.listRows(time.Now())
+	if len(cols) != len(deviceColumns) || start != nil || len(rows) != 1 || tb.rows() != 1 {
+		t.Fatalf("devices view: %v %v %v", cols, rows, start)
+	}
+	want := []string{"gpu", "3", "life", "3.0MiB", "120", "0", "1.5s", "0", "1", "0"}
+	for i, w := range want {
+		if rows[0][i] != w {
+			t.Fatalf("row %q, want %q", rows[0], want)
+		}
+	}
+}

@@ -7,17 +7,20 @@ import (
 )
 
 // The panel's other views, chosen by the tabs in the title bar: Jobs (sys.jobs: every
-// trigger of the instance with its last and next run, runs, skips and last exit) and Installed
-// (sys.installed: the installed modules, each with a Start button that sends sys.start).
+// trigger of the instance with its last and next run, runs, skips and last exit), Installed
+// (sys.installed: the installed modules, each with a Start button that sends sys.start) and
+// Devices (from sys.ps: what each process uses of each driver, e.g. its GPU memory and
+// dispatches).
 
 // Views.
 const (
 	viewProcs = iota
 	viewJobs
 	viewInstalled
+	viewDevices
 )
 
-var tabs = []string{"Processes", "Jobs", "Installed"}
+var tabs = []string{"Processes", "Jobs", "Installed", "Devices"}
 
 // job is one row of sys.jobs (admin.Job on the host side).
 type job struct {
@@ -51,10 +54,29 @@ type listColumn struct {
 var jobColumns = []listColumn{{"Module", 100, false}, {"Trigger", 130, false}, {"State", 66, false}, {"Last run", 76, true},
 	{"Next run", 76, true}, {"Runs", 44, true}, {"Skips", 44, true}, {"Restarts", 56, true}, {"Last exit", 300, false}}
 
+var deviceColumns = []listColumn{{"Driver", 80, false}, {"PID", 50, true}, {"Module", 110, false}, {"Memory", 80, true},
+	{"Dispatches", 76, true}, {"Draws", 60, true}, {"Time", 70, true}, {"Refused", 60, true}, {"Abandoned", 76, true}, {"Lost", 44, true}}
+
+// deviceRows are the Devices view's rows: one per process per driver reporting usage.
+func (t *table) deviceRows() [][]string {
+	var rows [][]string
+	for _, d := range t.procs {
+		for _, u := range d.Usage {
+			v := func(k string) string { return fmt.Sprint(u.Values[k]) }
+			rows = append(rows, []string{d.Name, fmt.Sprint(u.PID), dash(u.Name), bytesText(u.Values["gpu_memory"]), v("dispatches"), v("draws"),
+				duration(time.Duration(u.Values["gpu_ms"]) * time.Millisecond), v("refused"), v("abandoned"), v("lost")})
+		}
+	}
+	return rows
+}
+
 var installedColumns = []listColumn{{"Name", 110, false}, {"Version", 64, false}, {"Kind", 56, false}, {"Description", 460, false}}
 
 // listRows are the cells of the current view's rows, and whether each row's Start is offered.
 func (t *table) listRows(now time.Time) (cols []listColumn, rows [][]string, start []bool) {
+	if t.view == viewDevices {
+		return deviceColumns, t.deviceRows(), nil
+	}
 	if t.view == viewJobs {
 		for _, j := range t.jobs {
 			rows = append(rows, []string{j.Module, j.Trigger, j.State, when(j.LastRun, now), when(j.NextRun, now),
@@ -145,6 +167,9 @@ func (t *table) renderList(img *image.RGBA, fs *fonts, now time.Time) {
 		if t.view == viewInstalled {
 			empty = "Nothing installed (orbital install SOURCE)"
 		}
+		if t.view == viewDevices {
+			empty = "No driver reports what processes use of it"
+		}
 		text(img, fs.regular, pad+4, headerH+colHeadH+18, 0, muted, empty)
 	}
 }
@@ -170,6 +195,8 @@ func (t *table) rows() int {
 		return len(t.jobs)
 	case viewInstalled:
 		return len(t.mods)
+	case viewDevices:
+		return len(t.deviceRows())
 	}
 	return len(t.procs)
 }
