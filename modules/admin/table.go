@@ -10,25 +10,25 @@ import (
 
 // proc is one row of sys.ps (admin.Proc on the host side, decoded from JSON).
 type proc struct {
-	PID       uint32    `json:"pid"`
-	Name      string    `json:"name"`
-	Version   string    `json:"version"`
-	Kind      string    `json:"kind"`
-	State     string    `json:"state"`
-	StartedBy string    `json:"started_by"`
-	Started   time.Time `json:"started"`
-	CPU       int64     `json:"cpu_ns"`
-	CPUPct    float64   `json:"cpu_pct"`
-	Memory    int64     `json:"memory"`
-	Inbox     int       `json:"inbox"`
-	MsgsIn    uint64    `json:"msgs_in"`
-	MsgsOut   uint64    `json:"msgs_out"`
-	Drops     uint64    `json:"drops"`
-	Restarts  int       `json:"restarts"`
-	LastExit  string    `json:"last_exit"`
-	Reload    string    `json:"reload"` // the last hot reload's outcome
-	Grants    []string  `json:"grants"`
-	Protected bool      `json:"protected"`
+	PID       uint32      `json:"pid"`
+	Name      string      `json:"name"`
+	Version   string      `json:"version"`
+	Kind      string      `json:"kind"`
+	State     string      `json:"state"`
+	StartedBy string      `json:"started_by"`
+	Started   time.Time   `json:"started"`
+	CPU       int64       `json:"cpu_ns"`
+	CPUPct    float64     `json:"cpu_pct"`
+	Memory    int64       `json:"memory"`
+	Inbox     int         `json:"inbox"`
+	MsgsIn    uint64      `json:"msgs_in"`
+	MsgsOut   uint64      `json:"msgs_out"`
+	Drops     uint64      `json:"drops"`
+	Restarts  int         `json:"restarts"`
+	LastExit  string      `json:"last_exit"`
+	Reload    string      `json:"reload"` // the last hot reload's outcome
+	Grants    []string    `json:"grants"`
+	Protected bool        `json:"protected"`
 	Usage     []deviceUse `json:"usage"` // a driver's: what each process uses of it
 }
 
