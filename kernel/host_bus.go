@@ -21,6 +21,7 @@ func init() {
 		hostFunc{name: "subscribe", params: kinds(i32, i32, i32), results: kinds(i32), fn: hostSubscribe},
 		hostFunc{name: "unsubscribe", params: kinds(i32), results: kinds(i32), fn: hostUnsubscribe},
 		hostFunc{name: "request", params: kinds(i32, i32, i32, i32, i32, i32, i64), results: kinds(i32), fn: hostRequest},
+		hostFunc{name: "request_regions", params: kinds(i32, i32, i32, i32, i32, i32, i32, i32, i64), results: kinds(i32), fn: hostRequestRegions},
 		hostFunc{name: "reply", params: kinds(i64, i32, i32, i32, i32), results: kinds(i32), fn: hostReply},
 		hostFunc{name: "region_create", params: kinds(i64), results: kinds(i32), fn: hostRegionCreate},
 		hostFunc{name: "region_read", params: kinds(i32, i64, i32, i32), results: kinds(i32), fn: hostRegionRead},
@@ -193,19 +194,34 @@ func hostUnsubscribe(c *call, a []wasmtime.Val) []wasmtime.Val {
 // ERR_TOO_SMALL and stays queued as the next message recv returns (unless recv already holds
 // one it could not fit; then the reply is dropped and its region handles released).
 func hostRequest(c *call, a []wasmtime.Val) []wasmtime.Val {
-	topic, code := c.topic(a[0].I32(), a[1].I32())
+	return request(c, a[0].I32(), a[1].I32(), a[2].I32(), a[3].I32(), 0, 0, a[4].I32(), a[5].I32(), a[6].I64())
+}
+
+// request_regions(topic_ptr, topic_len, payload_ptr, payload_len, regions_ptr, nregions, buf_ptr, buf_cap, timeout_ns) -> length
+//
+// request with region grants attached, as send and publish attach them (a GPU request names
+// the regions the driver reads and writes).
+func hostRequestRegions(c *call, a []wasmtime.Val) []wasmtime.Val {
+	return request(c, a[0].I32(), a[1].I32(), a[2].I32(), a[3].I32(), a[4].I32(), a[5].I32(), a[6].I32(), a[7].I32(), a[8].I64())
+}
+
+func request(c *call, topicPtr, topicLen, payloadPtr, payloadLen, regionsPtr, nregions, bufPtr, bufCap int32, timeoutNS int64) []wasmtime.Val {
+	topic, code := c.topic(topicPtr, topicLen)
 	if code != 0 {
 		return one(code)
 	}
-	payload, code := c.payload(a[2].I32(), a[3].I32())
+	payload, code := c.payload(payloadPtr, payloadLen)
 	if code != 0 {
 		return one(code)
 	}
-	bufPtr, bufCap := a[4].I32(), a[5].I32()
+	regions, code := c.attachments(regionsPtr, nregions)
+	if code != 0 {
+		return one(code)
+	}
 	if _, ok := c.bytes(bufPtr, bufCap); !ok {
 		return one(errFault)
 	}
-	timeout := time.Duration(a[6].I64())
+	timeout := time.Duration(timeoutNS)
 	if timeout == 0 {
 		return one(errTimeout) // a request cannot be answered without waiting
 	}
@@ -213,7 +229,7 @@ func hostRequest(c *call, a []wasmtime.Val) []wasmtime.Val {
 	var err error
 	b := c.Bus()
 	c.block(func() {
-		reply, err = b.Request(c.Context(), bus.Message{From: c.p.pid, Topic: topic, Payload: payload}, timeout)
+		reply, err = b.Request(c.Context(), bus.Message{From: c.p.pid, Topic: topic, Payload: payload, Regions: regions}, timeout)
 	})
 	if err != nil {
 		return one(c.busCode(err))

@@ -25,6 +25,9 @@ func hostSurfaceCreate(width, height int32, title string) int32
 //go:wasmimport orbital surface_present
 func hostSurfacePresent(sid int32, ptr unsafe.Pointer, n int32, stride int32) int32
 
+//go:wasmimport orbital surface_present_region
+func hostSurfacePresentRegion(sid, region int32, offset int64, stride int32) int32
+
 //go:wasmimport orbital surface_resize
 func hostSurfaceResize(sid, width, height int32) int32
 

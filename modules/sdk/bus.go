@@ -65,7 +65,18 @@ func (s Subscription) Unsubscribe() error {
 // for the first reply, which only this process receives. ErrNotFound: no subscriber;
 // ErrTimeout: no reply in time.
 func Request(topic string, data []byte, timeout time.Duration) (Message, error) {
+	return requestGrants(topic, data, nil, timeout)
+}
+
+// RequestRegions is Request with region grants attached, as Send and Publish attach them: the
+// responder gets handles to the same memory (the GPU driver reads and writes them in place).
+func RequestRegions(topic string, data []byte, timeout time.Duration, grants ...Grant) (Message, error) {
+	return requestGrants(topic, data, grants, timeout)
+}
+
+func requestGrants(topic string, data []byte, grants []Grant, timeout time.Duration) (Message, error) {
 	p, n := bytesPtr(data)
+	g, ng := grantsPtr(grants)
 	first := true
 	m, err := recvMessage(func(buf []byte) int32 {
 		b, c := bytesPtr(buf)
@@ -74,6 +85,9 @@ func Request(topic string, data []byte, timeout time.Duration) (Message, error) 
 			return hostRecv(b, c, 0)
 		}
 		first = false
+		if ng > 0 {
+			return hostRequestRegions(topic, p, n, g, ng, b, c, int64(timeout))
+		}
 		return hostRequest(topic, p, n, b, c, int64(timeout))
 	})
 	if err != nil {

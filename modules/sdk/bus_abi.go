@@ -22,6 +22,9 @@ func hostUnsubscribe(id int32) int32
 //go:wasmimport orbital request
 func hostRequest(topic string, payload unsafe.Pointer, payloadLen int32, buf unsafe.Pointer, bufCap int32, timeoutNS int64) int32
 
+//go:wasmimport orbital request_regions
+func hostRequestRegions(topic string, payload unsafe.Pointer, payloadLen int32, regions unsafe.Pointer, nregions int32, buf unsafe.Pointer, bufCap int32, timeoutNS int64) int32
+
 //go:wasmimport orbital reply
 func hostReply(corr int64, payload unsafe.Pointer, payloadLen int32, regions unsafe.Pointer, nregions int32) int32
 

@@ -35,6 +35,16 @@ func (f *Frame) Present(img *image.RGBA) error {
 	return err
 }
 
+// PresentRegion shows a picture already in a region on the surface Run drives (see
+// Surface.PresentRegion); errors end Run as Present's do.
+func (f *Frame) PresentRegion(r Region, offset int64, stride int) error {
+	err := f.surface.PresentRegion(r, offset, stride)
+	if err != nil && f.err == nil {
+		f.err = err
+	}
+	return err
+}
+
 // Run drives a frame loop on s at fps frames per second: it calls fn, then waits for input
 // until the next frame is due, gathering events and messages into the next Frame. With
 // fps <= 0 it calls fn only when something arrived (and once at the start), which suits

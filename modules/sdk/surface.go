@@ -59,6 +59,21 @@ func (s *Surface) Present(img *image.RGBA) error {
 	return nil
 }
 
+// PresentRegion shows an RGBA picture that is already in a region (a GPU drawing, a camera
+// frame): surface-size rows of stride bytes from offset. The host copies it once, straight from
+// the shared memory into the window, without passing it through the module's memory. The
+// process needs the read right on the region (ErrRights); a picture past the region's end is
+// ErrInvalid.
+func (s *Surface) PresentRegion(r Region, offset int64, stride int) error {
+	if s.closed {
+		return fmt.Errorf("orbital: present on closed surface %d: %w", s.id, ErrNotFound)
+	}
+	if rc := hostSurfacePresentRegion(s.id, int32(r.Handle), offset, int32(stride)); rc < 0 {
+		return fmt.Errorf("orbital: present region %d on surface %d: %w", r.Handle, s.id, Errno(rc))
+	}
+	return nil
+}
+
 // Resize changes the surface's size; the next Present must match it. Call it when a Resize
 // event arrives (or to ask for a new size yourself).
 func (s *Surface) Resize(width, height int) error {
