@@ -25,10 +25,11 @@ export ORBITAL_MODULES := $(abspath $(BUILD)/modules)
 
 # System packages: GL/X11 headers for GLFW, Xvfb and xdotool for the GUI tests, ImageMagick for
 # screenshots of the X display, xclip for the clipboard tests, Chromium for the admin page
-# tests, fonts for the shell.
+# tests, fonts for the shell; EGL and OpenGL headers and Mesa's drivers (llvmpipe) for the GPU
+# driver's context without a window.
 DEBS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
         libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool imagemagick x11-utils \
-        xclip chromium
+        xclip chromium libegl-dev libopengl-dev libegl-mesa0 libgl1-mesa-dri
 
 .PHONY: all deps build modules drivers test test-unit test-e2e bench run clean fmt vet
 
@@ -56,14 +57,17 @@ FORCE:
 
 # Native drivers: drivers/<name>/cmd/orbital-<name> packed as a registry package directory
 # build/drivers/<name> (module.toml from drivers/<name>/module.toml.in, the executable under
-# bin/<GOOS>-<GOARCH>/), which `orbital install` takes.
-DRIVERS  := camera
+# bin/<GOOS>-<GOARCH>/), which `orbital install` takes. Drivers are static executables except
+# those in CGO_DRIVERS, which link C libraries (the GPU driver: EGL and OpenGL).
+DRIVERS  := camera gpu
+CGO_DRIVERS := gpu
 PLATFORM := $(shell $(GO) env GOOS)-$(shell $(GO) env GOARCH)
 
 drivers:
 	@for d in $(DRIVERS); do \
 		mkdir -p $(BUILD)/drivers/$$d/bin/$(PLATFORM) && \
-		CGO_ENABLED=0 $(GO) build -trimpath -o $(BUILD)/drivers/$$d/bin/$(PLATFORM)/orbital-$$d ./drivers/$$d/cmd/orbital-$$d && \
+		CGO_ENABLED=$$(case " $(CGO_DRIVERS) " in *" $$d "*) echo 1;; *) echo 0;; esac) \
+			$(GO) build -trimpath -o $(BUILD)/drivers/$$d/bin/$(PLATFORM)/orbital-$$d ./drivers/$$d/cmd/orbital-$$d && \
 		sed 's|@PLATFORM@|$(PLATFORM)|' drivers/$$d/module.toml.in > $(BUILD)/drivers/$$d/module.toml || exit 1; \
 	done
 

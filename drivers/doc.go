@@ -49,7 +49,8 @@
 // # Isolation: exactly what is and is not isolated
 //
 // Applied to every driver (Info.Isolation lists it):
-//   - env: a fresh environment (PATH, LANG, TZ and the protocol variables), nothing inherited.
+//   - env: a fresh environment (PATH, LANG, TZ and the protocol variables), nothing inherited;
+//     $DISPLAY and $XAUTHORITY too for a driver whose manifest asks for windows (Spec.Display).
 //   - fds: only stdin (/dev/null), stdout and stderr (a pipe into the kernel log) and the socket;
 //     the trampoline marks every other descriptor close-on-exec, and the image memfd closes at exec.
 //   - pgid: its own process group, so a stop signals everything it spawned.

@@ -128,6 +128,13 @@ func (in *instance) exec(img, child, out *os.File) error {
 	if tz := os.Getenv("TZ"); tz != "" {
 		env = append(env, "TZ="+tz)
 	}
+	if in.spec.Display {
+		for _, k := range []string{"DISPLAY", "XAUTHORITY"} {
+			if v := os.Getenv(k); v != "" {
+				env = append(env, k+"="+v)
+			}
+		}
+	}
 	mk := func(netns bool) *exec.Cmd {
 		return &exec.Cmd{
 			Path: "/proc/self/exe", Args: append([]string{in.spec.Name}, in.spec.Args...), Env: env, Dir: "/",

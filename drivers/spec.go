@@ -18,6 +18,7 @@ type Spec struct {
 	Device  string   // the device grant a process needs to talk to the driver (default: Name)
 	Args    []string // passed to the driver on argv (after its name) and in the handshake
 	Network bool     // leave the network reachable (otherwise the driver gets an empty network namespace where the OS allows)
+	Display bool     // pass $DISPLAY and $XAUTHORITY on (a driver that may open windows: the GPU driver's hidden-window fallback)
 	Restart Restart
 	Limits  Limits
 }

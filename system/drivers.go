@@ -114,6 +114,7 @@ func driverSpec(reg *registry.Registry, m *registry.Manifest) (drivers.Spec, err
 		Name: m.Name, Version: m.Version, Device: m.Name,
 		Path: reg.BlobPath(digest), Digest: digest,
 		Network: len(m.Permissions.Net.Allow) > 0,
+		Display: m.Permissions.UI.Windows,
 		Restart: drivers.Restart{Policy: restart},
 	}, nil
 }

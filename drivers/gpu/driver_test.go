@@ -222,3 +222,29 @@ void main() { uint i = gl_GlobalInvocationID.x; v[i + 100000000u] = 1.0; v[i] = 
 		t.Fatalf("v[0] = %v after reading past the buffer, want 2 (a zero read plus 2)", float(out, 0))
 	}
 }
+
+// TestHiddenWindowBackend runs the driver on its fallback, a hidden GLFW window on an X
+// display (for GPUs whose EGL offers neither a surfaceless platform nor a device).
+func TestHiddenWindowBackend(t *testing.T) {
+	h := drivertest.New(t) // first, so its leak check runs after Xvfb is stopped
+	t.Setenv("DISPLAY", testenv.Xvfb(t))
+	s := gpuSpec(t, "--backend", "glfw-hidden")
+	s.Display = true
+	h.Start(s)
+	c := newClient(t, h, drivertest.ClientPID)
+	var info gpu.Info
+	c.ask(gpu.TopicInfo, struct{}{}, &info)
+	if info.Code != 0 || info.Backend != "glfw-hidden" {
+		t.Fatalf("info: %+v", info)
+	}
+	sh := c.compile(scaleShader)
+	in, out := c.region(floats(1, 2, 3, 4)), c.region(make([]byte, 16))
+	var r gpu.JobReply
+	c.ask(gpu.TopicCompute, gpu.ComputeRequest{Shader: sh, Groups: [3]int{1, 1, 1},
+		Buffers:  []gpu.Binding{{Binding: 0, Ref: gpu.Ref{Region: ptr(0)}, Access: gpu.AccessRead}, {Binding: 1, Ref: gpu.Ref{Region: ptr(1)}, Access: gpu.AccessWrite}},
+		Uniforms: map[string][]float64{"scale": {5}}}, &r,
+		bus.Attachment{Handle: in, Rights: bus.RightRead}, bus.Attachment{Handle: out, Rights: bus.RightWrite})
+	if r.Code != 0 || float(c.read(out, 16), 3) != 20 {
+		t.Fatalf("compute on the hidden window's context: %+v, out %v", r, c.read(out, 16))
+	}
+}
