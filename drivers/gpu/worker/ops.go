@@ -64,7 +64,11 @@ func (w *worker) buffer(j gpu.Job, regions [][]byte) error {
 	return nil
 }
 
+// glFail gives a GL failure its code: out of memory is a limit, the rest internal.
 func glFail(err error) error {
+	if err == nil {
+		return nil
+	}
 	if errors.Is(err, gl.ErrOutOfMemory) {
 		return fail(gpu.CodeLimit, "%v", err)
 	}
