@@ -39,4 +39,3 @@ func boxPass(src, dst []byte, n, m, r, step, lineStep int) {
 		}
 	}
 }
-
