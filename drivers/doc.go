@@ -37,6 +37,15 @@
 // instance is restarted after a backoff (doubling, capped) under the same bus pid, up to
 // MaxRestarts, then marked failed. A binary whose digest stops matching is never retried.
 //
+// # Peers, refusals and usage (protocol version 2)
+//
+// Before the first message a process sends a driver, and again when its policy changes, the
+// host tells the driver who it is (wire.Peer: the module name and its policy's ceilings, from
+// Config.Peer); when that process leaves the bus, the heartbeat says so (PeerGone). A driver
+// that enforces limits of its own reports its refusals (Audit, into the audit log through
+// Config.Audit) and a per-process usage table (Usage, shown in Info.Usage and the admin panel).
+// The GPU driver uses all four; version-1 drivers are still accepted and get none of them.
+//
 // # Shared memory
 //
 // A driver creates a memfd (MFD_ALLOW_SEALING), maps it and sends it with RegionAdd; the host

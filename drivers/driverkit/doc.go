@@ -15,6 +15,10 @@
 // and publishing the region shares the pixels with the compositor or a guest with no copy in
 // the kernel. Regions received in messages arrive as descriptors mapped on demand.
 //
+// Peers (protocol version 2): Message.Peer says who sent a message (module name, policy
+// ceilings); a KindPeerGone message says a sender left the bus. Audit reports a refusal to the
+// audit log, ReportUsage the per-process usage table the admin panel shows.
+//
 // Concurrency: every method of Driver may be called from any goroutine.
 //
 // Libraries: golang.org/x/sys/unix for memfd, mmap and the socket; nothing else, so a driver

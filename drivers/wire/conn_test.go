@@ -77,7 +77,7 @@ func TestGarbageIsProtocolError(t *testing.T) {
 	cases := map[string][]byte{
 		"reserved byte":   {1, 0, 0, 0, 5, 0, 0, 9},
 		"oversized":       {0xff, 0xff, 0xff, 0x7f, 5, 0, 0, 0},
-		"unknown type":    {0, 0, 0, 0, 0x99, 0x99, 0, 0},
+		"unknown type":    {0, 0, 0, 0, 0x99, 0x00, 0, 0}, // 153: below TUser, not a type
 		"missing fds":     {0, 0, 0, 0, 5, 0, 2, 0},
 		"truncated frame": {10, 0, 0, 0, 5, 0, 0, 0, 1, 2},
 		"text":            []byte("GET / HTTP/1.1\r\n\r\n"),

@@ -26,6 +26,11 @@
 // write, not a protobuf encoding plus HTTP/2 framing. The messages are few and fixed; a 60-line
 // encoder and a bounds-checked decoder (fuzzed) are less code than the generated stubs.
 //
+// Versions: the host lists the versions it accepts (1,2) and the driver picks the newest it
+// speaks; version 2 adds Peer, PeerGone, Audit and Usage. Frame types from TUser up are a
+// driver's own (between it and its helper processes, which reuse this framing); the host
+// never sends them.
+//
 // Concurrency: Conn.Write may be called from several goroutines (a mutex keeps frames whole);
 // Conn.Read must be called from one goroutine at a time.
 package wire
