@@ -91,6 +91,9 @@ func parseGrants(file string, data []byte, ex Expand, policy bool) (*Grants, Rul
 		v.fail("module", "[module] belongs in a policy file, not in a manifest's requests")
 	}
 	g := v.grants(&raw.Tables)
+	if policy && len(g.HTTP.Routes) > 0 && match.Value != "" && strings.ContainsAny(match.Value, "*?[\\:") {
+		v.fail("http.routes", "routes need [module] match to name one module, not %q: a prefix is served by one module", match.Value)
+	}
 	if len(v.errs) > 0 {
 		return nil, match, v.warns, v.errs
 	}

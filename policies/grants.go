@@ -115,6 +115,17 @@ type Grants struct {
 	Clipboard Flag
 
 	Storage Limit // bytes of durable key-value storage; 0 grants none
+
+	HTTP HTTPGrant // URL path prefixes the module answers on the instance's HTTP server
+}
+
+// HTTPGrant is [http]: the path prefixes a module serves on the instance's HTTP server and the
+// bounds of each request to them (ceilings: 0 is the server's default).
+type HTTPGrant struct {
+	Routes  []Rule // "/watchdog/": a path prefix, ending in "/"
+	Body    Limit  // largest request body, bytes
+	Rate    Limit  // requests per second, per route
+	Timeout Limit  // how long the reply may take, ns
 }
 
 // Empty reports whether g grants nothing at all (ceilings alone grant nothing).

@@ -65,6 +65,7 @@ var kinds = []kind{
 		field: func(g *Grants) *Limit { return &g.GPUDispatches }, number: func(t *Tables) *int64 { return &t.Limits.GPUDispatches }},
 	&limitKind{key: "limits.gpu_budget", label: "gpu budget", read: parseDuration, write: formatDuration,
 		field: func(g *Grants) *Limit { return &g.GPUBudget }, text: func(t *Tables) *Text { return &t.Limits.GPUBudget }},
+	httpKind{},
 }
 
 // Ceilings lists the limits g sets (ceilings only, not allowances), by key

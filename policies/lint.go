@@ -79,6 +79,12 @@ func Check(home string, files []string, installed []Identity) (*Report, error) {
 		r.Findings = append(r.Findings, lintFile(p, ex)...)
 	}
 	r.Findings = append(r.Findings, lintOverlaps(set, checked, installed)...)
+	_, conflicts := set.Routes()
+	for _, c := range conflicts {
+		for _, side := range []Route{c.A, c.B} {
+			r.Findings = append(r.Findings, Finding{File: side.Src.File, Line: side.Src.Line, Level: "error", Msg: c.Error()})
+		}
+	}
 	if installed == nil {
 		r.Notes = append(r.Notes, "no module registry to ask; skipped the check for grants to modules that are not installed")
 	}

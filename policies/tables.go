@@ -47,6 +47,12 @@ type Tables struct {
 	Storage struct {
 		KV Text `toml:"kv,omitempty"` // size: the quota of the module's key-value storage
 	} `toml:"storage,omitempty"`
+	HTTP struct {
+		Routes  []string `toml:"routes,omitempty"`  // URL path prefixes: "/watchdog/"
+		Body    Text     `toml:"body,omitempty"`    // size: the largest request body
+		Rate    int64    `toml:"rate,omitempty"`    // requests per second per route
+		Timeout Text     `toml:"timeout,omitempty"` // duration: how long a reply may take
+	} `toml:"http,omitempty"`
 }
 
 // FSTable is one [[fs]] table: a host directory the module sees at a guest path.
@@ -69,7 +75,7 @@ func (t Text) MarshalText() ([]byte, error) { return []byte(t), nil }
 func knownKeys(table string) string {
 	switch table {
 	case "":
-		return "module, fs, env, process, bus, regions, devices, net, limits, ui, storage"
+		return "module, fs, env, process, bus, regions, devices, net, limits, ui, storage, http"
 	case "module":
 		return "match"
 	case "fs":
