@@ -76,9 +76,7 @@ func BenchmarkStart(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := func(b *testing.B, k *Kernel, wantCached bool) {
-		k.cache.mu.Lock()
-		clear(k.cache.mem) // every iteration starts like a fresh kernel
-		k.cache.mu.Unlock()
+		forgetCompiled(k) // every iteration starts like a fresh kernel
 		m, err := k.Load("hello", path, wasm)
 		if err != nil {
 			b.Fatal(err)

@@ -1,0 +1,89 @@
+package kernel
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+// BenchmarkCachedStart starts the hello Go module (2.8 MB) from the disk cache as a fresh
+// kernel would: orbital is Load (sha256 of the bytes, the cache entry copied, checked and
+// mapped) and Spawn until the instance exists and its _start is about to run;
+// orbital-to-exit also runs hello to its end (the Go runtime's start, two lines printed).
+// base=raw-deserialize-file is wasmtime alone on the same entry: deserialize from the file
+// and instantiate.
+func BenchmarkCachedStart(b *testing.B) {
+	path := testenv.Module(b, "hello")
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	home := testenv.Home(b)
+	k := newKernel(b, Config{AllowAll: true, Home: home})
+	if _, err := k.Load("hello", path, wasm); err != nil {
+		b.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(home, "cache", "compiled", "*.cwasm"))
+	if len(entries) != 1 {
+		b.Fatalf("cache entries %v, want one", entries)
+	}
+	b.Run("base=raw-deserialize-file", func(b *testing.B) {
+		engine := wasmtime.NewEngineWithConfig(engineConfig())
+		linker := wasmtime.NewLinker(engine)
+		if err := linker.DefineWasi(); err != nil {
+			b.Fatal(err)
+		}
+		if err := defineHostFuncs(linker); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			mod, err := wasmtime.NewModuleDeserializeFile(engine, entries[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			store := wasmtime.NewStore(engine)
+			store.SetWasi(wasmtime.NewWasiConfig())
+			if _, err := linker.Instantiate(store, mod); err != nil {
+				b.Fatal(err)
+			}
+			store.Close()
+		}
+	})
+	for _, toExit := range []bool{false, true} {
+		name := map[bool]string{false: "orbital", true: "orbital-to-exit"}[toExit]
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				forgetCompiled(k)
+				m, err := k.Load("hello", path, wasm)
+				if err != nil || !m.Cached {
+					b.Fatalf("load: cached %v, %v", m != nil && m.Cached, err)
+				}
+				p, err := k.Spawn(m, SpawnOptions{Stdout: os.DevNull, Stderr: os.DevNull})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !toExit {
+					b.StopTimer()
+				}
+				if in, _ := p.Wait(context.Background()); in.ExitCode != 0 {
+					b.Fatalf("hello: %+v", in)
+				}
+				k.Forget(p.PID())
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// forgetCompiled empties the kernel's in-memory compile cache, as in a fresh kernel.
+func forgetCompiled(k *Kernel) {
+	k.cache.mu.Lock()
+	clear(k.cache.mem)
+	k.cache.lru.Init()
+	k.cache.memBytes = 0
+	k.cache.mu.Unlock()
+}
