@@ -27,7 +27,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("base=raw-wasmtime", func(b *testing.B) {
-		engine := wasmtime.NewEngineWithConfig(engineConfig())
+		engine := wasmtime.NewEngineWithConfig(rawEngineConfig())
 		mod, err := wasmtime.NewModule(engine, wasm)
 		if err != nil {
 			b.Fatal(err)
@@ -76,7 +76,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 		b.ReportMetric(per, "rss-KiB/proc")
 	})
 	b.Run("orbital", func(b *testing.B) {
-		k := newKernel(b, Config{})
+		k := newKernel(b, Config{AllowAll: true})
 		m, err := k.Load("ponger", "ponger.wasm", wasm)
 		if err != nil {
 			b.Fatal(err)
@@ -91,7 +91,13 @@ func BenchmarkIdleMemory(b *testing.B) {
 				}
 			}
 			for _, p := range ps {
-				testenv.Eventually(b, func() bool { return p.Info().State == Blocked }, 30*time.Second)
+				testenv.Eventually(b, func() bool {
+					in := p.Info()
+					if in.State.Done() {
+						b.Fatalf("ponger ended before it blocked: %s", in.Reason)
+					}
+					return in.State == Blocked
+				}, 30*time.Second)
 			}
 			per = float64(rssKiB(b)-before) / idleProcs
 			for _, p := range ps {

@@ -14,25 +14,26 @@ import (
 // kernel would: orbital is Load (sha256 of the bytes, the cache entry copied, checked and
 // mapped) and Spawn until the instance exists and its _start is about to run;
 // orbital-to-exit also runs hello to its end (the Go runtime's start, two lines printed).
-// base=raw-deserialize-file is wasmtime alone on the same entry: deserialize from the file
-// and instantiate.
+// base=raw-deserialize-file is wasmtime alone (rawEngineConfig) on its own serialized module:
+// deserialize from the file and instantiate.
 func BenchmarkCachedStart(b *testing.B) {
 	path := testenv.Module(b, "hello")
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	home := testenv.Home(b)
-	k := newKernel(b, Config{AllowAll: true, Home: home})
-	if _, err := k.Load("hello", path, wasm); err != nil {
+	k := newKernel(b, Config{AllowAll: true, Home: testenv.Home(b)})
+	if _, err := k.Load("hello", path, wasm); err != nil { // fill the disk cache
 		b.Fatal(err)
 	}
-	entries, _ := filepath.Glob(filepath.Join(home, "cache", "compiled", "*.cwasm"))
-	if len(entries) != 1 {
-		b.Fatalf("cache entries %v, want one", entries)
-	}
 	b.Run("base=raw-deserialize-file", func(b *testing.B) {
-		engine := wasmtime.NewEngineWithConfig(engineConfig())
+		engine := wasmtime.NewEngineWithConfig(rawEngineConfig())
+		entry := filepath.Join(b.TempDir(), "hello.cwasm")
+		if mod, err := wasmtime.NewModule(engine, wasm); err != nil {
+			b.Fatal(err)
+		} else if ser, err := mod.Serialize(); err != nil || os.WriteFile(entry, ser, 0o644) != nil {
+			b.Fatal("serialize", err)
+		}
 		linker := wasmtime.NewLinker(engine)
 		if err := linker.DefineWasi(); err != nil {
 			b.Fatal(err)
@@ -41,7 +42,7 @@ func BenchmarkCachedStart(b *testing.B) {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			mod, err := wasmtime.NewModuleDeserializeFile(engine, entries[0])
+			mod, err := wasmtime.NewModuleDeserializeFile(engine, entry)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -10,44 +10,20 @@ import (
 )
 
 // BenchmarkSpawn compares a kernel spawn of a small module (store, WASI, limits, epoch
-// callback, inbox, thread, _start, teardown) with the same work done on raw wasmtime.
+// callback, inbox, thread, _start, teardown) with the same work done on raw wasmtime (its
+// own linear memories, rawEngineConfig); raw-kernel-memories is that raw work on the kernel's
+// engine, whose linear memories the kernel creates (memlimit_cgo.go: one ceiling per process,
+// no copy-on-write images), to show what they cost.
 func BenchmarkSpawn(b *testing.B) {
 	src := wat(`(func (export "_start") (drop (call $now)))`)
 	wasm, err := wasmtime.Wat2Wasm(src)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("base=raw-wasmtime", func(b *testing.B) {
+	b.Run("base=raw-wasmtime", func(b *testing.B) { rawSpawn(b, rawEngineConfig(), wasm) })
+	b.Run("raw-kernel-memories", func(b *testing.B) {
 		threadBudget(b, 1<<30) // the engine creates memories for a budget only (memlimit_cgo.go)
-		engine := wasmtime.NewEngineWithConfig(engineConfig())
-		linker := wasmtime.NewLinker(engine)
-		if err := linker.DefineWasi(); err != nil {
-			b.Fatal(err)
-		}
-		if err := defineHostFuncs(linker); err != nil {
-			b.Fatal(err)
-		}
-		mod, err := wasmtime.NewModule(engine, wasm)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportAllocs()
-		for b.Loop() {
-			store := wasmtime.NewStoreWithData(engine, &Process{k: &Kernel{}})
-			w := wasmtime.NewWasiConfig()
-			w.InheritStdout()
-			w.InheritStderr()
-			store.SetWasi(w)
-			store.SetEpochDeadline(1 << 40)
-			inst, err := linker.Instantiate(store, mod)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := inst.GetFunc(store, "_start").Call(store); err != nil {
-				b.Fatal(err)
-			}
-			store.Close()
-		}
+		rawSpawn(b, engineConfig(), wasm)
 	})
 	b.Run("orbital", func(b *testing.B) {
 		k := newKernel(b, Config{AllowAll: true})
@@ -65,6 +41,39 @@ func BenchmarkSpawn(b *testing.B) {
 			k.Forget(p.PID())
 		}
 	})
+}
+
+// rawSpawn is BenchmarkSpawn's work on wasmtime alone, with an engine of configuration cfg.
+func rawSpawn(b *testing.B, cfg *wasmtime.Config, wasm []byte) {
+	engine := wasmtime.NewEngineWithConfig(cfg)
+	linker := wasmtime.NewLinker(engine)
+	if err := linker.DefineWasi(); err != nil {
+		b.Fatal(err)
+	}
+	if err := defineHostFuncs(linker); err != nil {
+		b.Fatal(err)
+	}
+	mod, err := wasmtime.NewModule(engine, wasm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		store := wasmtime.NewStoreWithData(engine, &Process{k: &Kernel{}})
+		w := wasmtime.NewWasiConfig()
+		w.InheritStdout()
+		w.InheritStderr()
+		store.SetWasi(w)
+		store.SetEpochDeadline(1 << 40)
+		inst, err := linker.Instantiate(store, mod)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := inst.GetFunc(store, "_start").Call(store); err != nil {
+			b.Fatal(err)
+		}
+		store.Close()
+	}
 }
 
 // BenchmarkStart starts a 2-3 MB Go module (hello) from its bytes: compiling it every time,
@@ -160,4 +169,15 @@ func BenchmarkHostCall(b *testing.B) {
 		p := &Process{k: k, opts: SpawnOptions{Limits: k.cfg.Limits}}
 		run(b, k.engine, k.linker, p)
 	})
+}
+
+// rawEngineConfig is the kernel's code generation (epoch interruption, Cranelift, speed) with
+// everything else wasmtime's default, its own linear memories and copy-on-write memory images
+// included: the raw wasmtime the benchmarks compare the kernel with.
+func rawEngineConfig() *wasmtime.Config {
+	c := wasmtime.NewConfig()
+	c.SetEpochInterruption(true)
+	c.SetCraneliftOptLevel(wasmtime.OptLevelSpeed)
+	c.SetStrategy(wasmtime.StrategyCranelift)
+	return c
 }
