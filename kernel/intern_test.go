@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"runtime"
 	"testing"
 	"time"
@@ -25,7 +27,7 @@ func TestLoadSharesBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m1.wasm != m2.wasm {
+	if m1.wasm != m2.wasm || m1.Digest != m2.Digest {
 		t.Fatal("two loads of one module keep two copies of its bytes")
 	}
 	m1, m2 = nil, nil
@@ -35,4 +37,19 @@ func TestLoadSharesBytes(t *testing.T) {
 		defer k.wasms.mu.Unlock()
 		return len(k.wasms.m) == 0
 	}, 10*time.Second, "the interned bytes outlive their Modules")
+}
+
+// TestInternFingerprintConfirmed: a fingerprint match alone never gives bytes another's digest
+// (the table here is forged so that two modules share a fingerprint).
+func TestInternFingerprintConfirmed(t *testing.T) {
+	a, _ := wasmtime.Wat2Wasm(wat(`(func (export "_start"))`))
+	b, _ := wasmtime.Wat2Wasm(wat(`(func (export "_start") nop)`))
+	var tbl wasmIntern
+	wa := tbl.intern(a)
+	tbl.byFP[fingerprint(b)] = tbl.byFP[fingerprint(a)]
+	wb := tbl.intern(b)
+	if sum := sha256.Sum256(b); wb == wa || wb.digest != hex.EncodeToString(sum[:]) {
+		t.Fatalf("bytes b got digest %s (a's is %s)", wb.digest, wa.digest)
+	}
+	runtime.KeepAlive(wa)
 }

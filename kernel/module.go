@@ -2,8 +2,6 @@ package kernel
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -71,8 +69,8 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 	if wasm[4] != 1 || wasm[5] != 0 || wasm[6] != 0 || wasm[7] != 0 {
 		return nil, &ModuleError{File: path, Msg: "a WebAssembly component or unknown binary version; only core modules (version 1) run here"}
 	}
-	sum := sha256.Sum256(wasm)
-	digest := hex.EncodeToString(sum[:])
+	wb := k.wasms.intern(wasm) // intern.go: the sha256 digest, or a live Module's bytes and digest
+	digest := wb.digest
 	var kind string
 	check := func(mod *wasmtime.Module) (err error) {
 		if cart, err := cartImports(mod); cart || err != nil { // cart.go: a WASM-4 cart
@@ -96,7 +94,7 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		}
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
-	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod, wasm: k.wasms.intern(digest, wasm), fuel: &fuelVariant{}}
+	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod, wasm: wb, fuel: &fuelVariant{}}
 	m.plain = &compiledCode{mod: mod, cached: cached}
 	if kind == KindCart {
 		return m, nil // its imports are the console's (cart.go), never libraries
