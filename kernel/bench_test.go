@@ -85,7 +85,7 @@ func BenchmarkStart(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := func(b *testing.B, k *Kernel, wantCached bool) {
-		forgetCompiled(k) // every iteration starts like a fresh kernel
+		forgetCompiled(b, k) // every iteration starts like a fresh kernel
 		m, err := k.Load("hello", path, wasm)
 		if err != nil {
 			b.Fatal(err)

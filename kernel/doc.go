@@ -80,8 +80,10 @@
 // compiled for the fuel engine (so concurrent metered spawns compile it once; the compile
 // cache's locks nest inside, moduleCache.mu and moduleCache.diskMu, each a leaf, never held
 // together), and Kernel.fuelMu, held while the fuel engine is built. The epoch-slot map
-// (epochMu) is a leaf lock. wasmtime-go's own global store lock is taken inside Caller.Data
-// and is a leaf too.
+// (epochMu), the idle process goroutines (threadPool.mu) and the shared module bytes
+// (wasmIntern.mu) are leaf locks; a module's InstancePre is built once under its sync.Once,
+// with no lock of the kernel's held. wasmtime-go's own global store lock is taken inside
+// Caller.Data and is a leaf too.
 //
 // # Limits
 //
