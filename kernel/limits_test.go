@@ -180,6 +180,7 @@ func TestHostPanicEndsOnlyThatProcess(t *testing.T) {
 	d := &panicDisplay{}
 	k := newKernel(t, Config{AllowAll: true, Display: d})
 	s := spawn(t, k, watModule(t, k, "recv", wat(recvLoop)), SpawnOptions{})
+	waitState(t, s, Blocked, 5*time.Second) // Spawn returns before the guest reaches recv
 	m := watModule(t, k, "ui", wat(`(func (export "_start")
   (drop (call $surface_create (i32.const 10) (i32.const 10) (i32.const 16) (i32.const 5))))`))
 	in := wait(t, spawn(t, k, m, SpawnOptions{UI: true}), 5*time.Second)
