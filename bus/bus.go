@@ -135,6 +135,7 @@ func New(cfg Config) *Bus {
 	empty := map[PID]*Inbox{}
 	b.inboxes.Store(&empty)
 	b.subs = newSublist()
+	b.subs.interest = newInterest()
 	b.modes = newSublist()
 	b.reqs.init()
 	for _, p := range b.cfg.LossyTopics {
@@ -151,11 +152,15 @@ func (b *Bus) Config() Config { return b.cfg }
 // Attach creates pid's inbox. Zero limit fields take Config.Inbox's values.
 func (b *Bus) Attach(pid PID, lim InboxLimits) (*Inbox, error) {
 	in := newInbox(b, pid, lim.withDefaults(b.cfg.Inbox))
+	return in, b.attach(pid, in)
+}
+
+func (b *Bus) attach(pid PID, in *Inbox) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	old := *b.inboxes.Load()
 	if _, ok := old[pid]; ok {
-		return nil, fmt.Errorf("attach %v: %w", pid, ErrExists)
+		return fmt.Errorf("attach %v: %w", pid, ErrExists)
 	}
 	next := make(map[PID]*Inbox, len(old)+1)
 	for k, v := range old {
@@ -163,7 +168,7 @@ func (b *Bus) Attach(pid PID, lim InboxLimits) (*Inbox, error) {
 	}
 	next[pid] = in
 	b.inboxes.Store(&next)
-	return in, nil
+	return nil
 }
 
 // Detach closes pid's inbox (a blocked Recv returns ErrClosed), drops its subscriptions and
@@ -355,6 +360,9 @@ func (b *Bus) Post(m Message) error {
 // sender's transferred handles (finishTransfers) once every delivery is done. A full inbox is
 // the bare ErrFull (no allocation on the path that then waits); the caller formats it.
 func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, lossy, wait bool) error {
+	if to.sink != nil {
+		return b.deliverRemote(ctx, to, m, sub)
+	}
 	m.Sent = Now()
 	m.To = to.pid
 	m.Sub = uint32(sub)

@@ -65,6 +65,8 @@ type Inbox struct {
 
 	handles     handleTable  // region handles of this process
 	regionBytes atomic.Int64 // bytes of live regions this process created
+
+	sink Sink // set by AttachRemote: the endpoint stands for another node; nothing is queued
 }
 
 func newInbox(b *Bus, pid PID, lim InboxLimits) *Inbox {

@@ -97,7 +97,9 @@ func (b *Bus) Subscribers(topic string) int { return len(b.subs.match(topic)) }
 // dropped and Publish succeeds. When some reliable subscriber could not take the message, the
 // others still got it and the error says how many failed. Transferred regions leave the
 // sender when at least one subscriber got the message (or it was dropped on a lossy topic).
-func (b *Bus) Publish(ctx context.Context, m Message) error {
+func (b *Bus) Publish(ctx context.Context, m Message) error { return b.publish(ctx, m, false) }
+
+func (b *Bus) publish(ctx context.Context, m Message, local bool) error {
 	m.Kind = KindPublish
 	if err := ValidTopic(m.Topic); err != nil {
 		return fmt.Errorf("publish: %w", err)
@@ -110,7 +112,7 @@ func (b *Bus) Publish(ctx context.Context, m Message) error {
 		return err
 	}
 	lossyTopic := b.TopicMode(m.Topic) == Lossy
-	subs := b.subs.match(m.Topic)
+	subs := routes(b.subs.match(m.Topic), local, false)
 	if len(subs) == 0 {
 		if lossyTopic { // dropped like any lossy message; transferred regions go with it
 			b.dropped.Add(1)

@@ -73,6 +73,10 @@ func (t *pendingTable) dropPID(pid PID) {
 // waits for the first reply: until ctx ends, or at most timeout when timeout > 0 (ErrTimeout).
 // Replies go only to the requester; later replies are refused with ErrNotFound.
 func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Message, error) {
+	return b.request(ctx, m, timeout, false)
+}
+
+func (b *Bus) request(ctx context.Context, m Message, timeout time.Duration, local bool) (Message, error) {
 	m.Kind = KindRequest
 	if err := ValidTopic(m.Topic); err != nil {
 		return Message{}, fmt.Errorf("request: %w", err)
@@ -84,7 +88,7 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 	if err := b.check(OpRequest, m.From, m.Topic); err != nil {
 		return Message{}, err
 	}
-	subs := b.subs.match(m.Topic)
+	subs := routes(b.subs.match(m.Topic), local, true)
 	if len(subs) == 0 {
 		b.unrouted.Add(1)
 		return Message{}, fmt.Errorf("request on %q: %w: no subscriber", m.Topic, ErrNotFound)

@@ -65,6 +65,9 @@ type sublist struct {
 	byPID map[PID]map[uint32]*subscription
 	cmu   sync.Mutex // guards cache; taken after mu, never before
 	cache map[string][]*subscription
+	// interest counts the local (not remote) subscriptions per pattern, nil when the
+	// sublist does not track it (topic modes); see Bus.Patterns.
+	interest *interest
 }
 
 func newSublist() *sublist {
@@ -106,6 +109,7 @@ func (s *sublist) insert(sub *subscription, max int) error {
 		s.byPID[sub.pid] = mine
 	}
 	mine[sub.id] = sub
+	s.interest.add(sub, 1)
 	s.clearCache()
 	return nil
 }
@@ -171,6 +175,7 @@ func (s *sublist) removeLocked(sub *subscription) {
 // unlink takes sub out of byID and the trie, pruning the nodes it leaves empty.
 func (s *sublist) unlink(sub *subscription) {
 	delete(s.byID, sub.id)
+	s.interest.add(sub, -1)
 	n := sub.at
 	list := &n.subs
 	if sub.gt {
@@ -216,6 +221,9 @@ func (s *sublist) removePID(pid PID) {
 // rebuildWithout replaces the trie and indexes with ones holding every subscription but pid's.
 func (s *sublist) rebuildWithout(pid PID) {
 	old := s.byID
+	for _, sub := range s.byPID[pid] {
+		s.interest.add(sub, -1)
+	}
 	delete(s.byPID, pid)
 	s.root, s.byID = &node{}, make(map[uint32]*subscription, len(old)-len(s.byPID))
 	for _, subs := range s.byPID {

@@ -1,0 +1,266 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/orbital/orbital/bus"
+)
+
+// The bus bridge. Each member has a node proxy on the local bus (a remote endpoint, see
+// bus/remote.go) subscribed to the patterns it announced: a local publish or request that
+// matches goes through the same trie as any other, and the proxy's sink sends it to that
+// node. A remote process that sent us something, or that a local one addresses by node and
+// pid, has a process proxy: a pid on this bus (bound to this node's policy for its module)
+// whose direct sends go to it. Nothing of this exists without a cluster, and a message
+// between two local processes never touches it.
+
+// Proxy pids: far above the kernel's (from 1), the drivers' (1<<20) and the topic relays'
+// (1<<28).
+const (
+	proxyBase  bus.PID = 1 << 29
+	maxProxies         = 4096
+	// requestTimeout bounds how long a node waits for a local answer to a remote request;
+	// the requester's own timeout ends it sooner on its side.
+	requestTimeout = 30 * time.Second
+	ackTimeout     = 5 * time.Second
+)
+
+type rkey struct {
+	node, boot string
+	pid        uint32
+}
+
+// proxy is a local pid standing for a remote node (pid 0) or process.
+type proxy struct {
+	node, boot string
+	pid        uint32
+	module     string
+}
+
+// allocLocked gives the next free proxy pid.
+func (n *Node) allocLocked() bus.PID {
+	for {
+		p := n.nextPID
+		n.nextPID++
+		if n.nextPID >= proxyBase+1<<28 {
+			n.nextPID = proxyBase
+		}
+		if _, used := n.proxies[p]; !used {
+			return p
+		}
+	}
+}
+
+// syncInterestLocked makes m's node proxy hold exactly the patterns m announced.
+func (n *Node) syncInterestLocked(m *member) {
+	if m.proxy == 0 {
+		pid := n.allocLocked()
+		name := m.ann.Name
+		if _, err := n.b.AttachRemote(pid, bus.InboxLimits{MaxSubs: maxList, MaxRegions: 1024, MaxRegionBytes: 1 << 30}, n.nodeSink(name)); err != nil {
+			n.cfg.Log("cluster: node %s: %v", name, err)
+			return
+		}
+		m.proxy = pid
+		m.subs = map[string]uint32{}
+		n.proxies[pid] = &proxy{node: name, boot: m.ann.Boot}
+	}
+	want := map[string]bool{}
+	for _, p := range m.ann.Interest {
+		want[p] = true
+		if _, ok := m.subs[p]; ok {
+			continue
+		}
+		id, err := n.b.Subscribe(m.proxy, p, bus.Reliable)
+		if err != nil {
+			continue
+		}
+		m.subs[p] = id
+	}
+	for p, id := range m.subs {
+		if !want[p] {
+			n.b.Unsubscribe(m.proxy, id)
+			delete(m.subs, p)
+		}
+	}
+}
+
+// dropMemberLocked detaches m's node proxy and process proxies: requests only it could
+// answer fail at once, sends to its processes are ErrNotFound.
+func (n *Node) dropMemberLocked(m *member) {
+	if m.proxy != 0 {
+		n.b.Detach(m.proxy)
+		delete(n.proxies, m.proxy)
+		m.proxy = 0
+		m.subs = map[string]uint32{}
+	}
+	for rpid, pid := range m.procs {
+		n.b.Detach(pid)
+		n.cfg.Host.Unbind(pid)
+		delete(n.proxies, pid)
+		delete(n.byRmt, rkey{m.ann.Name, m.ann.Boot, rpid})
+	}
+	m.procs = map[uint32]bus.PID{}
+}
+
+// procProxy returns the proxy of process rpid on node (attached and bound on first use).
+func (n *Node) procProxy(node string, rpid uint32, module string) (bus.PID, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m := n.members[node]
+	if m == nil || m.lost || node == n.cfg.Name {
+		return 0, fmt.Errorf("%w: node %s is not up", bus.ErrNotFound, node)
+	}
+	k := rkey{node, m.ann.Boot, rpid}
+	if pid, ok := n.byRmt[k]; ok {
+		if p := n.proxies[pid]; module != "" && p.module != module {
+			p.module = module
+			n.cfg.Host.Bind(pid, module)
+		}
+		return pid, nil
+	}
+	if len(n.order) >= maxProxies {
+		n.evictLocked()
+	}
+	pid := n.allocLocked()
+	if _, err := n.b.AttachRemote(pid, bus.InboxLimits{}, n.procSink(node, rpid)); err != nil {
+		return 0, err
+	}
+	if module == "" {
+		for _, p := range m.ann.Procs {
+			if p.PID == rpid {
+				module = p.Name
+			}
+		}
+	}
+	if err := n.cfg.Host.Bind(pid, module); err != nil {
+		n.b.Detach(pid)
+		return 0, err
+	}
+	n.proxies[pid] = &proxy{node: node, boot: m.ann.Boot, pid: rpid, module: module}
+	n.byRmt[k] = pid
+	m.procs[rpid] = pid
+	n.order = append(n.order, pid)
+	return pid, nil
+}
+
+func (n *Node) evictLocked() {
+	for len(n.order) > 0 && len(n.order) >= maxProxies {
+		pid := n.order[0]
+		n.order = n.order[1:]
+		p := n.proxies[pid]
+		if p == nil {
+			continue
+		}
+		n.b.Detach(pid)
+		n.cfg.Host.Unbind(pid)
+		delete(n.proxies, pid)
+		delete(n.byRmt, rkey{p.node, p.boot, p.pid})
+		if m := n.members[p.node]; m != nil {
+			delete(m.procs, p.pid)
+		}
+	}
+}
+
+// Address returns the local pid standing for process pid on node: what a local process
+// sends to, to reach it.
+func (n *Node) Address(node string, pid uint32) (bus.PID, error) {
+	return n.procProxy(node, pid, "")
+}
+
+// Remote tells which node and pid a proxy pid stands for.
+func (n *Node) Remote(pid bus.PID) (node string, rpid uint32, ok bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p := n.proxies[pid]
+	if p == nil {
+		return "", 0, false
+	}
+	return p.node, p.pid, true
+}
+
+// frameOf builds the frame of m, a message handed to proxy pid's sink, copying its regions
+// (and releasing the proxy's handles).
+func (n *Node) frameOf(pid bus.PID, m bus.Message) (frame, error) {
+	f := frame{op: opMessage, kind: uint32(m.Kind), from: uint32(m.From), corr: m.Corr, topic: m.Topic, payload: m.Payload}
+	var err error
+	total := 0
+	for _, a := range m.Regions {
+		if err == nil {
+			var r *bus.Region
+			r, _, err = n.b.Region(pid, a.Handle)
+			if err == nil {
+				total += int(r.Size())
+				if total > MaxRegionCopy {
+					err = fmt.Errorf("%w: %d region bytes to another node, the limit is %d", bus.ErrTooBig, total, MaxRegionCopy)
+				} else {
+					f.regions = append(f.regions, wireRegion{rights: uint32(a.Rights &^ bus.FlagTransfer), data: append([]byte(nil), r.Bytes()...)})
+				}
+			}
+		}
+		n.b.RegionRelease(pid, a.Handle)
+	}
+	if err != nil {
+		return f, err
+	}
+	if m.From != 0 {
+		f.module = n.cfg.Host.ModuleName(m.From)
+	}
+	if f.size() > int(n.nc.MaxPayload()) {
+		return f, fmt.Errorf("%w: %d bytes to another node, the connection's limit is %d", bus.ErrTooBig, f.size(), n.nc.MaxPayload())
+	}
+	return f, nil
+}
+
+// nodeSink sends what the local bus routes to member node's proxy: publishes and requests.
+func (n *Node) nodeSink(node string) bus.Sink {
+	subj := fmt.Sprintf(subjMsg, node, n.cfg.Name)
+	return func(ctx context.Context, m bus.Message) error {
+		f, err := n.frameOf(m.To, m)
+		if err != nil {
+			return err
+		}
+		if err := n.nc.Publish(subj, f.encode()); err != nil {
+			return fmt.Errorf("%w: node %s: %v", bus.ErrNotFound, node, err)
+		}
+		n.sent.Add(1)
+		return nil
+	}
+}
+
+// procSink delivers a direct send to process rpid on node and waits for its ack: a send
+// that cannot be delivered is an error, never a silent loss.
+func (n *Node) procSink(node string, rpid uint32) bus.Sink {
+	subj := fmt.Sprintf(subjMsg, node, n.cfg.Name)
+	return func(ctx context.Context, m bus.Message) error {
+		f, err := n.frameOf(m.To, m)
+		if err != nil {
+			return err
+		}
+		f.to = rpid
+		timeout := ackTimeout
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
+			timeout = max(time.Until(d), time.Millisecond)
+		}
+		msg, err := n.nc.Request(subj, f.encode(), timeout)
+		if err != nil {
+			if errors.Is(err, nats.ErrTimeout) {
+				return fmt.Errorf("%w: node %s did not acknowledge the send to its pid %d within %v", bus.ErrTimeout, node, rpid, timeout)
+			}
+			return fmt.Errorf("%w: node %s: %v", bus.ErrNotFound, node, err)
+		}
+		n.sent.Add(1)
+		r, err := decodeFrame(msg.Data)
+		if err != nil {
+			return fmt.Errorf("node %s: a bad acknowledgement: %w", node, err)
+		}
+		if r.op == opError {
+			return wireErr(node, r)
+		}
+		return nil
+	}
+}

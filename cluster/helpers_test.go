@@ -1,0 +1,111 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orbital/orbital/bus"
+)
+
+// fakeHost is a Host over a bare bus, with fixed resources.
+type fakeHost struct {
+	b       *bus.Bus
+	drivers []string
+	modules []string
+	always  []string
+	memFree int64
+
+	mu       sync.Mutex
+	spawned  []SpawnRequest
+	failover []string
+	bound    map[bus.PID]string
+}
+
+func newFakeHost() *fakeHost {
+	return &fakeHost{b: bus.New(bus.Config{}), memFree: 1 << 30, bound: map[bus.PID]string{}}
+}
+
+func (h *fakeHost) Bus() *bus.Bus { return h.b }
+func (h *fakeHost) Snapshot() Announcement {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Announcement{Cores: 2, MemTotal: 4 << 30, MemFree: h.memFree, Drivers: h.drivers, Modules: h.modules,
+		Always: h.always, Procs: []Proc{{PID: 1, Name: "ponger", State: "running"}}}
+}
+func (h *fakeHost) ModuleName(pid bus.PID) string { return "mod" }
+func (h *fakeHost) Bind(pid bus.PID, module string) error {
+	h.mu.Lock()
+	h.bound[pid] = module
+	h.mu.Unlock()
+	return nil
+}
+func (h *fakeHost) Unbind(pid bus.PID) {
+	h.mu.Lock()
+	delete(h.bound, pid)
+	h.mu.Unlock()
+}
+func (h *fakeHost) Spawn(ctx context.Context, req SpawnRequest, fetch Fetcher) (uint32, error) {
+	if req.Module == "unsigned" {
+		return 0, errors.New("registry: unsigned package")
+	}
+	if fetch != nil {
+		if _, err := fetch(ctx, req.Module, req.Version); err != nil {
+			return 0, err
+		}
+	}
+	h.mu.Lock()
+	h.spawned = append(h.spawned, req)
+	h.mu.Unlock()
+	return 42, nil
+}
+func (h *fakeHost) Package(name, version string) ([]byte, error) { return []byte("pkg:" + name), nil }
+func (h *fakeHost) Describe(name string) (string, string)        { return "1.0.0", "sha256:00" }
+func (h *fakeHost) Failover(ctx context.Context, name string) error {
+	h.mu.Lock()
+	h.failover = append(h.failover, name)
+	h.mu.Unlock()
+	return nil
+}
+
+const (
+	testAnnounce = 100 * time.Millisecond
+	testLost     = 400 * time.Millisecond
+)
+
+// startNode starts a node named name with a fresh home; listen and join as the flags.
+func startNode(t *testing.T, name, listen, join string, h *fakeHost) *Node {
+	t.Helper()
+	n, err := tryNode(t, name, listen, join, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func tryNode(t *testing.T, name, listen, join string, h *fakeHost) (*Node, error) {
+	t.Helper()
+	n, err := New(Config{Name: name, Listen: listen, Join: join, Home: t.TempDir(), Host: h,
+		Announce: testAnnounce, Lost: testLost, Log: func(f string, a ...any) { t.Logf(name+": "+f, a...) }})
+	if err != nil {
+		return nil, err
+	}
+	if err := n.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	t.Cleanup(n.Close)
+	return n, nil
+}
+
+// upNodes reports whether n sees want nodes up (itself included).
+func upNodes(n *Node, want int) bool {
+	up := 0
+	for _, i := range n.Nodes() {
+		if i.State == "up" {
+			up++
+		}
+	}
+	return up == want
+}

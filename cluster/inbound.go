@@ -1,0 +1,189 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/orbital/orbital/bus"
+)
+
+// What other nodes send this one. A frame is decoded strictly and must come from a live
+// member; its sender gets a process proxy bound to this node's policy for the sender's
+// module, so the bus's policy hook checks it here too before delivery (the sender's own node
+// checked it before it left).
+
+// srcOf is the last token of a subject: the sending node.
+func srcOf(subj string) string {
+	return subj[strings.LastIndexByte(subj, '.')+1:]
+}
+
+// inbound decodes msg and checks its sender; ok false means refused (logged, counted).
+func (n *Node) inbound(msg *nats.Msg) (frame, string, bool) {
+	src := srcOf(msg.Subject)
+	f, err := decodeFrame(msg.Data)
+	if err != nil {
+		n.bad.Add(1)
+		n.logOnce("frame-"+src, "cluster: refused a message from node %s: %v", src, err)
+		n.answer(msg, errFrameOf(0, fmt.Errorf("%w: %v", bus.ErrInvalid, err)))
+		return f, src, false
+	}
+	n.mu.Lock()
+	m := n.members[src]
+	ok := m != nil && !m.lost && src != n.cfg.Name
+	n.mu.Unlock()
+	if !ok {
+		n.bad.Add(1)
+		n.logOnce("stranger-"+src, "cluster: refused a message from %q, which is not an up member of the cluster", src)
+		n.answer(msg, errFrameOf(f.corr, fmt.Errorf("%w: %s is not a member", bus.ErrDenied, src)))
+		return f, src, false
+	}
+	n.received.Add(1)
+	return f, src, true
+}
+
+// answer replies on msg's reply subject, if it has one.
+func (n *Node) answer(msg *nats.Msg, f frame) {
+	if msg.Reply != "" {
+		n.nc.Publish(msg.Reply, f.encode())
+	}
+}
+
+// regionsFor copies f's regions into handles of pid, given with transfer.
+func (n *Node) regionsFor(pid bus.PID, f frame) ([]bus.Attachment, error) {
+	var out []bus.Attachment
+	for _, r := range f.regions {
+		h, err := n.b.RegionGive(pid, r.data)
+		if err != nil {
+			n.release(pid, out)
+			return nil, err
+		}
+		out = append(out, bus.Attachment{Handle: h, Rights: bus.Rights(r.rights)&(bus.RightRead|bus.RightWrite) | bus.FlagTransfer})
+	}
+	return out, nil
+}
+
+func (n *Node) release(pid bus.PID, atts []bus.Attachment) {
+	for _, a := range atts {
+		n.b.RegionRelease(pid, a.Handle)
+	}
+}
+
+// onMessage delivers a publish, request or direct send from another node.
+func (n *Node) onMessage(msg *nats.Msg) {
+	f, src, ok := n.inbound(msg)
+	if !ok {
+		return
+	}
+	if f.op != opMessage || f.from == 0 {
+		n.bad.Add(1)
+		n.logOnce("op-"+src, "cluster: refused a frame of op %d from node %s on its message subject", f.op, src)
+		return
+	}
+	pid, err := n.procProxy(src, f.from, f.module)
+	if err != nil {
+		n.answer(msg, errFrameOf(f.corr, err))
+		return
+	}
+	regions, err := n.regionsFor(pid, f)
+	if err != nil {
+		n.answer(msg, errFrameOf(f.corr, err))
+		return
+	}
+	m := bus.Message{Kind: bus.Kind(f.kind), From: pid, To: bus.PID(f.to), Topic: f.topic, Payload: f.payload, Regions: regions}
+	switch {
+	case m.Kind == bus.KindPublish:
+		ctx, cancel := context.WithTimeout(n.ctx, time.Second)
+		err = n.b.PublishLocal(ctx, m)
+		cancel()
+		if err != nil {
+			n.release(pid, regions)
+			n.denyLog(src, f, err)
+		}
+	case m.Kind == bus.KindRequest:
+		n.wg.Add(1)
+		go n.serveRequest(src, pid, f.corr, m)
+	case m.Kind == bus.KindDirect || m.Kind >= 32:
+		ctx, cancel := context.WithTimeout(n.ctx, ackTimeout)
+		err = n.b.Send(ctx, m)
+		cancel()
+		if err != nil {
+			n.release(pid, regions)
+			n.answer(msg, errFrameOf(f.corr, err))
+			return
+		}
+		n.answer(msg, frame{op: opAck, corr: f.corr})
+	default:
+		n.release(pid, regions)
+		n.bad.Add(1)
+		n.logOnce("kind-"+src, "cluster: refused a message of kind %d from node %s", f.kind, src)
+		n.answer(msg, errFrameOf(f.corr, fmt.Errorf("%w: kind %d", bus.ErrInvalid, f.kind)))
+	}
+}
+
+func (n *Node) denyLog(src string, f frame, err error) {
+	if isDenied(err) {
+		n.denied.Add(1)
+		n.logOnce("deny-"+src+f.module+f.topic, "cluster: %s from %s on node %s refused here: %v", f.topic, f.module, src, err)
+	}
+}
+
+// serveRequest asks the local subscribers on behalf of a remote requester and sends the
+// answer (or why there is none) back to its node.
+func (n *Node) serveRequest(src string, pid bus.PID, corr uint64, m bus.Message) {
+	defer n.wg.Done()
+	subj := fmt.Sprintf(subjReply, src, n.cfg.Name)
+	r, err := n.b.RequestLocal(n.ctx, m, requestTimeout)
+	if err != nil {
+		n.release(pid, m.Regions)
+		ef := errFrameOf(corr, err)
+		n.nc.Publish(subj, ef.encode())
+		return
+	}
+	f, err := n.frameOf(pid, r)
+	if err != nil {
+		ef := errFrameOf(corr, err)
+		n.nc.Publish(subj, ef.encode())
+		return
+	}
+	f.op, f.corr, f.kind = opReply, corr, uint32(bus.KindReply)
+	if err := n.nc.Publish(subj, f.encode()); err == nil {
+		n.sent.Add(1)
+	}
+}
+
+// onReply completes a local request another node answered.
+func (n *Node) onReply(msg *nats.Msg) {
+	f, src, ok := n.inbound(msg)
+	if !ok {
+		return
+	}
+	n.mu.Lock()
+	pid := bus.PID(0)
+	if m := n.members[src]; m != nil {
+		pid = m.proxy
+	}
+	n.mu.Unlock()
+	if pid == 0 {
+		return
+	}
+	switch f.op {
+	case opReply:
+		regions, err := n.regionsFor(pid, f)
+		if err != nil {
+			n.b.Fail(pid, f.corr, err)
+			return
+		}
+		if err := n.b.Reply(bus.Message{From: pid, Corr: f.corr, Payload: f.payload, Regions: regions}); err != nil {
+			n.release(pid, regions) // the requester gave up
+		}
+	case opError:
+		n.b.Fail(pid, f.corr, wireErr(src, f))
+	default:
+		n.bad.Add(1)
+		n.logOnce("op-"+src, "cluster: refused a frame of op %d from node %s on its reply subject", f.op, src)
+	}
+}
