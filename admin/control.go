@@ -34,6 +34,7 @@ type controlRequest struct {
 	Reload *ReloadRequest `json:"reload,omitempty"`
 	Name   string         `json:"name,omitempty"` // start
 	KV     *KVRequest     `json:"kv,omitempty"`
+	Spawn  *SpawnRequest  `json:"spawn,omitempty"` // cluster.go
 }
 
 type controlReply struct {
@@ -46,6 +47,8 @@ type controlReply struct {
 	Modules []Module       `json:"modules,omitempty"`
 	PID     uint32         `json:"pid,omitempty"`
 	KV      *KVReply       `json:"kv,omitempty"`
+	Nodes   []Node         `json:"nodes,omitempty"`
+	Node    string         `json:"node,omitempty"` // where a spawn landed
 	Now     time.Time      `json:"now"`
 }
 
@@ -143,6 +146,8 @@ func (s *ControlServer) handle(req controlRequest, rep *controlReply) {
 		err = s.handleReload(req, rep)
 	case "jobs", "installed", "start":
 		err = handleScheduler(s.ctl, req, rep)
+	case "nodes", "cps", "spawn":
+		err = handleCluster(s.ctl, req, rep)
 	case "kv":
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = s.handleKV(ctx, req, rep)

@@ -38,6 +38,7 @@ button:disabled { opacity:.4; cursor:not-allowed; }
 #logs { margin-top:16px; background:#11151c; color:#d8dee9; border-radius:6px; padding:10px 14px; font:12px/1.5 ui-monospace, monospace; max-height:320px; overflow:auto; display:none; white-space:pre-wrap; }
 #logs h2 { font:600 13px system-ui; margin:0 0 8px; color:#fff; }
 section h2 { font-size:15px; margin:20px 0 8px; }
+body:not(.clustered) .nodecol { display:none; }
 .empty { color:var(--muted); padding:20px; text-align:center; }
 </style>
 </head>
@@ -51,20 +52,25 @@ section h2 { font-size:15px; margin:20px 0 8px; }
 <th data-k="state">State</th><th data-k="started_by">Started by</th><th data-k="uptime">Uptime</th><th data-k="cpu_ns">CPU</th>
 <th data-k="cpu_pct">CPU %</th><th data-k="memory">Memory</th><th data-k="inbox">Inbox</th><th data-k="msgs_in">In</th>
 <th data-k="msgs_out">Out</th><th data-k="drops">Drops</th><th data-k="restarts">Restarts</th><th data-k="last_exit">Last exit</th>
-<th data-k="grants">Grants</th><th>Actions</th>
+<th data-k="grants">Grants</th><th data-k="node" class="nodecol">Node</th><th>Actions</th>
 </tr></thead>
 <tbody>
 {{range .Rows}}<tr data-pid="{{.PID}}"><td class="num">{{.PID}}</td><td>{{.Name}}</td><td{{if .Reload}} title="{{.Reload}}"{{end}}>{{.Version}}</td><td>{{.Kind}}</td>
 <td><span class="state {{.State}}">{{.State}}</span></td><td>{{.StartedBy}}</td><td class="num">{{.Uptime}}</td><td class="num">{{.CPUStr}}</td>
 <td class="num">{{printf "%.1f" .CPUPct}}</td><td class="num">{{.MemStr}}</td><td class="num">{{.Inbox}}</td><td class="num">{{.MsgsIn}}</td>
-<td class="num">{{.MsgsOut}}</td><td class="num">{{.Drops}}</td><td class="num">{{.Restarts}}</td><td>{{.LastExit}}</td><td class="grants">{{range .Grants}}{{.}} {{end}}</td>
+<td class="num">{{.MsgsOut}}</td><td class="num">{{.Drops}}</td><td class="num">{{.Restarts}}</td><td>{{.LastExit}}</td><td class="grants">{{range .Grants}}{{.}} {{end}}</td><td class="nodecol">{{.Node}}</td>
 <td><button data-act="stop" data-pid="{{.PID}}">Stop</button> <button data-act="restart" data-pid="{{.PID}}">Restart</button> <button data-act="reload" data-pid="{{.PID}}" title="move it to the newest installed version in place">Reload</button> <button class="danger" data-act="kill" data-pid="{{.PID}}">Kill</button> <button data-act="logs" data-pid="{{.PID}}">Logs</button></td></tr>
-{{else}}<tr><td colspan="18" class="empty">No modules are running.</td></tr>{{end}}
+{{else}}<tr><td colspan="19" class="empty">No modules are running.</td></tr>{{end}}
 </tbody>
 </table>
 <section id="devices-section" hidden>
 <h2>Devices</h2>
 <table id="devices"><thead><tr><th>Driver</th><th>PID</th><th>Module</th><th>Memory</th><th>Dispatches</th><th>Draws</th><th>Device time</th><th>Refused</th><th>Abandoned</th><th>Lost</th></tr></thead>
+<tbody></tbody></table>
+</section>
+<section id="nodes-section" hidden>
+<h2>Nodes</h2>
+<table id="nodes"><thead><tr><th>Name</th><th>State</th><th>Address</th><th>Uptime</th><th>Cores</th><th>Memory free</th><th>Processes</th><th>Drivers</th><th>Last seen</th></tr></thead>
 <tbody></tbody></table>
 </section>
 <section id="jobs-section" hidden>
@@ -93,13 +99,13 @@ function val(p, k) { return k === "uptime" ? uptime(p) : k === "grants" ? (p.gra
 function render() {
   const rows = procs.slice().sort((a, b) => { const x = val(a, sortKey), y = val(b, sortKey); return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1); });
   const tb = $("#procs tbody");
-  if (!rows.length) { tb.innerHTML = '<tr><td colspan="18" class="empty">No modules are running.</td></tr>'; return; }
+  if (!rows.length) { tb.innerHTML = '<tr><td colspan="19" class="empty">No modules are running.</td></tr>'; return; }
   tb.innerHTML = rows.map(p => { const dis = p.protected ? " disabled title=\"protected: the shell and system drivers cannot be stopped here\"" : "";
     return '<tr data-pid="' + p.pid + '"><td class="num">' + p.pid + "</td><td>" + esc(p.name) + "</td><td" + (p.reload ? ' title="' + esc(p.reload) + '"' : "") + ">" + esc(p.version) + (p.reload ? (p.reload.startsWith("rolled back") ? " ↺" : " ⟳") : "") + "</td><td>" + esc(p.kind) +
     '</td><td><span class="state ' + esc(p.state) + '">' + esc(p.state) + "</span></td><td>" + esc(p.started_by) + '</td><td class="num">' + dur(uptime(p)) +
     '</td><td class="num">' + dur(p.cpu_ns) + '</td><td class="num">' + p.cpu_pct.toFixed(1) + '</td><td class="num">' + bytes(p.memory) +
     '</td><td class="num">' + p.inbox + '</td><td class="num">' + p.msgs_in + '</td><td class="num">' + p.msgs_out + '</td><td class="num">' + p.drops +
-    '</td><td class="num">' + p.restarts + "</td><td>" + esc(p.last_exit) + '</td><td class="grants" title="' + esc((p.grants||[]).join("\n")) + '">' + esc((p.grants||[]).join(" ")) +
+    '</td><td class="num">' + p.restarts + "</td><td>" + esc(p.last_exit) + '</td><td class="grants" title="' + esc((p.grants||[]).join("\n")) + '">' + esc((p.grants||[]).join(" ")) + '</td><td class="nodecol">' + esc(p.node) +
     '</td><td><button data-act="stop" data-pid="' + p.pid + '"' + dis + '>Stop</button> <button data-act="restart" data-pid="' + p.pid + '"' + dis +
     '>Restart</button> <button data-act="reload" data-pid="' + p.pid + '"' + (p.kind === "driver" ? " disabled" : "") +
     ' title="move it to the newest installed version in place">Reload</button> <button class="danger" data-act="kill" data-pid="' + p.pid + '"' + dis + '>Kill</button> <button data-act="logs" data-pid="' + p.pid + '">Logs</button></td></tr>'; }).join("");
@@ -116,7 +122,7 @@ function renderDevices() {
 }
 async function refresh() {
   try {
-    const r = await fetch("api/ps", {cache: "no-store"});
+    const r = await fetch("api/ps?cluster=1", {cache: "no-store"});
     if (!r.ok) throw new Error("HTTP " + r.status);
     const d = await r.json(); procs = d.procs || []; now = Date.parse(d.now);
     $("#live").textContent = "live · updated " + new Date(now).toLocaleTimeString(); $("#live").classList.remove("stale");
@@ -162,7 +168,16 @@ async function start(name) {
   refresh(); refreshJobs();
 }
 document.addEventListener("click", (e) => { const b = e.target.closest("button[data-start]"); if (b) start(b.dataset.start); });
-refresh(); refreshJobs(); setInterval(refresh, 1000); setInterval(refreshJobs, 1000);
+async function refreshNodes() {
+  const r = await fetch("api/nodes", {cache: "no-store"}).catch(() => null);
+  if (!r || !r.ok) return;
+  const nodes = (await r.json()).nodes || [];
+  document.body.classList.add("clustered"); $("#nodes-section").hidden = false;
+  $("#nodes tbody").innerHTML = nodes.map(n => "<tr><td>" + esc(n.name) + (n.self ? " *" : "") + '</td><td><span class="state ' + esc(n.state) + '">' + esc(n.state) + "</span></td><td>" + esc(n.addr) +
+    '</td><td class="num">' + (n.state === "up" ? dur(n.uptime_ms * 1e6) : "-") + '</td><td class="num">' + n.cores + '</td><td class="num">' + bytes(n.mem_free) + " / " + bytes(n.mem_total) +
+    '</td><td class="num">' + n.procs + "</td><td>" + esc((n.drivers || []).join(", ")) + "</td><td>" + ago(n.last_seen) + "</td></tr>").join("");
+}
+refresh(); refreshJobs(); refreshNodes(); setInterval(refresh, 1000); setInterval(refreshJobs, 1000); setInterval(refreshNodes, 1000);
 </script>
 </body>
 </html>

@@ -7,6 +7,7 @@ import (
 
 // Proc is one row of the panel: a running (or recently ended) module or driver.
 type Proc struct {
+	Node      string        `json:"node,omitempty"` // the cluster node it runs on (orbital ps --cluster)
 	PID       uint32        `json:"pid"`
 	Name      string        `json:"name"`
 	Version   string        `json:"version"`

@@ -36,6 +36,7 @@ func NewServer(ctl Controller, title string) *Server {
 	mux.HandleFunc("GET /t/{token}/api/logs", s.apiLogs)
 	mux.HandleFunc("POST /t/{token}/api/{action}", s.apiAction)
 	mux.HandleFunc("GET /t/{token}/api/jobs", s.apiJobs)
+	mux.HandleFunc("GET /t/{token}/api/nodes", s.apiNodes)
 	mux.HandleFunc("GET /t/{token}/api/installed", s.apiInstalled)
 	mux.HandleFunc("POST /t/{token}/api/start", s.apiStart)
 	mux.HandleFunc("GET /t/{token}/metrics", s.metrics)
@@ -110,7 +111,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiPS(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"now": s.now(), "procs": s.ctl.Processes()})
+	writeJSON(w, http.StatusOK, map[string]any{"now": s.now(), "procs": s.processes(r)})
 }
 
 func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {

@@ -285,3 +285,30 @@ func (n *Node) failover(a Announcement) {
 }
 
 func isDenied(err error) bool { return errors.Is(err, bus.ErrDenied) }
+
+// Announced lists the other nodes' processes as they last announced them (no network; a lost
+// node's with state "lost"): the panel's node column, refreshed every second.
+func (n *Node) Announced() []Proc {
+	var out []Proc
+	n.mu.Lock()
+	for name, m := range n.members {
+		if name == n.cfg.Name {
+			continue
+		}
+		for _, p := range m.ann.Procs {
+			p.Node = name
+			if m.lost {
+				p.State = "lost"
+			}
+			out = append(out, p)
+		}
+	}
+	n.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Node != out[j].Node {
+			return out[i].Node < out[j].Node
+		}
+		return out[i].PID < out[j].PID
+	})
+	return out
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orbital/orbital/admin"
 	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/cluster"
 	"github.com/orbital/orbital/compositor"
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
@@ -44,6 +45,8 @@ type Config struct {
 	// restart policies: what `orbital up` and `orbital shell` run. Each only when the instance
 	// holds the home's lock.
 	Drivers, Panel, Triggers bool
+	// Cluster, when set, makes the instance (as the home's owner) a node of a cluster.
+	Cluster *ClusterConfig
 }
 
 // DefaultMaxDownload caps an http(s) download opened from the bar.
@@ -68,7 +71,8 @@ type Instance struct {
 	drivers *driverSet
 	panel   *adminPanel
 	sup     *supervisor
-	undo    []func() // what Start started, undone in reverse by Close or a failed Start
+	node    *cluster.Node // nil without a cluster
+	undo    []func()      // what Start started, undone in reverse by Close or a failed Start
 
 	mu      sync.Mutex
 	procs   map[bus.PID]*procRecord // every process the instance started, while it is in the table
@@ -180,6 +184,11 @@ func (in *Instance) Start(ctx context.Context) (err error) {
 		return err
 	}
 	in.startSupervisor()
+	if in.Owner() && in.cfg.Cluster != nil {
+		if err := in.startCluster(ctx); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

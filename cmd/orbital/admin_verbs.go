@@ -21,7 +21,7 @@ import (
 // run/admin.url.
 
 func init() {
-	register(verb{Name: "ps", Usage: "ps [--home DIR]", Short: "list the modules of the running Orbital instance", Run: psVerb})
+	register(verb{Name: "ps", Usage: "ps [--cluster] [--home DIR]", Short: "list the modules of the running Orbital instance", Run: psVerb})
 	register(verb{Name: "jobs", Usage: "jobs [--json] [--home DIR]", Short: "list the triggers of the running instance: last and next run, runs, skips, last exit", Run: jobsVerb})
 	register(verb{Name: "kill", Usage: "kill [--force] [--home DIR] PID...", Short: "stop modules of the running instance (quit request, then forced)", Run: killVerb})
 	register(verb{Name: "admin", Usage: "admin [--home DIR]", Short: "print the admin panel's URL of the running instance", Run: adminVerb})
@@ -65,7 +65,17 @@ func failed(stderr io.Writer, verb string, err error) int {
 }
 
 func psVerb(args []string, stdout, stderr io.Writer) int {
-	return clientVerb("ps", args, stderr, nil, func(ctx context.Context, c admin.ControlClient, _ *flag.FlagSet) int {
+	var all *bool
+	extra := func(fs *flag.FlagSet) { all = fs.Bool("cluster", false, "every node's processes (cluster.go)") }
+	return clientVerb("ps", args, stderr, extra, func(ctx context.Context, c admin.ControlClient, _ *flag.FlagSet) int {
+		if *all {
+			procs, err := c.ClusterProcesses(ctx)
+			if err != nil {
+				return failed(stderr, "ps", err)
+			}
+			admin.WriteClusterTable(stdout, procs, time.Now())
+			return 0
+		}
 		procs, now, err := c.Processes(ctx)
 		if err != nil {
 			return failed(stderr, "ps", err)

@@ -13,7 +13,7 @@ import (
 func init() {
 	register(verb{
 		Name:  "up",
-		Usage: "up [--home DIR]",
+		Usage: "up [--home DIR] [--cluster-listen HOST:PORT] [--join nats://TOKEN@HOST:PORT] [--node NAME]",
 		Short: "run the home's instance without a desktop until SIGINT/SIGTERM: boot modules and drivers, schedules, triggers, admin panel",
 		Run:   upVerb,
 	})
@@ -22,8 +22,16 @@ func init() {
 func upVerb(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("up", stderr)
 	homeFlag := fs.String("home", "", "Orbital home (default $ORBITAL_HOME, else ~/.local/share/orbital)")
+	var cl system.ClusterConfig
+	fs.StringVar(&cl.Listen, "cluster-listen", "", "run an embedded NATS server for the cluster on HOST:PORT")
+	fs.StringVar(&cl.Join, "join", "", "join the cluster at nats://TOKEN@HOST:PORT (orbital cluster token prints it)")
+	fs.StringVar(&cl.Node, "node", "", "this node's name in the cluster (default the host name)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if cl.Node != "" && cl.Listen == "" && cl.Join == "" {
+		fmt.Fprintln(stderr, "orbital up: --node names a cluster node: give --cluster-listen HOST:PORT or --join URL too")
+		return exitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "orbital up: unexpected argument %q; usage: orbital up [--home DIR]\n", fs.Arg(0))
@@ -38,7 +46,7 @@ func upVerb(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	in, err := system.New(system.Config{Home: home, Title: "orbital up", Stdout: stdout, Stderr: stderr,
-		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true})
+		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true, Cluster: clusterOf(cl)})
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital up: %v\n", err)
 		return exitUsage
@@ -46,9 +54,20 @@ func upVerb(args []string, stdout, stderr io.Writer) int {
 	if code := startOrbital(in, "orbital up", stderr); code != 0 {
 		return code
 	}
+	if n := in.Node(); n != nil {
+		fmt.Fprintf(stderr, "orbital up: node %s of a cluster at %s\n", n.Name(), n.Addr())
+	}
 	fmt.Fprintf(stderr, "orbital up: running (pid %d, home %s, admin panel %s); Ctrl-C stops it\n", os.Getpid(), home, in.PanelURL())
 	s := <-sigs
 	fmt.Fprintf(stderr, "orbital up: %v: stopping\n", s)
 	in.Close()
 	return 0
+}
+
+// clusterOf is cl when a cluster flag was given.
+func clusterOf(cl system.ClusterConfig) *system.ClusterConfig {
+	if cl.Listen == "" && cl.Join == "" {
+		return nil
+	}
+	return &cl
 }

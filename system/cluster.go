@@ -1,0 +1,256 @@
+package system
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/cluster"
+	"github.com/orbital/orbital/drivers"
+	"github.com/orbital/orbital/kernel"
+	"github.com/orbital/orbital/registry"
+)
+
+// ClusterConfig makes the instance a node of a cluster (orbital up --cluster-listen, --join,
+// --node; package cluster, docs/design/cluster.md).
+type ClusterConfig struct {
+	Node   string // default the host name
+	Listen string // HOST:PORT for an embedded NATS server
+	Join   string // nats://[TOKEN@]HOST:PORT
+}
+
+// clusterAddrFile is where a node that listens writes its address, for orbital cluster token.
+func clusterAddrFile(home string) string { return filepath.Join(home, "run", "cluster.addr") }
+
+// startCluster joins the cluster; a failure fails Start (the user asked for a cluster).
+func (in *Instance) startCluster(ctx context.Context) error {
+	c := in.cfg.Cluster
+	n, err := cluster.New(cluster.Config{Name: c.Node, Listen: c.Listen, Join: c.Join, Home: in.cfg.Home,
+		Host: clusterHost{in}, Log: func(f string, a ...any) { in.errorf(f, a...) }})
+	if err != nil {
+		return err
+	}
+	if err := n.Start(ctx); err != nil {
+		return err
+	}
+	in.node = n
+	in.undo = append(in.undo, n.Close)
+	if c.Listen != "" {
+		p := clusterAddrFile(in.cfg.Home)
+		os.MkdirAll(filepath.Dir(p), 0o700)
+		if err := os.WriteFile(p, []byte(strings.TrimPrefix(n.Addr(), "nats://")+"\n"), 0o600); err == nil {
+			in.undo = append(in.undo, func() { os.Remove(p) })
+		}
+	}
+	return nil
+}
+
+// Node is the instance's cluster node, nil without a cluster.
+func (in *Instance) Node() *cluster.Node { return in.node }
+
+// ClusterToken is the join URL of home's cluster: the address its running node listens on
+// (or addr when given) with the home's token (made on first use).
+func ClusterToken(home, addr string) (string, error) {
+	if addr == "" {
+		b, err := os.ReadFile(clusterAddrFile(home))
+		if err != nil {
+			return "", fmt.Errorf("no node of %s listens (start orbital up --cluster-listen HOST:PORT, or pass --addr HOST:PORT)", home)
+		}
+		addr = strings.TrimSpace(string(b))
+	}
+	tok, err := cluster.LoadToken(home)
+	if err != nil {
+		return "", err
+	}
+	return cluster.JoinURL(addr, tok), nil
+}
+
+// clusterHost is the instance as package cluster sees it.
+type clusterHost struct{ in *Instance }
+
+func (h clusterHost) Bus() *bus.Bus { return h.in.k.Bus() }
+
+func (h clusterHost) Snapshot() cluster.Announcement {
+	in := h.in
+	total, free := memInfo()
+	a := cluster.Announcement{Cores: runtime.NumCPU(), MemTotal: total, MemFree: free}
+	if in.drivers != nil {
+		for _, d := range in.drivers.m.List() {
+			if d.State == drivers.Running {
+				a.Drivers = append(a.Drivers, d.Name)
+			}
+		}
+	}
+	if recs, err := in.reg.List(""); err == nil {
+		for i, r := range recs {
+			if i == 0 || recs[i-1].Name != r.Name {
+				a.Modules = append(a.Modules, r.Name)
+			}
+		}
+	}
+	now := time.Now()
+	for _, info := range in.k.List() {
+		if info.State.Done() {
+			continue
+		}
+		a.Procs = append(a.Procs, cluster.Proc{PID: uint32(info.PID), Name: info.Name, Version: info.Version,
+			State: info.State.String(), Uptime: now.Sub(info.Started).Milliseconds(), Memory: info.Memory})
+	}
+	if in.sup != nil {
+		a.Always = in.sup.always()
+	}
+	return a
+}
+
+func (h clusterHost) ModuleName(pid bus.PID) string {
+	if p := h.in.k.Process(pid); p != nil {
+		return p.Name()
+	}
+	return ""
+}
+
+func (h clusterHost) Bind(pid bus.PID, module string) error {
+	if module == "" {
+		module = "cluster-peer" // an unnamed sender gets whatever policy grants that name: nothing by default
+	}
+	return h.in.k.BindNamespace(pid, module)
+}
+
+func (h clusterHost) Unbind(pid bus.PID) { h.in.k.UnbindNamespace(pid) }
+
+// Spawn starts a module for a member of the cluster: only a module whose publisher this home
+// trusts; one not installed here (or installed with other bytes) is fetched from the asking
+// node first and installed under a remote registry's rules (signed, trusted, digests checked).
+func (h clusterHost) Spawn(ctx context.Context, req cluster.SpawnRequest, fetch cluster.Fetcher) (uint32, error) {
+	in := h.in
+	if strings.ContainsAny(req.Module, "/\\\x00") || req.Module == "" {
+		return 0, fmt.Errorf("spawn: %q is not a module name", req.Module)
+	}
+	rec, err := in.reg.Best(req.Module, "")
+	if fetch != nil && (err != nil || (req.Digest != "" && rec.EntryDigest != req.Digest)) {
+		rec, err = h.fetch(ctx, req, fetch)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("spawn %s: %w", req.Module, err)
+	}
+	man, err := in.reg.Manifest(rec)
+	if err != nil {
+		return 0, err
+	}
+	if fetch != nil { // asked by another node: trusted publishers only
+		ok, err := in.reg.Trusts(man)
+		if err != nil {
+			return 0, fmt.Errorf("spawn %s: %w", rec.ID(), err)
+		}
+		if !ok {
+			return 0, fmt.Errorf("spawn %s: refused: its publisher %q is not trusted by node %s (orbital registry trust KEY there)", rec.ID(), man.Publisher, in.node.Name())
+		}
+	}
+	if man.Kind == registry.KindLibrary || man.Kind == registry.KindDriver {
+		return 0, fmt.Errorf("spawn %s: a %s is not started as a process", rec.ID(), man.Kind)
+	}
+	m, err := in.Load(req.Module)
+	if err != nil {
+		return 0, err
+	}
+	by := "orbital spawn"
+	if fetch != nil {
+		by = "node " + req.From + " (orbital spawn)"
+	}
+	p, err := in.Spawn(m, kernel.SpawnOptions{Args: req.Args, UI: true}, by)
+	if err != nil {
+		return 0, err
+	}
+	return uint32(p.PID()), nil
+}
+
+func (h clusterHost) fetch(ctx context.Context, req cluster.SpawnRequest, fetch cluster.Fetcher) (*registry.Record, error) {
+	data, err := fetch(ctx, req.Module, req.Version)
+	if err != nil {
+		return nil, err
+	}
+	return h.in.reg.InstallFromPeer(ctx, data, req.Digest, "node "+req.From)
+}
+
+func (h clusterHost) Package(name, version string) ([]byte, error) {
+	rng := ""
+	if version != "" {
+		rng = "=" + version
+	}
+	rec, err := h.in.reg.Best(name, rng)
+	if err != nil {
+		return nil, err
+	}
+	pkg, err := h.in.reg.PackageOf(rec)
+	if err != nil {
+		return nil, err
+	}
+	return pkg.Archive()
+}
+
+func (h clusterHost) Describe(name string) (string, string) {
+	rec, err := h.in.reg.Best(name, "")
+	if err != nil {
+		return "", ""
+	}
+	return rec.Version, rec.EntryDigest
+}
+
+func (h clusterHost) Failover(ctx context.Context, name string) error {
+	if h.in.sup == nil {
+		return errors.New("this instance runs no supervisor (orbital up does)")
+	}
+	_, err := h.in.StartModule(name)
+	return err
+}
+
+// memInfo reads MemTotal and MemAvailable from /proc/meminfo (bytes); 1 GiB of each when it
+// cannot (a node must announce some memory).
+func memInfo() (total, free int64) {
+	total, free = 1<<30, 1<<30
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "MemTotal":
+			total = kb << 10
+		case "MemAvailable":
+			free = kb << 10
+		}
+	}
+	return total, min(free, total)
+}
+
+// always names the units running under restart = "always": what a lost node's peers start
+// again elsewhere.
+func (s *supervisor) always() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, u := range s.sortedUnitsLocked() {
+		if u.restart == "always" && u.state == unitRunning {
+			out = append(out, u.name)
+		}
+	}
+	return out
+}
