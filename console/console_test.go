@@ -123,8 +123,8 @@ func TestConsoleExit(t *testing.T) {
 	testenv.Eventually(t, func() bool {
 		sc := screen(t, c)
 		return sc[0] == "out red" && sc[1] == "last" && sc[2] == "[exited with status 3]"
-	}, 5*time.Second, "output and status on screen")
-	testenv.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.presents > 0 }, 5*time.Second, "a picture presented")
+	}, 20*time.Second, "output and status on screen")
+	testenv.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.presents > 0 }, 20*time.Second, "a picture presented")
 	c.Close()
 	if !s.closed {
 		t.Error("Close did not close the window")
