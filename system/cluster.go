@@ -134,8 +134,11 @@ func (h clusterHost) Spawn(ctx context.Context, req cluster.SpawnRequest, fetch 
 	if strings.ContainsAny(req.Module, "/\\\x00") || req.Module == "" {
 		return 0, fmt.Errorf("spawn: %q is not a module name", req.Module)
 	}
+	if fetch == nil { // this node's own user: any module it can run, as orbital run finds it
+		return h.start(req, "user (orbital spawn)")
+	}
 	rec, err := in.reg.Best(req.Module, "")
-	if fetch != nil && (err != nil || (req.Digest != "" && rec.EntryDigest != req.Digest)) {
+	if err != nil || (req.Digest != "" && rec.EntryDigest != req.Digest) {
 		rec, err = h.fetch(ctx, req, fetch)
 	}
 	if err != nil {
@@ -145,7 +148,7 @@ func (h clusterHost) Spawn(ctx context.Context, req cluster.SpawnRequest, fetch 
 	if err != nil {
 		return 0, err
 	}
-	if fetch != nil { // asked by another node: trusted publishers only
+	{ // asked by another node: trusted publishers only
 		ok, err := in.reg.Trusts(man)
 		if err != nil {
 			return 0, fmt.Errorf("spawn %s: %w", rec.ID(), err)
@@ -157,15 +160,16 @@ func (h clusterHost) Spawn(ctx context.Context, req cluster.SpawnRequest, fetch 
 	if man.Kind == registry.KindLibrary || man.Kind == registry.KindDriver {
 		return 0, fmt.Errorf("spawn %s: a %s is not started as a process", rec.ID(), man.Kind)
 	}
-	m, err := in.Load(req.Module)
+	return h.start(req, "node "+req.From+" (orbital spawn)")
+}
+
+// start loads and spawns req's module here, by the user said by.
+func (h clusterHost) start(req cluster.SpawnRequest, by string) (uint32, error) {
+	m, err := h.in.Load(req.Module)
 	if err != nil {
 		return 0, err
 	}
-	by := "orbital spawn"
-	if fetch != nil {
-		by = "node " + req.From + " (orbital spawn)"
-	}
-	p, err := in.Spawn(m, kernel.SpawnOptions{Args: req.Args, UI: true}, by)
+	p, err := h.in.Spawn(m, kernel.SpawnOptions{Args: req.Args, UI: true}, by)
 	if err != nil {
 		return 0, err
 	}

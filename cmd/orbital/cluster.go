@@ -62,7 +62,11 @@ func spawnVerb(args []string, stdout, stderr io.Writer) int {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a fetch and a compile may take a while
 		defer cancel()
-		at, pid, err := c.Spawn(ctx, admin.SpawnRequest{Module: fs.Arg(0), Args: fs.Args()[1:], Node: *node, Any: *anyNode, Need: *need})
+		rest := fs.Args()[1:]
+		if len(rest) > 0 && rest[0] == "--" {
+			rest = rest[1:]
+		}
+		at, pid, err := c.Spawn(ctx, admin.SpawnRequest{Module: fs.Arg(0), Args: rest, Node: *node, Any: *anyNode, Need: *need})
 		if err != nil {
 			return failed(stderr, "spawn", err)
 		}
