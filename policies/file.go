@@ -296,13 +296,13 @@ func checkDevice(s string) error {
 func checkHostPort(s string) error {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil || host == "" {
-		return errors.New(`want "host:port", e.g. "example.org:443"`)
+		return errors.New(`want "host:port", e.g. "example.org:443" ("*" globs the host; a port is a number or "*")`)
 	}
 	if _, err := path.Match(host, ""); err != nil {
 		return err
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("port %q: want 1..65535", port)
+	if n, err := strconv.Atoi(port); port != "*" && (err != nil || n < 1 || n > 65535) {
+		return fmt.Errorf("port %q: want 1..65535 (or * for any: a manifest asking for any port, which policy narrows)", port)
 	}
 	return nil
 }

@@ -47,6 +47,10 @@ type Config struct {
 	Drivers, Panel, Triggers bool
 	// Cluster, when set, makes the instance (as the home's owner) a node of a cluster.
 	Cluster *ClusterConfig
+	// HTTP serves the modules' HTTP routes on this loopback address ("127.0.0.1:0" picks a
+	// free port; its URL goes to run/http.url) when the instance holds the home's lock; ""
+	// serves none.
+	HTTP string
 }
 
 // DefaultMaxDownload caps an http(s) download opened from the bar.
@@ -70,6 +74,7 @@ type Instance struct {
 	sys     *admin.Service
 	drivers *driverSet
 	panel   *adminPanel
+	http    *httpServer // the modules' HTTP routes (httproutes.go)
 	sup     *supervisor
 	node    *cluster.Node // nil without a cluster
 	undo    []func()      // what Start started, undone in reverse by Close or a failed Start
@@ -184,6 +189,9 @@ func (in *Instance) Start(ctx context.Context) (err error) {
 		return err
 	}
 	in.startSupervisor()
+	if in.Owner() && in.cfg.HTTP != "" {
+		in.startHTTP(in.cfg.HTTP)
+	}
 	if in.Owner() && in.cfg.Cluster != nil {
 		if err := in.startCluster(ctx); err != nil {
 			return err
@@ -250,6 +258,9 @@ func (in *Instance) Close() {
 	}
 	if in.panel != nil {
 		in.panel.Close()
+	}
+	if in.http != nil {
+		in.http.close() // no new requests while the modules stop
 	}
 	if in.k != nil {
 		in.StopAll(3 * time.Second)

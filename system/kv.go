@@ -49,6 +49,16 @@ func (c *controller) KV(_ context.Context, req admin.KVRequest) (admin.KVReply, 
 // kvIdentity is the module as its storage knows it: its publisher, and the quota its policy
 // grants (manifest ∩ policy, as for the module itself).
 func kvIdentity(pst *policies.Store, reg *registry.Registry, name string) (publisher string, quota int64, err error) {
+	pub, ns, err := moduleNamespace(pst, reg, name)
+	if err != nil {
+		return pub, 0, err
+	}
+	return pub, ns.StorageQuota(), nil
+}
+
+// moduleNamespace resolves what the newest installed version of name may do (manifest ∩
+// policy; policy alone for a module the registry does not hold), without starting it.
+func moduleNamespace(pst *policies.Store, reg *registry.Registry, name string) (publisher string, ns *policies.Namespace, err error) {
 	id := policies.Identity{Name: name}
 	if recs, err := reg.List(name); err == nil && len(recs) > 0 {
 		rec := recs[0]
@@ -61,20 +71,17 @@ func kvIdentity(pst *policies.Store, reg *registry.Registry, name string) (publi
 		if rec.Name == name && !rec.Derived {
 			m, err := reg.Manifest(rec)
 			if err != nil {
-				return "", 0, err
+				return "", nil, err
 			}
 			req, err := m.Requests(pst.Expand())
 			if err != nil {
-				return "", 0, err
+				return "", nil, err
 			}
 			id.Publisher, id.Requests = m.Publisher, req
 		}
 	}
-	ns, err := pst.Resolve(id)
-	if err != nil {
-		return id.Publisher, 0, err
-	}
-	return id.Publisher, ns.StorageQuota(), nil
+	ns, err = pst.Resolve(id)
+	return id.Publisher, ns, err
 }
 
 func kvDo(st *storage.Store, pst *policies.Store, reg *registry.Registry, req admin.KVRequest) (admin.KVReply, error) {

@@ -37,6 +37,7 @@ type shellOptions struct {
 	frames     int
 	size       string
 	maxDL      string
+	http       string
 }
 
 func shellVerb(args []string, stdout, stderr io.Writer) int {
@@ -48,6 +49,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.frames, "frames", 60, "frames to draw, once the --open modules have started, before --screenshot is taken")
 	fs.StringVar(&o.size, "size", "1280x800", "window size WIDTHxHEIGHT")
 	fs.StringVar(&o.maxDL, "max-download", "64MiB", "largest module the URL bar downloads")
+	fs.StringVar(&o.http, "http", "127.0.0.1:0", "serve the modules' HTTP routes on this loopback address (\"\": none)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -79,7 +81,7 @@ func shellVerb(args []string, stdout, stderr io.Writer) int {
 	asker := &shellAsker{}    // questions at the doors (ask.go)
 	in, err := system.New(system.Config{Home: home, Title: "orbital shell", Stdout: os.Stdout, Stderr: stderr,
 		Scene: scene, HiddenSurfaces: true, Clipboard: clip, Asker: asker, MaxDownload: maxDL,
-		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true})
+		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true, HTTP: o.http})
 	if err != nil {
 		return fail("%v", err)
 	}

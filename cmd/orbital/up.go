@@ -13,7 +13,7 @@ import (
 func init() {
 	register(verb{
 		Name:  "up",
-		Usage: "up [--home DIR] [--cluster-listen HOST:PORT] [--join nats://TOKEN@HOST:PORT] [--node NAME]",
+		Usage: "up [--home DIR] [--http ADDR] [--cluster-listen HOST:PORT] [--join nats://TOKEN@HOST:PORT] [--node NAME]",
 		Short: "run the home's instance without a desktop until SIGINT/SIGTERM: boot modules and drivers, schedules, triggers, admin panel",
 		Run:   upVerb,
 	})
@@ -26,6 +26,7 @@ func upVerb(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cl.Listen, "cluster-listen", "", "run an embedded NATS server for the cluster on HOST:PORT")
 	fs.StringVar(&cl.Join, "join", "", "join the cluster at nats://TOKEN@HOST:PORT (orbital cluster token prints it)")
 	fs.StringVar(&cl.Node, "node", "", "this node's name in the cluster (default the host name)")
+	httpAddr := fs.String("http", "127.0.0.1:0", "serve the modules' HTTP routes on this loopback address (\"\": none)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -46,7 +47,7 @@ func upVerb(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	in, err := system.New(system.Config{Home: home, Title: "orbital up", Stdout: stdout, Stderr: stderr,
-		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true, Cluster: clusterOf(cl)})
+		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true, Cluster: clusterOf(cl), HTTP: *httpAddr})
 	if err != nil {
 		fmt.Fprintf(stderr, "orbital up: %v\n", err)
 		return exitUsage
@@ -57,7 +58,7 @@ func upVerb(args []string, stdout, stderr io.Writer) int {
 	if n := in.Node(); n != nil {
 		fmt.Fprintf(stderr, "orbital up: node %s of a cluster at %s\n", n.Name(), n.Addr())
 	}
-	fmt.Fprintf(stderr, "orbital up: running (pid %d, home %s, admin panel %s); Ctrl-C stops it\n", os.Getpid(), home, in.PanelURL())
+	fmt.Fprintf(stderr, "orbital up: running (pid %d, home %s, admin panel %s, http %s); Ctrl-C stops it\n", os.Getpid(), home, in.PanelURL(), in.HTTPURL())
 	s := <-sigs
 	fmt.Fprintf(stderr, "orbital up: %v: stopping\n", s)
 	in.Close()
