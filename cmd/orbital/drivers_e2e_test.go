@@ -36,6 +36,13 @@ func cli(t *testing.T, args ...string) (string, string, int) {
 func cameraPackage(t *testing.T, boot bool) string {
 	t.Helper()
 	bin, _ := drivertest.Build(t, "github.com/orbital/orbital/drivers/camera/cmd/orbital-camera")
+	return driverPackage(t, "camera", bin, boot, "")
+}
+
+// driverPackage lays out a driver executable as a registry package directory named name,
+// with extra manifest text.
+func driverPackage(t *testing.T, name, bin string, boot bool, extra string) string {
+	t.Helper()
 	dir := t.TempDir()
 	plat := filepath.Join(dir, "bin", runtime.GOOS+"-"+runtime.GOARCH)
 	if err := os.MkdirAll(plat, 0o755); err != nil {
@@ -45,19 +52,20 @@ func cameraPackage(t *testing.T, boot bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(plat, "orbital-camera"), b, 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(plat, "orbital-"+name), b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	manifest := `name = "camera"
+	manifest := `name = "` + name + `"
 version = "0.1.0"
 kind = "driver"
-description = "V4L2 cameras and a test pattern, as frames in shared memory"
-entry = "bin/` + runtime.GOOS + "-" + runtime.GOARCH + `/orbital-camera"
+description = "the ` + name + ` driver, built by the test"
+entry = "bin/` + runtime.GOOS + "-" + runtime.GOARCH + `/orbital-` + name + `"
 restart = "on-failure"
 `
 	if boot {
 		manifest += "\n[triggers]\nboot = true\n"
 	}
+	manifest += extra
 	if err := os.WriteFile(filepath.Join(dir, "module.toml"), []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
 	}

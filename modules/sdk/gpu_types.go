@@ -44,7 +44,11 @@ type GPUError struct {
 }
 
 func (e *GPUError) Error() string {
-	s := "orbital: gpu " + e.Op + ": " + strings.TrimPrefix(e.Message, "gpu: ")
+	name, _, _ := strings.Cut(errnoNames[e.Code], ":")
+	if name == "" {
+		name = fmt.Sprintf("error %d", int32(e.Code))
+	}
+	s := "orbital: gpu " + e.Op + ": " + name + ": " + strings.TrimPrefix(e.Message, "gpu: ")
 	for _, d := range e.Diagnostics {
 		s += "\n  " + d.String()
 	}

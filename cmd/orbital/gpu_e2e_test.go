@@ -1,0 +1,238 @@
+package main
+
+import (
+	"encoding/json"
+	"image"
+	"image/draw"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orbital/orbital/admin"
+	"github.com/orbital/orbital/drivers/drivertest"
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+// gpuHome is a home with the GPU driver (and the camera driver, when asked) installed to
+// start at boot, and the GPU demos and probe built.
+func gpuHome(t *testing.T, camera bool) string {
+	t.Helper()
+	home := testenv.Home(t)
+	bin, _ := drivertest.BuildCgo(t, "github.com/orbital/orbital/drivers/gpu/cmd/orbital-gpu")
+	pkgs := []string{driverPackage(t, "gpu", bin, true, "")}
+	if camera {
+		pkgs = append(pkgs, cameraPackage(t, true))
+	}
+	for _, p := range pkgs {
+		if _, errOut, code := cli(t, "install", "-q", "--home", home, p); code != 0 {
+			t.Fatalf("install %s: %d %s", p, code, errOut)
+		}
+	}
+	for _, m := range []string{"gpublur", "particles", "gpuprobe"} {
+		testenv.Module(t, m)
+	}
+	return home
+}
+
+func decodePNG(t *testing.T, path string) *image.RGBA {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Rect, img, img.Bounds().Min, draw.Src)
+	return rgba
+}
+
+// TestGPUBlurMatchesCPU runs gpublur through the real binary with both drivers: it blurs
+// camera frames on the GPU (the frame's region bound as an image, the result written into a
+// region) and on the CPU, and compares them; then the headless screenshot shows the blurred
+// picture (soft edges between the test pattern's colour bars).
+func TestGPUBlurMatchesCPU(t *testing.T) {
+	home := gpuHome(t, true)
+	out, errOut, code := cli(t, "run", "--home", home, "gpublur", "--", "--check", "3")
+	m := regexp.MustCompile(`max difference (\d+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("gpublur --check: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if d, _ := strconv.Atoi(m[1]); d > 1 {
+		t.Fatalf("GPU and CPU blur differ by %d: %s", d, out)
+	}
+	t.Log(strings.TrimSpace(out))
+
+	shot := filepath.Join(t.TempDir(), "blur.png")
+	if out, errOut, code := cli(t, "run", "--home", home, "--headless", "--frames", "20", "--screenshot", shot, "gpublur"); code != 0 {
+		t.Fatalf("gpublur: exit %d\n%s\n%s", code, out, errOut)
+	}
+	img := decodePNG(t, shot)
+	// The pattern's first bars (yellow, cyan) meet at x = 80 of the 640-wide frame; the window's
+	// content starts at the compositor's window origin. Find the frame by its yellow left edge,
+	// then walk across the edge: a blurred edge has intermediate values over about 2r+1 pixels.
+	y := img.Rect.Dy() / 3
+	x0 := -1
+	for x := 0; x < img.Rect.Dx(); x++ {
+		if c := img.RGBAAt(x, y); c.R > 150 && c.G > 150 && c.B < 60 {
+			x0 = x
+			break
+		}
+	}
+	if x0 < 0 {
+		t.Fatalf("no test pattern in %s", shot)
+	}
+	mid := 0
+	for x := x0 + 70; x < x0+90; x++ {
+		if r := img.RGBAAt(x, y).R; r > 30 && r < 170 {
+			mid++ // neither yellow's red (~192) nor cyan's (0)
+		}
+	}
+	if mid < 4 {
+		t.Fatalf("the edge between the first two bars is sharp (%d blended pixels): not blurred", mid)
+	}
+}
+
+// TestParticlesAnimate runs the particles demo headless for a few and for more frames: the
+// window shows particles (bright pixels), and the two screenshots differ.
+func TestParticlesAnimate(t *testing.T) {
+	home := gpuHome(t, false)
+	shots := map[string]*image.RGBA{}
+	for _, frames := range []string{"4", "24"} {
+		shot := filepath.Join(t.TempDir(), "p"+frames+".png")
+		out, errOut, code := cli(t, "run", "--home", home, "--headless", "--frames", frames, "--screenshot", shot, "particles")
+		if code != 0 {
+			t.Fatalf("particles: exit %d\n%s\n%s", code, out, errOut)
+		}
+		shots[frames] = decodePNG(t, shot)
+	}
+	a, b := shots["4"], shots["24"]
+	bright, differ := 0, 0
+	for i := 0; i < len(b.Pix); i += 4 {
+		if int(b.Pix[i])+int(b.Pix[i+1])+int(b.Pix[i+2]) > 200 {
+			bright++
+		}
+		if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] {
+			differ++
+		}
+	}
+	if bright < 2000 || differ < 2000 {
+		t.Fatalf("%d bright pixels, %d pixels changed between frame 4 and frame 24", bright, differ)
+	}
+}
+
+// TestRunawayShaderIsAbandoned runs particles beside gpuprobe, whose shader never ends: the
+// probe's dispatch is abandoned within its policy's budget (ERR_BUDGET, audited), and the
+// particles window kept presenting frames while it ran (particles logs the monotonic time of
+// each frame, gpuprobe the start and end of its dispatch, on the instance's one clock). The
+// admin panel shows particles under the GPU driver with its GPU memory and draws.
+func TestRunawayShaderIsAbandoned(t *testing.T) {
+	home := gpuHome(t, false)
+	// The probe waits 3 s so that particles animates when the runaway starts.
+	probePolicy(t, home, `[process]
+args = ["runaway", "3s"]
+
+[limits]
+gpu_budget = "1s"
+`)
+	o := startBackground(t, []string{"ORBITAL_MODULES=" + filepath.Dir(testenv.Module(t, "particles"))},
+		"run", "--headless", "--home", home, "gpuprobe", "particles", "--", "--log-frames")
+	ended := regexp.MustCompile(`runaway from (\d+) ms\n(?:.*\n)*?.*runaway ended at (\d+) ms after (\d+) ms: (.*)`)
+	var m []string
+	testenv.Eventually(t, func() bool {
+		o.running(t)
+		m = ended.FindStringSubmatch(o.out.String())
+		return m != nil
+	}, 90*time.Second, "gpuprobe's runaway to end")
+	if !strings.Contains(m[4], "ERR_BUDGET") {
+		t.Fatalf("the runaway dispatch ended with %q, want ERR_BUDGET\n%s", m[4], o.out.String())
+	}
+	t0, _ := strconv.Atoi(m[1])
+	t1, _ := strconv.Atoi(m[2])
+	took, _ := strconv.Atoi(m[3])
+	if took < 1000 || took > 4000 {
+		t.Errorf("abandoned after %d ms with a 1 s budget", took)
+	}
+	frames := 0
+	for _, f := range regexp.MustCompile(`particles: frame \d+ at (\d+) ms`).FindAllStringSubmatch(o.out.String(), -1) {
+		if at, _ := strconv.Atoi(f[1]); at > t0 && at < t1 {
+			frames++
+		}
+	}
+	if frames < 3 {
+		t.Fatalf("particles presented %d frames during the %d ms runaway\n%s", frames, took, o.out.String())
+	}
+	t.Logf("runaway abandoned after %d ms; particles presented %d frames meanwhile", took, frames)
+	aud, _, _ := cli(t, "audit", "--home", home)
+	if !strings.Contains(aud, "gpu.budget") || !strings.Contains(aud, "gpuprobe") {
+		t.Errorf("audit has no gpu.budget refusal of gpuprobe:\n%s", aud)
+	}
+	url, err := os.ReadFile(filepath.Join(home, "run", "admin.url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, func() bool {
+		for _, u := range gpuUsage(t, strings.TrimSpace(string(url))) {
+			if u.Name == "particles" && u.Values["draws"] > 0 && u.Values["dispatches"] > 0 && u.Values["gpu_memory"] >= 1600000 {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, "the admin panel to show particles' GPU memory and draws")
+}
+
+// probePolicy grants gpuprobe the GPU, with more policy text.
+func probePolicy(t *testing.T, home, extra string) {
+	t.Helper()
+	pol := "[module]\nmatch = \"gpuprobe\"\n\n[bus]\nrequest = [\"gpu.*\"]\n\n[devices]\nuse = [\"gpu\"]\n\n" + extra
+	os.MkdirAll(filepath.Join(home, "policies"), 0o755)
+	if err := os.WriteFile(filepath.Join(home, "policies", "gpuprobe.toml"), []byte(pol), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGPUCompileErrorThroughSDK compiles a broken shader from a WASM module: the SDK's error
+// carries ERR_COMPILE and the compiler's line and column.
+func TestGPUCompileErrorThroughSDK(t *testing.T) {
+	home := gpuHome(t, false)
+	probePolicy(t, home, "")
+	out, errOut, code := cli(t, "run", "--home", home, "gpuprobe", "--", "compile-error")
+	if code != 0 || !strings.Contains(out, "ERR_COMPILE") || !strings.Contains(out, "compute shader 3:") {
+		t.Fatalf("gpuprobe compile-error: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// gpuUsage reads the admin panel's process list and returns the GPU driver's usage rows.
+func gpuUsage(t *testing.T, url string) []admin.DeviceUse {
+	t.Helper()
+	resp, err := http.Get(url + "api/ps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var ps struct {
+		Procs []admin.Proc `json:"procs"`
+	}
+	if err := json.Unmarshal(b, &ps); err != nil {
+		t.Fatalf("api/ps: %v\n%s", err, b)
+	}
+	for _, p := range ps.Procs {
+		if p.Name == "gpu" && p.Kind == "driver" {
+			return p.Usage
+		}
+	}
+	t.Fatalf("no gpu driver row in api/ps:\n%s", b)
+	return nil
+}
+
