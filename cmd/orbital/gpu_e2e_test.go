@@ -235,4 +235,3 @@ func gpuUsage(t *testing.T, url string) []admin.DeviceUse {
 	t.Fatalf("no gpu driver row in api/ps:\n%s", b)
 	return nil
 }
-
