@@ -76,7 +76,7 @@ const (
 )
 
 // startNode starts a node named name with a fresh home; listen and join as the flags.
-func startNode(t *testing.T, name, listen, join string, h *fakeHost) *Node {
+func startNode(t testing.TB, name, listen, join string, h *fakeHost) *Node {
 	t.Helper()
 	n, err := tryNode(t, name, listen, join, h)
 	if err != nil {
@@ -85,7 +85,7 @@ func startNode(t *testing.T, name, listen, join string, h *fakeHost) *Node {
 	return n
 }
 
-func tryNode(t *testing.T, name, listen, join string, h *fakeHost) (*Node, error) {
+func tryNode(t testing.TB, name, listen, join string, h *fakeHost) (*Node, error) {
 	t.Helper()
 	n, err := New(Config{Name: name, Listen: listen, Join: join, Home: t.TempDir(), Host: h,
 		Announce: testAnnounce, Lost: testLost, Log: func(f string, a ...any) { t.Logf(name+": "+f, a...) }})

@@ -26,8 +26,14 @@ func main() {
 	topic := flag.String("topic", "ponger.ping", "topic ponger answers on")
 	wait := flag.Duration("wait", 10*time.Second, "how long to wait for ponger to subscribe")
 	stop := flag.Bool("stop", true, "publish ponger.stop when done")
+	flood := flag.Int("flood", 0, "instead of round trips, publish this many messages on ponger.flood and time until ponger counted them all")
 	flag.Parse()
-	err := run(*n, *size, *topic, *wait)
+	var err error
+	if *flood > 0 {
+		err = floodRun(*flood, *size, *topic, *wait)
+	} else {
+		err = run(*n, *size, *topic, *wait)
+	}
 	if *stop {
 		sdk.Publish("ponger.stop", nil) // also after a failure, so a run of both ends
 	}

@@ -1,0 +1,223 @@
+package cluster
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/internal/testenv"
+	"github.com/orbital/orbital/kernel"
+)
+
+// Benchmarks: two nodes in this process, each with its own kernel and its own embedded NATS
+// server, routed to each other. Guests: pinger on node a, ponger on node b. Baselines: raw
+// nats.go between this process (a client of a's server) and a second Go process (this test
+// binary again, a client of b's server): the same two servers and route, no Orbital.
+
+const peerEnv = "ORBITAL_CLUSTER_BENCH_PEER" // URL TOKEN: run as the baseline's peer process
+
+func TestMain(m *testing.M) {
+	if v := os.Getenv(peerEnv); v != "" {
+		url, tok, _ := strings.Cut(v, " ")
+		benchPeer(url, tok)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// benchPeer answers bench.echo with the request's payload, counts bench.flood and answers
+// bench.count with the count, until its standard input closes.
+func benchPeer(url, tok string) {
+	nc, err := nats.Connect(url, nats.Token(tok))
+	if err != nil {
+		fmt.Println("peer:", err)
+		os.Exit(1)
+	}
+	var n atomic.Int64
+	nc.Subscribe("bench.echo", func(m *nats.Msg) { m.Respond(m.Data) })
+	sub, _ := nc.Subscribe("bench.flood", func(*nats.Msg) { n.Add(1) })
+	sub.SetPendingLimits(-1, -1)
+	nc.Subscribe("bench.count", func(m *nats.Msg) { m.Respond([]byte(strconv.FormatInt(n.Load(), 10))) })
+	nc.Flush()
+	fmt.Println("ready")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	nc.Close()
+}
+
+// benchPair is two routed nodes with a kernel each; lines gets the guests' log lines.
+type benchPair struct {
+	ka, kb *kernel.Kernel
+	a, b   *Node
+	lines  chan string
+	pinger *kernel.Module
+	ponger *kernel.Module
+}
+
+func newBenchPair(b *testing.B) *benchPair {
+	p := &benchPair{lines: make(chan string, 64)}
+	var err error
+	for _, k := range []**kernel.Kernel{&p.ka, &p.kb} {
+		*k, err = kernel.New(kernel.Config{AllowAll: true, Home: b.TempDir(), Log: func(_ bus.PID, _ string, _ int, line string) {
+			if strings.HasPrefix(line, "pinger:") {
+				p.lines <- line
+			}
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup((*k).Close)
+	}
+	ha, hb := &fakeHost{b: p.ka.Bus(), memFree: 1 << 30, bound: map[bus.PID]string{}}, &fakeHost{b: p.kb.Bus(), memFree: 1 << 30, bound: map[bus.PID]string{}}
+	p.a = startNode(b, "a", "127.0.0.1:0", "", ha)
+	p.b = startNode(b, "b", "127.0.0.1:0", JoinURL(strings.TrimPrefix(p.a.Addr(), "nats://"), p.a.Token()), hb)
+	testenv.Eventually(b, func() bool { return upNodes(p.a, 2) && upNodes(p.b, 2) }, 10*time.Second, "two nodes up")
+	if p.pinger, err = p.ka.LoadFile(testenv.Module(b, "pinger")); err != nil {
+		b.Fatal(err)
+	}
+	if p.ponger, err = p.kb.LoadFile(testenv.Module(b, "ponger")); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// run starts ponger on b and pinger on a with args, and returns pinger's summary line.
+func (p *benchPair) run(b *testing.B, args ...string) string {
+	srv, err := p.kb.Spawn(p.ponger, kernel.SpawnOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.kb.Kill(srv.PID(), true)
+	cli, err := p.ka.Spawn(p.pinger, kernel.SpawnOptions{Args: append([]string{"-stop=false", "-wait", "20s"}, args...)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	info, err := cli.Wait(ctx)
+	if err != nil || info.ExitCode != 0 {
+		b.Fatalf("pinger: %v, exit %d: %s", err, info.ExitCode, info.Reason)
+	}
+	select {
+	case l := <-p.lines:
+		return l
+	case <-time.After(5 * time.Second):
+		b.Fatal("pinger printed no summary")
+	}
+	return ""
+}
+
+// peer starts the baseline's second process on b's server and a client of a's.
+func (p *benchPair) peer(b *testing.B) *nats.Conn {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), peerEnv+"="+p.b.Addr()+" "+p.b.Token())
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { in.Close(); cmd.Wait() })
+	if l, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(l) != "ready" {
+		b.Fatalf("peer: %q", l)
+	}
+	nc, err := nats.Connect(p.a.Addr(), nats.Token(p.a.Token()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(nc.Close)
+	testenv.Eventually(b, func() bool { _, err := nc.Request("bench.echo", nil, time.Second); return err == nil }, 10*time.Second, "the peer's interest to cross the route")
+	return nc
+}
+
+var reFig = regexp.MustCompile(`p50 ([0-9.]+)us p99 ([0-9.]+)us`)
+
+// BenchmarkClusterRTT: request/reply round trips (64-byte payloads) between a guest on one
+// node and a guest on another, p50 and p99 as the requester measures them, against raw
+// nats.go request/reply between two Go processes through the same two servers.
+func BenchmarkClusterRTT(b *testing.B) {
+	const n = 2000
+	p := newBenchPair(b)
+	b.Run("base=nats-go", func(b *testing.B) {
+		nc := p.peer(b)
+		payload := make([]byte, 64)
+		for b.Loop() {
+			lat := make([]time.Duration, 0, n)
+			for range n {
+				t0 := time.Now()
+				if _, err := nc.Request("bench.echo", payload, 5*time.Second); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[n/2].Nanoseconds())/1e3, "p50-us")
+			b.ReportMetric(float64(lat[n*99/100].Nanoseconds())/1e3, "p99-us")
+		}
+	})
+	b.Run("guests", func(b *testing.B) {
+		for b.Loop() {
+			m := reFig.FindStringSubmatch(p.run(b, "-n", strconv.Itoa(n), "-size", "64"))
+			if m == nil {
+				b.Fatal("no p50/p99 in pinger's line")
+			}
+			p50, _ := strconv.ParseFloat(m[1], 64)
+			p99, _ := strconv.ParseFloat(m[2], 64)
+			b.ReportMetric(p50, "p50-us")
+			b.ReportMetric(p99, "p99-us")
+		}
+	})
+}
+
+var reRate = regexp.MustCompile(`: ([0-9.]+) msg/s`)
+
+// BenchmarkClusterPublish: a guest on one node publishes 64-byte messages that a guest on
+// another counts (time until all are counted), against raw nats.go publishing to a subscriber
+// in a second Go process through the same two servers.
+func BenchmarkClusterPublish(b *testing.B) {
+	const n = 50000
+	p := newBenchPair(b)
+	b.Run("base=nats-go", func(b *testing.B) {
+		nc := p.peer(b)
+		payload := make([]byte, 64)
+		count := func() int {
+			r, err := nc.Request("bench.count", nil, 5*time.Second)
+			if err != nil {
+				b.Fatal(err)
+			}
+			v, _ := strconv.Atoi(string(r.Data))
+			return v
+		}
+		for b.Loop() {
+			base := count()
+			t0 := time.Now()
+			for range n {
+				if err := nc.Publish("bench.flood", payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+			testenv.Eventually(b, func() bool { return count()-base >= n }, 60*time.Second, "the peer to count the flood")
+			b.ReportMetric(float64(n)/time.Since(t0).Seconds(), "msg/s")
+		}
+	})
+	b.Run("guests", func(b *testing.B) {
+		for b.Loop() {
+			m := reRate.FindStringSubmatch(p.run(b, "-flood", strconv.Itoa(n), "-size", "64"))
+			if m == nil {
+				b.Fatal("no rate in pinger's line")
+			}
+			v, _ := strconv.ParseFloat(m[1], 64)
+			b.ReportMetric(v, "msg/s")
+		}
+	})
+}
