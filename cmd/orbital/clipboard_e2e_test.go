@@ -128,12 +128,14 @@ func TestClipboardShellX11(t *testing.T) {
 	}
 	sp.waitFor(10*time.Second, "xclip to own the clipboard", func() bool { return paste() == fromX })
 
+	// clipprobe opens no window: it gets a console, and its output goes there and into the
+	// log book (sp.output), not to the shell's terminal.
 	sp.typeInBar("clipprobe")
 	sp.waitFor(20*time.Second, "clipprobe's output", func() bool {
-		return strings.Contains(sp.stderr.String(), `clipboard now: "`+fromModule+`"`)
+		return strings.Contains(sp.output(), `clipboard now: "`+fromModule+`"`)
 	})
-	if out := sp.stderr.String(); !strings.Contains(out, `clipboard: "`+fromX+`"`) {
-		t.Errorf("clipprobe did not read the X clipboard; shell output:\n%s", out)
+	if out := sp.output(); !strings.Contains(out, `clipboard: "`+fromX+`"`) {
+		t.Errorf("clipprobe did not read the X clipboard; its output:\n%s", out)
 	}
 	// The shell owns the selection now and serves it to other X clients; xclip lost it and
 	// exits.

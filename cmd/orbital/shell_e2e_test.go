@@ -286,7 +286,13 @@ func TestShellOpensHTTPURLAndShowsErrors(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	trap := writeWAT(t, "trap.wasm", `(module (func (export "_start") unreachable))`)
+	// trap could open a window but traps before it does: Open reports it crashed on start.
+	// crash opens no window, so it gets a console window at once, and its crash is reported
+	// when it happens (the console keeps the status).
+	trap := writeWAT(t, "trap.wasm", `(module
+		(import "orbital" "surface_create" (func (param i32 i32 i32 i32) (result i32)))
+		(func (export "_start") unreachable))`)
+	crash := writeWAT(t, "crash.wasm", `(module (func (export "_start") unreachable))`)
 
 	// The module that crashes late needs a window grant (default deny).
 	home := testenv.Home(t)
@@ -302,22 +308,24 @@ func TestShellOpensHTTPURLAndShowsErrors(t *testing.T) {
 	// shell keeps running.
 	bad := []struct {
 		text string
+		log  string // the start of the line the shell logs for the error
 		want string
 	}{
-		{srv.URL + "/missing.wasm", "404"},
-		{srv.URL + "/page.wasm", "HTML"},
-		{srv.URL + "/big.wasm", "larger"},
-		{trap, "crashed on start"},
-		{"no-such-module", "no such file, and no module of that name"},
+		{srv.URL + "/missing.wasm", "orbital shell: open", "404"},
+		{srv.URL + "/page.wasm", "orbital shell: open", "HTML"},
+		{srv.URL + "/big.wasm", "orbital shell: open", "larger"},
+		{trap, "orbital shell: open", "crashed on start: trap: unreachable"},
+		{crash, "orbital shell: crash (pid ", "crashed: trap: unreachable"},
+		{"no-such-module", "orbital shell: open", "no such file, and no module of that name"},
 	}
 	for _, b := range bad {
-		before := strings.Count(sp.stderr.String(), "orbital shell: open")
+		before := strings.Count(sp.stderr.String(), b.log)
 		sp.typeInBar(b.text)
 		sp.waitFor(30*time.Second, "the error for "+b.text, func() bool {
-			return strings.Count(sp.stderr.String(), "orbital shell: open") > before
+			return strings.Count(sp.stderr.String(), b.log) > before
 		})
 		out := sp.stderr.String()
-		last := out[strings.LastIndex(out, "orbital shell: open"):]
+		last := out[strings.LastIndex(out, b.log):]
 		if line, _, _ := strings.Cut(last, "\n"); !strings.Contains(line, b.want) {
 			t.Errorf("opening %s: reason %q does not say %q", b.text, line, b.want)
 		}

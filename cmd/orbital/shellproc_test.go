@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orbital/orbital/admin"
 	"github.com/orbital/orbital/internal/testenv"
 )
 
@@ -278,6 +280,32 @@ func errorLineShown(img *image.RGBA) bool {
 		}
 	}
 	return red > e2eErrLineH/2
+}
+
+// output returns the stdout and stderr lines the shell's processes wrote, in pid order, read
+// from the instance's log book over its control socket: a program without a window of its own
+// writes into its console window and the log book, not the shell's terminal. It stops at the
+// third pid in a row that never wrote anything.
+func (sp *shellProc) output() string {
+	sp.t.Helper()
+	c := admin.ControlClient{Path: admin.ControlSocketPath(sp.home)}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var b strings.Builder
+	for pid, misses := uint32(1), 0; misses < 3; pid++ {
+		lines, err := c.Logs(ctx, pid, 1000)
+		if err != nil || len(lines) == 0 {
+			misses++
+			continue
+		}
+		misses = 0
+		for _, l := range lines {
+			if l.Stream == "stdout" || l.Stream == "stderr" {
+				fmt.Fprintf(&b, "%d %s %s\n", pid, l.Stream, l.Text)
+			}
+		}
+	}
+	return b.String()
 }
 
 // stop ends the shell (SIGTERM) and waits for it.
