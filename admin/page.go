@@ -50,17 +50,17 @@ body:not(.clustered) .nodecol { display:none; }
 <thead><tr>
 <th data-k="pid" class="sorted asc">PID</th><th data-k="name">Name</th><th data-k="version">Version</th><th data-k="kind">Kind</th>
 <th data-k="state">State</th><th data-k="started_by">Started by</th><th data-k="uptime">Uptime</th><th data-k="cpu_ns">CPU</th>
-<th data-k="cpu_pct">CPU %</th><th data-k="memory">Memory</th><th data-k="inbox">Inbox</th><th data-k="msgs_in">In</th>
+<th data-k="cpu_pct">CPU %</th><th data-k="memory">Memory</th><th data-k="storage" title="key-value storage used / quota">Storage</th><th data-k="inbox">Inbox</th><th data-k="msgs_in">In</th>
 <th data-k="msgs_out">Out</th><th data-k="drops">Drops</th><th data-k="restarts">Restarts</th><th data-k="last_exit">Last exit</th>
 <th data-k="grants">Grants</th><th data-k="node" class="nodecol">Node</th><th>Actions</th>
 </tr></thead>
 <tbody>
 {{range .Rows}}<tr data-pid="{{.PID}}"><td class="num">{{.PID}}</td><td>{{.Name}}</td><td{{if .Reload}} title="{{.Reload}}"{{end}}>{{.Version}}</td><td>{{.Kind}}</td>
 <td><span class="state {{.State}}">{{.State}}</span></td><td>{{.StartedBy}}</td><td class="num">{{.Uptime}}</td><td class="num">{{.CPUStr}}</td>
-<td class="num">{{printf "%.1f" .CPUPct}}</td><td class="num">{{.MemStr}}</td><td class="num">{{.Inbox}}</td><td class="num">{{.MsgsIn}}</td>
+<td class="num">{{printf "%.1f" .CPUPct}}</td><td class="num">{{.MemStr}}</td><td class="num storage">{{.StorageText}}</td><td class="num">{{.Inbox}}</td><td class="num">{{.MsgsIn}}</td>
 <td class="num">{{.MsgsOut}}</td><td class="num">{{.Drops}}</td><td class="num">{{.Restarts}}</td><td>{{.LastExit}}</td><td class="grants">{{range .Grants}}{{.}} {{end}}</td><td class="nodecol">{{.Node}}</td>
 <td><button data-act="stop" data-pid="{{.PID}}">Stop</button> <button data-act="restart" data-pid="{{.PID}}">Restart</button> <button data-act="reload" data-pid="{{.PID}}" title="move it to the newest installed version in place">Reload</button> <button class="danger" data-act="kill" data-pid="{{.PID}}">Kill</button> <button data-act="logs" data-pid="{{.PID}}">Logs</button></td></tr>
-{{else}}<tr><td colspan="19" class="empty">No modules are running.</td></tr>{{end}}
+{{else}}<tr><td colspan="20" class="empty">No modules are running.</td></tr>{{end}}
 </tbody>
 </table>
 <section id="devices-section" hidden>
@@ -93,18 +93,19 @@ function dur(ns) { const s = ns / 1e9; if (s < 1) return Math.round(ns/1e6) + "m
   if (s < 3600) return Math.floor(s/60) + "m" + String(Math.floor(s%60)).padStart(2,"0") + "s";
   if (s < 172800) return Math.floor(s/3600) + "h" + String(Math.floor(s%3600/60)).padStart(2,"0") + "m";
   return Math.floor(s/86400) + "d" + String(Math.floor(s%86400/3600)).padStart(2,"0") + "h"; }
+function storage(p) { if (!p.storage_quota && !p.storage) return "-"; return bytes(p.storage || 0) + " / " + (p.storage_quota ? bytes(p.storage_quota) : "none"); }
 function bytes(n) { if (n < 1024) return n + "B"; const u = "KMGTPE"; let i = -1; do { n /= 1024; i++; } while (n >= 1024 && i < 5); return n.toFixed(1) + u[i] + "iB"; }
 function uptime(p) { return p.started && !p.started.startsWith("0001") ? (now - Date.parse(p.started)) * 1e6 : 0; }
 function val(p, k) { return k === "uptime" ? uptime(p) : k === "grants" ? (p.grants || []).join(" ") : p[k]; }
 function render() {
   const rows = procs.slice().sort((a, b) => { const x = val(a, sortKey), y = val(b, sortKey); return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1); });
   const tb = $("#procs tbody");
-  if (!rows.length) { tb.innerHTML = '<tr><td colspan="19" class="empty">No modules are running.</td></tr>'; return; }
+  if (!rows.length) { tb.innerHTML = '<tr><td colspan="20" class="empty">No modules are running.</td></tr>'; return; }
   tb.innerHTML = rows.map(p => { const dis = p.protected ? " disabled title=\"protected: the shell and system drivers cannot be stopped here\"" : "";
     return '<tr data-pid="' + p.pid + '"><td class="num">' + p.pid + "</td><td>" + esc(p.name) + "</td><td" + (p.reload ? ' title="' + esc(p.reload) + '"' : "") + ">" + esc(p.version) + (p.reload ? (p.reload.startsWith("rolled back") ? " ↺" : " ⟳") : "") + "</td><td>" + esc(p.kind) +
     '</td><td><span class="state ' + esc(p.state) + '">' + esc(p.state) + "</span></td><td>" + esc(p.started_by) + '</td><td class="num">' + dur(uptime(p)) +
     '</td><td class="num">' + dur(p.cpu_ns) + '</td><td class="num">' + p.cpu_pct.toFixed(1) + '</td><td class="num">' + bytes(p.memory) +
-    '</td><td class="num">' + p.inbox + '</td><td class="num">' + p.msgs_in + '</td><td class="num">' + p.msgs_out + '</td><td class="num">' + p.drops +
+    '</td><td class="num storage">' + storage(p) + '</td><td class="num">' + p.inbox + '</td><td class="num">' + p.msgs_in + '</td><td class="num">' + p.msgs_out + '</td><td class="num">' + p.drops +
     '</td><td class="num">' + p.restarts + "</td><td>" + esc(p.last_exit) + '</td><td class="grants" title="' + esc((p.grants||[]).join("\n")) + '">' + esc((p.grants||[]).join(" ")) + '</td><td class="nodecol">' + esc(p.node) +
     '</td><td><button data-act="stop" data-pid="' + p.pid + '"' + dis + '>Stop</button> <button data-act="restart" data-pid="' + p.pid + '"' + dis +
     '>Restart</button> <button data-act="reload" data-pid="' + p.pid + '"' + (p.kind === "driver" ? " disabled" : "") +

@@ -18,6 +18,10 @@ type Proc struct {
 	CPU       time.Duration `json:"cpu_ns"`
 	CPUPct    float64       `json:"cpu_pct"`
 	Memory    int64         `json:"memory"`
+	// Storage is the bytes the module keeps in its key-value storage, StorageQuota what its
+	// policy grants (0: none).
+	Storage      int64 `json:"storage"`
+	StorageQuota int64 `json:"storage_quota"`
 	Inbox     int           `json:"inbox"`
 	MsgsIn    uint64        `json:"msgs_in"`
 	MsgsOut   uint64        `json:"msgs_out"`
@@ -76,3 +80,15 @@ var (
 	// ErrProtected: the shell itself or a system driver cannot be stopped from the panel.
 	ErrProtected = errors.New("protected process")
 )
+
+// StorageText is the storage column: "12.0KiB / 16.0MiB", "-" for a module without storage.
+func (p Proc) StorageText() string {
+	if p.StorageQuota <= 0 && p.Storage <= 0 {
+		return "-"
+	}
+	q := "none"
+	if p.StorageQuota > 0 {
+		q = FormatBytes(p.StorageQuota)
+	}
+	return FormatBytes(p.Storage) + " / " + q
+}

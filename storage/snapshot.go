@@ -72,3 +72,18 @@ func copyRaw(src, dst string) error {
 	}
 	return out.Close()
 }
+
+// Usage is the bytes module from publisher keeps (0 when it never stored anything); it creates
+// no file.
+func (s *Store) Usage(module, publisher string) (int64, error) {
+	p := s.Path(module, publisher)
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	db, err := s.dbAt(p)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Release()
+	return db.Usage()
+}

@@ -39,15 +39,31 @@ func (c *controller) Processes() []admin.Proc {
 		if n, ok := c.restartsOf(info.PID); ok {
 			restarts = n
 		}
+		used, quota := c.storageOf(info)
 		procs = append(procs, admin.Proc{
 			PID: uint32(info.PID), Name: info.Name, Version: info.Version, Kind: info.Kind, State: info.State.String(),
-			StartedBy: by, Started: info.Started, CPU: info.CPU, Memory: info.Memory,
+			StartedBy: by, Started: info.Started, CPU: info.CPU, Memory: info.Memory, Storage: used, StorageQuota: quota,
 			Inbox: info.Inbox.Depth, MsgsIn: info.Inbox.MsgsIn, MsgsOut: info.Inbox.Sent, Drops: info.Inbox.Drops,
 			Restarts: restarts, LastExit: lastExit, Reload: info.Reload, Grants: grantList(c.in.k, info),
 		})
 	}
 	procs = append(procs, c.unitRows()...)
 	return append(procs, c.in.driverRows()...)
+}
+
+// storageOf is what a process's module keeps in its key-value storage and the quota its
+// namespace grants.
+func (c *controller) storageOf(info kernel.Info) (used, quota int64) {
+	if ns := c.in.k.Namespace(info.PID); ns != nil {
+		quota = ns.StorageQuota()
+	}
+	p := c.in.k.Process(info.PID)
+	if p == nil || c.in.store == nil {
+		return 0, quota
+	}
+	_, so := p.Spawned()
+	used, _ = c.in.store.Usage(info.Name, so.Publisher)
+	return used, quota
 }
 
 // self is the row of the Orbital process itself (the kernel and, in the shell, the shell):

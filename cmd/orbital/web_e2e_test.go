@@ -161,6 +161,7 @@ routes = ["/watchdog/"]
 	if resp, err := http.Get(base + "/nothing/"); err != nil || resp.StatusCode != 404 {
 		t.Fatalf("no route: %v %v", resp, err)
 	}
+	checkPanelStorage(t, home)
 
 	// kill -9: every check the page showed is still there after a restart.
 	before := checks(home)
@@ -189,5 +190,24 @@ routes = ["/watchdog/"]
 	base = httpURL(t, home)
 	if up, down, _ := pageStates(t, base); up == 0 || down == 0 {
 		t.Fatalf("restored page: %d up bars, %d down bars", up, down)
+	}
+}
+
+// checkPanelStorage: the admin panel's page shows the watchdog's storage use and quota, in
+// Chromium (the rows its script draws from api/ps).
+func checkPanelStorage(t *testing.T, home string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(home, "run", "admin.url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testenv.Browser(t)
+	var cell string
+	err = chromedp.Run(ctx, chromedp.Navigate(strings.TrimSpace(string(b))),
+		chromedp.Poll(`(() => { for (const tr of document.querySelectorAll("#procs tbody tr")) {
+			if (tr.children[1] && tr.children[1].textContent === "watchdog") { const c = tr.querySelector("td.storage").textContent; if (c.endsWith(" / 1.0MiB") && !c.startsWith("0B")) return c; } }
+			return false; })()`, &cell, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Fatalf("admin panel storage column: %v", err)
 	}
 }

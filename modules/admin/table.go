@@ -20,6 +20,8 @@ type proc struct {
 	CPU       int64       `json:"cpu_ns"`
 	CPUPct    float64     `json:"cpu_pct"`
 	Memory    int64       `json:"memory"`
+	Storage   int64       `json:"storage"`       // bytes in its key-value storage
+	Quota     int64       `json:"storage_quota"` // what its policy grants (0: none)
 	Inbox     int         `json:"inbox"`
 	MsgsIn    uint64      `json:"msgs_in"`
 	MsgsOut   uint64      `json:"msgs_out"`
@@ -59,6 +61,7 @@ var columns = []column{
 	{"CPU", 48, true, func(p proc, _ time.Time) string { return duration(time.Duration(p.CPU)) }, func(a, b proc) bool { return a.CPU < b.CPU }},
 	{"CPU%", 44, true, func(p proc, _ time.Time) string { return fmt.Sprintf("%.1f", p.CPUPct) }, func(a, b proc) bool { return a.CPUPct < b.CPUPct }},
 	{"Memory", 64, true, func(p proc, _ time.Time) string { return bytesText(p.Memory) }, func(a, b proc) bool { return a.Memory < b.Memory }},
+	{"Storage", 96, true, storageText, func(a, b proc) bool { return a.Storage < b.Storage }},
 	{"Inbox", 40, true, func(p proc, _ time.Time) string { return fmt.Sprint(p.Inbox) }, func(a, b proc) bool { return a.Inbox < b.Inbox }},
 	{"In", 36, true, func(p proc, _ time.Time) string { return fmt.Sprint(p.MsgsIn) }, func(a, b proc) bool { return a.MsgsIn < b.MsgsIn }},
 	{"Out", 36, true, func(p proc, _ time.Time) string { return fmt.Sprint(p.MsgsOut) }, func(a, b proc) bool { return a.MsgsOut < b.MsgsOut }},
@@ -287,4 +290,16 @@ func (t *table) noteReloads() {
 
 func (t *table) setStatus(bad bool, format string, args ...any) {
 	t.status, t.bad = fmt.Sprintf(format, args...), bad
+}
+
+// storageText is the Storage column: used / quota, "-" for a module without storage.
+func storageText(p proc, _ time.Time) string {
+	if p.Quota <= 0 && p.Storage <= 0 {
+		return "-"
+	}
+	q := "none"
+	if p.Quota > 0 {
+		q = bytesText(p.Quota)
+	}
+	return bytesText(p.Storage) + "/" + q
 }

@@ -125,3 +125,12 @@ func TestDevicesView(t *testing.T) {
 		}
 	}
 }
+
+func TestStorageColumn(t *testing.T) {
+	if got := storageText(proc{Storage: 2048, Quota: 1 << 20}, time.Time{}); got != bytesText(2048)+"/"+bytesText(1<<20) {
+		t.Errorf("%q", got)
+	}
+	if got := storageText(proc{}, time.Time{}); got != "-" {
+		t.Errorf("%q", got)
+	}
+}
