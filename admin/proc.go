@@ -20,17 +20,17 @@ type Proc struct {
 	Memory    int64         `json:"memory"`
 	// Storage is the bytes the module keeps in its key-value storage, StorageQuota what its
 	// policy grants (0: none).
-	Storage      int64 `json:"storage"`
-	StorageQuota int64 `json:"storage_quota"`
-	Inbox     int           `json:"inbox"`
-	MsgsIn    uint64        `json:"msgs_in"`
-	MsgsOut   uint64        `json:"msgs_out"`
-	Drops     uint64        `json:"drops"`
-	Restarts  int           `json:"restarts"`
-	LastExit  string        `json:"last_exit"`
-	Reload    string        `json:"reload,omitempty"` // the last hot reload's outcome, one line
-	Grants    []string      `json:"grants"`
-	Protected bool          `json:"protected"` // the shell or a system driver: no stop/kill from the panel
+	Storage      int64    `json:"storage"`
+	StorageQuota int64    `json:"storage_quota"`
+	Inbox        int      `json:"inbox"`
+	MsgsIn       uint64   `json:"msgs_in"`
+	MsgsOut      uint64   `json:"msgs_out"`
+	Drops        uint64   `json:"drops"`
+	Restarts     int      `json:"restarts"`
+	LastExit     string   `json:"last_exit"`
+	Reload       string   `json:"reload,omitempty"` // the last hot reload's outcome, one line
+	Grants       []string `json:"grants"`
+	Protected    bool     `json:"protected"` // the shell or a system driver: no stop/kill from the panel
 	// Usage is, on a driver's row, what each process uses of it as the driver reports it (the
 	// GPU driver: gpu_memory bytes, dispatches, draws, gpu_ms, refused, abandoned, lost).
 	Usage []DeviceUse `json:"usage,omitempty"`
