@@ -16,7 +16,7 @@ import (
 )
 
 // cli runs the real orbital binary and returns stdout, stderr and the exit code.
-func cli(t *testing.T, args ...string) (string, string, int) {
+func cli(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(testenv.Binary(t), args...)
 	cmd.Env = append(os.Environ(), "ORBITAL_MODULES="+filepath.Dir(testenv.Module(t, "hello")))
@@ -33,7 +33,7 @@ func cli(t *testing.T, args ...string) (string, string, int) {
 }
 
 // cameraPackage lays out the camera driver as a registry package directory.
-func cameraPackage(t *testing.T, boot bool) string {
+func cameraPackage(t testing.TB, boot bool) string {
 	t.Helper()
 	bin, _ := drivertest.Build(t, "github.com/orbital/orbital/drivers/camera/cmd/orbital-camera")
 	return driverPackage(t, "camera", bin, boot, "")
@@ -41,7 +41,7 @@ func cameraPackage(t *testing.T, boot bool) string {
 
 // driverPackage lays out a driver executable as a registry package directory named name,
 // with extra manifest text.
-func driverPackage(t *testing.T, name, bin string, boot bool, extra string) string {
+func driverPackage(t testing.TB, name, bin string, boot bool, extra string) string {
 	t.Helper()
 	dir := t.TempDir()
 	plat := filepath.Join(dir, "bin", runtime.GOOS+"-"+runtime.GOARCH)

@@ -22,7 +22,7 @@ import (
 
 // gpuHome is a home with the GPU driver (and the camera driver, when asked) installed to
 // start at boot, and the GPU demos and probe built.
-func gpuHome(t *testing.T, camera bool) string {
+func gpuHome(t testing.TB, camera bool) string {
 	t.Helper()
 	home := testenv.Home(t)
 	bin, _ := drivertest.BuildCgo(t, "github.com/orbital/orbital/drivers/gpu/cmd/orbital-gpu")

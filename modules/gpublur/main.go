@@ -10,7 +10,8 @@
 // Flags: --camera ID (default the test pattern "test"), --size WxH (640x480), --radius N (1..8,
 // default 4), --cpu (start on the CPU). --check N blurs N camera frames both ways, compares
 // them and exits (0 when no byte differs by more than 1); --bench N times N blurs of a
-// synthetic WxH picture each way and prints the figures (no camera needed).
+// synthetic WxH picture each way (--on gpu or cpu: one way) and prints the figures (no camera
+// needed).
 package main
 
 import (
@@ -31,6 +32,7 @@ func main() {
 	cpu := flag.Bool("cpu", false, "start blurring on the CPU")
 	check := flag.Int("check", 0, "compare the GPU and CPU blur of N frames and exit")
 	bench := flag.Int("bench", 0, "time N blurs of a synthetic picture each way and exit")
+	on := flag.String("on", "both", "with --bench: time the gpu, the cpu or both")
 	flag.Parse()
 	var w, h int
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil || w <= 0 || h <= 0 || *radius < 1 || *radius > maxRadius {
@@ -40,7 +42,7 @@ func main() {
 	var err error
 	switch {
 	case *bench > 0:
-		err = runBench(w, h, *radius, *bench)
+		err = runBench(w, h, *radius, *bench, *on)
 	case *check > 0:
 		err = runCheck(*camID, w, h, *radius, *check)
 	default:
