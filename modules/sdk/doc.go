@@ -26,6 +26,10 @@
 // Bus traffic (bus*.go): Send/SendKind to a pid, Publish, Subscribe/Unsubscribe, Request/Reply
 // and shared-memory Regions; what arrives shows up in Recv, or in Frame.Messages under Run.
 //
+// The GPU (gpu.go): CompileCompute, CompileDraw, NewGPUBuffer, Compute and Draw talk to the
+// GPU driver over the bus (RequestRegions), naming regions it reads and writes in place; a
+// drawing is shown with Surface.PresentRegion. docs/abi.md, "GPU".
+//
 // Errors: every negative host result becomes an Errno whose constants carry the ABI's names
 // (ErrClosed, ErrTimeout, ...), so `errors.Is(err, sdk.ErrClosed)` reads as the spec does.
 //
