@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"image"
-	"image/draw"
-	"image/png"
 	"io"
 	"net/http"
 	"os"
@@ -41,22 +39,6 @@ func gpuHome(t testing.TB, camera bool) string {
 	return home
 }
 
-func decodePNG(t *testing.T, path string) *image.RGBA {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rgba := image.NewRGBA(img.Bounds())
-	draw.Draw(rgba, rgba.Rect, img, img.Bounds().Min, draw.Src)
-	return rgba
-}
-
 // TestGPUBlurMatchesCPU runs gpublur through the real binary with both drivers: it blurs
 // camera frames on the GPU (the frame's region bound as an image, the result written into a
 // region) and on the CPU, and compares them; then the headless screenshot shows the blurred
@@ -77,7 +59,7 @@ func TestGPUBlurMatchesCPU(t *testing.T) {
 	if out, errOut, code := cli(t, "run", "--home", home, "--headless", "--frames", "20", "--screenshot", shot, "gpublur"); code != 0 {
 		t.Fatalf("gpublur: exit %d\n%s\n%s", code, out, errOut)
 	}
-	img := decodePNG(t, shot)
+	img := readPNG(t, shot)
 	// The pattern's first bars (yellow, cyan) meet at x = 80 of the 640-wide frame; the window's
 	// content starts at the compositor's window origin. Find the frame by its yellow left edge,
 	// then walk across the edge: a blurred edge has intermediate values over about 2r+1 pixels.
@@ -114,7 +96,7 @@ func TestParticlesAnimate(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("particles: exit %d\n%s\n%s", code, out, errOut)
 		}
-		shots[frames] = decodePNG(t, shot)
+		shots[frames] = readPNG(t, shot)
 	}
 	a, b := shots["4"], shots["24"]
 	bright, differ := 0, 0

@@ -14,16 +14,12 @@ import (
 // byte. Each frame is first copied out of the camera's ring (so the driver cannot overwrite it
 // between the two blurs) into a region of the module's, which the GPU reads.
 func runCheck(camID string, w, h, radius, n int) error {
-	op, sub, err := openCamera(camID, w, h, 30)
+	op, sub, b, err := openBlur(camID, w, h, radius)
 	if err != nil {
 		return err
 	}
 	defer sub.Unsubscribe()
 	w, h = op.Width, op.Height
-	b, err := newBlurrer(w, h, radius)
-	if err != nil {
-		return err
-	}
 	in, err := sdk.NewRegion(int64(4 * w * h))
 	if err != nil {
 		return err

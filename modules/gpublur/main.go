@@ -74,6 +74,19 @@ func newBlurrer(w, h, radius int) (*blurrer, error) {
 	return &blurrer{sh: sh, w: w, h: h, radius: radius, out: out}, nil
 }
 
+// openBlur opens the camera and a blurrer of its frames' size.
+func openBlur(camID string, w, h, radius int) (openReply, sdk.Subscription, *blurrer, error) {
+	op, sub, err := openCamera(camID, w, h, 30)
+	if err != nil {
+		return op, sub, nil, err
+	}
+	b, err := newBlurrer(op.Width, op.Height, radius)
+	if err != nil {
+		sub.Unsubscribe()
+	}
+	return op, sub, b, err
+}
+
 // gpu blurs the picture in src (rows of stride bytes) into b.out.
 func (b *blurrer) gpu(src sdk.Region, stride int) (time.Duration, error) {
 	c := sdk.Compute{Shader: b.sh, Groups: [3]int{(b.w + 15) / 16, (b.h + 15) / 16, 1},
@@ -86,16 +99,12 @@ func (b *blurrer) gpu(src sdk.Region, stride int) (time.Duration, error) {
 }
 
 func run(camID string, w, h, radius int, cpu bool) error {
-	op, sub, err := openCamera(camID, w, h, 30)
+	op, sub, b, err := openBlur(camID, w, h, radius)
 	if err != nil {
 		return err
 	}
 	defer sub.Unsubscribe()
 	w, h = op.Width, op.Height
-	b, err := newBlurrer(w, h, radius)
-	if err != nil {
-		return err
-	}
 	s, err := sdk.NewSurface(w, h, fmt.Sprintf("GPU blur (radius %d): c switches GPU/CPU", radius))
 	if err != nil {
 		return err
