@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -40,7 +39,7 @@ func (s *Server) Listen(addr, urlFile string) (*Listener, error) {
 	}
 	l := &Listener{URL: s.URL(ln.Addr()), srv: newHTTPServer(s), urlFile: urlFile, done: make(chan struct{})}
 	if urlFile != "" {
-		if err := writePrivate(urlFile, []byte(l.URL+"\n")); err != nil {
+		if err := netx.WriteURLFile(urlFile, []byte(l.URL+"\n")); err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("admin: write %s: %w", urlFile, err)
 		}
@@ -92,31 +91,4 @@ func (l *Listener) Close() error {
 		}
 	})
 	return nil
-}
-
-func writePrivate(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".admin-url-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,7 +142,7 @@ func (s *Server) Listen(addr, urlFile string) (string, error) {
 	}
 	s.url = "http://" + ln.Addr().String()
 	if urlFile != "" {
-		if err := writePrivate(urlFile, []byte(s.url+"\n")); err != nil {
+		if err := netx.WriteURLFile(urlFile, []byte(s.url+"\n")); err != nil {
 			ln.Close()
 			return "", fmt.Errorf("http: write %s: %w", urlFile, err)
 		}
@@ -339,27 +338,4 @@ func badPath(r *http.Request) string {
 		return `"//", "." and ".." segments are not allowed in the path`
 	}
 	return ""
-}
-
-func writePrivate(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".http-url-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), p)
 }

@@ -63,32 +63,9 @@ func waitSubscribed(ctx context.Context, b *bus.Bus, topic string, p proc) error
 // ensureUnit returns the running process of the module's unit, starting one when none runs
 // (a unit made on first use for a module without triggers).
 func (s *supervisor) ensureUnit(ctx context.Context, name string) (proc, error) {
-	u := s.unitOf(name, "")
-	for {
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			return nil, errNoRun
-		}
-		switch u.state {
-		case unitRunning:
-			p := u.proc
-			s.mu.Unlock()
-			return p, nil
-		case unitIdle:
-			p, err := s.launchLocked(u, nil, "http")
-			s.mu.Unlock()
-			return p, err
-		case unitFailed:
-			s.mu.Unlock()
-			return nil, fmt.Errorf("%w: %s stopped restarting (crash loop); start it from the panel", errNoRun, name)
-		}
-		ch := s.changed
-		s.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+	p, err := s.ensureIn(ctx, s.unitOf(name, ""), nil, "http")
+	if errors.Is(err, errNoRun) {
+		err = fmt.Errorf("%w (%s stopped restarting after a crash loop, or the instance is closing; start it from the panel)", err, name)
 	}
+	return p, err
 }

@@ -106,7 +106,12 @@ var errNoRun = errors.New("the module is stopped or stopped restarting")
 // idle; it waits while the unit starts or waits in backoff. It fails when the unit stopped
 // restarting (crash loop) or ctx ends.
 func (s *supervisor) ensure(ctx context.Context, j *job) (proc, error) {
-	u := j.unit
+	return s.ensureIn(ctx, j.unit, j, j.trigger)
+}
+
+// ensureIn returns u's running process, starting one for j (nil: a manual start, by) when u is
+// idle, and waiting while it starts or backs off.
+func (s *supervisor) ensureIn(ctx context.Context, u *unit, j *job, by string) (proc, error) {
 	for {
 		s.mu.Lock()
 		if s.closed {
@@ -119,9 +124,11 @@ func (s *supervisor) ensure(ctx context.Context, j *job) (proc, error) {
 			s.mu.Unlock()
 			return p, nil
 		case unitIdle:
-			j.runs++
-			j.lastRun = time.Now()
-			p, err := s.launchLocked(u, j, j.trigger)
+			if j != nil {
+				j.runs++
+				j.lastRun = time.Now()
+			}
+			p, err := s.launchLocked(u, j, by)
 			s.mu.Unlock()
 			return p, err
 		case unitFailed:
