@@ -22,6 +22,11 @@
 // bar that cannot open a window gets a console window (console.go). Reasons and semantics:
 // docs/design/lifecycle.md, docs/design/console.md.
 //
+// With Config.HTTP the owner serves the modules' HTTP routes (httproutes.go: the table from
+// the policies, a request delivered to the module and started on demand; docs/design/http.md).
+// Backup and Restore (backup.go) snapshot a home, through the running instance for its
+// storage, and bring it back (docs/design/backup.md).
+//
 // # Concurrency
 //
 // Instance methods are safe for concurrent use after Start. The supervisor owns one goroutine

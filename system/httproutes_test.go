@@ -19,7 +19,7 @@ const probePolicy = "[module]\nmatch = \"httpprobe\"\n[bus]\nsubscribe = [\"http
 func probeInstance(t testing.TB, home string) *Instance {
 	os.MkdirAll(filepath.Join(home, "policies"), 0o700)
 	os.WriteFile(filepath.Join(home, "policies", "httpprobe.toml"), []byte(probePolicy), 0o600)
-	os.Setenv("ORBITAL_MODULES", filepath.Dir(testenv.Module(t, "httpprobe")))
+	t.Setenv("ORBITAL_MODULES", filepath.Dir(testenv.Module(t, "httpprobe")))
 	in, err := New(Config{Home: home, Title: "test", Stdout: io.Discard, Stderr: io.Discard, HTTP: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
