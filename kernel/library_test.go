@@ -307,12 +307,14 @@ func BenchmarkLibraryCall(b *testing.B) {
 				store, entry := benchInstance(b, k, m)
 				defer store.Close()
 				b.ReportAllocs()
+				cpu := startCPU()
 				for b.Loop() {
 					if _, err := entry.Call(store); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*c.calls), "ns/call")
+				cpu.report(b, float64(c.calls), "cpu-ns/call")
 			})
 		}
 	}
