@@ -204,3 +204,28 @@ func TestWorkerCrashAndClientGone(t *testing.T) {
 		t.Fatalf("the remaining process: %+v", r)
 	}
 }
+
+// TestDriverRestartLosesHandles kills the driver process itself: the manager starts it again
+// under the same bus pid, and a shader handle from the old process is ERR_LOST ("restarted"),
+// which the SDK answers by compiling the shader again.
+func TestDriverRestartLosesHandles(t *testing.T) {
+	h := drivertest.New(t)
+	s := gpuSpec(t)
+	s.Restart = drivers.Restart{Policy: drivers.RestartOnFailure, Backoff: 20 * time.Millisecond}
+	d := h.Start(s)
+	c := newClient(t, h, drivertest.ClientPID)
+	sh := c.compile(scaleShader)
+	first := d.Info().OSPID
+	syscall.Kill(first, syscall.SIGKILL)
+	h.WaitFor(d, "restarted", 20*time.Second, func(i drivers.Info) bool {
+		return i.Restarts == 1 && i.State == drivers.Running && i.OSPID != first
+	})
+	var r gpu.JobReply
+	c.ask(gpu.TopicCompute, gpu.ComputeRequest{Shader: sh, Groups: [3]int{1, 1, 1}}, &r)
+	if r.Code != gpu.CodeLost || !strings.Contains(r.Error, "restarted") {
+		t.Fatalf("an old shader handle after the restart: %+v", r)
+	}
+	if again := c.compile(scaleShader); again == sh {
+		t.Fatalf("the new driver gave the old handle %d", again)
+	}
+}
