@@ -216,11 +216,12 @@ func (c *client) exec(t *task) {
 func (c *client) abandon(t *task, budget time.Duration) {
 	c.mu.Lock()
 	c.use.Abandoned++
+	limit, name := c.lim.budget, c.name
 	c.mu.Unlock()
 	what := t.job.Op
-	reason := fmt.Sprintf("%s abandoned after %v: it ran past its time budget (limits.gpu_budget %v)", what, budget.Round(time.Millisecond), c.lim.budget)
+	reason := fmt.Sprintf("%s abandoned after %v: it ran past its time budget (limits.gpu_budget %v)", what, budget.Round(time.Millisecond), limit)
 	c.s.d.Audit(c.pid, "gpu.budget", "gpu."+what, reason)
-	c.s.d.Logf(2, "gpu: pid %d (%s): %s; its GPU context was killed", c.pid, c.name, reason)
+	c.s.d.Logf(2, "gpu: pid %d (%s): %s; its GPU context was killed", c.pid, name, reason)
 	r := c.lose(reason)
 	r.Code = CodeBudget
 	t.finish(r)
