@@ -70,6 +70,9 @@ func New(t testing.TB, opts ...Options) *Harness {
 		if n := MemFDs(t); n > baseFDs {
 			t.Errorf("drivertest: %d memfds open after shutdown, %d before", n, baseFDs)
 		}
+		if log := strings.Join(h.Logs(), "\n"); strings.Contains(log, "WARNING: DATA RACE") {
+			t.Errorf("drivertest: the race detector found a data race in a driver")
+		}
 		if t.Failed() {
 			t.Logf("driver log:\n%s", strings.Join(h.Logs(), "\n"))
 		}
@@ -155,7 +158,8 @@ func Build(t testing.TB, pkg string) (path, digest string) {
 	return build(t, pkg, false)
 }
 
-// BuildCgo is Build for a driver that links C libraries (the GPU driver: EGL and GL).
+// BuildCgo is Build for a driver that links C libraries (the GPU driver: EGL and GL). Under
+// the race detector the driver is built with it too, and a race in it crashes the driver.
 func BuildCgo(t testing.TB, pkg string) (path, digest string) {
 	t.Helper()
 	return build(t, pkg, true)
@@ -172,7 +176,11 @@ func build(t testing.TB, pkg string, cgo bool) (path, digest string) {
 			t.Fatal(err)
 		}
 		p = filepath.Join(dir, filepath.Base(pkg))
-		cmd := exec.Command("go", "build", "-o", p, pkg)
+		args := []string{"build", "-o", p}
+		if cgo && race {
+			args = append(args, "-race") // the driver's own goroutines are checked too
+		}
+		cmd := exec.Command("go", append(args, pkg)...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if cgo {
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
