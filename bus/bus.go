@@ -379,7 +379,11 @@ func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, los
 		}
 		m.Regions = granted
 	}
-	err := to.put(ctx, entry{m: m, size: m.Size(), sub: sub, lossy: lossy}, wait)
+	sender, known := b.Inbox(m.From)
+	// A message from another node (its sender a remote endpoint) does not teach the receiver
+	// to spin: it comes a network round trip after whatever the receiver did last.
+	remote := known && sender.sink != nil
+	err := to.put(ctx, entry{m: m, size: m.Size(), sub: sub, lossy: lossy, remote: remote}, wait)
 	if err != nil {
 		if len(m.Regions) > 0 {
 			b.ungrant(to, m.Regions)
@@ -393,7 +397,7 @@ func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, los
 		}
 		return err
 	}
-	if sender, ok := b.Inbox(m.From); ok && m.From != 0 {
+	if known && m.From != 0 {
 		sender.sent.Add(1)
 	}
 	return nil

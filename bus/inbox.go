@@ -30,10 +30,11 @@ type InboxStats struct {
 
 // entry is one queued message plus what the inbox needs to evict it.
 type entry struct {
-	m     Message
-	size  int
-	sub   uint64 // subscription it came through (0: direct, reply, event)
-	lossy bool
+	m      Message
+	size   int
+	sub    uint64 // subscription it came through (0: direct, reply, event)
+	lossy  bool
+	remote bool // from another node (a remote endpoint): see signal
 }
 
 // Inbox is a process's mailbox: many producers, one consumer. Messages sit in a ring guarded by
@@ -67,7 +68,12 @@ type Inbox struct {
 	regionBytes atomic.Int64 // bytes of live regions this process created
 
 	sink Sink // set by AttachRemote: the endpoint stands for another node; nothing is queued
+
+	lastRemote atomic.Bool // the last message the owner took came from another node
 }
+
+// remoteSpin caps a receiver's spin after a message from another node (RecvTimeout).
+const remoteSpin = 20 * time.Microsecond
 
 func newInbox(b *Bus, pid PID, lim InboxLimits) *Inbox {
 	in := &Inbox{
@@ -181,7 +187,7 @@ func (in *Inbox) put(ctx context.Context, e entry, wait bool) error {
 			in.pushLocked(e)
 			in.mu.Unlock()
 			in.msgsIn.Add(1)
-			in.signal()
+			in.signal(e.remote)
 			in.bus.releaseEntries(in, evicted)
 			return nil
 		}
@@ -205,9 +211,15 @@ func (in *Inbox) put(ctx context.Context, e entry, wait bool) error {
 
 // signal wakes the consumer if it is parked. The consumer sets sleeping before its last check of
 // count, and producers bump count before reading sleeping, so a wake-up is never lost.
-func (in *Inbox) signal() {
+//
+// A message from another node does not stamp wokenAt, so it never restores the consumer's
+// full spin budget (spinner.parked): a consumer spinning for a remote message holds a core the
+// network path needs, and the message comes a round trip later anyway.
+func (in *Inbox) signal(remote bool) {
 	if in.sleeping.Load() != 0 {
-		in.wokenAt.Store(Now())
+		if !remote {
+			in.wokenAt.Store(Now())
+		}
 		select {
 		case in.wake <- struct{}{}:
 		default:
@@ -228,6 +240,9 @@ func (in *Inbox) TryRecv() (Message, bool) {
 	e := in.removeLocked(0)
 	in.mu.Unlock()
 	in.msgsOut.Add(1)
+	if e.remote != in.lastRemote.Load() {
+		in.lastRemote.Store(e.remote)
+	}
 	return e.m, true
 }
 
@@ -271,7 +286,14 @@ func (in *Inbox) RecvTimeout(ctx context.Context, timeout time.Duration) (Messag
 		if start == 0 {
 			start = Now()
 		}
-		if in.recvSpin.spin(&in.count, in.bus.cfg.Spin) {
+		// After a message from another node, spin at most remoteSpin: a stream of them
+		// (a flood of publishes) is caught without parking, while a reply a network round
+		// trip away is not waited for on a core the network path needs (signal).
+		max := in.bus.cfg.Spin
+		if in.lastRemote.Load() {
+			max = min(max, remoteSpin)
+		}
+		if in.recvSpin.spin(&in.count, max) {
 			continue
 		}
 		if timeout > 0 && timer == nil {

@@ -192,3 +192,13 @@ func (b *Bus) Patterns() []string {
 // InterestChanged is signalled (capacity 1, never blocks the bus) when a pattern appears in
 // or goes from Patterns.
 func (b *Bus) InterestChanged() <-chan struct{} { return b.subs.interest.changed }
+
+// RequestLocalFunc is RequestLocal without a waiting goroutine: it delivers the request and
+// returns; cb gets the reply (or why there is none: every recipient exited, ErrTimeout after
+// timeout) exactly once, on the goroutine that completes it (the replier's Reply). A request
+// that cannot be delivered is its error, and cb is not called. cb must not block: it runs on
+// the replier's thread.
+func (b *Bus) RequestLocalFunc(ctx context.Context, m Message, timeout time.Duration, cb func(Message, error)) error {
+	_, err := b.startRequest(ctx, &m, timeout, true, cb)
+	return err
+}

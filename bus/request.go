@@ -19,6 +19,28 @@ type pending struct {
 	reply   Message
 	err     error         // instead of a reply: every recipient exited
 	wake    chan struct{} // capacity 1
+	// cb, when set (RequestLocalFunc), gets the outcome instead of a waiting requester, on
+	// the goroutine that completes the request; timer ends it at its timeout.
+	cb    func(Message, error)
+	timer atomic.Pointer[time.Timer]
+	// remote: every recipient is a remote endpoint. The requester then parks at once: the
+	// reply is a network round trip away, and a spinning requester holds a core the network
+	// path needs.
+	remote bool
+}
+
+// complete ends p, which its caller claimed, with reply or err.
+func (p *pending) complete(reply Message, err error) {
+	if p.cb != nil {
+		if t := p.timer.Load(); t != nil {
+			t.Stop()
+		}
+		p.cb(reply, err)
+		return
+	}
+	p.reply, p.err = reply, err
+	p.done.Store(Now() | 1)
+	p.wake <- struct{}{}
 }
 
 // pendingTable holds the requests in flight by correlation id.
@@ -63,9 +85,7 @@ func (t *pendingTable) dropPID(pid PID) {
 	}
 	t.mu.Unlock()
 	for _, p := range orphans {
-		p.err = fmt.Errorf("%w: every process the request went to exited without replying", ErrNotFound)
-		p.done.Store(Now() | 1)
-		p.wake <- struct{}{}
+		p.complete(Message{}, fmt.Errorf("%w: every process the request went to exited without replying", ErrNotFound))
 	}
 }
 
@@ -77,33 +97,42 @@ func (b *Bus) Request(ctx context.Context, m Message, timeout time.Duration) (Me
 }
 
 func (b *Bus) request(ctx context.Context, m Message, timeout time.Duration, local bool) (Message, error) {
+	start := time.Now()
+	p, err := b.startRequest(ctx, &m, timeout, local, nil)
+	if err != nil {
+		return Message{}, err
+	}
+	return b.awaitReply(ctx, m, p, timeout, start)
+}
+
+// startRequest routes and delivers request m (its Corr set here) and registers its pending
+// entry, completed through cb when cb is set.
+func (b *Bus) startRequest(ctx context.Context, mp *Message, timeout time.Duration, local bool, cb func(Message, error)) (*pending, error) {
+	m := *mp
 	m.Kind = KindRequest
 	if err := ValidTopic(m.Topic); err != nil {
-		return Message{}, fmt.Errorf("request: %w", err)
+		return nil, fmt.Errorf("request: %w", err)
 	}
 	m.Topic = Canonical(m.Topic)
 	if err := b.validate(&m); err != nil {
-		return Message{}, fmt.Errorf("request on %q: %w", m.Topic, err)
+		return nil, fmt.Errorf("request on %q: %w", m.Topic, err)
 	}
 	if err := b.check(OpRequest, m.From, m.Topic); err != nil {
-		return Message{}, err
+		return nil, err
 	}
 	subs := routes(b.subs.match(m.Topic), local, true)
 	if len(subs) == 0 {
 		b.unrouted.Add(1)
-		return Message{}, fmt.Errorf("request on %q: %w: no subscriber", m.Topic, ErrNotFound)
+		return nil, fmt.Errorf("request on %q: %w: no subscriber", m.Topic, ErrNotFound)
 	}
-	var done <-chan struct{}
-	if in, ok := b.Inbox(m.From); ok {
-		done = in.done
-	}
-	start := time.Now()
-
 	corr := b.reqs.next.Add(1)
 	m.Corr = corr
-	p := &pending{from: m.From, to: make([]PID, 0, len(subs)), wake: make(chan struct{}, 1)}
+	mp.Corr, mp.Topic = corr, m.Topic
+	p := &pending{from: m.From, to: make([]PID, 0, len(subs)), wake: make(chan struct{}, 1), cb: cb}
+	p.remote = true
 	for _, s := range subs {
 		p.to = append(p.to, s.pid)
+		p.remote = p.remote && s.inbox.sink != nil
 	}
 	b.reqs.mu.Lock()
 	b.reqs.m[corr] = p
@@ -143,7 +172,7 @@ func (b *Bus) request(ctx context.Context, m Message, timeout time.Duration, loc
 	}
 	if delivered == 0 {
 		b.reqs.take(corr)
-		return Message{}, fmt.Errorf("request on %q: %w", m.Topic, first)
+		return nil, fmt.Errorf("request on %q: %w", m.Topic, first)
 	}
 	if missed { // only those who got it may answer (and count for dropPID)
 		b.reqs.mu.Lock()
@@ -157,6 +186,26 @@ func (b *Bus) request(ctx context.Context, m Message, timeout time.Duration, loc
 		b.reqs.mu.Unlock()
 	}
 	b.finishTransfers(m.From, m.Regions)
+	if cb != nil && timeout > 0 {
+		t := time.AfterFunc(timeout, func() {
+			if p.claimed.CompareAndSwap(false, true) {
+				b.reqs.take(corr)
+				cb(Message{}, fmt.Errorf("request on %q: %w: no reply within %v", m.Topic, ErrTimeout, timeout))
+			}
+		})
+		p.timer.Store(t)
+	}
+	return p, nil
+}
+
+// awaitReply waits for the outcome of request m (started at start): a reply, the end of
+// every recipient, ctx, the requester's own end, or the timeout.
+func (b *Bus) awaitReply(ctx context.Context, m Message, p *pending, timeout time.Duration, start time.Time) (Message, error) {
+	corr := m.Corr
+	var done <-chan struct{}
+	if in, ok := b.Inbox(m.From); ok {
+		done = in.done
+	}
 
 	spin := &b.spin // a requester without an inbox (host code) shares the bus's
 	if in, ok := b.Inbox(m.From); ok {
@@ -165,7 +214,7 @@ func (b *Bus) request(ctx context.Context, m Message, timeout time.Duration, loc
 	var expired <-chan time.Time
 	waitStart := Now()
 	for {
-		if p.done.Load() != 0 || spin.spin(&p.done, b.cfg.Spin) {
+		if p.done.Load() != 0 || !p.remote && spin.spin(&p.done, b.cfg.Spin) {
 			return p.result(m.Topic)
 		}
 		if timeout > 0 && expired == nil {
@@ -179,7 +228,9 @@ func (b *Bus) request(ctx context.Context, m Message, timeout time.Duration, loc
 		}
 		select {
 		case <-p.wake:
-			spin.parked(waitStart, p.done.Load(), b.cfg.Spin)
+			if !p.remote {
+				spin.parked(waitStart, p.done.Load(), b.cfg.Spin)
+			}
 			continue
 		case <-done:
 		case <-ctx.Done():
@@ -273,18 +324,14 @@ func (b *Bus) Reply(m Message) error {
 		if err != nil {
 			// The request is answered (with an empty reply and the error in the log of the
 			// replier); the requester must not wait for a reply that cannot come.
-			p.reply = Message{Kind: KindReply, From: m.From, To: p.from, Corr: m.Corr, Sent: m.Sent}
-			p.done.Store(Now() | 1)
-			p.wake <- struct{}{}
+			p.complete(Message{Kind: KindReply, From: m.From, To: p.from, Corr: m.Corr, Sent: m.Sent}, nil)
 			return fmt.Errorf("reply to request %d: %w", m.Corr, err)
 		}
 		orig := m.Regions
 		m.Regions = granted
 		defer b.finishTransfers(m.From, orig)
 	}
-	p.reply = m
-	p.done.Store(Now() | 1)
-	p.wake <- struct{}{}
+	p.complete(m, nil)
 	b.replies.Add(1)
 	if in, ok := b.Inbox(m.From); ok {
 		in.sent.Add(1)

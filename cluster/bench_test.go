@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/nats-io/nats.go"
 
 	"github.com/orbital/orbital/bus"
@@ -211,6 +212,18 @@ func BenchmarkClusterPublish(b *testing.B) {
 		}
 	})
 	b.Run("guests", func(b *testing.B) {
+		snd, rcv := floodGuests(b, p, n)
+		flood(b, p.ka, p.kb, snd, rcv, n)
+	})
+	b.Run("same-node-guests", func(b *testing.B) { // the same guests on one node: the bus's own cap
+		snd, _ := floodGuests(b, p, n)
+		rcv, err := p.ka.Load("flood-rcv", "flood-rcv.wasm", floodWasm(b, "rcv", n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		flood(b, p.ka, p.ka, snd, rcv, n)
+	})
+	b.Run("go-guests", func(b *testing.B) { // pinger -flood and ponger: the Go SDK's cost on top
 		for b.Loop() {
 			m := reRate.FindStringSubmatch(p.run(b, "-flood", strconv.Itoa(n), "-size", "64"))
 			if m == nil {
@@ -220,4 +233,69 @@ func BenchmarkClusterPublish(b *testing.B) {
 			b.ReportMetric(v, "msg/s")
 		}
 	})
+}
+
+// flood times n messages from snd on ka to rcv on kb.
+func flood(b *testing.B, ka, kb *kernel.Kernel, snd, rcv *kernel.Module, n int) {
+	for b.Loop() {
+		r, err := kb.Spawn(rcv, kernel.SpawnOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		testenv.Eventually(b, func() bool { return ka.Bus().Subscribers("bench.flood") > 0 }, 10*time.Second, "the receiver's interest on node a")
+		t0 := time.Now()
+		if _, err := ka.Spawn(snd, kernel.SpawnOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		info, err := r.Wait(ctx)
+		cancel()
+		if err != nil || info.ExitCode != 0 {
+			b.Fatalf("receiver: %v %s", err, info.Reason)
+		}
+		b.ReportMetric(float64(n)/time.Since(t0).Seconds(), "msg/s")
+		testenv.Eventually(b, func() bool { return ka.Bus().Subscribers("bench.flood") == 0 }, 10*time.Second, "the receiver's interest gone")
+	}
+}
+
+// floodGuests are two minimal guests in WAT: one (on node a) publishes n 64-byte messages on
+// bench.flood, again after ERR_FULL; the other (on node b) subscribes and exits once it
+// received n.
+func floodGuests(b *testing.B, p *benchPair, n int) (snd, rcv *kernel.Module) {
+	var err error
+	if snd, err = p.ka.Load("flood-snd", "flood-snd.wasm", floodWasm(b, "snd", n)); err != nil {
+		b.Fatal(err)
+	}
+	if rcv, err = p.kb.Load("flood-rcv", "flood-rcv.wasm", floodWasm(b, "rcv", n)); err != nil {
+		b.Fatal(err)
+	}
+	return snd, rcv
+}
+
+func floodWasm(b *testing.B, which string, n int) []byte {
+	loop := func(body string) string {
+		return `(block $done (loop $l
+			(br_if $done (i32.ge_u (local.get $i) (i32.const ` + strconv.Itoa(n) + `)))
+			(if (i32.ge_s ` + body + ` (i32.const 0)) (then (local.set $i (i32.add (local.get $i) (i32.const 1)))))
+			(br $l)))`
+	}
+	wat := `(module
+		(import "orbital" "publish" (func $pub (param i32 i32 i32 i32 i32 i32) (result i32)))
+		(memory (export "memory") 1)
+		(data (i32.const 0) "bench.flood")
+		(func (export "_start") (local $i i32) ` + loop(`(call $pub (i32.const 0) (i32.const 11) (i32.const 64) (i32.const 64) (i32.const 0) (i32.const 0))`) + `))`
+	if which == "rcv" {
+		wat = `(module
+		(import "orbital" "subscribe" (func $sub (param i32 i32 i32) (result i32)))
+		(import "orbital" "recv" (func $recv (param i32 i32 i64) (result i32)))
+		(memory (export "memory") 1)
+		(data (i32.const 0) "bench.flood")
+		(func (export "_start") (local $i i32) (drop (call $sub (i32.const 0) (i32.const 11) (i32.const 0)))
+			` + loop(`(call $recv (i32.const 1024) (i32.const 4096) (i64.const -1))`) + `))`
+	}
+	w, err := wasmtime.Wat2Wasm(wat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return w
 }

@@ -109,3 +109,9 @@ func upNodes(n *Node, want int) bool {
 	}
 	return up == want
 }
+
+func (h *fakeHost) spawns() []SpawnRequest {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]SpawnRequest(nil), h.spawned...)
+}

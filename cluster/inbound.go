@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -96,16 +95,13 @@ func (n *Node) onMessage(msg *nats.Msg) {
 	m := bus.Message{Kind: bus.Kind(f.kind), From: pid, To: bus.PID(f.to), Topic: f.topic, Payload: f.payload, Regions: regions}
 	switch {
 	case m.Kind == bus.KindPublish:
-		ctx, cancel := context.WithTimeout(n.ctx, time.Second)
-		err = n.b.PublishLocal(ctx, m)
-		cancel()
+		err = n.b.PublishLocal(n.ctx, m) // a full reliable subscriber is waited for the bus's SendTimeout
 		if err != nil {
 			n.release(pid, regions)
 			n.denyLog(src, f, err)
 		}
 	case m.Kind == bus.KindRequest:
-		n.wg.Add(1)
-		go n.serveRequest(src, pid, f.corr, m)
+		n.serveRequest(src, pid, f.corr, m)
 	case m.Kind == bus.KindDirect || m.Kind >= 32:
 		ctx, cancel := context.WithTimeout(n.ctx, ackTimeout)
 		err = n.b.Send(ctx, m)
@@ -131,28 +127,44 @@ func (n *Node) denyLog(src string, f frame, err error) {
 	}
 }
 
-// serveRequest asks the local subscribers on behalf of a remote requester and sends the
-// answer (or why there is none) back to its node.
+// serveRequest asks the local subscribers on behalf of a remote requester; the answer (or
+// why there is none) goes back to its node from the replier's own thread, with no goroutine
+// of ours waiting in between.
 func (n *Node) serveRequest(src string, pid bus.PID, corr uint64, m bus.Message) {
-	defer n.wg.Done()
 	subj := fmt.Sprintf(subjReply, src, n.cfg.Name)
-	r, err := n.b.RequestLocal(n.ctx, m, requestTimeout)
+	fail := func(err error) {
+		n.nc.Publish(subj, errFrameOf(corr, err).encode())
+	}
+	err := n.b.RequestLocalFunc(n.ctx, m, requestTimeout, func(r bus.Message, err error) {
+		if err != nil {
+			fail(err)
+			return
+		}
+		f, err := n.frameOf(pid, r)
+		if err != nil {
+			fail(err)
+			return
+		}
+		f.op, f.corr, f.kind = opReply, corr, uint32(bus.KindReply)
+		if err := n.nc.Publish(subj, f.encode()); err == nil {
+			n.sent.Add(1)
+		}
+	})
 	if err != nil {
 		n.release(pid, m.Regions)
-		ef := errFrameOf(corr, err)
-		n.nc.Publish(subj, ef.encode())
-		return
+		n.denyLog(src, frame{module: n.proxyModule(pid), topic: m.Topic}, err)
+		fail(err)
 	}
-	f, err := n.frameOf(pid, r)
-	if err != nil {
-		ef := errFrameOf(corr, err)
-		n.nc.Publish(subj, ef.encode())
-		return
+}
+
+// proxyModule is the module a proxy stands for.
+func (n *Node) proxyModule(pid bus.PID) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if p := n.proxies[pid]; p != nil {
+		return p.module
 	}
-	f.op, f.corr, f.kind = opReply, corr, uint32(bus.KindReply)
-	if err := n.nc.Publish(subj, f.encode()); err == nil {
-		n.sent.Add(1)
-	}
+	return ""
 }
 
 // onReply completes a local request another node answered.

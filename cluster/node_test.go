@@ -91,8 +91,8 @@ func TestCluster(t *testing.T) {
 		t.Fatal("placed a spawn no node fits")
 	}
 	node, pid, err := c.Spawn(ctx, SpawnRequest{Module: "viewer", Need: Need{Drivers: []string{"camera"}}}, "", true)
-	if err != nil || node != "b" || pid != 42 || len(hb.spawned) != 1 || hb.spawned[0].From != "c" {
-		t.Fatalf("spawn: %s %d %v %+v", node, pid, err, hb.spawned)
+	if sp := hb.spawns(); err != nil || node != "b" || pid != 42 || len(sp) != 1 || sp[0].From != "c" {
+		t.Fatalf("spawn: %s %d %v %+v", node, pid, err, sp)
 	}
 	if _, _, err := c.Spawn(ctx, SpawnRequest{Module: "unsigned"}, "b", false); err == nil || !strings.Contains(err.Error(), "unsigned") {
 		t.Fatalf("spawn of an unsigned module: %v", err)
@@ -175,7 +175,7 @@ func TestClusterBadInput(t *testing.T) {
 			t.Fatal("an absurd announcement was taken")
 		}
 	}
-	if len(ha.spawned) != 0 {
+	if len(ha.spawns()) != 0 {
 		t.Fatal("a stranger's spawn ran")
 	}
 	if !upNodes(a, 2) {
