@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -33,6 +34,9 @@ func (n *Node) inbound(msg *nats.Msg) (frame, string, bool) {
 	n.mu.Lock()
 	m := n.members[src]
 	ok := m != nil && !m.lost && src != n.cfg.Name
+	if ok {
+		m.seen = time.Now() // its traffic shows it answers: a flood must not starve it into a loss
+	}
 	n.mu.Unlock()
 	if !ok {
 		n.bad.Add(1)
