@@ -28,13 +28,14 @@ type ControlServer struct {
 }
 
 type controlRequest struct {
-	Op     string         `json:"op"` // ps, stop, kill, restart, logs, reload, jobs, installed, start, kv
+	Op     string         `json:"op"` // ps, stop, kill, restart, logs, reload, jobs, installed, start, kv, call
 	PID    uint32         `json:"pid,omitempty"`
 	N      int            `json:"n,omitempty"`
 	Reload *ReloadRequest `json:"reload,omitempty"`
 	Name   string         `json:"name,omitempty"` // start
 	KV     *KVRequest     `json:"kv,omitempty"`
 	Spawn  *SpawnRequest  `json:"spawn,omitempty"` // cluster.go
+	Call   *CallRequest   `json:"call,omitempty"`
 }
 
 type controlReply struct {
@@ -49,6 +50,7 @@ type controlReply struct {
 	KV      *KVReply       `json:"kv,omitempty"`
 	Nodes   []Node         `json:"nodes,omitempty"`
 	Node    string         `json:"node,omitempty"` // where a spawn landed
+	Call    *CallReply     `json:"call,omitempty"`
 	Now     time.Time      `json:"now"`
 }
 
@@ -152,6 +154,8 @@ func (s *ControlServer) handle(req controlRequest, rep *controlReply) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = s.handleKV(ctx, req, rep)
 		cancel()
+	case "call":
+		err = s.handleCall(req, rep) // call.go
 	default:
 		err = fmt.Errorf("unknown op %q", req.Op)
 	}

@@ -72,6 +72,11 @@
 // every process the request reached exits without replying, the requester gets ErrNotFound at
 // once instead of waiting out its timeout.
 //
+// Call (call.go) is a request to one pid, for services by name: the kernel picked the process,
+// so there is no topic match; it never waits for room (a full inbox is ErrFull at once: a storm
+// of calls is refused, not queued), and the receiver ending before it replies ends the wait
+// with ErrEnded. Its reply goes through Reply; FlagFailed marks a failure's message.
+//
 // # Regions
 //
 // A region is host memory owned by the bus, backed by a memfd mapped MAP_SHARED and sealed

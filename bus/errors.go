@@ -26,6 +26,8 @@ var (
 	ErrRights = errors.New("bus: insufficient rights")
 	// ErrTimeout: a request got no reply before its deadline.
 	ErrTimeout = errors.New("bus: timeout")
+	// ErrEnded: the process a call went to ended (exited, crashed, was killed) before it replied.
+	ErrEnded = errors.New("bus: ended before replying")
 	// ErrExists: the pid already has an inbox.
 	ErrExists = errors.New("bus: already attached")
 )

@@ -28,7 +28,7 @@ func Encode(dst []byte, m *Message) (int, error) {
 	le.PutUint32(dst[16:], uint32(len(m.Topic)))
 	le.PutUint32(dst[20:], uint32(len(m.Payload)))
 	le.PutUint32(dst[24:], uint32(len(m.Regions)))
-	le.PutUint32(dst[28:], 0)
+	le.PutUint32(dst[28:], m.Flags)
 	le.PutUint64(dst[32:], uint64(m.Sent))
 	le.PutUint32(dst[40:], m.Sub)
 	le.PutUint32(dst[44:], 0)
@@ -58,11 +58,12 @@ func Decode(buf []byte) (Message, int, error) {
 		return Message{}, 0, fmt.Errorf("decode: %w: the header says %d bytes, the buffer has %d", ErrInvalid, total, len(buf))
 	}
 	m := Message{
-		Kind: Kind(le.Uint32(buf[0:])),
-		From: PID(le.Uint32(buf[4:])),
-		Corr: le.Uint64(buf[8:]),
-		Sent: int64(le.Uint64(buf[32:])),
-		Sub:  le.Uint32(buf[40:]),
+		Kind:  Kind(le.Uint32(buf[0:])),
+		From:  PID(le.Uint32(buf[4:])),
+		Corr:  le.Uint64(buf[8:]),
+		Sent:  int64(le.Uint64(buf[32:])),
+		Sub:   le.Uint32(buf[40:]),
+		Flags: le.Uint32(buf[28:]),
 	}
 	off := uint64(headerSize)
 	if nreg > 0 {

@@ -34,7 +34,8 @@ const (
 	KindDirect  Kind = 1  // sent to one pid
 	KindPublish Kind = 2  // published on a topic
 	KindRequest Kind = 3  // a request on a topic; answer with Bus.Reply(Corr)
-	KindReply   Kind = 4  // the answer to a request
+	KindReply   Kind = 4  // the answer to a request or a call
+	KindCall    Kind = 5  // a call of a service by name, to one process (Bus.Call); Topic is the method
 	KindEvent   Kind = 16 // an input event (32-byte payload, docs/abi.md)
 	KindQuit    Kind = 17 // a quit request, no payload
 	KindExit    Kind = 18 // a child process ended (payload: pid u32, exit code i32, reason)
@@ -54,6 +55,8 @@ func (k Kind) String() string {
 		return "request"
 	case KindReply:
 		return "reply"
+	case KindCall:
+		return "call"
 	case KindEvent:
 		return "event"
 	case KindQuit:
@@ -77,10 +80,16 @@ type Message struct {
 	// Sub is the receiver's subscription a publish or request was delivered for, set by the
 	// bus (0 for direct messages): a process with overlapping patterns gets one copy per
 	// subscription and tells them apart by it.
-	Sub     uint32
+	Sub uint32
+	// Flags are the layout's flags word: FlagFailed on a reply.
+	Flags   uint32
 	Payload []byte
 	Regions []Attachment // region handles travelling with the message
 }
+
+// FlagFailed marks a reply whose payload is the replier's failure message (UTF-8), not an
+// answer: a service's handler failed the call.
+const FlagFailed uint32 = 1
 
 // Rights on a region handle. The same bits are the ABI's (handle, flags) flags.
 type Rights uint32

@@ -27,6 +27,8 @@ type pending struct {
 	// reply is a network round trip away, and a spinning requester holds a core the network
 	// path needs.
 	remote bool
+	call   bool // a call (Bus.Call): to0 is its one recipient
+	to0    PID
 }
 
 // complete ends p, which its caller claimed, with reply or err.
@@ -85,6 +87,10 @@ func (t *pendingTable) dropPID(pid PID) {
 	}
 	t.mu.Unlock()
 	for _, p := range orphans {
+		if p.call {
+			p.complete(Message{}, fmt.Errorf("%w: %v ended", ErrEnded, p.to0))
+			continue
+		}
 		p.complete(Message{}, fmt.Errorf("%w: every process the request went to exited without replying", ErrNotFound))
 	}
 }
@@ -244,11 +250,11 @@ func (b *Bus) awaitReply(ctx context.Context, m Message, p *pending, timeout tim
 		}
 		switch {
 		case ctx.Err() != nil:
-			return Message{}, fmt.Errorf("request on %q: %w", m.Topic, ctx.Err())
+			return Message{}, fmt.Errorf("%s: %w", p.what(m.Topic), ctx.Err())
 		case isDone(done):
-			return Message{}, fmt.Errorf("request on %q: %w", m.Topic, ErrClosed)
+			return Message{}, fmt.Errorf("%s: %w", p.what(m.Topic), ErrClosed)
 		default:
-			return Message{}, fmt.Errorf("request on %q: %w: no reply within %v", m.Topic, ErrTimeout, timeout)
+			return Message{}, fmt.Errorf("%s: %w: no reply within %v", p.what(m.Topic), ErrTimeout, timeout)
 		}
 	}
 }
@@ -256,9 +262,17 @@ func (b *Bus) awaitReply(ctx context.Context, m Message, p *pending, timeout tim
 // result is what Request returns once p is done.
 func (p *pending) result(topic string) (Message, error) {
 	if p.err != nil {
-		return Message{}, fmt.Errorf("request on %q: %w", topic, p.err)
+		return Message{}, fmt.Errorf("%s: %w", p.what(topic), p.err)
 	}
 	return p.reply, nil
+}
+
+// what names the request or call in errors.
+func (p *pending) what(topic string) string {
+	if p.call {
+		return fmt.Sprintf("call %q of %v", topic, p.to0)
+	}
+	return fmt.Sprintf("request on %q", topic)
 }
 
 func isDone(c <-chan struct{}) bool {

@@ -31,13 +31,14 @@ const (
 	errRights   int32 = -12 // the handle lacks the right for this operation
 	errInternal int32 = -13 // a host-side failure; the kernel log has the detail
 	errNetwork  int32 = -14 // a network request failed (DNS, connect, TLS, HTTP); the process log has the detail
+	errCrashed  int32 = -15 // the service instance a call went to ended before it replied, or could not run
 )
 
 // codeName is an ABI error code's name as docs/abi.md spells it, for messages.
 func codeName(code int32) string {
 	names := [...]string{"", "ERR_INVALID", "ERR_FAULT", "ERR_TIMEOUT", "ERR_TOO_SMALL", "ERR_NOT_FOUND",
 		"ERR_DENIED", "ERR_FULL", "ERR_TOO_BIG", "ERR_LIMIT", "ERR_CLOSED", "ERR_BAD_TOPIC", "ERR_RIGHTS",
-		"ERR_INTERNAL", "ERR_NETWORK"}
+		"ERR_INTERNAL", "ERR_NETWORK", "ERR_CRASHED"}
 	if code < 0 && int(-code) < len(names) {
 		return names[-code]
 	}

@@ -20,8 +20,8 @@ import (
 //     request it still wins: manifest ∩ policy);
 //   - Deny: refused, audited, and not asked again for this process.
 //
-// Only the doors a process waits at anyway are asked about (net, spawn, clipboard), never bus
-// operations, which run on the hot path. Only top-level processes are asked: a child's
+// Only the doors a process waits at anyway are asked about (net, spawn, clipboard, storage, a
+// call of a service by name), never bus operations, which run on the hot path. Only top-level processes are asked: a child's
 // namespace is bounded by its parent's, which an answer about the child could not lift. While
 // the question is up the process is Blocked and its handler deadline does not run; a kill
 // ends the wait (and the card). An unanswered question is refused after askTimeout.
@@ -35,8 +35,8 @@ type Asker interface {
 type Question struct {
 	PID      bus.PID
 	Module   string
-	Op       policies.Op // policies.OpNet, OpSpawn, OpClipboard or OpStorage
-	Object   string      // host:port, module name, "read" or "write"
+	Op       policies.Op // policies.OpNet, OpSpawn, OpClipboard, OpStorage or OpCall
+	Object   string      // host:port, module name, "read" or "write", "kv", a service's name
 	Requests *policies.Grants
 	// Requests is what the module's manifest asks for (nil: a bare .wasm, which gets what
 	// policy grants). An Asker should not offer what the manifest does not request: no policy
@@ -57,7 +57,8 @@ const askTimeout = 2 * time.Minute
 
 // askable are the doors the kernel asks about.
 func askable(op policies.Op) bool {
-	return op == policies.OpNet || op == policies.OpSpawn || op == policies.OpClipboard || op == policies.OpStorage
+	return op == policies.OpNet || op == policies.OpSpawn || op == policies.OpClipboard || op == policies.OpStorage ||
+		op == policies.OpCall
 }
 
 // ask puts the question to the user and reports whether the operation may go ahead.

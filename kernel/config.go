@@ -42,6 +42,10 @@ type Config struct {
 	// Launcher finds the modules guests start with proc_spawn (host_proc.go). Nil: proc_spawn
 	// returns ERR_NOT_FOUND.
 	Launcher Launcher
+	// Services delivers the calls of services by name that guests make with the call host
+	// function (host_call.go, service.go): system's service manager. Nil: call returns
+	// ERR_NOT_FOUND after the door.
+	Services Services
 	// Asker, when set, is asked when policy refuses a process something the user may allow
 	// at once (a fetch, a spawn, the clipboard): the shell's permission prompt (ask.go).
 	Asker Asker

@@ -19,6 +19,12 @@
 // linked against the console's functions and runs its frame loop instead of an entry point
 // (docs/design/wasm4.md).
 //
+// A reactor that exports orbital_service_handle (serve.go) does not end after _initialize:
+// its thread stays in serve, takes the inbox's calls one at a time and calls the handler for
+// each, between calls blocked on the inbox; a quit request ends it. Calls by name (service.go,
+// host_call.go) are picked by Config.Services (system's dispatcher) and delivered with
+// Process.Call; docs/design/services.md.
+//
 // Reload (reload.go, reload_thread.go) moves a running process to new code in place: the pid,
 // inbox, subscriptions, regions, surfaces, children and policy binding stay; the store and
 // instance are replaced on the process's own thread when the guest next calls recv (the old
@@ -145,6 +151,7 @@
 // kill ends the wait at once; host_net.go: http_fetch, the host-side HTTP(S) client behind the
 // net.allow list, answering in a region; host_proc.go: proc_spawn and proc_kill over
 // Config.Launcher, children attenuated by their parent and their exits posted as KindExit;
+// host_call.go: call and reply_error, services by name behind the [bus] call door;
 // script.go: script_read and proc_fail, the program an interpreter module runs
 // (SpawnOptions.Script, Module.WithScript) and its crash with the program's own reason).
 // Doors the user may open at once (net, spawn, clipboard) go through checkDoor, which asks

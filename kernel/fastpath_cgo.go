@@ -67,6 +67,25 @@ static wasmtime_error_t *orbital_instantiate(const wasmtime_instance_pre_t *pre,
 	return NULL;
 }
 
+// The raw value of wasmtime/val.h (wasmtime_val_raw_t): 16 bytes, i32 and i64 little-endian
+// at offset 0. Calls through it skip wasmtime-go's Val conversions and the type check; the
+// caller checked the function's type once (serve.go).
+typedef union { int32_t i32; int64_t i64; uint8_t v128[16]; void *funcref; } orbital_val_raw_t;
+extern wasmtime_error_t *wasmtime_func_call_unchecked(wasmtime_context_t *store, const wasmtime_func_t *func,
+	orbital_val_raw_t *args_and_results, size_t args_and_results_len, wasm_trap_t **trap);
+
+// orbital_call_i32s calls f(a, b) -> i64 (nargs 2) or f(a) -> i32 (nargs 1); *out gets the result.
+static wasmtime_error_t *orbital_call_i32s(wasmtime_context_t *ctx, const wasmtime_func_t *f, int nargs,
+		int32_t a, int32_t b, int64_t *out, wasm_trap_t **trap) {
+	orbital_val_raw_t v[2];
+	for (int i = 0; i < 2; i++) for (int j = 0; j < 16; j++) v[i].v128[j] = 0;
+	v[0].i32 = a;
+	v[1].i32 = b;
+	wasmtime_error_t *err = wasmtime_func_call_unchecked(ctx, f, v, 2, trap);
+	*out = nargs == 1 ? (int64_t)v[0].i32 : v[0].i64;
+	return err;
+}
+
 static wasmtime_error_t *orbital_call0(wasmtime_context_t *ctx, const wasmtime_func_t *f, wasm_trap_t **trap) {
 	return wasmtime_func_call(ctx, f, NULL, 0, NULL, 0, trap);
 }
@@ -185,6 +204,20 @@ func call0(store *wasmtime.Store, f *wasmtime.Func) error {
 		return wrapWasmError(err, trap)
 	}
 	return nil
+}
+
+// callI32s calls f, of type (i32, i32) -> i64 (nargs 2) or (i32) -> i32 (nargs 1, b unused),
+// without wasmtime-go's conversions; the caller checked f's type.
+func callI32s(store *wasmtime.Store, f *wasmtime.Func, nargs int, a, b int32) (int64, error) {
+	var trap *C.wasm_trap_t
+	var out C.int64_t
+	err := C.orbital_call_i32s(storeContext(store), (*C.wasmtime_func_t)(unsafe.Pointer(f)), C.int(nargs), C.int32_t(a), C.int32_t(b), &out, &trap)
+	runtime.KeepAlive(store)
+	runtime.KeepAlive(f)
+	if err != nil || trap != nil {
+		return 0, wrapWasmError(err, trap)
+	}
+	return int64(out), nil
 }
 
 // wrapWasmError turns a C error or trap into wasmtime-go's *Error or *Trap, which then own it

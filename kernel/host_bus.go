@@ -234,23 +234,7 @@ func request(c *call, topicPtr, topicLen, payloadPtr, payloadLen, regionsPtr, nr
 	if err != nil {
 		return one(c.busCode(err))
 	}
-	buf, ok := c.bytes(bufPtr, bufCap) // memory may have moved while we waited
-	if !ok {
-		releaseAttachments(b, c.p.pid, reply.Regions)
-		return one(errFault)
-	}
-	n, err := bus.Encode(buf, &reply)
-	if err != nil {
-		// Too small: the reply stays queued as the next message recv returns (recv's pending
-		// slot), so the guest fetches it with recv and a larger buffer.
-		if c.p.pending == nil {
-			c.p.pending = &reply
-		} else {
-			releaseAttachments(b, c.p.pid, reply.Regions)
-		}
-		return one(errTooSmall)
-	}
-	return one(int32(n))
+	return c.writeReply(&reply, bufPtr, bufCap) // host_call.go
 }
 
 func releaseAttachments(b *bus.Bus, pid bus.PID, atts []bus.Attachment) {

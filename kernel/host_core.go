@@ -54,7 +54,9 @@ func hostLog(c *call, a []wasmtime.Val) []wasmtime.Val {
 //
 // A message that does not fit stays pending (ERR_TOO_SMALL) and is the next one delivered.
 // While a quit request is pending the process is stopping: queued messages (the quit request
-// first among them) are still delivered, but an empty inbox returns ERR_CLOSED at once.
+// first among them) are still delivered, but an empty inbox returns ERR_CLOSED at once. A
+// reactor service (serve.go) gets only a reply that did not fit a request's or call's buffer;
+// otherwise ERR_INVALID: its handler is called for its messages.
 func hostRecv(c *call, a []wasmtime.Val) []wasmtime.Val {
 	ptr, capacity, timeout := a[0].I32(), a[1].I32(), a[2].I64()
 	buf, ok := c.bytes(ptr, capacity)
@@ -62,6 +64,9 @@ func hostRecv(c *call, a []wasmtime.Val) []wasmtime.Val {
 		return one(errFault)
 	}
 	p := c.p
+	if p.svc != nil && p.pending == nil {
+		return one(errInvalid) // a reactor service gets its calls through its handler (serve.go)
+	}
 	if p.rl != nil || p.reloadReq.Load() != nil { // a reload to carry out or finish (reload_thread.go)
 		if p.atRecv(c); p.unwind {
 			return one(errClosed)

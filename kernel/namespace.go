@@ -25,6 +25,7 @@ import (
 //   - devices: CheckDevice is the drivers' device hook;
 //   - the network: http_fetch asks checkDoor(OpNet) for the URL, each redirect and each dial
 //     (host_net.go);
+//   - services: call asks checkDoor(OpCall) for the service's name (host_call.go);
 //   - spawn: proc_spawn asks checkDoor(OpSpawn) (host_proc.go), and a process spawned with
 //     SpawnOptions.Parent gets at most its parent's namespace.
 //

@@ -102,6 +102,7 @@ type Process struct {
 	hostCall call         // the context of the host call in progress (host.go)
 	fuelSet  bool         // the store got its fuel budget (fuel.go)
 	cart     *cartState   // the WASM-4 console of a cart (cart_run.go); nil otherwise
+	svc      *serveState  // a reactor service's handler (serve.go); nil otherwise
 
 	tree        *procTree // the process tree it belongs to (tree.go)
 	budget      budget    // its memories' and tables' budget, child of the tree's (memlimit_cgo.go)

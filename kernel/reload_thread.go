@@ -220,6 +220,9 @@ func (p *Process) saveState(c *call, rl *reloadState) error {
 func (p *Process) runCode(entry *wasmtime.Func) error {
 	for {
 		err := p.callEntry(entry)
+		if err == nil && p.svc != nil {
+			err = p.serve() // serve.go: a reactor service answers calls until it is stopped
+		}
 		if entry = p.nextCode(err); entry == nil {
 			return err
 		}

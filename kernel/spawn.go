@@ -199,6 +199,14 @@ func (p *Process) instantiate() (entry *wasmtime.Func, err error) {
 	if p.module.hasMemory {
 		p.memory = ex.memory
 	}
+	if name == "_initialize" {
+		if p.svc, err = findHandler(p.module.Path, ex.inst, p.store); err != nil {
+			return nil, err
+		}
+		if p.svc != nil && p.memory == nil {
+			return nil, &ModuleError{File: p.module.Path, Msg: "exports " + exportHandle + " but no memory"}
+		}
+	}
 	if p.module.hasABIVersion && ex.abi != nil {
 		v, err := ex.abi.Call(p.store)
 		if err != nil {

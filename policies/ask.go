@@ -98,7 +98,7 @@ func (s *Store) Decide(q *OpenQuestion, a Answer, d *Denials) (Decision, error) 
 // policy grants), since manifest ∩ policy would refuse it whatever policy says.
 func DoorGrant(module string, requests *Grants, op Op, object string) *Grants {
 	switch op {
-	case OpNet, OpSpawn, OpClipboard:
+	case OpNet, OpSpawn, OpClipboard, OpCall:
 	case OpStorage: // the quota to ask for is the one the manifest requests
 		if requests == nil || requests.Storage.N <= 0 {
 			return nil

@@ -91,7 +91,8 @@ type Grants struct {
 	Publish   []Rule // topic patterns
 	Subscribe []Rule
 	Request   []Rule
-	Direct    Flag // may send to a pid directly
+	Direct    Flag   // may send to a pid directly
+	Call      []Rule // services it may call by name (module names or globs)
 
 	RegionCount Limit // regions held at once; 0 grants none
 	RegionBytes Limit // bytes of regions held at once (so also the largest one); 0 = the bus default

@@ -138,6 +138,11 @@ func (n *Namespace) Regions() (count int, bytes int64) {
 	return int(n.Grants.RegionCount.N), n.Grants.RegionBytes.N
 }
 
+// AllowCall reports whether the module may call the service by name.
+func (n *Namespace) AllowCall(service string) bool {
+	return n.Refused == nil && anyGlob(n.Grants.Call, service) != nil
+}
+
 // AllowClipboard reports whether the module may use the clipboard.
 func (n *Namespace) AllowClipboard() bool { return n.Refused == nil && n.Grants.Clipboard.On }
 
@@ -221,6 +226,8 @@ func (n *Namespace) allow(op Op, object string) bool {
 		return n.AllowClipboard()
 	case OpStorage:
 		return n.AllowStorage()
+	case OpCall:
+		return n.AllowCall(object)
 	case OpFS:
 		for _, p := range n.Preopens() {
 			if object == p.Guest || strings.HasPrefix(object, strings.TrimSuffix(p.Guest, "/")+"/") {

@@ -18,9 +18,10 @@ const (
 	OpFS                      // object: a guest path (preopens are fixed at start)
 	OpClipboard               // object: "read" or "write"
 	OpStorage                 // object: "kv"
+	OpCall                    // object: the service's name
 )
 
-var opNames = [...]string{"", "publish", "subscribe", "request", "send", "region", "device", "net", "surface", "spawn", "fs", "clipboard", "storage"}
+var opNames = [...]string{"", "publish", "subscribe", "request", "send", "region", "device", "net", "surface", "spawn", "fs", "clipboard", "storage", "call"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) && o != 0 {
@@ -52,6 +53,8 @@ func (o Op) phrase() string {
 		return "use the clipboard to"
 	case OpStorage:
 		return "use the storage"
+	case OpCall:
+		return "call the service"
 	}
 	return o.String() // publish, spawn
 }

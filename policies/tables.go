@@ -18,6 +18,7 @@ type Tables struct {
 		Subscribe []string `toml:"subscribe,omitempty"`
 		Request   []string `toml:"request,omitempty"`
 		Direct    bool     `toml:"direct,omitempty"`
+		Call      []string `toml:"call,omitempty"` // services it may call by name (globs)
 	} `toml:"bus,omitempty"`
 	Regions struct {
 		Max   int64 `toml:"max,omitempty"`

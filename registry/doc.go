@@ -29,7 +29,9 @@
 // module.toml keys (unknown keys are errors, reported with file and line):
 // name, version (strict semver), kind (app, service, library, driver), description, tags,
 // entry (file in the package), entry_digest ("sha256:<hex>", filled by orbital pack),
-// exports, abi_version, restart (never, on-failure, always), [dependencies] (library name =
+// exports, abi_version, restart (never, on-failure, always), instances and idle_timeout (a
+// service called by name: how many processes of it run, 1 to 64, default 1; how long one runs
+// without calls, "30s" of at least 1s or "never", default 5m: service.go), [dependencies] (library name =
 // semver range), [triggers] (boot, topics, schedule: "@every 30s", "@hourly", five cron fields;
 // once, delay, repeat; url_schemes: triggers.go parses them), [files] (extra file =
 // digest, filled by pack), [permissions] (the policy-file tables: fs, env, process, bus,

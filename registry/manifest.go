@@ -48,6 +48,12 @@ type Manifest struct {
 	// topic triggers, the panel's Start): "never" (default), "on-failure" (a crash or a
 	// non-zero exit) or "always"; drivers take never or on-failure.
 	Restart string `toml:"restart,omitempty"`
+	// Instances and IdleTimeout shape a service called by name (kind service only,
+	// service.go): how many processes of it run (1 to 64; 0 is 1), and how long one started
+	// by a call runs without calls before it is stopped ("30s", at least 1s, or "never";
+	// "" is DefaultIdleTimeout).
+	Instances   int    `toml:"instances,omitempty"`
+	IdleTimeout string `toml:"idle_timeout,omitempty"`
 	// Dependencies maps a library name to a semver range ("^1.2", ">=1.0, <3").
 	Dependencies map[string]string `toml:"dependencies,omitempty"`
 	Triggers     Triggers          `toml:"triggers,omitempty"`
@@ -219,6 +225,9 @@ func (m *Manifest) Validate() error {
 		return bad("restart", "\"always\": a driver restarts never or on-failure")
 	case m.Restart != "" && m.Restart != "never" && m.Restart != "on-failure" && m.Restart != "always":
 		return bad("restart", "%q: want never, on-failure or always", m.Restart)
+	}
+	if err := m.validateService(); err != nil {
+		return err
 	}
 	for _, dep := range sortedKeys(m.Dependencies) {
 		if !nameRE.MatchString(dep) {

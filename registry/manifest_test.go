@@ -101,6 +101,12 @@ func TestParseManifestErrors(t *testing.T) {
 		{"library trigger", "[triggers]\nboot = true\n", "a library is linked"},
 		{"bad restart", "restart = \"sometimes\"\n", "restart: \"sometimes\": want never, on-failure or always"},
 		{"self dep", "[dependencies]\nimagefx = \"*\"\n", "cannot depend on itself"},
+		{"instances of a library", "instances = 2\n", "module.toml:1: instances: only a service"},
+		{"idle of a library", "idle_timeout = \"1m\"\n", "module.toml:1: idle_timeout: only a service"},
+		{"too many instances", "kind = \"service\"\ninstances = 99", "module.toml:4: instances: 99: want 1 to 64"},
+		{"negative instances", "kind = \"service\"\ninstances = -1", "module.toml:4: instances: -1"},
+		{"short idle", "kind = \"service\"\nidle_timeout = \"10ms\"", `module.toml:4: idle_timeout: "10ms": want a duration of at least 1s`},
+		{"bad idle", "kind = \"service\"\nidle_timeout = \"soon\"", `idle_timeout: "soon"`},
 	}
 	base := "name = \"imagefx\"\nversion = \"1.2.0\"\nkind = \"library\"\nentry = \"imagefx.wasm\"\n"
 	for _, c := range cases {

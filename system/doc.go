@@ -27,11 +27,16 @@
 // Backup and Restore (backup.go) snapshot a home, through the running instance for its
 // storage, and bring it back (docs/design/backup.md).
 //
+// Services by name (services.go, services_idle.go): the instance is the kernel's
+// Config.Services. A pool per installed service holds instances = N slots, each a supervisor
+// unit; a call goes to the running slot with the fewest calls in flight, starts one when none
+// runs, and an idle timer stops them; Call is the embedder's entry (docs/design/services.md).
+//
 // # Concurrency
 //
 // Instance methods are safe for concurrent use after Start. The supervisor owns one goroutine
 // per timed job, per topic relay and per supervised process (its watcher); Close stops them.
-// Lock order: supervisor.mu -> Instance.mu -> logBook.mu. supervisor.mu is released while a
+// Lock order: services.mu -> supervisor.mu -> Instance.mu -> logBook.mu. supervisor.mu is released while a
 // process spawns (the unit is "starting" meanwhile); Instance.mu guards the records, captures
 // and console windows. No lock of this package is held while calling the kernel, the registry
 // or the bus, except the logBook's, which calls nothing.

@@ -73,15 +73,21 @@ func start(t *testing.T, cfg Config) (*Instance, *syncBuffer) {
 }
 
 // installAs installs the built module src under name with the manifest text extra (after
-// name, version, kind and entry) and returns the manifest's path in the package directory.
+// name, version, kind and entry).
 func installAs(t *testing.T, home, src, name, extra string) {
 	t.Helper()
-	dir := t.TempDir()
 	wasm, err := os.ReadFile(testenv.Module(t, src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	man := "name = \"" + name + "\"\nversion = \"1.0.0\"\nkind = \"app\"\nentry = \"" + name + ".wasm\"\n" + extra
+	installWasm(t, home, wasm, name, "app", extra)
+}
+
+// installWasm installs wasm as the module name of kind with the manifest text extra.
+func installWasm(t *testing.T, home string, wasm []byte, name, kind, extra string) {
+	t.Helper()
+	dir := t.TempDir()
+	man := "name = \"" + name + "\"\nversion = \"1.0.0\"\nkind = \"" + kind + "\"\nentry = \"" + name + ".wasm\"\n" + extra
 	os.WriteFile(filepath.Join(dir, "module.toml"), []byte(man), 0o644)
 	os.WriteFile(filepath.Join(dir, name+".wasm"), wasm, 0o644)
 	reg, err := registry.Open(home)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orbital/orbital/admin"
@@ -51,6 +52,10 @@ type Config struct {
 	// free port; its URL goes to run/http.url) when the instance holds the home's lock; ""
 	// serves none.
 	HTTP string
+	// WrapServices, when set, wraps the instance's dispatcher of calls by name (which runs
+	// the services here: services.go) in one of the embedder's: a cluster routes calls to
+	// services other nodes run. Every call (guests', Call's) goes through what it returns.
+	WrapServices func(local kernel.Services) kernel.Services
 }
 
 // DefaultMaxDownload caps an http(s) download opened from the bar.
@@ -77,6 +82,8 @@ type Instance struct {
 	http    *httpServer // the modules' HTTP routes (httproutes.go)
 	sup     *supervisor
 	node    *cluster.Node // nil without a cluster
+	svc     *services     // the dispatcher of calls by name (services.go)
+	calls   atomic.Value  // kernel.Services: svc, or what Config.WrapServices made of it
 	undo    []func()      // what Start started, undone in reverse by Close or a failed Start
 
 	mu      sync.Mutex
@@ -171,7 +178,7 @@ func (in *Instance) Start(ctx context.Context) (err error) {
 	in.undo = append(in.undo, func() { in.store.Close() }) // after the kernel's processes released it
 	in.k, err = kernel.New(kernel.Config{
 		Home: home, Policies: in.pst, Display: in.display, Clipboard: in.cfg.Clipboard, Storage: in.store,
-		Launcher: launcher{in}, Asker: in.cfg.Asker, Limits: in.cfg.Limits, Log: in.logs.hook(in.cfg.Stderr),
+		Launcher: launcher{in}, Asker: in.cfg.Asker, Services: instanceCalls{in}, Limits: in.cfg.Limits, Log: in.logs.hook(in.cfg.Stderr),
 	})
 	if err != nil {
 		return err
@@ -253,6 +260,9 @@ func (in *Instance) Close() {
 	}
 	in.closed = true
 	in.mu.Unlock()
+	if in.svc != nil {
+		in.svc.close() // no idle stop or background start from here on
+	}
 	if in.sup != nil {
 		in.sup.close() // no trigger or restart starts anything from here on
 	}

@@ -77,7 +77,7 @@ func (c *controller) unitRows() []admin.Proc {
 	var rows []admin.Proc
 	for _, u := range s.sortedUnitsLocked() {
 		if u.state == unitBackoff || u.state == unitFailed {
-			rows = append(rows, admin.Proc{PID: uint32(u.lastPID), Name: u.name, Kind: "app", State: u.state,
+			rows = append(rows, admin.Proc{PID: uint32(u.lastPID), Name: u.module(), Kind: "app", State: u.state,
 				StartedBy: "trigger", Restarts: u.restarts, LastExit: u.lastExit})
 		}
 	}

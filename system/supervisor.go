@@ -53,9 +53,12 @@ const (
 	unitFailed   = "failed"  // crash loop: restarts stopped
 )
 
-// unit is one module under the supervisor's care.
+// unit is one module under the supervisor's care: the processes of its module run one at a
+// time. A service called by name with instances = N has N units (services.go), each its own
+// restart policy and backoff: "weather", "weather#2", ...
 type unit struct {
 	name    string
+	mod     string // the module it runs; "" is name
 	restart string
 	jobs    []*job
 
@@ -102,6 +105,14 @@ func (s *supervisor) notifyLocked() {
 // errNoRun is ensure's error when the unit will not run until someone starts it again.
 var errNoRun = errors.New("the module is stopped or stopped restarting")
 
+// module is the module u runs.
+func (u *unit) module() string {
+	if u.mod != "" {
+		return u.mod
+	}
+	return u.name
+}
+
 // ensure returns the running process of j's unit, starting one (a run of j) when the unit is
 // idle; it waits while the unit starts or waits in backoff. It fails when the unit stopped
 // restarting (crash loop) or ctx ends.
@@ -145,6 +156,13 @@ func (s *supervisor) ensureIn(ctx context.Context, u *unit, j *job, by string) (
 	}
 }
 
+// stateOf is u's state and its process (nil when none runs).
+func (s *supervisor) stateOf(u *unit) (string, proc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return u.state, u.proc
+}
+
 // add registers u (replacing nothing: a unit is made once per module).
 func (s *supervisor) add(u *unit) {
 	s.mu.Lock()
@@ -159,13 +177,20 @@ func (s *supervisor) add(u *unit) {
 }
 
 // unitOf returns the unit of name, making a manual one (no triggers) on first use.
-func (s *supervisor) unitOf(name, restart string) *unit {
+func (s *supervisor) unitOf(name, restart string) *unit { return s.unitFor(name, "", restart) }
+
+// unitFor returns the unit called name, which runs module mod ("": name), making it on first
+// use.
+func (s *supervisor) unitFor(name, mod, restart string) *unit {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	u := s.units[name]
-	s.mu.Unlock()
 	if u == nil {
-		u = &unit{name: name, restart: restart}
-		s.add(u)
+		u = &unit{name: name, mod: mod, restart: restart, state: unitIdle}
+		if u.restart == "" {
+			u.restart = RestartNever
+		}
+		s.units[name] = u
 	}
 	return u
 }

@@ -18,6 +18,7 @@ import (
 func (in *Instance) startSupervisor() {
 	in.sup = newSupervisor(in.startUnit, in.killUnit, in.unitLog)
 	in.undo = append(in.undo, in.sup.close) // Close waits for its goroutines once the kernel closed
+	in.startServices()
 	if !in.Owner() || !in.cfg.Triggers {
 		return
 	}
@@ -90,11 +91,11 @@ func unitFor(m *registry.Manifest) *unit {
 // startUnit spawns a process of u: the newest installed version of its module, under its
 // identity, as every process starts.
 func (in *Instance) startUnit(u *unit, by string) (proc, error) {
-	m, err := in.Load(u.name)
+	m, err := in.Load(u.module())
 	if err != nil {
 		return nil, err
 	}
-	p, err := in.Spawn(m, kernel.SpawnOptions{Name: u.name, UI: true}, by)
+	p, err := in.Spawn(m, kernel.SpawnOptions{Name: u.module(), UI: true}, by)
 	if err != nil {
 		return nil, err
 	}

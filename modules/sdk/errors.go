@@ -22,6 +22,7 @@ const (
 	ErrRights   Errno = -12 // the handle lacks the right for this operation
 	ErrInternal Errno = -13 // a host-side failure; the kernel log has the detail
 	ErrNetwork  Errno = -14 // a network request failed (DNS, connect, TLS, HTTP); the process log has the detail
+	ErrCrashed  Errno = -15 // the service's process that had the call ended before it replied, or could not start
 
 	// The GPU driver's own codes (docs/abi.md, "GPU").
 	ErrCompile Errno = -64 // the shader does not compile or link (GPUError.Diagnostics say where)
@@ -44,6 +45,7 @@ var errnoNames = map[Errno]string{
 	ErrRights:   "ERR_RIGHTS: handle lacks the right",
 	ErrInternal: "ERR_INTERNAL: host failure (see the kernel log)",
 	ErrNetwork:  "ERR_NETWORK: network request failed (see the process log)",
+	ErrCrashed:  "ERR_CRASHED: the service crashed before it replied",
 	ErrCompile:  "ERR_COMPILE: the shader does not compile",
 	ErrBudget:   "ERR_BUDGET: the GPU work ran past its time budget",
 	ErrLost:     "ERR_LOST: the GPU context is gone",

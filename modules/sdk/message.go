@@ -14,7 +14,8 @@ const (
 	KindDirect  Kind = 1  // sent to this process's pid
 	KindPublish Kind = 2  // published on a topic this process subscribed to
 	KindRequest Kind = 3  // a request; answer with a reply carrying Corr
-	KindReply   Kind = 4  // the answer to a request
+	KindReply   Kind = 4  // the answer to a request or a call
+	KindCall    Kind = 5  // a call of this service by name (Serve answers them); Topic is the method
 	KindEvent   Kind = 16 // an input event for one of this process's surfaces
 	KindQuit    Kind = 17 // the kernel asks the process to exit soon
 	KindExit    Kind = 18 // a child this process started (Spawn) ended; decode with Message.Exit
@@ -30,6 +31,8 @@ func (k Kind) String() string {
 		return "request"
 	case KindReply:
 		return "reply"
+	case KindCall:
+		return "call"
 	case KindEvent:
 		return "event"
 	case KindQuit:
@@ -39,6 +42,9 @@ func (k Kind) String() string {
 	}
 	return fmt.Sprintf("kind(%d)", uint32(k))
 }
+
+// FlagFailed marks a reply carrying a service's failure (its payload is the message).
+const FlagFailed uint32 = 1
 
 // HeaderSize is the size of the fixed message header the host writes before the region handles,
 // the topic and the payload.
@@ -50,7 +56,7 @@ type Message struct {
 	Kind  Kind
 	From  uint32        // sender pid; 0 is the kernel or the shell
 	Corr  uint64        // correlation id of requests and replies
-	Flags uint32        // reserved, 0
+	Flags uint32        // FlagFailed on a reply whose payload is the service's failure message
 	Sent  time.Duration // when it was sent, on the Now clock
 	// Sub is the subscription (Subscription.ID) a publish or request came through; a process
 	// whose patterns overlap gets one copy per subscription. 0 for other messages.

@@ -1,0 +1,177 @@
+package kernel
+
+import (
+	"bytes"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/bus"
+)
+
+// A reactor service: a module with _initialize that exports orbital_service_handle. After
+// _initialize the process thread stays in serve, which takes the inbox's messages one at a
+// time: a call (or a request) goes to the handler, on the process's own thread, and what the
+// handler returns is the reply; a quit request ends the process (exit 0). So a service needs
+// no receive loop of its own, in any language. The point between two handler calls is the
+// only one where the guest holds no half-done work. ABI: docs/abi.md, "Services".
+//
+//	orbital_service_buffer(len i32) -> i32     where the kernel may write a request of len bytes
+//	orbital_service_handle(ptr i32, len i32) -> i64
+//
+// The handler's result is (flags << 62) | (len << 32) | ptr: len bytes at ptr are the reply
+// (flags 0) or the failure's message (flags 1); a negative result fails the call with that
+// error code. A trap in the handler ends the process as any trap does; the caller gets
+// ERR_CRASHED (its inbox is detached, which ends the pending call).
+
+// serveState is a reactor service's exports and request buffer; process thread only.
+type serveState struct {
+	handle, buffer *wasmtime.Func
+	buf, bufCap    int32 // the buffer the guest gave for requests up to bufCap bytes
+	dropped        bool  // a message that is not a call was dropped (logged once)
+}
+
+// Export names and flags of the handler ABI.
+const (
+	exportHandle = "orbital_service_handle"
+	exportBuffer = "orbital_service_buffer"
+	replyFailed  = 1 << 62
+)
+
+// findHandler looks for the handler exports of a reactor. A reactor without
+// orbital_service_handle is not a handler service (nil, nil): it runs _initialize and ends.
+func findHandler(path string, inst *wasmtime.Instance, store *wasmtime.Store) (*serveState, error) {
+	ex := inst.GetExport(store, exportHandle)
+	if ex == nil || ex.Func() == nil {
+		return nil, nil
+	}
+	s := &serveState{handle: ex.Func()}
+	if !sameSig(s.handle.Type(store), kinds(i32, i32), kinds(i64)) {
+		return nil, &ModuleError{File: path, Msg: exportHandle + " must have type (i32, i32) -> i64 (docs/abi.md, Services)"}
+	}
+	if ex := inst.GetExport(store, exportBuffer); ex != nil && ex.Func() != nil && sameSig(ex.Func().Type(store), kinds(i32), kinds(i32)) {
+		s.buffer = ex.Func()
+	} else {
+		return nil, &ModuleError{File: path, Msg: "exports " + exportHandle + " but no " + exportBuffer + " of type (i32) -> i32 (docs/abi.md, Services)"}
+	}
+	return s, nil
+}
+
+// serve hands the inbox's calls to the handler until a quit request, a stop or a kill (nil),
+// or a trap (its error, which ends the process).
+func (p *Process) serve() error {
+	for {
+		m, ok := p.nextServed()
+		if !ok {
+			return nil
+		}
+		switch m.Kind {
+		case bus.KindCall, bus.KindRequest:
+			if err := p.handle(&m); err != nil {
+				return err
+			}
+		case bus.KindQuit:
+			return nil
+		default:
+			releaseAttachments(p.k.bus, p.pid, m.Regions)
+			if !p.svc.dropped {
+				p.svc.dropped = true
+				p.k.cfg.Log(p.pid, p.name, 2, fmt.Sprintf("a reactor service gets calls only; dropped a %v message (and will drop others without saying so)", m.Kind))
+			}
+		}
+	}
+}
+
+// nextServed waits for the next message; false when the process is being stopped and nothing
+// is queued, or killed.
+func (p *Process) nextServed() (bus.Message, bool) {
+	if m, ok := p.inbox.TryRecv(); ok {
+		return m, true
+	}
+	if p.stopping.Load() || p.killed.Load() {
+		return bus.Message{}, false
+	}
+	p.sample(p.memSize())
+	p.setState(Blocked)
+	m, err := p.inbox.Recv(p.ctx)
+	p.setState(Running)
+	return m, err == nil
+}
+
+// handle runs the handler on m and replies with what it returns.
+func (p *Process) handle(m *bus.Message) error {
+	n := bus.EncodedSize(m)
+	ptr, why := p.requestBuffer(n)
+	if why != "" {
+		p.failCall(m, why)
+		return nil
+	}
+	mem := p.memory.UnsafeData(p.store)
+	if _, err := bus.Encode(mem[ptr:int(ptr)+n], m); err != nil {
+		p.failCall(m, "internal: "+err.Error())
+		return nil
+	}
+	p.lastHost.Store(monoNow()) // the handler deadline counts from here
+	r, err := callI32s(p.store, p.svc.handle, 2, ptr, int32(n))
+	p.lastHost.Store(monoNow())
+	if err != nil {
+		return err // a trap: the process ends, and with it the call
+	}
+	if r < 0 {
+		p.failCall(m, exportHandle+" answered "+codeName(int32(r)))
+		return nil
+	}
+	failed := r&replyFailed != 0
+	ln, at := (r>>32)&(1<<30-1), r&0xffffffff
+	mem = p.memory.UnsafeData(p.store) // the handler may have grown memory
+	switch {
+	case at+ln > int64(len(mem)):
+		p.failCall(m, fmt.Sprintf("%s returned bytes [%d, +%d), outside its memory", exportHandle, at, ln))
+	case int(ln) > p.k.bus.Config().MaxPayload:
+		p.failCall(m, fmt.Sprintf("its reply of %d bytes is over the bus's maximum of %d", ln, p.k.bus.Config().MaxPayload))
+	case failed:
+		p.failCall(m, string(bytes.ToValidUTF8(mem[at:at+ln], []byte("\uFFFD"))))
+	default:
+		var payload []byte
+		if ln > 0 {
+			payload = bytes.Clone(mem[at : at+ln])
+		}
+		p.k.bus.Reply(bus.Message{From: p.pid, Corr: m.Corr, Payload: payload})
+	}
+	return nil
+}
+
+// requestBuffer returns where in guest memory a request of n bytes goes, asking the guest
+// (orbital_service_buffer) only when n is larger than any request before; why says what is
+// wrong when there is none.
+func (p *Process) requestBuffer(n int) (int32, string) {
+	s := p.svc
+	if int32(n) > s.bufCap || s.bufCap == 0 {
+		r, err := callI32s(p.store, s.buffer, 1, int32(n), 0)
+		if err != nil || r <= 0 {
+			s.bufCap = 0
+			return 0, fmt.Sprintf("its %s(%d) gave no buffer (%v)", exportBuffer, n, errOr(err, codeName(int32(r))))
+		}
+		s.buf, s.bufCap = int32(r), int32(n)
+	}
+	if int64(s.buf)+int64(n) > int64(len(p.memory.UnsafeData(p.store))) {
+		s.bufCap = 0
+		return 0, fmt.Sprintf("its %s returned a buffer outside its memory", exportBuffer)
+	}
+	return s.buf, ""
+}
+
+// failCall answers m with a failure: the caller's reply carries bus.FlagFailed and why.
+func (p *Process) failCall(m *bus.Message, why string) {
+	if !utf8.ValidString(why) {
+		why = string(bytes.ToValidUTF8([]byte(why), []byte("\uFFFD")))
+	}
+	p.k.bus.Reply(bus.Message{From: p.pid, Corr: m.Corr, Flags: bus.FlagFailed, Payload: []byte(why)})
+}
+
+func errOr(err error, s string) string {
+	if err != nil {
+		return firstLine(err.Error())
+	}
+	return s
+}
