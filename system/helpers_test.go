@@ -48,7 +48,7 @@ func (s *syncBuffer) String() string {
 }
 
 // start makes and starts an instance of home (a fresh one when ""), closed when the test ends.
-func start(t *testing.T, cfg Config) (*Instance, *syncBuffer) {
+func start(t testing.TB, cfg Config) (*Instance, *syncBuffer) {
 	t.Helper()
 	if cfg.Home == "" {
 		cfg.Home = testenv.Home(t)
@@ -84,7 +84,7 @@ func installAs(t *testing.T, home, src, name, extra string) {
 }
 
 // installWasm installs wasm as the module name of kind with the manifest text extra.
-func installWasm(t *testing.T, home string, wasm []byte, name, kind, extra string) {
+func installWasm(t testing.TB, home string, wasm []byte, name, kind, extra string) {
 	t.Helper()
 	dir := t.TempDir()
 	man := "name = \"" + name + "\"\nversion = \"1.0.0\"\nkind = \"" + kind + "\"\nentry = \"" + name + ".wasm\"\n" + extra

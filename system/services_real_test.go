@@ -31,7 +31,7 @@ func running(in *Instance, name string) []bus.PID {
 }
 
 // reactorWasm is the test reactor service, compiled from kernel/testdata/reactor.wat.
-func reactorWasm(t *testing.T) []byte {
+func reactorWasm(t testing.TB) []byte {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join("..", "kernel", "testdata", "reactor.wat"))
 	if err != nil {
