@@ -10,22 +10,13 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/orbital/orbital/cluster"
 )
 
-// Node is one node of a cluster as `orbital nodes` and the panel's nodes table show it.
-type Node struct {
-	Name     string    `json:"name"`
-	State    string    `json:"state"` // up, lost
-	Addr     string    `json:"addr"`
-	Self     bool      `json:"self,omitempty"`
-	Uptime   int64     `json:"uptime_ms"`
-	Cores    int       `json:"cores"`
-	MemTotal int64     `json:"mem_total"`
-	MemFree  int64     `json:"mem_free"`
-	Procs    int       `json:"procs"`
-	Drivers  []string  `json:"drivers,omitempty"`
-	LastSeen time.Time `json:"last_seen"`
-}
+// Node is one node of a cluster as `orbital nodes` and the panel's nodes table show it: the
+// cluster package's own row, one schema for the CLI, the socket and the page.
+type Node = cluster.NodeInfo
 
 // SpawnRequest is `orbital spawn [--node NAME | --any] [--need ...] MODULE [-- ARGS]`.
 type SpawnRequest struct {

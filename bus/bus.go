@@ -363,21 +363,8 @@ func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, los
 	if to.sink != nil {
 		return b.deliverRemote(ctx, to, m, sub)
 	}
-	m.Sent = Now()
-	m.To = to.pid
-	m.Sub = uint32(sub)
-	var from *Inbox
-	if len(m.Regions) > 0 {
-		var ok bool
-		from, ok = b.Inbox(m.From)
-		if !ok {
-			return fmt.Errorf("%v: %w: the sender has no region table", m.From, ErrNotFound)
-		}
-		granted, err := b.grant(from, to, m.Regions)
-		if err != nil {
-			return err
-		}
-		m.Regions = granted
+	if err := b.stamp(to, &m, sub); err != nil {
+		return err
 	}
 	sender, known := b.Inbox(m.From)
 	// A message from another node (its sender a remote endpoint) does not teach the receiver
@@ -399,6 +386,25 @@ func (b *Bus) deliver(ctx context.Context, to *Inbox, m Message, sub uint64, los
 	}
 	if known && m.From != 0 {
 		sender.sent.Add(1)
+	}
+	return nil
+}
+
+// stamp addresses m to to through subscription sub and grants its regions to to.
+func (b *Bus) stamp(to *Inbox, m *Message, sub uint64) error {
+	m.Sent = Now()
+	m.To = to.pid
+	m.Sub = uint32(sub)
+	if len(m.Regions) > 0 {
+		from, ok := b.Inbox(m.From)
+		if !ok {
+			return fmt.Errorf("%v: %w: the sender has no region table", m.From, ErrNotFound)
+		}
+		granted, err := b.grant(from, to, m.Regions)
+		if err != nil {
+			return err
+		}
+		m.Regions = granted
 	}
 	return nil
 }

@@ -46,19 +46,8 @@ func (b *Bus) Remote(pid PID) bool {
 // deliverRemote hands m to a remote endpoint's sink: regions are granted into the endpoint's
 // table first (the sink releases them), so rights and limits are checked as for any receiver.
 func (b *Bus) deliverRemote(ctx context.Context, to *Inbox, m Message, sub uint64) error {
-	m.Sent = Now()
-	m.To = to.pid
-	m.Sub = uint32(sub)
-	if len(m.Regions) > 0 {
-		from, ok := b.Inbox(m.From)
-		if !ok {
-			return fmt.Errorf("%v: %w: the sender has no region table", m.From, ErrNotFound)
-		}
-		granted, err := b.grant(from, to, m.Regions)
-		if err != nil {
-			return err
-		}
-		m.Regions = granted
+	if err := b.stamp(to, &m, sub); err != nil {
+		return err
 	}
 	if err := to.sink(ctx, m); err != nil {
 		return err

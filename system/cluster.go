@@ -41,7 +41,7 @@ func (in *Instance) startCluster(ctx context.Context) error {
 	if err := n.Start(ctx); err != nil {
 		return err
 	}
-	in.node = n
+	in.node.Store(n)
 	in.undo = append(in.undo, n.Close)
 	if c.Listen != "" {
 		p := clusterAddrFile(in.cfg.Home)
@@ -54,7 +54,7 @@ func (in *Instance) startCluster(ctx context.Context) error {
 }
 
 // Node is the instance's cluster node, nil without a cluster.
-func (in *Instance) Node() *cluster.Node { return in.node }
+func (in *Instance) Node() *cluster.Node { return in.node.Load() }
 
 // ClusterToken is the join URL of home's cluster: the address its running node listens on
 // (or addr when given) with the home's token (made on first use).
@@ -154,7 +154,7 @@ func (h clusterHost) Spawn(ctx context.Context, req cluster.SpawnRequest, fetch 
 			return 0, fmt.Errorf("spawn %s: %w", rec.ID(), err)
 		}
 		if !ok {
-			return 0, fmt.Errorf("spawn %s: refused: its publisher %q is not trusted by node %s (orbital registry trust KEY there)", rec.ID(), man.Publisher, in.node.Name())
+			return 0, fmt.Errorf("spawn %s: refused: its publisher %q is not trusted by node %s (orbital registry trust KEY there)", rec.ID(), man.Publisher, in.Node().Name())
 		}
 	}
 	if man.Kind == registry.KindLibrary || man.Kind == registry.KindDriver {

@@ -17,22 +17,17 @@ import (
 
 // Nodes lists the cluster's nodes; nil when the instance is not a node.
 func (c *controller) Nodes() []admin.Node {
-	n := c.in.node
+	n := c.in.Node()
 	if n == nil {
 		return nil
 	}
-	var out []admin.Node
-	for _, i := range n.Nodes() {
-		out = append(out, admin.Node{Name: i.Name, State: i.State, Addr: i.Addr, Self: i.Self, Uptime: i.Uptime, Cores: i.Cores,
-			MemTotal: i.MemTotal, MemFree: i.MemFree, Procs: i.Procs, Drivers: i.Drivers, LastSeen: i.LastSeen})
-	}
-	return out
+	return n.Nodes()
 }
 
 // ClusterProcesses lists every node's processes: this node's from its own table (full rows),
 // the others' as they answer (fresh) or announced.
 func (c *controller) ClusterProcesses(ctx context.Context, fresh bool) []admin.Proc {
-	n := c.in.node
+	n := c.in.Node()
 	local := c.Processes()
 	if n == nil {
 		return local
@@ -59,7 +54,7 @@ func (c *controller) ClusterProcesses(ctx context.Context, fresh bool) []admin.P
 
 // Spawn places and starts a module (orbital spawn).
 func (c *controller) Spawn(ctx context.Context, req admin.SpawnRequest) (string, uint32, error) {
-	n := c.in.node
+	n := c.in.Node()
 	need, err := ParseNeed(req.Need)
 	if err != nil {
 		return "", 0, err

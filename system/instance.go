@@ -81,10 +81,10 @@ type Instance struct {
 	panel   *adminPanel
 	http    *httpServer // the modules' HTTP routes (httproutes.go)
 	sup     *supervisor
-	node    *cluster.Node // nil without a cluster
-	svc     *services     // the dispatcher of calls by name (services.go)
-	calls   atomic.Value  // kernel.Services: svc, or what Config.WrapServices made of it
-	undo    []func()      // what Start started, undone in reverse by Close or a failed Start
+	node    atomic.Pointer[cluster.Node] // nil without a cluster; set by Start, read by the panel meanwhile
+	svc     *services                    // the dispatcher of calls by name (services.go)
+	calls   atomic.Value                 // kernel.Services: svc, or what Config.WrapServices made of it
+	undo    []func()                     // what Start started, undone in reverse by Close or a failed Start
 
 	mu      sync.Mutex
 	procs   map[bus.PID]*procRecord // every process the instance started, while it is in the table

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -24,26 +22,8 @@ type clusterNode struct {
 // startNode runs `orbital up --node name` with the cluster flags in args.
 func startNode(t *testing.T, name, home string, args ...string) *clusterNode {
 	t.Helper()
-	u := &upProc{cmd: exec.Command(testenv.Binary(t), append([]string{"up", "--home", home, "--node", name}, args...)...),
-		out: &syncBuffer{}, exited: make(chan struct{})}
-	u.cmd.Env = append(os.Environ(), "ORBITAL_MODULES="+filepath.Dir(testenv.Module(t, "pinger")))
-	u.cmd.Stdout, u.cmd.Stderr = u.out, u.out
-	if err := u.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { u.cmd.Wait(); close(u.exited) }()
-	t.Cleanup(func() {
-		u.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-u.exited:
-		case <-time.After(10 * time.Second):
-			u.cmd.Process.Kill()
-			<-u.exited
-		}
-		if t.Failed() {
-			t.Logf("node %s output:\n%s", name, u.out.String())
-		}
-	})
+	u := launchUp(t, "node "+name, append([]string{"--home", home, "--node", name}, args...),
+		[]string{"ORBITAL_MODULES=" + filepath.Dir(testenv.Module(t, "pinger"))})
 	testenv.Eventually(t, func() bool {
 		select {
 		case <-u.exited:

@@ -22,7 +22,24 @@ type upProc struct {
 // startUp starts `orbital up` on home and waits until its control socket answers.
 func startUp(t *testing.T, home string, env ...string) *upProc {
 	t.Helper()
-	u := &upProc{cmd: exec.Command(testenv.Binary(t), "up", "--home", home), out: &syncBuffer{}, exited: make(chan struct{})}
+	u := launchUp(t, "orbital up", []string{"--home", home}, env)
+	testenv.Eventually(t, func() bool {
+		select {
+		case <-u.exited:
+			t.Fatalf("orbital up exited early:\n%s", u.out.String())
+		default:
+		}
+		_, _, code := orbitalCmd(t, "ps", "--home", home)
+		return code == 0
+	}, 30*time.Second, "orbital up to answer orbital ps")
+	return u
+}
+
+// launchUp starts `orbital up ARGS` with env added; the test's cleanup stops it (SIGINT, then
+// SIGKILL after 10 s) and, when the test failed, logs its output under label.
+func launchUp(t *testing.T, label string, args, env []string) *upProc {
+	t.Helper()
+	u := &upProc{cmd: exec.Command(testenv.Binary(t), append([]string{"up"}, args...)...), out: &syncBuffer{}, exited: make(chan struct{})}
 	u.cmd.Env = append(os.Environ(), env...)
 	u.cmd.Stdout, u.cmd.Stderr = u.out, u.out
 	if err := u.cmd.Start(); err != nil {
@@ -38,18 +55,9 @@ func startUp(t *testing.T, home string, env ...string) *upProc {
 			<-u.exited
 		}
 		if t.Failed() {
-			t.Logf("orbital up output:\n%s", u.out.String())
+			t.Logf("%s output:\n%s", label, u.out.String())
 		}
 	})
-	testenv.Eventually(t, func() bool {
-		select {
-		case <-u.exited:
-			t.Fatalf("orbital up exited early:\n%s", u.out.String())
-		default:
-		}
-		_, _, code := orbitalCmd(t, "ps", "--home", home)
-		return code == 0
-	}, 30*time.Second, "orbital up to answer orbital ps")
 	return u
 }
 
