@@ -12,6 +12,7 @@ import (
 
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/internal/testenv"
+	"github.com/orbital/orbital/policies"
 )
 
 // Services by name, the kernel's part: a reactor's handler (serve.go), the call and
@@ -306,5 +307,28 @@ func TestCommandService(t *testing.T) {
 	k.Kill(p.PID(), false)
 	if in := wait(t, p, 5*time.Second); in.ExitCode != 0 {
 		t.Fatalf("after a quit request: %d %s", in.ExitCode, in.Reason)
+	}
+}
+
+// TestCallAsked: a call policy refuses is put to the Asker, as a fetch is: allowed once, the
+// call goes through; denied, it is ERR_DENIED.
+func TestCallAsked(t *testing.T) {
+	for _, tc := range []struct {
+		answer Answer
+		exit   int
+	}{{AnswerOnce, 100}, {AnswerDeny, 6}} {
+		st := policyHome(t, map[string]string{"svc.toml": "[module]\nmatch = \"svc\"\n"})
+		a := &fakeAsker{st: st, answer: tc.answer}
+		k, svcs, _ := serviceKernel(t, Config{Policies: st, Asker: a})
+		p := spawn(t, k, watModule(t, k, "svc", reactorWAT), SpawnOptions{})
+		svcs.set("svc", p.PID())
+		c := spawn(t, k, watModule(t, k, "caller", callerWAT("svc.echo", -1, time.Second)), SpawnOptions{})
+		if in := wait(t, c, 10*time.Second); in.ExitCode != tc.exit {
+			t.Errorf("answer %d: exit %d (%s), want %d", tc.answer, in.ExitCode, in.Reason, tc.exit)
+		}
+		if a.count() != 1 || a.asked[0].Op != policies.OpCall || a.asked[0].Object != "svc" {
+			t.Errorf("answer %d: asked %+v", tc.answer, a.asked)
+		}
+		k.Kill(p.PID(), true)
 	}
 }
