@@ -23,7 +23,7 @@
 // its thread stays in serve, takes the inbox's calls one at a time and calls the handler for
 // each, between calls blocked on the inbox; a quit request ends it. Calls by name (service.go,
 // host_call.go) are picked by Config.Services (system's dispatcher) and delivered with
-// Process.Call; docs/design/services.md.
+// Process.Call; its reload safe point is between two handler calls; docs/design/services.md.
 //
 // Reload (reload.go, reload_thread.go) moves a running process to new code in place: the pid,
 // inbox, subscriptions, regions, surfaces, children and policy binding stay; the store and

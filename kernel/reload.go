@@ -180,9 +180,6 @@ func (k *Kernel) newReloadJob(p *Process, m *Module, ro ReloadOptions) (*reloadJ
 	if cur.module.Kind == KindCart {
 		return nil, errors.New("WASM-4 carts are not reloaded in place; stop the cart and start the new one")
 	}
-	if cur.module.Kind == "service" {
-		return nil, errors.New("a reactor service is not reloaded in place (its safe point would be between two handler calls, which reload does not use yet); stop it: the next call starts the new version")
-	}
 	if m.Kind != cur.module.Kind {
 		return nil, fmt.Errorf("%s is a %s and the running code an %s; a reload keeps the kind", m.Path, m.Kind, cur.module.Kind)
 	}

@@ -34,25 +34,26 @@ type codeImage struct {
 	memory  *wasmtime.Memory
 	slot    uintptr
 	fuelSet bool
+	svc     *serveState // a reactor service's handler (serve.go)
 }
 
 // takeImage moves the current image out of the process.
 func (p *Process) takeImage() codeImage {
-	img := codeImage{p.module, p.eng, p.code, p.store, p.memory, p.epochSlot, p.fuelSet}
-	p.store, p.memory, p.epochSlot, p.fuelSet = nil, nil, 0, false
+	img := codeImage{p.module, p.eng, p.code, p.store, p.memory, p.epochSlot, p.fuelSet, p.svc}
+	p.store, p.memory, p.epochSlot, p.fuelSet, p.svc = nil, nil, 0, false, nil
 	return img
 }
 
 func (p *Process) putImage(img codeImage) {
-	p.module, p.eng, p.code, p.store, p.memory, p.epochSlot, p.fuelSet =
-		img.module, img.eng, img.code, img.store, img.memory, img.slot, img.fuelSet
+	p.module, p.eng, p.code, p.store, p.memory, p.epochSlot, p.fuelSet, p.svc =
+		img.module, img.eng, img.code, img.store, img.memory, img.slot, img.fuelSet, img.svc
 }
 
 func (img *codeImage) close() {
 	if img.store != nil {
 		releaseEpochSlot(img.slot)
 		img.store.Close()
-		img.store, img.memory = nil, nil
+		img.store, img.memory, img.svc = nil, nil, nil
 	}
 }
 
@@ -169,7 +170,7 @@ func (p *Process) swap(c *call, job *reloadJob) {
 	from := p.spawnSpec()
 	rl := &reloadState{job: job, from: from, next: img, entry: entry, swapAt: swapAt,
 		res: ReloadResult{PID: p.pid, Name: p.name, From: from.label(), To: job.to.label(), State: -1}}
-	if err := p.saveState(c, rl); err != nil {
+	if err := p.saveState(c.caller, exportFunc(c.caller, "orbital_reload_save", nil, kinds(i64)), c.mem, rl); err != nil {
 		img.close()
 		refuse("%v", err)
 		return
@@ -177,16 +178,16 @@ func (p *Process) swap(c *call, job *reloadJob) {
 	p.rl, p.unwind = rl, true
 }
 
-// saveState calls the old code's orbital_reload_save() -> i64 (length << 32 | pointer) and
-// keeps a copy of the bytes. An error refuses the reload with the old code intact; a trap in
-// the export leaves the old code unusable, so the new code starts without state.
-func (p *Process) saveState(c *call, rl *reloadState) error {
-	f := exportFunc(c.caller, "orbital_reload_save", nil, kinds(i64))
+// saveState calls the old code's orbital_reload_save() -> i64 (length << 32 | pointer), f
+// (nil: not exported), in st, and keeps a copy of the bytes from mem. An error refuses the
+// reload with the old code intact; a trap in the export leaves the old code unusable, so the
+// new code starts without state.
+func (p *Process) saveState(st wasmtime.Storelike, f *wasmtime.Func, mem func() []byte, rl *reloadState) error {
 	if f == nil {
 		return nil
 	}
 	p.reentered = true
-	v, err := f.Call(c.caller)
+	v, err := f.Call(st)
 	if p.killed.Load() {
 		return fmt.Errorf("killed while saving its state")
 	}
@@ -207,11 +208,11 @@ func (p *Process) saveState(c *call, rl *reloadState) error {
 	if n > maxReloadState {
 		return fmt.Errorf("its state of %d bytes is over the %d MiB a reload hands over", n, maxReloadState>>20)
 	}
-	mem := c.mem()
-	if ptr+n > int64(len(mem)) {
+	m := mem()
+	if ptr+n > int64(len(m)) {
 		return fmt.Errorf("its orbital_reload_save returned bytes [%d, +%d), outside its memory", ptr, n)
 	}
-	rl.state, rl.hasState = bytes.Clone(mem[ptr:ptr+n]), true
+	rl.state, rl.hasState = bytes.Clone(m[ptr:ptr+n]), true
 	rl.res.State = int(n)
 	return nil
 }
@@ -221,7 +222,7 @@ func (p *Process) runCode(entry *wasmtime.Func) error {
 	for {
 		err := p.callEntry(entry)
 		if err == nil && p.svc != nil {
-			err = p.serve() // serve.go: a reactor service answers calls until it is stopped
+			err = p.serveCode() // serve.go: a reactor service answers calls until it is stopped
 		}
 		if entry = p.nextCode(err); entry == nil {
 			return err
@@ -354,6 +355,16 @@ func (p *Process) rollback(rl *reloadState, err error) *wasmtime.Func {
 
 // firstRecv hands the saved state to the code that just started, before its first message.
 func (p *Process) firstRecv(c *call, rl *reloadState) {
+	if err := p.takeState(c.caller, exportFunc(c.caller, "orbital_reload_restore", kinds(i32, i32), kinds(i32)), rl); err != nil {
+		p.setCause(err.Error())
+		p.unwind = true
+	}
+}
+
+// takeState is the first safe point of the code that just started: it hands over the saved
+// state with restore (its orbital_reload_restore, nil when not exported) in st, and starts the
+// commit once the grace period has passed too. An error fails the new code.
+func (p *Process) takeState(st wasmtime.Storelike, restore *wasmtime.Func, rl *reloadState) error {
 	rl.fresh = false
 	if rl.phase == phaseGrace {
 		rl.mu.Lock()
@@ -363,7 +374,7 @@ func (p *Process) firstRecv(c *call, rl *reloadState) {
 	var took bool
 	var err error
 	if rl.hasState {
-		took, err = p.restoreState(c, rl.state)
+		took, err = p.restoreState(st, restore, rl.state)
 	}
 	if rl.phase == phaseGrace {
 		rl.mu.Lock()
@@ -371,22 +382,20 @@ func (p *Process) firstRecv(c *call, rl *reloadState) {
 		rl.mu.Unlock()
 	}
 	if err != nil {
-		p.setCause(err.Error())
-		p.unwind = true
-		return
+		return err
 	}
 	if rl.phase == phaseGrace {
 		if rl.started.Store(true); rl.elapsed.Load() {
 			p.commit(rl)
 		}
 	}
+	return nil
 }
 
 // restoreState calls orbital_reload_restore(region, len) -> i32 of the code now running with
 // state in a region the kernel gives it for the call. ERR_NOT_FOUND: the code does not take
 // state (no sdk.OnReload); another negative answer or a trap fails the code.
-func (p *Process) restoreState(c *call, state []byte) (took bool, err error) {
-	f := exportFunc(c.caller, "orbital_reload_restore", kinds(i32, i32), kinds(i32))
+func (p *Process) restoreState(st wasmtime.Storelike, f *wasmtime.Func, state []byte) (took bool, err error) {
 	if f == nil {
 		p.k.cfg.Log(p.pid, p.name, 1, fmt.Sprintf("reload: the new code exports no orbital_reload_restore; it starts without the %d bytes of state", len(state)))
 		return false, nil
@@ -399,7 +408,7 @@ func (p *Process) restoreState(c *call, state []byte) (took bool, err error) {
 		defer p.k.bus.RegionRelease(p.pid, h)
 	}
 	p.reentered = true
-	v, err := f.Call(c.caller, int32(h), int32(len(state)))
+	v, err := f.Call(st, int32(h), int32(len(state)))
 	switch r, _ := v.(int32); {
 	case err != nil:
 		return false, fmt.Errorf("reload: trap in orbital_reload_restore: %s", firstLine(err.Error()))

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -27,8 +28,9 @@ import (
 // serveState is a reactor service's exports and request buffer; process thread only.
 type serveState struct {
 	handle, buffer *wasmtime.Func
-	buf, bufCap    int32 // the buffer the guest gave for requests up to bufCap bytes
-	dropped        bool  // a message that is not a call was dropped (logged once)
+	save, restore  *wasmtime.Func // orbital_reload_save and _restore, nil when not exported
+	buf, bufCap    int32          // the buffer the guest gave for requests up to bufCap bytes
+	dropped        bool           // a message that is not a call was dropped (logged once)
 }
 
 // Export names and flags of the handler ABI.
@@ -54,18 +56,52 @@ func findHandler(path string, inst *wasmtime.Instance, store *wasmtime.Store) (*
 	} else {
 		return nil, &ModuleError{File: path, Msg: "exports " + exportHandle + " but no " + exportBuffer + " of type (i32) -> i32 (docs/abi.md, Services)"}
 	}
+	s.save = instanceFunc(inst, store, "orbital_reload_save", nil, kinds(i64))
+	s.restore = instanceFunc(inst, store, "orbital_reload_restore", kinds(i32, i32), kinds(i32))
 	return s, nil
 }
 
-// serve hands the inbox's calls to the handler until a quit request, a stop or a kill (nil),
-// or a trap (its error, which ends the process).
+// instanceFunc is inst's export name if it is a function of the given type, else nil.
+func instanceFunc(inst *wasmtime.Instance, store *wasmtime.Store, name string, params, results []wasmtime.ValKind) *wasmtime.Func {
+	ex := inst.GetExport(store, name)
+	if ex == nil || ex.Func() == nil || !sameSig(ex.Func().Type(store), params, results) {
+		return nil
+	}
+	return ex.Func()
+}
+
+// errSwap ends serve at a reload's safe point: the thread starts the new code (runCode).
+var errSwap = errors.New("orbital: reloading")
+
+// serveCode runs the reactor service's code after its _initialize: the state a reload hands
+// over first (its first safe point), then serve.
+func (p *Process) serveCode() error {
+	if rl := p.rl; rl != nil && rl.fresh {
+		if err := p.takeState(p.store, p.svc.restore, rl); err != nil { // reload_thread.go
+			p.setCause(err.Error())
+			return err
+		}
+	}
+	return p.serve()
+}
+
+// serve hands the inbox's calls to the handler until a quit request, a stop or a kill (nil), a
+// reload (errSwap), or a trap (its error, which ends the process). Between two calls is the
+// safe point where a reload replaces the code.
 func (p *Process) serve() error {
 	for {
+		if rl := p.rl; rl != nil && (rl.phase == phaseRolledBack || rl.grace.Load() != graceRunning) {
+			p.rl = nil // the last reload is final
+		}
+		if p.reloadReq.Load() != nil && p.swapServed() {
+			return errSwap
+		}
 		m, ok := p.nextServed()
 		if !ok {
 			return nil
 		}
 		switch m.Kind {
+		case 0: // woken for a reload
 		case bus.KindCall, bus.KindRequest:
 			if err := p.handle(&m); err != nil {
 				return err
@@ -83,7 +119,7 @@ func (p *Process) serve() error {
 }
 
 // nextServed waits for the next message; false when the process is being stopped and nothing
-// is queued, or killed.
+// is queued, or killed. A reload request ends the wait with an empty message.
 func (p *Process) nextServed() (bus.Message, bool) {
 	if m, ok := p.inbox.TryRecv(); ok {
 		return m, true
@@ -91,11 +127,58 @@ func (p *Process) nextServed() (bus.Message, bool) {
 	if p.stopping.Load() || p.killed.Load() {
 		return bus.Message{}, false
 	}
+	ctx := p.recvContext() // p.ctx, also ended by a reload request (reload.go)
+	if p.reloadReq.Load() != nil {
+		return bus.Message{}, true
+	}
 	p.sample(p.memSize())
 	p.setState(Blocked)
-	m, err := p.inbox.Recv(p.ctx)
+	m, err := p.inbox.Recv(ctx)
 	p.setState(Running)
+	if err != nil && p.ctx.Err() == nil && ctx.Err() != nil {
+		return bus.Message{}, true // woken for a reload
+	}
 	return m, err == nil
+}
+
+// swapServed carries out a reload at the reactor's safe point, between two calls: the new
+// code is linked and the old code's state saved (its runtime is up between calls, so its
+// orbital_reload_save is called from the host), and serve returns errSwap for runCode to
+// start the new code; false when the reload was refused and the old code goes on.
+func (p *Process) swapServed() bool {
+	job := p.reloadReq.Swap(nil)
+	if job == nil || !job.state.CompareAndSwap(jobPending, jobTaken) {
+		return false
+	}
+	refuse := func(format string, args ...any) bool {
+		p.reloading.Store(false)
+		job.swapped <- &ReloadError{PID: p.pid, Name: p.name, Reason: fmt.Sprintf(format, args...)}
+		return false
+	}
+	if p.stopping.Load() {
+		job.wasi.Close()
+		return refuse("the process is stopping")
+	}
+	swapAt := monoNow()
+	img, entry, err := p.buildImage(&job.to, job.wasi, p.fuelLeft())
+	job.wasi = nil
+	switch {
+	case err != nil:
+		return refuse("the new code does not link: %s", oneLine(err.Error()))
+	case img.svc == nil:
+		img.close()
+		return refuse("the new code exports no %s: it would not answer calls", exportHandle)
+	}
+	from := p.spawnSpec()
+	rl := &reloadState{job: job, from: from, next: img, entry: entry, swapAt: swapAt,
+		res: ReloadResult{PID: p.pid, Name: p.name, From: from.label(), To: job.to.label(), State: -1}}
+	mem := func() []byte { return p.memory.UnsafeData(p.store) }
+	if err := p.saveState(p.store, p.svc.save, mem, rl); err != nil {
+		img.close()
+		return refuse("%v", err)
+	}
+	p.rl = rl
+	return true
 }
 
 // handle runs the handler on m and replies with what it returns.
@@ -115,6 +198,9 @@ func (p *Process) handle(m *bus.Message) error {
 	r, err := callI32s(p.store, p.svc.handle, 2, ptr, int32(n))
 	p.lastHost.Store(monoNow())
 	if err != nil {
+		if p.rl != nil { // new code on probation: it is rolled back, and the process goes on
+			p.failCall(m, "the service's new code failed while reloading: "+firstLine(err.Error()))
+		}
 		return err // a trap: the process ends, and with it the call
 	}
 	if r < 0 {
