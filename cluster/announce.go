@@ -104,6 +104,7 @@ func (n *Node) announce() {
 	a.V, a.Name, a.Boot, a.Addr, a.Started, a.Seq = 1, n.cfg.Name, n.boot, n.addr, n.started.UnixMilli(), n.seq
 	n.mu.Unlock()
 	a.Interest = n.b.Patterns()
+	n.syncServices(a.Services)
 	if len(a.Procs) > maxProcsSent {
 		a.Procs = a.Procs[:maxProcsSent]
 	}

@@ -16,6 +16,7 @@ type fakeHost struct {
 	drivers []string
 	modules []string
 	always  []string
+	svcs    []string
 	memFree int64
 
 	mu       sync.Mutex
@@ -33,7 +34,7 @@ func (h *fakeHost) Snapshot() Announcement {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return Announcement{Cores: 2, MemTotal: 4 << 30, MemFree: h.memFree, Drivers: h.drivers, Modules: h.modules,
-		Always: h.always, Procs: []Proc{{PID: 1, Name: "ponger", State: "running"}}}
+		Always: h.always, Services: h.svcs, Procs: []Proc{{PID: 1, Name: "ponger", State: "running"}}}
 }
 func (h *fakeHost) ModuleName(pid bus.PID) string { return "mod" }
 func (h *fakeHost) Bind(pid bus.PID, module string) error {

@@ -149,7 +149,7 @@ func (n *Node) serveRequest(src string, pid bus.PID, corr uint64, m bus.Message)
 			fail(err)
 			return
 		}
-		f.op, f.corr, f.kind = opReply, corr, uint32(bus.KindReply)
+		f.op, f.corr, f.kind, f.to = opReply, corr, uint32(bus.KindReply), r.Flags
 		if err := n.nc.Publish(subj, f.encode()); err == nil {
 			n.sent.Add(1)
 		}
@@ -193,7 +193,7 @@ func (n *Node) onReply(msg *nats.Msg) {
 			n.b.Fail(pid, f.corr, err)
 			return
 		}
-		if err := n.b.Reply(bus.Message{From: pid, Corr: f.corr, Payload: f.payload, Regions: regions}); err != nil {
+		if err := n.b.Reply(bus.Message{From: pid, Corr: f.corr, Payload: f.payload, Regions: regions, Flags: f.to}); err != nil {
 			n.release(pid, regions) // the requester gave up
 		}
 	case opError:

@@ -26,6 +26,7 @@ type Announcement struct {
 	Procs    []Proc   `json:"procs"`    // its processes
 	Always   []string `json:"always"`   // services it runs under restart = "always"
 	Interest []string `json:"interest"` // bus patterns its processes subscribe to
+	Services []string `json:"services"` // installed services it serves by name (services.go)
 }
 
 // Proc is one process of a node, as `orbital ps --cluster` shows it.
@@ -81,7 +82,7 @@ func (a *Announcement) Validate() error {
 		return fmt.Errorf("memory total %d bytes (want 1 B to 1 PiB)", a.MemTotal)
 	case a.MemFree < 0 || a.MemFree > a.MemTotal:
 		return fmt.Errorf("memory free %d of %d bytes", a.MemFree, a.MemTotal)
-	case len(a.Drivers) > maxList || len(a.Modules) > maxList || len(a.Procs) > maxList || len(a.Always) > maxList || len(a.Interest) > maxList:
+	case len(a.Drivers) > maxList || len(a.Modules) > maxList || len(a.Procs) > maxList || len(a.Always) > maxList || len(a.Interest) > maxList || len(a.Services) > maxList:
 		return fmt.Errorf("a list longer than %d entries", maxList)
 	case len(a.Addr) > 256:
 		return fmt.Errorf("address of %d bytes", len(a.Addr))
@@ -91,7 +92,7 @@ func (a *Announcement) Validate() error {
 			return fmt.Errorf("interest %q: %v", p, err)
 		}
 	}
-	for _, l := range [][]string{a.Drivers, a.Modules, a.Always} {
+	for _, l := range [][]string{a.Drivers, a.Modules, a.Always, a.Services} {
 		for _, s := range l {
 			if s == "" || len(s) > 256 {
 				return fmt.Errorf("a name of %d bytes", len(s))

@@ -69,6 +69,9 @@ type Node struct {
 	refused map[string]time.Time // rate-limits the log of refusals by reason
 	seq     uint64
 
+	callHandler CallHandler                   // services.go
+	svcSubs     map[string]*nats.Subscription // service -> its queue subscription
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -113,7 +116,7 @@ func New(cfg Config) (*Node, error) {
 	raw := make([]byte, 8)
 	rand.Read(raw)
 	return &Node{cfg: cfg, boot: hex.EncodeToString(raw), members: map[string]*member{}, proxies: map[bus.PID]*proxy{},
-		byRmt: map[rkey]bus.PID{}, nextPID: proxyBase, refused: map[string]time.Time{}}, nil
+		byRmt: map[rkey]bus.PID{}, nextPID: proxyBase, refused: map[string]time.Time{}, svcSubs: map[string]*nats.Subscription{}}, nil
 }
 
 // Name is the node's name.

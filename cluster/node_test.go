@@ -83,6 +83,29 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("send to a missing remote pid: %v", err)
 	}
 
+	// A call by name reaches the node that has the service (c), and its failures come back.
+	hc.mu.Lock()
+	hc.svcs = []string{"weather"}
+	hc.mu.Unlock()
+	c.ServeCalls(func(ctx context.Context, call Call) (bus.Message, error) {
+		if call.Method == "fail" {
+			return bus.Message{}, &ServiceFailed{Msg: "no sun"}
+		}
+		return bus.Message{Payload: append([]byte(call.Module+":"+call.Method+":"), call.Payload...)}, nil
+	})
+	testenv.Eventually(t, func() bool { return a.hasService("weather") }, 5*time.Second, "weather announced")
+	testenv.Eventually(t, func() bool {
+		rep, err := a.CallRemote(ctx, 4, "weather", "today", []byte("x"), nil, 5*time.Second)
+		return err == nil && string(rep.Payload) == "mod:today:x"
+	}, 5*time.Second, "a call of weather.today from a answered on c")
+	var sf *ServiceFailed
+	if _, err := a.CallRemote(ctx, 4, "weather", "fail", nil, nil, 5*time.Second); !errors.As(err, &sf) || sf.Msg != "no sun" {
+		t.Fatalf("a failed call: %v", err)
+	}
+	if _, err := a.CallRemote(ctx, 4, "nosuch", "", nil, nil, time.Second); !errors.Is(err, ErrNoService) {
+		t.Fatalf("a call of a service no node has: %v", err)
+	}
+
 	// Placement: the camera node for driver=camera, unknown driver refused.
 	if node, err := c.Place(Need{Drivers: []string{"camera"}}, "", true); err != nil || node != "b" {
 		t.Fatalf("place camera: %q %v", node, err)

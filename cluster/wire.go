@@ -120,7 +120,13 @@ func decodeFrame(b []byte) (frame, error) {
 	f.topic = string(rest[ml : ml+tl])
 	f.payload = rest[ml+tl : uint64(ml+tl)+pl : uint64(ml+tl)+pl]
 	rest = rest[uint64(ml+tl)+pl:]
-	if f.topic != "" && (bus.ValidTopic(f.topic) != nil || strings.ContainsAny(f.topic, "*>")) {
+	if f.kind == uint32(bus.KindCall) && f.op == opMessage {
+		for i := 0; i < len(f.topic); i++ { // "service.method": printable ASCII, no spaces
+			if c := f.topic[i]; c <= ' ' || c > '~' {
+				return frame{}, fmt.Errorf("%w: call name %q", errFrame, f.topic)
+			}
+		}
+	} else if f.topic != "" && (bus.ValidTopic(f.topic) != nil || strings.ContainsAny(f.topic, "*>")) {
 		return frame{}, fmt.Errorf("%w: topic %q", errFrame, f.topic)
 	}
 	var total uint64
@@ -147,9 +153,17 @@ func decodeFrame(b []byte) (frame, error) {
 }
 
 // Error codes in error frames: a bus sentinel on one side is the same sentinel on the other.
-var wireErrors = []error{nil, bus.ErrNotFound, bus.ErrDenied, bus.ErrFull, bus.ErrTooBig, bus.ErrTimeout, bus.ErrInvalid, bus.ErrLimit, bus.ErrRights, bus.ErrBadTopic}
+var wireErrors = []error{nil, bus.ErrNotFound, bus.ErrDenied, bus.ErrFull, bus.ErrTooBig, bus.ErrTimeout, bus.ErrInvalid, bus.ErrLimit, bus.ErrRights, bus.ErrBadTopic,
+	ErrNoService, ErrServiceCrashed, errServiceFailed}
+
+// errServiceFailed is the code of a *ServiceFailed: its message is the payload.
+var errServiceFailed = errors.New("the service failed the call")
 
 func errCode(err error) uint32 {
+	var sf *ServiceFailed
+	if errors.As(err, &sf) {
+		return uint32(len(wireErrors) - 1)
+	}
 	for i, e := range wireErrors[1:] {
 		if errors.Is(err, e) {
 			return uint32(i + 1)
@@ -161,6 +175,10 @@ func errCode(err error) uint32 {
 // errFrameOf is the error frame answering corr with err (its text as the payload).
 func errFrameOf(corr uint64, err error) frame {
 	msg := err.Error()
+	var sf *ServiceFailed
+	if errors.As(err, &sf) {
+		msg = sf.Msg
+	}
 	if len(msg) > 1024 {
 		msg = msg[:1024]
 	}
@@ -169,6 +187,9 @@ func errFrameOf(corr uint64, err error) frame {
 
 // wireErr turns an error frame back into an error matching the sentinel it was sent as.
 func wireErr(node string, f frame) error {
+	if f.kind == uint32(len(wireErrors)-1) { // errServiceFailed
+		return &ServiceFailed{Msg: string(f.payload)}
+	}
 	if int(f.kind) < len(wireErrors) && f.kind > 0 {
 		return fmt.Errorf("%w (on node %s: %s)", wireErrors[f.kind], node, f.payload)
 	}

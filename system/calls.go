@@ -22,6 +22,9 @@ func (in *Instance) startServices() {
 		return p.(*kernel.Process).Call(ctx, c)
 	})
 	var d kernel.Services = in.svc
+	if in.cfg.Cluster != nil {
+		d = clusterCalls{in: in, local: d} // clustercalls.go
+	}
 	if in.cfg.WrapServices != nil {
 		d = in.cfg.WrapServices(in.svc)
 	}

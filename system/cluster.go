@@ -38,6 +38,7 @@ func (in *Instance) startCluster(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	in.serveCalls(n) // before Start: its first announcement subscribes the services
 	if err := n.Start(ctx); err != nil {
 		return err
 	}
@@ -93,6 +94,9 @@ func (h clusterHost) Snapshot() cluster.Announcement {
 		for i, r := range recs {
 			if i == 0 || recs[i-1].Name != r.Name {
 				a.Modules = append(a.Modules, r.Name)
+				if r.Kind == registry.KindService {
+					a.Services = append(a.Services, r.Name)
+				}
 			}
 		}
 	}

@@ -71,7 +71,8 @@ func sameStates(got map[string]string, want map[string]string) bool {
 // boot service) on a; `orbital spawn --any --need driver=camera camera-viewer` from a lands
 // on b, which fetches the signed module from a; every node's `orbital nodes` agrees; a
 // SIGKILL of a is seen as lost on b and c within 5 s, ponger starts again on another node,
-// and pinger's round trips work again.
+// and pinger's round trips work again. `orbital call weather.today` on c is served by b, the
+// only node with the weather service.
 func TestClusterThreeNodes(t *testing.T) {
 	ha, hb, hc := testenv.Home(t), testenv.Home(t), testenv.Home(t)
 	always := func(boot string) func(string) string {
@@ -89,6 +90,7 @@ func TestClusterThreeNodes(t *testing.T) {
 	mustRun(t, "install", "-q", "--home", ha, viewer)
 	mustRun(t, "registry", "trust", "--home", hb, strings.TrimSpace(mustRun(t, "registry", "key", "--home", ha)))
 	mustRun(t, "install", "-q", "--home", hb, cameraPackage(t, true))
+	installDemo(t, hb, "weather")
 
 	a := startNode(t, "a", ha, "--cluster-listen", "127.0.0.1:0")
 	join := strings.TrimSpace(mustRun(t, "cluster", "token", "--home", ha))
@@ -114,6 +116,11 @@ func TestClusterThreeNodes(t *testing.T) {
 	ping("ponger on a")
 	if out := mustRun(t, "ps", "--cluster", "--home", hc); !regexp.MustCompile(`(?m)^a\s+\d+\s+ponger\s`).MatchString(out) {
 		t.Fatalf("orbital ps --cluster on c does not show ponger on a:\n%s", out)
+	}
+
+	// A call by name from c reaches weather, installed on b only.
+	if out, errOut, code := orbitalCmd(t, "call", "--home", hc, "--timeout", "25s", "weather.today", "Paris"); code != 0 || !strings.HasPrefix(out, "Paris, ") {
+		t.Fatalf("orbital call weather.today on c: %d %q %s", code, out, errOut)
 	}
 
 	// The camera-viewer lands on the node with the camera driver.

@@ -1,0 +1,79 @@
+package system
+
+import (
+	"context"
+	"errors"
+
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/cluster"
+	"github.com/orbital/orbital/kernel"
+	"github.com/orbital/orbital/policies"
+)
+
+// Calls by name across the cluster (docs/design/cluster.md). Local instances first: a service
+// installed on this node is this node's dispatcher's (started on demand here); only one that
+// is not installed here goes to another node that has it, which NATS picks from the queue
+// group of the nodes that have it installed.
+
+// clusterCalls wraps the instance's dispatcher of calls.
+type clusterCalls struct {
+	in    *Instance
+	local kernel.Services
+}
+
+func (c clusterCalls) Call(ctx context.Context, sc kernel.ServiceCall) (bus.Message, error) {
+	rep, err := c.local.Call(ctx, sc)
+	n := c.in.Node()
+	if n == nil || !errors.Is(err, kernel.ErrNoService) {
+		return rep, err
+	}
+	rep, err = n.CallRemote(ctx, sc.From, sc.Service, sc.Method, sc.Payload, sc.Regions, sc.Timeout)
+	return rep, fromCluster(sc, err)
+}
+
+// fromCluster turns a remote call's error into the kernel's (the ABI codes of docs/abi.md).
+func fromCluster(sc kernel.ServiceCall, err error) error {
+	var sf *cluster.ServiceFailed
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &sf):
+		return &kernel.ServiceError{Service: sc.Service, Method: sc.Method, Msg: sf.Msg}
+	case errors.Is(err, cluster.ErrNoService):
+		return errors.Join(kernel.ErrNoService, err)
+	case errors.Is(err, cluster.ErrServiceCrashed):
+		return errors.Join(kernel.ErrServiceCrashed, err)
+	}
+	return err
+}
+
+// serveCalls answers other nodes' calls with this node's dispatcher, after this node's policy
+// for the caller's module: its [bus] call grant must name the service here too.
+func (in *Instance) serveCalls(n *cluster.Node) {
+	n.ServeCalls(func(ctx context.Context, c cluster.Call) (bus.Message, error) {
+		if ns := in.k.Namespace(c.From); ns != nil {
+			if err := ns.Check(policies.OpCall, c.Service); err != nil {
+				return bus.Message{}, errors.Join(bus.ErrDenied, err)
+			}
+		}
+		rep, err := in.svc.Call(ctx, kernel.ServiceCall{From: c.From, Service: c.Service, Method: c.Method,
+			Payload: c.Payload, Regions: c.Regions, Timeout: c.Timeout})
+		return rep, toCluster(err)
+	})
+}
+
+// toCluster turns this node's dispatcher's error into one the calling node understands.
+func toCluster(err error) error {
+	var se *kernel.ServiceError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return &cluster.ServiceFailed{Msg: se.Msg}
+	case errors.Is(err, kernel.ErrNoService):
+		return errors.Join(cluster.ErrNoService, err)
+	case errors.Is(err, kernel.ErrServiceCrashed):
+		return errors.Join(cluster.ErrServiceCrashed, err)
+	}
+	return err
+}
