@@ -208,3 +208,38 @@ func TestClusterBadInput(t *testing.T) {
 		t.Fatalf("token file: %v %v", fi.Mode(), err)
 	}
 }
+
+// TLS (forced on loopback, as it is on elsewhere): members with the token connect and route;
+// a client without the cluster's key is refused at the handshake.
+func TestClusterTLS(t *testing.T) {
+	start := func(name, listen, join string) (*Node, error) {
+		n, err := New(Config{Name: name, Listen: listen, Join: join, Home: t.TempDir(), Host: newFakeHost(), TLS: true,
+			Announce: testAnnounce, Lost: testLost, Log: func(f string, a ...any) { t.Logf(name+": "+f, a...) }})
+		if err != nil {
+			return nil, err
+		}
+		if err := n.Start(context.Background()); err != nil {
+			return nil, err
+		}
+		t.Cleanup(n.Close)
+		return n, nil
+	}
+	a, err := start("a", "127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(a.Addr(), "nats://")
+	b, err := start("b", "127.0.0.1:0", JoinURL(addr, a.Token()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, func() bool { return upNodes(a, 2) && upNodes(b, 2) }, 10*time.Second, "a and b up over TLS")
+	if _, err := nats.Connect(a.Addr(), nats.Token(a.Token())); err == nil {
+		t.Fatal("a plain-text client was let in")
+	}
+	other, _ := tlsConfig("anotheranotheranother")
+	if nc, err := nats.Connect(a.Addr(), nats.Token(a.Token()), nats.Secure(other)); err == nil {
+		nc.Close()
+		t.Fatal("a client with another cluster's key was let in")
+	}
+}
