@@ -15,9 +15,9 @@ import (
 	"github.com/orbital/orbital/kernel"
 )
 
-// Services by name with real modules, installed as services and called through the instance:
-// the WAT reactor of kernel/testdata/reactor.wat and svcprobe, a Go command module looping in
-// sdk.Serve.
+// Services by name with a real module, installed as a service and called through the
+// instance: the WAT reactor of kernel/testdata/reactor.wat (Go services, a reactor and a command
+// module looping in sdk.Serve, are called through the binary: cmd/orbital/services_e2e_test.go).
 
 // running lists the pids of name's live processes.
 func running(in *Instance, name string) []bus.PID {
@@ -99,44 +99,5 @@ func TestServicesReactor(t *testing.T) {
 	testenv.Eventually(t, func() bool { return len(running(in, "rsvc")) == 0 }, 15*time.Second, "rsvc stopped after 1 s without calls")
 	if got, err := call("rsvc.echo", "again", 10*time.Second); err != nil || got != "again" {
 		t.Fatalf("a call after the idle stop: %q, %v", got, err)
-	}
-}
-
-// TestServicesCommand: a Go command module serving with sdk.Serve: replies, failures, a
-// timeout, a panic (ERR_CRASHED), a reply over the bus's maximum, and a call it makes itself
-// without the grant.
-func TestServicesCommand(t *testing.T) {
-	home := testenv.Home(t)
-	wasm, err := os.ReadFile(testenv.Module(t, "svcprobe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	installWasm(t, home, wasm, "svcprobe", "service", "")
-	in, _ := start(t, Config{Home: home})
-	var se *kernel.ServiceError
-	for _, tc := range []struct {
-		name, payload string
-		timeout       time.Duration
-		want          error
-		says          string
-	}{
-		{"svcprobe.echo", "hi", 20 * time.Second, nil, "hi"},
-		{"svcprobe.fail", "no such city", time.Second, kernel.ErrServiceFailed, "no such city"},
-		{"svcprobe.nomethod", "", time.Second, kernel.ErrServiceFailed, `no method "nomethod"`},
-		{"svcprobe.big", "2000000", time.Second, kernel.ErrServiceFailed, "too big"},
-		{"svcprobe.sleep", "3s", 100 * time.Millisecond, bus.ErrTimeout, "no reply within"},
-		{"svcprobe.call", "svcprobe.echo", 5 * time.Second, kernel.ErrServiceFailed, "ERR_DENIED"},
-		{"svcprobe.panic", "", 5 * time.Second, kernel.ErrServiceCrashed, "exit status 2"},
-		{"svcprobe.echo", "back", 10 * time.Second, nil, "back"},
-	} {
-		rep, err := in.CallName(context.Background(), tc.name, []byte(tc.payload), tc.timeout)
-		switch {
-		case tc.want == nil && (err != nil || string(rep.Payload) != tc.says):
-			t.Errorf("%s: %q, %v; want %q", tc.name, rep.Payload, err, tc.says)
-		case tc.want != nil && (!errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says)):
-			t.Errorf("%s: %v; want %v saying %q", tc.name, err, tc.want, tc.says)
-		case errors.Is(tc.want, kernel.ErrServiceFailed) && !errors.As(err, &se):
-			t.Errorf("%s: %T is not a *kernel.ServiceError", tc.name, err)
-		}
 	}
 }

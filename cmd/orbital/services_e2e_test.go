@@ -14,7 +14,8 @@ import (
 )
 
 // Services by name through the real binary: orbital up with the weather demo (a reactor
-// service, two instances) and the forecast app that calls it; orbital call.
+// service, two instances) and the forecast app that calls it; svcprobe, a command module
+// looping in sdk.Serve; orbital call.
 
 // installDemo installs the demo module name with its own manifest, each line of edits
 // replacing the manifest's line that sets the same key.
@@ -40,6 +41,21 @@ func installDemo(t *testing.T, home, name string, edits ...string) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "module.toml"), strings.Join(lines, "\n"))
 	if err := os.WriteFile(filepath.Join(dir, name+".wasm"), wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "install", "--home", home, dir)
+}
+
+// installProbeService installs svcprobe as a service (a command module serving with sdk.Serve).
+func installProbeService(t *testing.T, home string) {
+	t.Helper()
+	wasm, err := os.ReadFile(testenv.Module(t, "svcprobe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "module.toml"), "name = \"svcprobe\"\nversion = \"1.0.0\"\nkind = \"service\"\nentry = \"svcprobe.wasm\"\n")
+	if err := os.WriteFile(filepath.Join(dir, "svcprobe.wasm"), wasm, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, "install", "--home", home, dir)
@@ -71,6 +87,7 @@ func TestServicesUp(t *testing.T) {
 	home := testenv.Home(t)
 	installDemo(t, home, "weather", `idle_timeout = "2s"`)
 	installDemo(t, home, "forecast")
+	installProbeService(t, home)
 	u := startUp(t, home)
 	if pids := weatherPIDs(t, home); len(pids) != 0 {
 		t.Fatalf("weather runs before any call: %v", pids)
@@ -102,6 +119,12 @@ func TestServicesUp(t *testing.T) {
 		{[]string{"weather.tomorrow", "Paris"}, 1, `no method "tomorrow"`},
 		{[]string{"nosuch.today"}, 1, "nosuch is not installed"},
 		{[]string{"forecast.today"}, 1, "not a service"},
+		{[]string{"svcprobe.fail", "no such city"}, 1, "the service failed: no such city"},
+		{[]string{"svcprobe.big", "2000000"}, 1, "the service failed: reply of 2000000 bytes is too big"},
+		{[]string{"--timeout", "300ms", "svcprobe.sleep", "3s"}, 1, "timeout: no reply within 300ms"},
+		{[]string{"svcprobe.call", "svcprobe.echo"}, 1, "ERR_DENIED"},
+		{[]string{"svcprobe.panic"}, 1, "service crashed: svcprobe (pid"},
+		{[]string{"svcprobe.echo", "back"}, 0, ""},
 	} {
 		_, errOut, code := orbitalCmd(t, append([]string{"call", "--home", home}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errOut, tc.says) {
