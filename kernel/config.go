@@ -46,6 +46,9 @@ type Config struct {
 	// function (host_call.go, service.go): system's service manager. Nil: call returns
 	// ERR_NOT_FOUND after the door.
 	Services Services
+	// Cluster, when set, is the door to the other nodes of a cluster: proc_spawn_at and
+	// node_pid (host_cluster.go). Nil: both answer ERR_NOT_FOUND.
+	Cluster Cluster
 	// Asker, when set, is asked when policy refuses a process something the user may allow
 	// at once (a fetch, a spawn, the clipboard): the shell's permission prompt (ask.go).
 	Asker Asker

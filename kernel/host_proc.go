@@ -92,29 +92,43 @@ func (ch *children) orphan(k *Kernel) {
 
 // proc_spawn(name_ptr, name_len, args_ptr, args_len) -> pid
 func hostProcSpawn(c *call, a []wasmtime.Val) []wasmtime.Val {
+	name, args, code := spawnRequest(c, a)
+	if code != 0 {
+		return one(code)
+	}
+	return spawnChild(c, name, args)
+}
+
+// spawnRequest reads proc_spawn's (and proc_spawn_at's) module name and arguments from a[0:4]
+// and asks the door: the namespace's process.spawn must name the module.
+func spawnRequest(c *call, a []wasmtime.Val) (name string, args []string, code int32) {
 	raw, ok := c.bytes(a[0].I32(), a[1].I32())
 	if !ok {
-		return one(errFault)
+		return "", nil, errFault
 	}
 	if len(raw) == 0 || len(raw) > maxSpawnName || !utf8.Valid(raw) || bytes.ContainsAny(raw, "/\\\x00") {
-		return one(errInvalid)
+		return "", nil, errInvalid
 	}
-	name := string(raw)
+	name = string(raw)
 	rawArgs, ok := c.bytes(a[2].I32(), a[3].I32())
 	if !ok {
-		return one(errFault)
+		return "", nil, errFault
 	}
 	if len(rawArgs) > maxSpawnArgs || !utf8.Valid(rawArgs) {
-		return one(errInvalid)
+		return "", nil, errInvalid
 	}
-	var args []string
 	if len(rawArgs) > 0 {
 		args = strings.Split(strings.TrimSuffix(string(rawArgs), "\x00"), "\x00")
 	}
-	p := c.p
-	if err := p.checkDoor(policies.OpSpawn, name); err != nil {
-		return one(c.busCode(err))
+	if err := c.p.checkDoor(policies.OpSpawn, name); err != nil {
+		return "", nil, c.busCode(err)
 	}
+	return name, args, 0
+}
+
+// spawnChild starts name with args as a child of the caller, through the Launcher.
+func spawnChild(c *call, name string, args []string) []wasmtime.Val {
+	p := c.p
 	l := p.k.cfg.Launcher
 	if l == nil {
 		p.k.cfg.Log(p.pid, p.name, 2, "proc_spawn "+name+": this kernel has no launcher (modules cannot start modules here)")

@@ -3,6 +3,8 @@ package system
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/cluster"
@@ -76,4 +78,74 @@ func toCluster(err error) error {
 		return errors.Join(cluster.ErrServiceCrashed, err)
 	}
 	return err
+}
+
+// clusterDoor is the kernel's Config.Cluster: proc_spawn_at and node_pid over the node.
+type clusterDoor struct{ in *Instance }
+
+func (d clusterDoor) node() (*cluster.Node, error) {
+	n := d.in.Node()
+	if n == nil {
+		return nil, fmt.Errorf("%w: this instance is not a node of a cluster", bus.ErrNotFound)
+	}
+	return n, nil
+}
+
+// Place reads "node=NAME;any;need=..." and returns the node ("" for this one).
+func (d clusterDoor) Place(place string) (string, error) {
+	var node, need string
+	any := false
+	for _, part := range strings.Split(place, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "":
+		case "node":
+			node = v
+		case "any":
+			any = true
+		case "need":
+			need = v
+		default:
+			return "", fmt.Errorf("%w: placement %q: want node=NAME, any, need=...", bus.ErrInvalid, place)
+		}
+	}
+	nd, err := ParseNeed(need)
+	if err != nil {
+		return "", errors.Join(bus.ErrInvalid, err)
+	}
+	if node == "" && !any && need == "" {
+		return "", nil // no placement: here, as proc_spawn
+	}
+	n, err := d.node()
+	if err != nil {
+		return "", err
+	}
+	at, err := n.Place(nd, node, any)
+	if err != nil {
+		return "", errors.Join(bus.ErrNotFound, err)
+	}
+	if at == n.Name() {
+		return "", nil
+	}
+	return at, nil
+}
+
+func (d clusterDoor) SpawnOn(ctx context.Context, parent bus.PID, node, name string, args []string) (bus.PID, error) {
+	n, err := d.node()
+	if err != nil {
+		return 0, err
+	}
+	_, rpid, err := n.Spawn(ctx, cluster.SpawnRequest{Module: name, Args: args, By: "pid " + parent.String()}, node, false)
+	if err != nil {
+		return 0, errors.Join(kernel.ErrNoModule, err)
+	}
+	return n.Address(node, rpid)
+}
+
+func (d clusterDoor) Address(node string, pid uint32) (bus.PID, error) {
+	n, err := d.node()
+	if err != nil {
+		return 0, err
+	}
+	return n.Address(node, pid)
 }

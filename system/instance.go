@@ -178,7 +178,7 @@ func (in *Instance) Start(ctx context.Context) (err error) {
 	in.undo = append(in.undo, func() { in.store.Close() }) // after the kernel's processes released it
 	in.k, err = kernel.New(kernel.Config{
 		Home: home, Policies: in.pst, Display: in.display, Clipboard: in.cfg.Clipboard, Storage: in.store,
-		Launcher: launcher{in}, Asker: in.cfg.Asker, Services: instanceCalls{in}, Limits: in.cfg.Limits, Log: in.logs.hook(in.cfg.Stderr),
+		Launcher: launcher{in}, Asker: in.cfg.Asker, Services: instanceCalls{in}, Cluster: clusterDoor{in}, Limits: in.cfg.Limits, Log: in.logs.hook(in.cfg.Stderr),
 	})
 	if err != nil {
 		return err

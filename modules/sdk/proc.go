@@ -20,14 +20,9 @@ func hostProcKill(pid int32, force int32) int32
 // (the policy's process.spawn does not name the module), ErrNotFound (no such module),
 // ErrLimit (too many children alive), ErrInvalid (a name with '/' or a NUL in an argument).
 func Spawn(name string, args ...string) (uint32, error) {
-	for _, a := range args {
-		if strings.IndexByte(a, 0) >= 0 {
-			return 0, fmt.Errorf("orbital: spawn %s: argument %q holds a NUL byte: %w", name, a, ErrInvalid)
-		}
-	}
-	joined := []byte(strings.Join(args, "\x00"))
-	if len(args) == 1 && args[0] == "" {
-		joined = []byte{0} // one empty argument, not none
+	joined, err := joinArgs(name, args)
+	if err != nil {
+		return 0, err
 	}
 	p, n := bytesPtr(joined)
 	pid, err := check(hostProcSpawn(name, p, n))
@@ -48,4 +43,18 @@ func Kill(pid uint32, force bool) error {
 		return fmt.Errorf("orbital: kill child %d: %w", pid, err)
 	}
 	return nil
+}
+
+// joinArgs is proc_spawn's argument block: args separated by NUL.
+func joinArgs(name string, args []string) ([]byte, error) {
+	for _, a := range args {
+		if strings.IndexByte(a, 0) >= 0 {
+			return nil, fmt.Errorf("orbital: spawn %s: argument %q holds a NUL byte: %w", name, a, ErrInvalid)
+		}
+	}
+	joined := []byte(strings.Join(args, "\x00"))
+	if len(args) == 1 && args[0] == "" {
+		joined = []byte{0} // one empty argument, not none
+	}
+	return joined, nil
 }
