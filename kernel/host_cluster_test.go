@@ -33,7 +33,9 @@ func (f *fakeCluster) SpawnOn(_ context.Context, parent bus.PID, node, name stri
 	return 777, nil
 }
 
-func (f *fakeCluster) Address(node string, pid uint32) (bus.PID, error) { return bus.PID(700 + pid), nil }
+func (f *fakeCluster) Address(node string, pid uint32) (bus.PID, error) {
+	return bus.PID(700 + pid), nil
+}
 
 // clusterWAT calls proc_spawn_at("child", "a\0b", place) or node_pid("b", 88) and exits with
 // the result (negated when an error code).
