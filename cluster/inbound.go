@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -125,6 +126,10 @@ func (n *Node) onMessage(msg *nats.Msg) {
 }
 
 func (n *Node) denyLog(src string, f frame, err error) {
+	if errors.Is(err, bus.ErrTooBig) || errors.Is(err, bus.ErrInvalid) || errors.Is(err, bus.ErrBadTopic) {
+		n.bad.Add(1)
+		n.logOnce("big-"+src, "cluster: refused a message from node %s: %v", src, err)
+	}
 	if isDenied(err) {
 		n.denied.Add(1)
 		n.logOnce("deny-"+src+f.module+f.topic, "cluster: %s from %s on node %s refused here: %v", f.topic, f.module, src, err)

@@ -192,7 +192,14 @@ func TestClusterBadInput(t *testing.T) {
 			t.Fatalf("spawn from a stranger: %+v", cr)
 		}
 	}
-	testenv.Eventually(t, func() bool { return a.bad.Load() >= 5 }, 5*time.Second, "bad input counted")
+	// An oversized payload from b (the bus's maximum is 1 MiB): refused, counted.
+	ha.b.Attach(7, bus.InboxLimits{})
+	ha.b.Subscribe(7, "x", bus.Reliable)
+	nc.Publish("orb.n.a.m.b", frame{op: opMessage, kind: uint32(bus.KindPublish), from: 1, topic: "x", payload: make([]byte, 2<<20)}.encode())
+	testenv.Eventually(t, func() bool { return a.bad.Load() >= 6 }, 5*time.Second, "bad input counted")
+	if in, _ := ha.b.Inbox(7); in.Stats().MsgsIn != 0 {
+		t.Fatal("an oversized message was delivered")
+	}
 	for _, i := range a.Nodes() {
 		if i.Name == "huge" {
 			t.Fatal("an absurd announcement was taken")

@@ -1,7 +1,10 @@
 // Package system is one running Orbital: the bus, kernel, registry, policies, native drivers,
 // admin panel, control socket, sys.* bus service, log book and output capture of one home,
 // assembled once, and the lifecycle of its modules (triggers, restart policy, jobs, reload).
-// `orbital run`, `orbital shell` and `orbital up` are thin layers over it.
+// `orbital run`, `orbital shell` and `orbital up` are thin layers over it. With
+// Config.Cluster the instance is a node of a cluster (cluster.go, clustercalls.go over package
+// cluster; docs/design/cluster.md): announcements, the bus and calls across nodes, spawn with
+// placement, failover of restart = "always" services.
 //
 // # Lifecycle
 //
