@@ -86,7 +86,7 @@ body:not(.clustered) .nodecol { display:none; }
 <script>
 "use strict";
 const csrf = document.querySelector('meta[name="orbital-csrf"]').content;
-let sortKey = "pid", asc = true, procs = [], now = Date.now(), logsPid = 0;
+let sortKey = "pid", asc = true, procs = [], now = Date.now(), logsPid = 0, selfNode = "";
 const $ = (s) => document.querySelector(s);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, c => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"}[c]));
 function dur(ns) { const s = ns / 1e9; if (s < 1) return Math.round(ns/1e6) + "ms"; if (s < 60) return s.toFixed(1) + "s";
@@ -101,15 +101,16 @@ function render() {
   const rows = procs.slice().sort((a, b) => { const x = val(a, sortKey), y = val(b, sortKey); return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1); });
   const tb = $("#procs tbody");
   if (!rows.length) { tb.innerHTML = '<tr><td colspan="20" class="empty">No modules are running.</td></tr>'; return; }
-  tb.innerHTML = rows.map(p => { const dis = p.protected ? " disabled title=\"protected: the shell and system drivers cannot be stopped here\"" : "";
+  tb.innerHTML = rows.map(p => { const remote = p.node && selfNode && p.node !== selfNode;
+    const dis = remote ? " disabled title=\"on node " + esc(p.node) + ": act there\"" : p.protected ? " disabled title=\"protected: the shell and system drivers cannot be stopped here\"" : "";
     return '<tr data-pid="' + p.pid + '"><td class="num">' + p.pid + "</td><td>" + esc(p.name) + "</td><td" + (p.reload ? ' title="' + esc(p.reload) + '"' : "") + ">" + esc(p.version) + (p.reload ? (p.reload.startsWith("rolled back") ? " ↺" : " ⟳") : "") + "</td><td>" + esc(p.kind) +
     '</td><td><span class="state ' + esc(p.state) + '">' + esc(p.state) + "</span></td><td>" + esc(p.started_by) + '</td><td class="num">' + dur(uptime(p)) +
     '</td><td class="num">' + dur(p.cpu_ns) + '</td><td class="num">' + p.cpu_pct.toFixed(1) + '</td><td class="num">' + bytes(p.memory) +
     '</td><td class="num storage">' + storage(p) + '</td><td class="num">' + p.inbox + '</td><td class="num">' + p.msgs_in + '</td><td class="num">' + p.msgs_out + '</td><td class="num">' + p.drops +
     '</td><td class="num">' + p.restarts + "</td><td>" + esc(p.last_exit) + '</td><td class="grants" title="' + esc((p.grants||[]).join("\n")) + '">' + esc((p.grants||[]).join(" ")) + '</td><td class="nodecol">' + esc(p.node) +
     '</td><td><button data-act="stop" data-pid="' + p.pid + '"' + dis + '>Stop</button> <button data-act="restart" data-pid="' + p.pid + '"' + dis +
-    '>Restart</button> <button data-act="reload" data-pid="' + p.pid + '"' + (p.kind === "driver" ? " disabled" : "") +
-    ' title="move it to the newest installed version in place">Reload</button> <button class="danger" data-act="kill" data-pid="' + p.pid + '"' + dis + '>Kill</button> <button data-act="logs" data-pid="' + p.pid + '">Logs</button></td></tr>'; }).join("");
+    '>Restart</button> <button data-act="reload" data-pid="' + p.pid + '"' + (remote ? dis : p.kind === "driver" ? " disabled" : "") +
+    ' title="move it to the newest installed version in place">Reload</button> <button class="danger" data-act="kill" data-pid="' + p.pid + '"' + dis + '>Kill</button> <button data-act="logs" data-pid="' + p.pid + '"' + (remote ? dis : "") + '>Logs</button></td></tr>'; }).join("");
 }
 function renderDevices() {
   const rows = [];
@@ -173,6 +174,7 @@ async function refreshNodes() {
   const r = await fetch("api/nodes", {cache: "no-store"}).catch(() => null);
   if (!r || !r.ok) return;
   const nodes = (await r.json()).nodes || [];
+  selfNode = (nodes.find(n => n.self) || {}).name || "";
   document.body.classList.add("clustered"); $("#nodes-section").hidden = false;
   $("#nodes tbody").innerHTML = nodes.map(n => "<tr><td>" + esc(n.name) + (n.self ? " *" : "") + '</td><td><span class="state ' + esc(n.state) + '">' + esc(n.state) + "</span></td><td>" + esc(n.addr) +
     '</td><td class="num">' + (n.state === "up" ? dur(n.uptime_ms * 1e6) : "-") + '</td><td class="num">' + n.cores + '</td><td class="num">' + bytes(n.mem_free) + " / " + bytes(n.mem_total) +

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -105,6 +106,22 @@ func TestClusterThreeNodes(t *testing.T) {
 		testenv.Eventually(t, func() bool { return sameStates(n.nodes(t), up3) }, 15*time.Second, "orbital nodes on %s to list a, b, c up", n.name)
 	}
 
+	// The admin panel of b: its nodes table and the node column's rows.
+	panel := strings.TrimSpace(mustRun(t, "admin", "--home", hb))
+	var api struct {
+		Nodes []admin.Node `json:"nodes"`
+		Procs []admin.Proc `json:"procs"`
+	}
+	getJSON(t, panel+"api/nodes", &api)
+	getJSON(t, panel+"api/ps?cluster=1", &api)
+	nodeRows := map[string]bool{}
+	for _, p := range api.Procs {
+		nodeRows[p.Node] = true
+	}
+	if len(api.Nodes) != 3 || !nodeRows["a"] || !nodeRows["b"] {
+		t.Fatalf("panel of b: nodes %+v, rows of nodes %v", api.Nodes, nodeRows)
+	}
+
 	// pinger on c, ponger on a.
 	ping := func(want string) {
 		t.Helper()
@@ -152,5 +169,21 @@ func TestClusterThreeNodes(t *testing.T) {
 		if got := n.nodes(t); !sameStates(got, lost) {
 			t.Fatalf("orbital nodes on %s: %v, want %v", n.name, got, lost)
 		}
+	}
+}
+
+// getJSON decodes the JSON answer of a GET of url into v.
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	r, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, r.Status)
+	}
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
 	}
 }
