@@ -74,6 +74,11 @@ func TestCluster(t *testing.T) {
 	if d, err := in3.RecvTimeout(ctx, 5*time.Second); err != nil || string(d.Payload) != "back" || d.Kind != 40 {
 		t.Fatalf("direct send across: %v %+v", err, d)
 	}
+	// Regions cross by copy up to MaxRegionCopy; more is ErrTooBig for the sender.
+	big, _ := hc.b.RegionCreate(3, MaxRegionCopy+1)
+	if err := hc.b.Publish(ctx, bus.Message{From: 3, Topic: "sensor.t", Regions: []bus.Attachment{{Handle: big, Rights: bus.RightRead}}}); !errors.Is(err, bus.ErrTooBig) {
+		t.Fatalf("a region over the limit to another node: %v", err)
+	}
 	// To a pid that does not exist there: an error, not a silent loss.
 	ghost, err := a.Address("c", 999)
 	if err != nil {
