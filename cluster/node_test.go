@@ -157,6 +157,11 @@ func TestCluster(t *testing.T) {
 	if err := hc.b.Publish(ctx, bus.Message{From: 3, Topic: "sensor.t"}); !errors.Is(err, bus.ErrNotFound) {
 		t.Fatalf("publish after the subscriber's node was lost: %v", err)
 	}
+	// a comes back (a new incarnation, through b): up again on b and c, nobody restarted.
+	a2 := startNode(t, "a", "127.0.0.1:0", JoinURL(strings.TrimPrefix(b.Addr(), "nats://"), a.Token()), newFakeHost())
+	for _, n := range []*Node{a2, b, c} {
+		testenv.Eventually(t, func() bool { return upNodes(n, 3) }, 10*time.Second, "node %s sees a back", n.Name())
+	}
 }
 
 // Bad input: a wrong token, a taken name, absurd announcements and malformed frames are
