@@ -115,20 +115,8 @@ func (n *Node) announce() {
 
 // onAnnounce takes another node's announcement into the member table.
 func (n *Node) onAnnounce(msg *nats.Msg) {
-	if len(msg.Data) > maxAnnounce {
-		n.bad.Add(1)
-		n.logOnce("ann-size", "cluster: refused an announcement of %d bytes (limit %d)", len(msg.Data), maxAnnounce)
-		return
-	}
-	var a Announcement
-	if err := json.Unmarshal(msg.Data, &a); err != nil {
-		n.bad.Add(1)
-		n.logOnce("ann-json", "cluster: refused a malformed announcement: %v", err)
-		return
-	}
-	if err := a.Validate(); err != nil {
-		n.bad.Add(1)
-		n.logOnce("ann-"+a.Name, "cluster: refused the announcement of node %q: %v", a.Name, err)
+	a, ok := n.decodeAnnouncement(msg.Data)
+	if !ok {
 		return
 	}
 	if a.Name == n.cfg.Name && a.Boot == n.boot {
@@ -177,6 +165,24 @@ func (n *Node) onAnnounce(msg *nats.Msg) {
 	}
 	m.ann, m.seen, m.lost = a, now, false
 	n.syncInterestLocked(m)
+}
+
+// decodeAnnouncement parses and checks an announcement; a refused one is counted and logged.
+func (n *Node) decodeAnnouncement(data []byte) (Announcement, bool) {
+	var a Announcement
+	var key, why string
+	if len(data) > maxAnnounce {
+		key, why = "ann-size", fmt.Sprintf("an announcement of %d bytes (limit %d)", len(data), maxAnnounce)
+	} else if err := json.Unmarshal(data, &a); err != nil {
+		key, why = "ann-json", fmt.Sprintf("a malformed announcement: %v", err)
+	} else if err := a.Validate(); err != nil {
+		key, why = "ann-"+a.Name, fmt.Sprintf("the announcement of node %q: %v", a.Name, err)
+	} else {
+		return a, true
+	}
+	n.bad.Add(1)
+	n.logOnce(key, "cluster: refused %s", why)
+	return a, false
 }
 
 // reaper marks members lost when they have been silent for Config.Lost.
