@@ -22,6 +22,28 @@ type KVRequest struct {
 	Dir    string `json:"dir,omitempty"`    // snapshot
 }
 
+// ParseKV reads an `orbital kv` request from its words: MODULE ls [PREFIX], MODULE get KEY,
+// MODULE put KEY VALUE or MODULE rm KEY; ok is false for anything else.
+func ParseKV(words []string) (r KVRequest, ok bool) {
+	if len(words) < 2 {
+		return r, false
+	}
+	r = KVRequest{Module: words[0], Op: words[1]}
+	switch n := len(words); {
+	case r.Op == "ls" && n <= 3:
+		if n == 3 {
+			r.Prefix = words[2]
+		}
+	case (r.Op == "get" || r.Op == "rm") && n == 3:
+		r.Key = words[2]
+	case r.Op == "put" && n == 4:
+		r.Key, r.Value = words[2], []byte(words[3])
+	default:
+		return r, false
+	}
+	return r, true
+}
+
 // KVReply is its answer.
 type KVReply struct {
 	Keys  []string `json:"keys,omitempty"`  // ls; snapshot: the files written

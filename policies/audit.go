@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 )
@@ -108,6 +109,25 @@ func (a *Audit) Close() error {
 	err := a.f.Close()
 	a.f = nil
 	return err
+}
+
+// AuditFile is the audit log of home.
+func AuditFile(home string) string { return filepath.Join(home, "audit.log") }
+
+// LastAudit returns the newest n records (0: all) of the log at path, oldest first; only
+// module's when module is not "".
+func LastAudit(path, module string, n int) ([]Record, error) {
+	recs, err := ReadAudit(path)
+	if err != nil {
+		return nil, err
+	}
+	if module != "" {
+		recs = slices.DeleteFunc(recs, func(r Record) bool { return r.Module != module })
+	}
+	if n > 0 && len(recs) > n {
+		recs = recs[len(recs)-n:]
+	}
+	return recs, nil
 }
 
 // ReadAudit returns the records of the log at path, oldest first (the rotated file, then the

@@ -41,7 +41,7 @@ func Open(home string) (*Store, error) {
 		home:  home,
 		dir:   filepath.Join(home, "policies"),
 		ex:    DefaultExpand(home),
-		audit: OpenAudit(filepath.Join(home, "audit.log"), 0),
+		audit: OpenAudit(AuditFile(home), 0),
 	}
 	if _, err := s.Reload(); err != nil {
 		return nil, err

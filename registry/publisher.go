@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -60,4 +61,58 @@ func WriteArchive(pkg *Package, path string) error {
 		return err
 	}
 	return writeFileAtomic(path, b, 0o644)
+}
+
+// Pack packs module directory dir and writes the archive to dst (default
+// NAME-VERSION.tar.gz in the current directory); it returns the package and where it went.
+func Pack(dir, dst string) (*Package, string, error) {
+	pkg, err := PackDir(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if dst == "" {
+		dst = pkg.Manifest.Name + "-" + pkg.Manifest.Version + ".tar.gz"
+	}
+	return pkg, dst, WriteArchive(pkg, dst)
+}
+
+// SignPackage signs the package at src (ReadPackage) with priv and writes it to dst (default:
+// ReadPackage's); it returns the signed manifest and where it went.
+func SignPackage(src, dst string, priv ed25519.PrivateKey) (*Manifest, string, error) {
+	pkg, def, err := ReadPackage(src)
+	if err != nil {
+		return nil, "", err
+	}
+	if dst == "" {
+		dst = def
+	}
+	if err := Sign(pkg.Manifest, priv); err != nil {
+		return nil, "", err
+	}
+	return pkg.Manifest, dst, WriteArchive(pkg, dst)
+}
+
+// PublishPackage uploads the package at src (ReadPackage) to the registry server at url. An
+// unsigned package is signed first with the key key returns; a signed one is checked.
+func PublishPackage(ctx context.Context, url, src string, key func() (ed25519.PrivateKey, error)) (*Record, error) {
+	pkg, _, err := ReadPackage(src)
+	if err != nil {
+		return nil, err
+	}
+	if pkg.Manifest.Signature == "" {
+		priv, err := key()
+		if err == nil {
+			err = Sign(pkg.Manifest, priv)
+		}
+		if err != nil {
+			return nil, err
+		}
+	} else if err := VerifySignature(pkg.Manifest); err != nil {
+		return nil, err
+	}
+	b, err := pkg.Archive()
+	if err != nil {
+		return nil, err
+	}
+	return Publish(ctx, url, b, nil)
 }

@@ -52,7 +52,7 @@
 // (Ctrl+L or F6 gives it focus, Escape gives focus back to the window), otherwise to the
 // focused window. Module input leaves through Host.PostEvent as Event values in surface pixel
 // coordinates (scaled when the user resized a window the module has not followed yet);
-// cmd/orbital turns them into kind-16 messages (docs/abi.md "Input events") with the
+// package system turns them into kind-16 messages (docs/abi.md "Input events") with the
 // module's own surface id. Focus and blur events tell a module when it gains or loses the
 // keyboard; a resize drag (or a double click on the title bar, which maximizes and restores)
 // sends resize events (at most every 50 ms, and at release). A module that calls
@@ -84,7 +84,8 @@
 // A click (press and release on the same button) or a key answers it (Enter allows once,
 // Escape denies); the rest of the desktop stays usable. Prompts asked together are shown one
 // after the other; a cancelled open takes its card down. Layout and hit-testing are pure
-// (layoutPrompt, promptLayout.hit); cmd/orbital decides what is asked and what an answer does.
+// (layoutPrompt, promptLayout.hit); Ask gives the answer in policy's terms, and package system
+// decides what is asked and what an answer does.
 //
 // # Libraries
 //

@@ -8,6 +8,8 @@ import (
 	"image/color"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
+
+	"github.com/orbital/orbital/policies"
 )
 
 // PermissionPrompt is what the shell asks the user when a module's manifest requests more
@@ -64,6 +66,19 @@ func (s *Shell) Prompt(ctx context.Context, p PermissionPrompt) (Choice, error) 
 	case <-s.closed():
 		return ChoiceDeny, ErrShellClosed
 	}
+}
+
+// Ask is Prompt with the question in plain words and the answer in policy's terms (what
+// system.Config.Prompt takes).
+func (s *Shell) Ask(ctx context.Context, module string, lines []string) (policies.Answer, error) {
+	c, err := s.Prompt(ctx, PermissionPrompt{Module: module, Lines: lines})
+	switch c {
+	case ChoiceAllowOnce:
+		return policies.AllowOnce, err
+	case ChoiceAlways:
+		return policies.AllowAlways, err
+	}
+	return policies.Deny, err
 }
 
 // closed is done when Run has ended.

@@ -11,22 +11,18 @@ import (
 // OpenOptions tune Open.
 type OpenOptions struct {
 	Progress func(done, total int64) // download progress: bytes done, total (-1 unknown)
-	// Ask, if set, asks the user about what the module's manifest requests beyond policy and
-	// adjusts so to the answer (the shell's permission prompt). It returns a notice for the
-	// bar, what was denied (a failure to start names it, through Denied) or ctx's error.
-	Ask    func(ctx context.Context, so *kernel.SpawnOptions, digest string) (note, denied string, err error)
-	Notice func(msg string)
-	Denied func(err error, denied string) error
 	// WaitStart is how long Open waits for the new process to open a window before calling
 	// it started anyway (a module without windows); ending first is Open's error. Default 10 s.
 	WaitStart time.Duration
 	StartedBy string // for the panel; default "user (URL bar)"
-	// OnExit, if set, hears how a process that started ended (a crash, for the error line).
+	// OnExit, if set, hears how a process that started ended (after Config.Alert heard of a
+	// crash).
 	OnExit func(kernel.Info)
 }
 
 // Open resolves text (a module name, a path, a file:// or http(s):// URL, orbital://NAME or
-// orbital://admin) and starts the module with a UI grant under its installed identity. It
+// orbital://admin) and starts the module with a UI grant under its installed identity, after
+// asking the user about what its manifest requests beyond policy (Config.Prompt). It
 // returns once the process opened a window or ran for WaitStart: a trap or exit on start is
 // Open's error, in one line for the bar. A command that cannot open a window gets a console
 // window (console.go) and returns at once. Cancelling ctx cancels the download, or kills the
@@ -47,19 +43,14 @@ func (in *Instance) Open(ctx context.Context, text string, o OpenOptions) (*kern
 	if _, err := in.identify(mod, &so); err != nil {
 		return nil, err
 	}
-	var denied string
-	if o.Ask != nil {
-		var note string
-		if note, denied, err = o.Ask(ctx, &so, identityDigest(mod)); err != nil {
-			return nil, err
-		}
-		if note != "" && o.Notice != nil {
-			o.Notice(note)
-		}
+	denied, err := in.askAtOpen(ctx, &so, identityDigest(mod)) // ask.go
+	if err != nil {
+		return nil, err
 	}
 	if o.StartedBy == "" {
 		o.StartedBy = "user (URL bar)"
 	}
+	o.OnExit = in.reportCrash(o.OnExit)
 	if needsConsole(mod) {
 		return in.openConsole(mod, so, m.Name, o) // console.go: its window is there at once
 	}
@@ -68,18 +59,26 @@ func (in *Instance) Open(ctx context.Context, text string, o OpenOptions) (*kern
 		return nil, fmt.Errorf("start %s: %w", m.Name, err)
 	}
 	if err := in.waitStart(ctx, p, m.Name, o.WaitStart); err != nil {
-		if o.Denied != nil && denied != "" {
-			err = o.Denied(err, denied)
-		}
-		return nil, err
+		return nil, deniedStart(err, denied)
 	}
-	if o.OnExit != nil {
-		go func() {
-			<-p.Done()
-			o.OnExit(p.Info())
-		}()
-	}
+	go func() {
+		<-p.Done()
+		o.OnExit(p.Info())
+	}()
 	return p, nil
+}
+
+// reportCrash is onExit after telling the user (Config.Alert) that a process opened from the
+// bar crashed after it started (a crash on start is Open's error).
+func (in *Instance) reportCrash(onExit func(kernel.Info)) func(kernel.Info) {
+	return func(info kernel.Info) {
+		if info.State == kernel.Crashed && in.cfg.Alert != nil {
+			in.cfg.Alert(fmt.Sprintf("%s (pid %d) crashed: %s", info.Name, info.PID, info.Reason))
+		}
+		if onExit != nil {
+			onExit(info)
+		}
+	}
 }
 
 // waitStart returns nil once p opened a window or has run for wait; an end before that is the

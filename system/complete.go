@@ -88,25 +88,30 @@ func (in *Instance) Complete(ctx context.Context, text string) ([]Completion, er
 	return out[:min(len(out), completeLimit)], nil
 }
 
-// WindowModules lists the module files of the module directories that open a window (import
-// orbital.surface_create): what is worth offering on the empty desktop. Services and
-// command-line modules draw nothing. The list is read once per instance.
+// WindowModules is the package's WindowModules for the instance's home, read once.
 func (in *Instance) WindowModules() []string {
-	in.windowsOnce.Do(func() {
-		seen := map[string]bool{}
-		for _, d := range moduleDirs(in.cfg.Home) {
-			files, _ := filepath.Glob(filepath.Join(d.dir, "*.wasm"))
-			for _, f := range files {
-				n := strings.TrimSuffix(filepath.Base(f), ".wasm")
-				if !seen[n] && opensWindow(f) {
-					seen[n] = true
-					in.windows = append(in.windows, n)
-				}
+	in.windowsOnce.Do(func() { in.windows = WindowModules(in.cfg.Home) })
+	return in.windows
+}
+
+// WindowModules lists the module files of home's module directories that open a window
+// (import orbital.surface_create): what is worth offering on the empty desktop. Services and
+// command-line modules draw nothing.
+func WindowModules(home string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range moduleDirs(home) {
+		files, _ := filepath.Glob(filepath.Join(d.dir, "*.wasm"))
+		for _, f := range files {
+			n := strings.TrimSuffix(filepath.Base(f), ".wasm")
+			if !seen[n] && opensWindow(f) {
+				seen[n] = true
+				out = append(out, n)
 			}
 		}
-		sort.Strings(in.windows)
-	})
-	return in.windows
+	}
+	sort.Strings(out)
+	return out
 }
 
 // opensWindow reports whether the module at path imports orbital.surface_create; anything

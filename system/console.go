@@ -71,9 +71,7 @@ func (in *Instance) openConsole(m *kernel.Module, so kernel.SpawnOptions, name s
 		con.Exit(exitStatus(info))
 		sf.SetTitle(name + " (" + exitStatus(info) + ")")
 		close(win.ended)
-		if o.OnExit != nil {
-			o.OnExit(info)
-		}
+		o.OnExit(info) // Open set it
 	}()
 	return p, nil
 }

@@ -22,7 +22,9 @@
 // Launcher for proc_spawn, the supervisor): identity by digest (a failed lookup refuses the
 // spawn), output passed through byte for byte and captured into the log book, start recorded
 // so Restart can start any module again with output of its own. A WASI command opened from the
-// bar that cannot open a window gets a console window (console.go). Reasons and semantics:
+// bar that cannot open a window gets a console window (console.go). With Config.Prompt the
+// instance asks the user (ask.go): at open about what a manifest requests beyond policy, and
+// at the doors about what policy refused a running module. Reasons and semantics:
 // docs/design/lifecycle.md, docs/design/console.md.
 //
 // With Config.HTTP the owner serves the modules' HTTP routes (httproutes.go: the table from

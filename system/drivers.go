@@ -68,6 +68,15 @@ func (d InstalledDriver) Status() string {
 	return "ok"
 }
 
+// InstalledDriversOf is InstalledDrivers of home's registry.
+func InstalledDriversOf(home string) ([]InstalledDriver, error) {
+	reg, err := registry.Open(home)
+	if err != nil {
+		return nil, err
+	}
+	return InstalledDrivers(reg)
+}
+
 // InstalledDrivers returns the highest installed version of every driver package.
 func InstalledDrivers(reg *registry.Registry) ([]InstalledDriver, error) {
 	recs, err := reg.List("")

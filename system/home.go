@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Home is the Orbital home: flagValue (--home), else $ORBITAL_HOME, else
@@ -27,6 +28,13 @@ func Home(flagValue string) (string, error) {
 
 // AdminURLFile holds the running instance's admin panel URL (mode 0600).
 func AdminURLFile(home string) string { return filepath.Join(home, "run", "admin.url") }
+
+// RunningPanelURL is the admin panel URL of home's running instance (AdminURLFile); ok is
+// false when no instance serves one.
+func RunningPanelURL(home string) (url string, ok bool) {
+	b, err := os.ReadFile(AdminURLFile(home))
+	return strings.TrimSpace(string(b)), err == nil
+}
 
 // moduleDir is a directory module names are looked up in (<dir>/NAME.wasm).
 type moduleDir struct{ label, dir string }

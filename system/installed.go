@@ -1,21 +1,25 @@
 package system
 
 import (
+	"fmt"
+
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
 )
 
-// InstalledModule is an installed module as policy sees it: its name, publisher and what its
-// manifest requests.
-type InstalledModule struct {
-	Name      string
-	Publisher string
-	Requests  *policies.Grants // from the manifest's [permissions]; nil for a bare .wasm
+// ModuleName is the name a TARGET runs under, and so its name for policy: a path (dir/x,
+// x.wasm, x.js) is named after its file, anything else is a name already.
+func ModuleName(target string) string {
+	if isPath(target) {
+		return moduleNameFrom(target, target)
+	}
+	return target
 }
 
-// InstalledModules lists the newest installed version of each module of home, for the policy
-// verbs (explain, new, check).
-func InstalledModules(home string) ([]InstalledModule, error) {
+// InstalledIdentities lists the identity of the newest installed version of each module of
+// home as policy sees it (name, publisher, what its manifest requests), for the policy
+// commands (explain, new, check). A bare .wasm has no manifest: its name alone.
+func InstalledIdentities(home string) ([]policies.Identity, error) {
 	reg, err := registry.Open(home)
 	if err != nil {
 		return nil, err
@@ -24,7 +28,7 @@ func InstalledModules(home string) ([]InstalledModule, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []InstalledModule
+	out := []policies.Identity{}
 	for i, rec := range recs {
 		if i > 0 && recs[i-1].Name == rec.Name {
 			continue // older version
@@ -34,14 +38,40 @@ func InstalledModules(home string) ([]InstalledModule, error) {
 			return nil, err
 		}
 		if rec.Derived { // a bare .wasm: no manifest of its own, policy alone decides
-			out = append(out, InstalledModule{Name: rec.Name})
+			out = append(out, policies.Identity{Name: rec.Name})
 			continue
 		}
 		req, err := policies.ParseRequests(rec.ID()+" module.toml [permissions]", m.RequestsTOML(), policies.DefaultExpand(home))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, InstalledModule{Name: rec.Name, Publisher: m.Publisher, Requests: req})
+		out = append(out, policies.Identity{Name: rec.Name, Publisher: m.Publisher, Requests: req})
 	}
 	return out, nil
+}
+
+// InstalledIdentity is the identity of TARGET for the policy commands: the installed module's
+// of that name, else (not installed, or the registry unreadable) its name alone.
+func InstalledIdentity(home, target string) policies.Identity {
+	name := ModuleName(target)
+	ids, _ := InstalledIdentities(home)
+	for _, id := range ids {
+		if id.Name == name {
+			return id
+		}
+	}
+	return policies.Identity{Name: name}
+}
+
+// CheckRequests is the registry's install check (registry.InstallOptions.Check) of home: a
+// manifest whose [permissions] a policy file could not express is refused, with the policies
+// package's message (file, line, key).
+func CheckRequests(home string) func(*registry.Manifest) error {
+	return func(m *registry.Manifest) error {
+		_, err := policies.ParseRequests(m.ID()+" module.toml [permissions]", m.RequestsTOML(), policies.DefaultExpand(home))
+		if err != nil {
+			return fmt.Errorf("%w: %v", registry.ErrBadManifest, err)
+		}
+		return nil
+	}
 }

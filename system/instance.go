@@ -33,10 +33,13 @@ type Config struct {
 	Scene          *compositor.Scene
 	HiddenSurfaces bool
 	// Clipboard backs the clipboard doors (nil: one in-memory clipboard shared by the
-	// instance's modules); Asker asks the user at the doors (nil: policy alone decides).
-	Clipboard kernel.Clipboard
-	Asker     kernel.Asker
-	Limits    kernel.Limits // per-process defaults (kernel.Config.Limits)
+	// instance's modules). Prompt asks the user about permissions, at open and at the doors
+	// (ask.go; nil: policy alone decides); Notice shows the user one line (where an answer
+	// was saved), Alert one failure (a process opened from the bar that crashed after start).
+	Clipboard     kernel.Clipboard
+	Prompt        Prompt
+	Notice, Alert func(msg string)
+	Limits        kernel.Limits // per-process defaults (kernel.Config.Limits)
 	// MaxDownload caps a module the URL bar downloads (default 64 MiB).
 	MaxDownload int64
 	// Lock says what to do with the home's lock (one instance per home).
@@ -94,7 +97,8 @@ type Instance struct {
 	// the user closes them.
 	consoles map[*compositor.Surface]*consoleWin
 
-	js jsEngine // the JavaScript engine, once a script ran (script.go)
+	js  jsEngine // the JavaScript engine, once a script ran (script.go)
+	ask asking   // the answers Deny (ask.go)
 
 	windowsOnce sync.Once
 	windows     []string // WindowModules
@@ -178,7 +182,7 @@ func (in *Instance) Start(ctx context.Context) (err error) {
 	in.undo = append(in.undo, func() { in.store.Close() }) // after the kernel's processes released it
 	in.k, err = kernel.New(kernel.Config{
 		Home: home, Policies: in.pst, Display: in.display, Clipboard: in.cfg.Clipboard, Storage: in.store,
-		Launcher: launcher{in}, Asker: in.cfg.Asker, Services: instanceCalls{in}, Cluster: clusterDoor{in}, Limits: in.cfg.Limits, Log: in.logs.hook(in.cfg.Stderr),
+		Launcher: launcher{in}, Asker: in.kernelAsker(), Services: instanceCalls{in}, Cluster: clusterDoor{in}, Limits: in.cfg.Limits, Log: in.logs.hook(in.cfg.Stderr),
 	})
 	if err != nil {
 		return err

@@ -19,8 +19,13 @@ import (
 // StorageDir is where a home keeps its modules' storage.
 func StorageDir(home string) string { return filepath.Join(home, "storage") }
 
-// KV runs req on home's storage without a running instance.
-func KV(home string, req admin.KVRequest) (admin.KVReply, error) {
+// KV runs req on home's storage: through the control socket of the instance that holds it
+// open, or, when none runs, on the files themselves.
+func KV(ctx context.Context, home string, req admin.KVRequest) (admin.KVReply, error) {
+	rep, err := admin.ControlClient{Path: admin.ControlSocketPath(home)}.KV(ctx, req)
+	if !errors.Is(err, admin.ErrNotRunning) {
+		return rep, err
+	}
 	pst, err := policies.Open(home)
 	if err != nil {
 		return admin.KVReply{}, err

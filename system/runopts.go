@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/orbital/orbital/kernel"
+	"github.com/orbital/orbital/wasm4"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,6 +30,33 @@ func ParseDirs(vals []string) ([]kernel.Preopen, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// CheckEnv checks `orbital run --env` values: each KEY=VALUE with a KEY.
+func CheckEnv(vals []string) error {
+	for _, kv := range vals {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return fmt.Errorf("--env %q: want KEY=VALUE", kv)
+		}
+	}
+	return nil
+}
+
+// ReadInput reads `orbital run --input FILE`, scripted input for WASM-4 carts; nil for "".
+func ReadInput(path string) (*wasm4.Script, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--input %s: %w", path, err)
+	}
+	defer f.Close()
+	s, err := wasm4.ParseScript(f)
+	if err != nil {
+		return nil, fmt.Errorf("--input %s: %w", path, err)
+	}
+	return s, nil
 }
 
 // ForegroundStdin is what `orbital run`'s last target reads as stdin: orbital's own, unless it

@@ -8,113 +8,59 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
-	"time"
 
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/system"
-	"github.com/orbital/orbital/wasm4"
 )
 
-func init() {
-	register(verb{
-		Name:  "run",
-		Usage: "run [flags] TARGET... [-- args...]",
-		Short: "run WASM modules (files or demo names) headless; exits with the module's exit code",
-		Run:   runVerb,
-	})
-}
-
-// runOptions are the flags of `orbital run`.
-type runOptions struct {
-	headless   bool
-	frames     int
-	screenshot string
-	env, dirs  multiFlag
-	home       string
-	memory     string
-	deadline   time.Duration
-	size       string
-	timeout    time.Duration
-	input      string // --input: scripted gamepad input for WASM-4 carts
-	targets    []string
-	args       []string // after --, for the last TARGET
-}
-
-func parseRunFlags(args []string, stderr io.Writer) (o runOptions, code int, ok bool) {
-	fs := newFlagSet("run", stderr)
-	fs.BoolVar(&o.headless, "headless", false, "compose with the software device, open no window")
-	fs.IntVar(&o.frames, "frames", 0, "stop after N composed frames (0: run until the modules exit)")
-	fs.StringVar(&o.screenshot, "screenshot", "", "write the last composed frame to this PNG file")
-	fs.Var(&o.env, "env", "KEY=VALUE for the guest environment (repeatable)")
-	fs.Var(&o.dirs, "dir", "HOST::GUEST[:ro] directory to preopen (repeatable)")
-	fs.StringVar(&o.home, "home", "", "Orbital home (default $ORBITAL_HOME, else ~/.local/share/orbital)")
-	fs.StringVar(&o.memory, "memory", "256MiB", "linear-memory ceiling per process (e.g. 64MiB, 1GiB)")
-	fs.DurationVar(&o.deadline, "deadline", kernel.DefaultDeadline, "longest a guest may run without calling the host (<0: none)")
-	fs.StringVar(&o.size, "size", "1280x800", "headless desktop size WxH")
-	fs.DurationVar(&o.timeout, "timeout", 0, "stop the modules after this long (0: no limit); for modules that draw once and wait")
-	fs.StringVar(&o.input, "input", "", "scripted gamepad and mouse input for WASM-4 carts: lines of FRAME pad1=right+x mouse=X,Y buttons=left (see docs/design/wasm4.md)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: orbital run [flags] TARGET... [-- args...]")
-		fmt.Fprintln(stderr, "TARGET is a .wasm file, a .js script or a module name ($ORBITAL_MODULES, modules/ beside the binary, the home's modules/).")
-		fs.PrintDefaults()
-	}
+func runVerb(c *command, args []string) int {
+	var env, dirs multiFlag
+	c.Bool("headless", false, "compose with the software device, open no window (every run does; kept for scripts)")
+	frames := c.Int("frames", 0, "stop after N composed frames (0: run until the modules exit)")
+	screenshot := c.String("screenshot", "", "write the last composed frame to this PNG file")
+	c.Var(&env, "env", "KEY=VALUE for the guest environment (repeatable)")
+	c.Var(&dirs, "dir", "HOST::GUEST[:ro] directory to preopen (repeatable)")
+	c.withHome()
+	memory := c.size("memory", 256<<20, "linear-memory ceiling per process (e.g. 64MiB, 1GiB)")
+	deadline := c.Duration("deadline", kernel.DefaultDeadline, "longest a guest may run without calling the host (<0: none)")
+	size := c.String("size", "1280x800", "headless desktop size WxH")
+	timeout := c.Duration("timeout", 0, "stop the modules after this long (0: no limit); for modules that draw once and wait")
+	input := c.String("input", "", "scripted gamepad and mouse input for WASM-4 carts: lines of FRAME pad1=right+x mouse=X,Y buttons=left (see docs/design/wasm4.md)")
+	var targets, guestArgs []string
 	if i := slices.Index(args, "--"); i >= 0 {
-		args, o.args = args[:i], args[i+1:]
+		args, guestArgs = args[:i], args[i+1:]
 	}
-	// Flags and targets may interleave: parse, take one target, parse the rest.
-	for {
-		if code, ok := parseFlags(fs, args); !ok {
-			return o, code, false
+	for { // flags and targets may interleave: parse, take one target, parse the rest
+		if code, ok := c.parse(args, 0, -1); !ok {
+			return code
 		}
-		if fs.NArg() == 0 {
+		if c.NArg() == 0 {
 			break
 		}
-		o.targets = append(o.targets, fs.Arg(0))
-		args = fs.Args()[1:]
+		targets = append(targets, c.Arg(0))
+		args = c.Args()[1:]
 	}
-	if len(o.targets) == 0 {
-		fmt.Fprintln(stderr, "orbital run: no TARGET given; usage: orbital run [flags] TARGET... [-- args...]")
-		return o, exitUsage, false
+	// Errors of the run itself are "orbital: ..." (TARGETs are named in the message).
+	fail := func(code int, err error) int { fmt.Fprintf(c.stderr, "orbital: %v\n", err); return code }
+	if len(targets) == 0 {
+		return fail(exitUsage, errors.New("no TARGET given; usage: orbital run [flags] TARGET... [-- args...]"))
 	}
-	if o.frames < 0 {
-		fmt.Fprintf(stderr, "orbital run: --frames %d: must be 0 or more\n", o.frames)
-		return o, exitUsage, false
+	if *frames < 0 {
+		return c.failf(exitUsage, "--frames %d: must be 0 or more", *frames)
 	}
-	return o, 0, true
-}
-
-func runVerb(args []string, stdout, stderr io.Writer) int {
-	o, code, ok := parseRunFlags(args, stderr)
-	if !ok {
-		return code
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "orbital: "+format+"\n", a...)
-		return exitUsage
-	}
-	mem, err := policies.ParseSize(o.memory)
+	w, h, err := policies.ParseSurface(*size)
 	if err != nil {
-		return fail("--memory %s: %v", o.memory, err)
+		return fail(exitUsage, fmt.Errorf("--size %s: %v", *size, err))
 	}
-	w, h, err := policies.ParseSurface(o.size)
-	if err != nil {
-		return fail("--size %s: %v", o.size, err)
+	preopens, err := system.ParseDirs(dirs)
+	if err == nil {
+		err = system.CheckEnv(env)
 	}
-	dirs, err := system.ParseDirs(o.dirs)
-	if err != nil {
-		return fail("%v", err)
-	}
-	home, err := orbitalHome(o.home)
-	if err != nil {
-		return fail("%v", err)
-	}
-	for _, kv := range o.env {
-		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
-			return fail("--env %q: want KEY=VALUE", kv)
-		}
+	home, herr := c.homeDir()
+	if err = errors.Join(err, herr); err != nil {
+		return fail(exitUsage, err)
 	}
 	// Catch SIGINT/SIGTERM from here on: one arriving while modules load is handled as soon as
 	// they run (a graceful stop); a second one kills.
@@ -124,44 +70,38 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 
 	// A bounded run (--frames: tests, screenshots) serves no admin panel; beside a running
 	// instance of the home (orbital up, orbital shell) it runs as a guest (system.LockTry).
-	in, err := system.New(system.Config{Home: home, Title: "orbital run", Stdout: stdout, Stderr: stderr,
-		Limits: kernel.Limits{Memory: mem, Deadline: o.deadline}, Lock: system.LockTry, Drivers: true, Panel: o.frames == 0})
+	in, err := system.New(system.Config{Home: home, Title: "orbital run", Stdout: c.stdout, Stderr: c.stderr,
+		Limits: kernel.Limits{Memory: *memory, Deadline: *deadline}, Lock: system.LockTry, Drivers: true, Panel: *frames == 0})
 	if err == nil {
 		err = in.Start(context.Background())
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "orbital: %v\n", err)
-		return 1
+		return fail(1, err)
 	}
 	defer in.Close()
 	// Load everything before starting anything: a bad TARGET starts nothing.
-	mods := make([]*kernel.Module, len(o.targets))
-	for i, t := range o.targets {
+	mods := make([]*kernel.Module, len(targets))
+	for i, t := range targets {
 		if mods[i], err = in.Load(t); err != nil {
-			return fail("%v", err)
+			return fail(exitUsage, err)
 		}
 	}
-	var script *wasm4.Script
-	if o.input != "" {
-		if script, err = readScript(o.input); err != nil {
-			return fail("--input %s: %v", o.input, err)
-		}
-	}
-	procs, err := in.Run(mods, system.RunOptions{Env: o.env, Dirs: dirs, Args: o.args, Stdin: system.ForegroundStdin(), Input: script})
+	script, err := system.ReadInput(*input)
 	if err != nil {
-		if me := (*kernel.ModuleError)(nil); errors.As(err, &me) {
-			return fail("%v", err)
-		}
-		fmt.Fprintf(stderr, "orbital: %v\n", err)
-		return 1
+		return fail(exitUsage, err)
 	}
-	stopped, err := in.RunHeadless(procs, system.HeadlessOptions{Width: w, Height: h, Frames: o.frames,
-		Timeout: o.timeout, Screenshot: o.screenshot, Signals: sigs})
+	procs, err := in.Run(mods, system.RunOptions{Env: env, Dirs: preopens, Args: guestArgs, Stdin: system.ForegroundStdin(), Input: script})
+	if errors.As(err, new(*kernel.ModuleError)) {
+		return fail(exitUsage, err)
+	} else if err != nil {
+		return fail(1, err)
+	}
+	stopped, err := in.RunHeadless(procs, system.HeadlessOptions{Width: w, Height: h, Frames: *frames,
+		Timeout: *timeout, Screenshot: *screenshot, Signals: sigs})
 	if err != nil {
-		fmt.Fprintf(stderr, "orbital: %v\n", err)
-		return 1
+		return fail(1, err)
 	}
-	return exitCode(procs, stopped, stderr)
+	return exitCode(procs, stopped, c.stderr)
 }
 
 // exitCode is the first non-zero exit code in TARGET order, after reporting each process that
@@ -185,13 +125,4 @@ func exitCode(procs []*kernel.Process, stopped bool, stderr io.Writer) int {
 		}
 	}
 	return code
-}
-
-func readScript(path string) (*wasm4.Script, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return wasm4.ParseScript(f)
 }
