@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/orbital/orbital/admin"
+	"github.com/orbital/orbital/policies"
+	"github.com/orbital/orbital/storage"
 	"github.com/orbital/orbital/system"
 )
 
-// The client verbs of a running instance: orbital ps, jobs, kill, logs, reload and admin. They
-// reach it through its control socket (admin.ControlClient) or, for the panel's URL, the
-// home's run/admin.url.
+// The client verbs of a running instance: orbital ps, jobs, kill, logs, reload, admin, kv and
+// call. They reach it through its control socket (admin.ControlClient) or, for the panel's
+// URL, the home's run/admin.url; kv opens the home's storage itself when no instance runs.
 
 // withClient parses a client verb's arguments (--home added) and runs do with a client of the
 // home's instance and a 10 s deadline.
@@ -162,4 +166,83 @@ func (c *command) reload(cl admin.ControlClient, req admin.ReloadRequest) int {
 		}
 	}
 	return code
+}
+
+func kvVerb(c *command, args []string) int {
+	home, code, ok := c.withHome().parseHome(args, 2, 4)
+	if !ok {
+		return code
+	}
+	req, ok := admin.ParseKV(c.Args())
+	if !ok {
+		c.Usage()
+		return exitUsage
+	}
+	req.Module = system.ModuleName(req.Module)
+	if req.Op == "put" && c.Arg(3) == "-" {
+		v, err := io.ReadAll(io.LimitReader(os.Stdin, storage.MaxValue+1))
+		if err != nil {
+			return c.failf(1, "read the value from stdin: %v", err)
+		}
+		req.Value = v
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	rep, err := system.KV(ctx, home, req)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "orbital kv %s %s: %v\n", req.Module, req.Op, err)
+		if errors.Is(err, admin.ErrNoKey) {
+			return 1
+		}
+		return exitUsage
+	}
+	switch req.Op {
+	case "ls":
+		for _, k := range rep.Keys {
+			fmt.Fprintln(c.stdout, k)
+		}
+		quota := "no"
+		if rep.Quota > 0 {
+			quota = policies.FormatSize(rep.Quota)
+		}
+		fmt.Fprintf(c.stderr, "%d key(s); %s stored of a %s quota\n", len(rep.Keys), policies.FormatSize(max(rep.Usage, 0)), quota)
+	case "get":
+		c.stdout.Write(rep.Value)
+	case "rm":
+		if !rep.Found {
+			return c.failf(1, "%s has no key %q", req.Module, req.Key)
+		}
+	}
+	return 0
+}
+
+func callVerb(c *command, args []string) int {
+	timeout := c.Duration("timeout", 10*time.Second, "how long to wait for the reply (at most 25s)")
+	return c.withClient(args, 1, 2, func(_ context.Context, cl admin.ControlClient) int {
+		req := admin.CallRequest{Name: c.Arg(0), Timeout: min(*timeout, admin.MaxCallTimeout)}
+		if c.NArg() == 2 {
+			req.Payload = []byte(c.Arg(1))
+		}
+		if c.Arg(1) == "-" {
+			b, err := io.ReadAll(io.LimitReader(os.Stdin, 1<<20+1))
+			if err != nil {
+				return c.failf(1, "read the payload from stdin: %v", err)
+			}
+			req.Payload = b
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), req.Timeout+5*time.Second)
+		defer cancel()
+		rep, err := cl.Call(ctx, req)
+		c.name += " " + req.Name // errors name the call: orbital call weather.now: ...
+		switch {
+		case errors.Is(err, admin.ErrNotRunning):
+			return c.failf(exitUsage, "%v", err)
+		case err != nil:
+			return c.fail(err)
+		case rep.Failed:
+			return c.failf(1, "the service failed: %s", rep.Payload)
+		}
+		c.stdout.Write(rep.Payload)
+		return 0
+	})
 }

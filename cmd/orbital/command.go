@@ -27,9 +27,9 @@ type command struct {
 	remotes        *multiFlag // --registry, once withRegistry added it
 }
 
-func newCommand(name, usage string, stdout, stderr io.Writer) *command {
-	c := &command{FlagSet: flag.NewFlagSet("orbital "+name, flag.ContinueOnError), name: name, usage: usage,
-		stdout: stdout, stderr: stderr}
+func newCommand(v verb, stdout, stderr io.Writer) *command {
+	c := &command{FlagSet: flag.NewFlagSet("orbital "+v.Name, flag.ContinueOnError), name: v.Name, usage: v.Usage,
+		help: v.Help, stdout: stdout, stderr: stderr}
 	c.SetOutput(stderr)
 	c.Usage = func() {
 		fmt.Fprintf(stderr, "usage: orbital %s\n", c.usage)

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/compositor"
+	"github.com/orbital/orbital/drivers"
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/shell"
@@ -18,7 +22,7 @@ import (
 )
 
 // The verbs that run the home's instance: orbital shell (with the desktop) and orbital up
-// (without one).
+// (without one); orbital drivers lists the native drivers it runs.
 
 // GLFW and the GL context must live on the process's main thread. init runs on the main
 // goroutine, and locking it here keeps main() (and so the shell's loop) on that thread.
@@ -57,17 +61,14 @@ func shellVerb(c *command, args []string) int {
 	if *screenshot == "" {
 		cfg.Prompt = sh.Ask // a --screenshot run has nobody to answer: policy alone decides
 	}
-	in, err := system.New(cfg)
-	if err != nil {
-		return c.failf(exitUsage, "%v", err)
-	}
-	host.in = in
 	ctx, stop := signalContext()
 	defer stop()
-	if code := c.start(in); code != 0 {
+	in, code := c.start(cfg)
+	if in == nil {
 		return code
 	}
 	defer in.Close()
+	host.in = in
 	if err := sh.Run(ctx); err != nil {
 		return c.fail(err)
 	}
@@ -95,11 +96,8 @@ func upVerb(c *command, args []string) int {
 	if cl.Listen != "" || cl.Join != "" {
 		cfg.Cluster = &cl
 	}
-	in, err := system.New(cfg)
-	if err != nil {
-		return c.failf(exitUsage, "%v", err)
-	}
-	if code := c.start(in); code != 0 {
+	in, code := c.start(cfg)
+	if in == nil {
 		return code
 	}
 	if n := in.Node(); n != nil {
@@ -112,17 +110,20 @@ func upVerb(c *command, args []string) int {
 	return 0
 }
 
-// start starts in and maps a failure to the exit code: 2 when another instance holds the
-// home (naming its pid), 1 otherwise.
-func (c *command) start(in *system.Instance) int {
-	err := in.Start(context.Background())
+// start makes and starts the instance cfg describes; a failure is nil and the exit code: 2
+// for a bad config or a home another instance holds (naming its pid), 1 otherwise.
+func (c *command) start(cfg system.Config) (*system.Instance, int) {
+	in, err := system.New(cfg)
+	if err == nil {
+		err = in.Start(context.Background())
+	}
 	switch {
 	case err == nil:
-		return 0
-	case errors.As(err, new(*system.LockedError)):
-		return c.failf(exitUsage, "%v", err)
+		return in, 0
+	case in == nil, errors.As(err, new(*system.LockedError)):
+		return nil, c.failf(exitUsage, "%v", err)
 	}
-	return c.fail(err)
+	return nil, c.fail(err)
 }
 
 // shellHost is the shell's view of the instance: it opens what the bar says, routes input
@@ -161,3 +162,38 @@ var (
 	_ shell.Host      = (*shellHost)(nil)
 	_ shell.Completer = (*shellHost)(nil)
 )
+
+// orbital drivers: the installed driver packages and the drivers running orbital processes
+// supervise (system starts the boot drivers).
+func driversVerb(c *command, args []string) int {
+	home, code, ok := c.withHome().parseHome(args, 0, 0)
+	if !ok {
+		return code
+	}
+	list, err := system.InstalledDriversOf(home)
+	if err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintln(c.stdout, "installed drivers:")
+	if len(list) == 0 {
+		fmt.Fprintln(c.stdout, "  none (install a driver package with `orbital install DIR|FILE|URL`)")
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	if len(list) > 0 {
+		fmt.Fprintln(tw, "  NAME\tVERSION\tBOOT\tRESTART\tDIGEST\tSTATUS")
+	}
+	for _, d := range list {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.19s\t%s\n", d.Rec.Name, d.Rec.Version, d.Boot(), d.Restart(), d.Rec.EntryDigest, d.Status())
+	}
+	tw.Flush()
+	running := system.RunningDrivers(home)
+	fmt.Fprintln(c.stdout, "\nrunning drivers:")
+	if len(running) == 0 {
+		fmt.Fprintln(c.stdout, "  none (drivers run inside `orbital run` and `orbital shell`)")
+	}
+	for _, p := range slices.Sorted(maps.Keys(running)) {
+		fmt.Fprintf(c.stdout, "  in orbital process %d:\n", p)
+		drivers.WriteList(c.stdout, running[p])
+	}
+	return 0
+}

@@ -81,11 +81,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		if len(args) > 0 && !slices.Contains(help, args[0]) {
 			name, args = name+" "+args[0], args[1:]
 		} else { // the subcommands' usage; asked for (-h) or not (no subcommand: bad input)
-			prefix := "usage:"
-			for _, v := range subs {
-				fmt.Fprintf(stderr, "%s orbital %s\n", prefix, v.Usage)
-				prefix = "      "
-			}
+			fmt.Fprintf(stderr, "usage: orbital %s SUBCOMMAND:\n", name)
+			list(stderr, subs)
 			if len(args) == 0 {
 				return exitUsage
 			}
@@ -97,16 +94,18 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orbital: unknown command %q; run 'orbital help' for the list\n", name)
 		return exitUsage
 	}
-	v := verbs[i]
-	c := newCommand(v.Name, v.Usage, stdout, stderr)
-	c.help = v.Help
-	return v.Run(c, args)
+	return verbs[i].Run(newCommand(verbs[i], stdout, stderr), args)
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: orbital [command] [flags]")
 	fmt.Fprintln(w, "\nWith no command, orbital opens the shell.\n\ncommands:")
-	for _, v := range verbs {
+	list(w, verbs)
+}
+
+// list prints one line per verb: its usage and what it does.
+func list(w io.Writer, vs []verb) {
+	for _, v := range vs {
 		fmt.Fprintf(w, "  %-40s %s\n", v.Usage, v.Short)
 	}
 }

@@ -112,13 +112,10 @@ func exitCode(procs []*kernel.Process, stopped bool, stderr io.Writer) int {
 	for _, p := range procs {
 		in := p.Info()
 		c := in.ExitCode
-		switch {
-		case in.State == kernel.Crashed:
+		if in.State == kernel.Crashed || (!stopped && c == kernel.ExitKilled) {
 			fmt.Fprintf(stderr, "orbital: %s[%d]: %s\n", in.Name, in.PID, in.Reason)
-		case stopped:
+		} else if stopped {
 			c = 0
-		case c == kernel.ExitKilled:
-			fmt.Fprintf(stderr, "orbital: %s[%d]: %s\n", in.Name, in.PID, in.Reason)
 		}
 		if code == 0 {
 			code = c
