@@ -7,4 +7,7 @@ import (
 	"github.com/orbital/orbital/internal/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+func TestMain(m *testing.M) {
+	testenv.ShareCompiledModules()
+	os.Exit(testenv.Main(m))
+}

@@ -39,7 +39,7 @@ func writeWAT(t *testing.T, name, src string) string {
 }
 
 func TestRunHello(t *testing.T) {
-	home := testenv.Home(t)
+	home := testenv.FreshHome(t)
 	out, errOut, code := orbital(t, home, "hello", "--", "a", "b c")
 	if code != 0 || !strings.Contains(out, "hello from orbital") || !strings.Contains(out, `args: ["a" "b c"]`) {
 		t.Fatalf("code %d\nstdout %q\nstderr %q", code, out, errOut)
@@ -79,7 +79,7 @@ func TestRunExitCodes(t *testing.T) {
 }
 
 func TestRunBadInput(t *testing.T) {
-	home := testenv.Home(t)
+	home := testenv.FreshHome(t)
 	hello, err := os.ReadFile(testenv.Module(t, "hello"))
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +256,7 @@ func TestRunTimeout(t *testing.T) {
 }
 
 func TestRunInterrupt(t *testing.T) {
-	home := testenv.Home(t)
+	home := testenv.FreshHome(t)
 	bin := testenv.Binary(t)
 	cmd := exec.Command(bin, "run", "--home", home, "--headless", testenv.Module(t, "clock"))
 	var e bytes.Buffer

@@ -17,6 +17,7 @@ import (
 
 func TestMain(m *testing.M) {
 	installChild() // the installer TestInstallKilledAtEachStep kills; returns when not asked
+	testenv.ShareCompiledModules()
 	os.Exit(testenv.Main(m))
 }
 

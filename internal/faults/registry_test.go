@@ -104,7 +104,7 @@ func TestTOMLBombs(t *testing.T) {
 // 24 s, and wrote 235 MB into the compile cache. Now it is refused before it compiles, by run
 // and by install, and leaves nothing in the cache.
 func TestCompileBomb(t *testing.T) {
-	h := testenv.Home(t)
+	h := testenv.FreshHome(t)
 	p := filepath.Join(t.TempDir(), "many.wasm")
 	if err := os.WriteFile(p, testenv.EmptyFuncs(999_000), 0o644); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -91,11 +92,31 @@ func Module(t testing.TB, name string) string {
 	return out
 }
 
-// Home returns a fresh, empty Orbital home for one test.
+// Home returns a fresh Orbital home for one test. In a test binary that called
+// ShareCompiledModules its compile cache shares the binary's compiled modules (ShareCompileCache),
+// so each module is compiled once per test binary, not once per test.
 func Home(t testing.TB) string {
+	t.Helper()
+	h := t.TempDir()
+	if shareHomes.Load() {
+		ShareCompileCache(t, h)
+	}
+	return h
+}
+
+// FreshHome returns an empty Orbital home whose compile cache starts empty: for the tests that
+// look at the cache itself.
+func FreshHome(t testing.TB) string {
 	t.Helper()
 	return t.TempDir()
 }
+
+var shareHomes atomic.Bool
+
+// ShareCompiledModules makes every Home of this test binary share compiled modules. Call it
+// from TestMain, before m.Run; the end-to-end packages do, since compiling a Go module in
+// every test's home was most of their run time.
+func ShareCompiledModules() { shareHomes.Store(true) }
 
 func run(t testing.TB, dir string, env []string, name string, args ...string) {
 	t.Helper()
