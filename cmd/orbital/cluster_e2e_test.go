@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -76,6 +77,17 @@ func sameStates(got map[string]string, want map[string]string) bool {
 // only node with the weather service.
 func TestClusterThreeNodes(t *testing.T) {
 	ha, hb, hc := testenv.Home(t), testenv.Home(t), testenv.Home(t)
+	// One compile cache for the three homes (entries are keyed by content and written
+	// atomically): each module is compiled once, not once per node.
+	shared := t.TempDir()
+	for _, h := range []string{ha, hb, hc} {
+		if err := os.MkdirAll(filepath.Join(h, "cache"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(shared, filepath.Join(h, "cache", "compiled")); err != nil {
+			t.Fatal(err)
+		}
+	}
 	always := func(boot string) func(string) string {
 		return func(m string) string {
 			return strings.Replace(m, "entry = \"ponger.wasm\"", "entry = \"ponger.wasm\"\nrestart = \"always\"\n"+boot, 1)
