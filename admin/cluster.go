@@ -47,24 +47,25 @@ func clusterOf(ctl Controller) (Cluster, error) {
 	return nil, ErrNoCluster
 }
 
-// handleCluster answers the control socket's nodes, cps (ps --cluster) and spawn.
+// handleCluster answers the control socket's nodes, cps (ps --cluster) and spawn. A spawn
+// without placement works on an instance that is not a node too.
 func handleCluster(ctl Controller, req controlRequest, rep *controlReply) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
-	if req.Op == "spawn" && req.Spawn == nil {
-		return errors.New("spawn: no request")
+	if req.Op == "spawn" {
+		if req.Spawn == nil {
+			return errors.New("spawn: no request")
+		}
+		c, ok := capability[Cluster](ctl)
+		if !ok {
+			return ErrNoCluster
+		}
+		var err error
+		rep.Node, rep.PID, err = c.Spawn(ctx, *req.Spawn)
+		return err
 	}
 	c, err := clusterOf(ctl)
 	if err != nil {
-		if req.Op != "spawn" || req.Spawn.Node != "" || req.Spawn.Any || req.Spawn.Need != "" {
-			return err
-		}
-		// A plain spawn on an instance without a cluster: start it here.
-		s, serr := schedulerOf(ctl)
-		if serr != nil {
-			return err
-		}
-		rep.PID, err = s.Start(req.Spawn.Module)
 		return err
 	}
 	switch req.Op {
@@ -72,10 +73,8 @@ func handleCluster(ctl Controller, req controlRequest, rep *controlReply) error 
 		rep.Nodes = c.Nodes()
 	case "cps":
 		rep.Procs = c.ClusterProcesses(ctx, true)
-	case "spawn":
-		rep.Node, rep.PID, err = c.Spawn(ctx, *req.Spawn)
 	}
-	return err
+	return nil
 }
 
 // Nodes asks the instance for the nodes of its cluster.

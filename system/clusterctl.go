@@ -53,13 +53,23 @@ func (c *controller) ClusterProcesses(ctx context.Context, fresh bool) []admin.P
 }
 
 // Spawn places and starts a module (orbital spawn).
+// Spawn places and starts a module (orbital spawn); on an instance that is not a node, here
+// (placement flags are then an error).
 func (c *controller) Spawn(ctx context.Context, req admin.SpawnRequest) (string, uint32, error) {
-	n := c.in.Node()
 	need, err := ParseNeed(req.Need)
 	if err != nil {
 		return "", 0, err
 	}
-	return n.Spawn(ctx, cluster.SpawnRequest{Module: req.Module, Args: req.Args, Need: need, By: "user (orbital spawn)"}, req.Node, req.Any)
+	sr := cluster.SpawnRequest{Module: req.Module, Args: req.Args, Need: need, By: "user (orbital spawn)"}
+	n := c.in.Node()
+	if n == nil {
+		if req.Node != "" || req.Any || req.Need != "" {
+			return "", 0, admin.ErrNoCluster
+		}
+		pid, err := clusterHost{c.in}.start(sr, sr.By)
+		return "", pid, err
+	}
+	return n.Spawn(ctx, sr, req.Node, req.Any)
 }
 
 // ParseNeed reads --need: memory=SIZE,cores=N,driver=NAME (driver may repeat).

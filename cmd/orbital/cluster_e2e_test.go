@@ -201,3 +201,19 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
+
+// TestSpawnWithoutCluster: orbital spawn on an instance that is not a node starts the module
+// there; placement flags are refused with the reason; orbital nodes says there is no cluster.
+func TestSpawnWithoutCluster(t *testing.T) {
+	home := testenv.Home(t)
+	startUp(t, home, "ORBITAL_MODULES="+filepath.Dir(testenv.Module(t, "hello")))
+	if out := mustRun(t, "spawn", "--home", home, "hello"); !regexp.MustCompile(`^hello started: pid \d+\n$`).MatchString(out) {
+		t.Fatalf("orbital spawn hello: %q", out)
+	}
+	for _, args := range [][]string{{"spawn", "--any", "hello"}, {"nodes"}} {
+		_, errOut, code := orbitalCmd(t, append(append(args[:1:1], "--home", home), args[1:]...)...)
+		if code == 0 || !strings.Contains(errOut, "not a node of a cluster") {
+			t.Fatalf("orbital %v without a cluster: exit %d, %s", args, code, errOut)
+		}
+	}
+}
