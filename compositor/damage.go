@@ -72,6 +72,7 @@ type drawn struct {
 	rect   image.Rectangle
 	gen    uint64
 	opaque bool
+	scale  int
 }
 
 // damageTracker remembers the scene as a device last drew it and turns the next snapshot into
@@ -90,14 +91,15 @@ func (t *damageTracker) invalidate() { t.valid = false }
 // records snap as drawn. A first frame, a new frame size or background, is damaged whole.
 //
 // A surface is damaged where it was and where it is when it appeared, went away (closed or
-// hidden), moved, was resized, presented new pixels or changed opacity. A change of stacking
+// hidden), moved, was resized, presented new pixels, changed opacity or pixel scale (which
+// changes its filtering even where the shell keeps its displayed size). A change of stacking
 // order damages the surfaces that moved in the order: for any two surfaces whose order
 // flipped, at least one is outside the longest common subsequence of the old and new orders,
 // and what their flip changes lies inside both their rectangles.
 func (t *damageTracker) diff(snap Snapshot, frame image.Rectangle, bg color.RGBA) Region {
 	items := make([]drawn, len(snap.Items))
 	for i, it := range snap.Items {
-		items[i] = drawn{sf: it.Surface, rect: it.Rect, gen: it.Gen, opaque: it.Opaque}
+		items[i] = drawn{sf: it.Surface, rect: it.Rect, gen: it.Gen, opaque: it.Opaque, scale: it.Scale}
 	}
 	old := t.items
 	full := !t.valid || t.frame != frame || t.bg != bg
@@ -126,7 +128,7 @@ func (t *damageTracker) diff(snap Snapshot, frame image.Rectangle, bg color.RGBA
 		case o.rect != d.rect:
 			add(o.rect)
 			add(d.rect)
-		case o.gen != d.gen || o.opaque != d.opaque:
+		case o.gen != d.gen || o.opaque != d.opaque || o.scale != d.scale:
 			add(d.rect)
 		}
 	}

@@ -86,6 +86,7 @@ type damageScene struct {
 	s                  *Scene
 	wall, a, b, c, d   *Surface
 	bar, prompt, extra *Surface
+	px, glass          *Surface // shown as pixel blocks (SetScale), for a while
 }
 
 func newDamageScene(t testing.TB) *damageScene {
@@ -142,6 +143,46 @@ var damageSteps = []damageStep{
 		}
 	}, image.Rect(180, 30, 270, 90)},
 	{"present scaled d", func(t testing.TB, ds *damageScene) { presentGradient(t, ds.d, 5) }, image.Rect(180, 30, 270, 90)},
+	// A window shown as pixel blocks: 20x10 at 3x, then 2x; the shell sizing it apart; its
+	// scale changing under the shell's size (bilinear to blocks: only the filter changes);
+	// the shell giving the size back (nothing to redraw); resized; closed.
+	{"pixel window at 3x", func(t testing.TB, ds *damageScene) {
+		ds.px = mustCreate(t, ds.s, 8, 20, 10)
+		ds.px.Move(20, 150)
+		mustScale(t, ds.px, 3)
+		presentGradient(t, ds.px, 66)
+	}, image.Rect(20, 150, 80, 180)},
+	{"present pixel window", func(t testing.TB, ds *damageScene) { presentGradient(t, ds.px, 67) }, image.Rect(20, 150, 80, 180)},
+	{"pixel window at 2x", func(t testing.TB, ds *damageScene) { mustScale(t, ds.px, 2) }, image.Rect(20, 150, 80, 180)},
+	{"shell sizes the pixel window", func(t testing.TB, ds *damageScene) {
+		if err := ds.px.SetDisplaySize(60, 30); err != nil {
+			t.Fatal(err)
+		}
+	}, image.Rect(20, 150, 80, 180)},
+	{"pixel window at 3x under the shell's size", func(t testing.TB, ds *damageScene) { mustScale(t, ds.px, 3) }, image.Rect(20, 150, 80, 180)},
+	{"shell gives the size back", func(t testing.TB, ds *damageScene) {
+		if err := ds.px.SetDisplaySize(0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}, image.Rectangle{}},
+	{"translucent chrome at 2x over d", func(t testing.TB, ds *damageScene) {
+		ds.glass = mustCreate(t, ds.s, 0, 15, 9)
+		ds.glass.Move(230, 70)
+		mustScale(t, ds.glass, 2)
+		if err := ds.glass.Present(gradient(15, 9, 200, 100), 15*4); err != nil {
+			t.Fatal(err)
+		}
+	}, image.Rect(230, 70, 260, 88)},
+	{"resize pixel window", func(t testing.TB, ds *damageScene) {
+		if err := ds.px.Resize(10, 10); err != nil {
+			t.Fatal(err)
+		}
+		presentGradient(t, ds.px, 70)
+	}, image.Rect(20, 150, 80, 180)},
+	{"close the pixel surfaces", func(t testing.TB, ds *damageScene) {
+		ds.px.Close()
+		ds.glass.Close()
+	}, image.Rect(20, 70, 260, 180)},
 	{"show prompt", func(t testing.TB, ds *damageScene) { ds.prompt.SetVisible(true) }, image.Rect(100, 60, 220, 130)},
 	{"chrome bar changes", func(t testing.TB, ds *damageScene) { presentGradient(t, ds.bar, 40) }, image.Rect(0, 0, 320, 24)},
 	{"move a under the prompt", func(t testing.TB, ds *damageScene) { ds.a.Move(110, 80) }, image.Rect(20, 40, 210, 160)},
@@ -163,6 +204,13 @@ var damageSteps = []damageStep{
 		ds.b.Move(150, 100)
 	}, image.Rect(60, 60, 240, 170)},
 	{"wallpaper changes", func(t testing.TB, ds *damageScene) { presentGradient(t, ds.wall, 77) }, full},
+}
+
+func mustScale(t testing.TB, sf *Surface, n int) {
+	t.Helper()
+	if err := sf.SetScale(n); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func presentGradient(t testing.TB, sf *Surface, b uint8) {

@@ -3,8 +3,10 @@
 // # Model
 //
 // A Scene holds Surfaces back to front. Each surface is an RGBA8 raster (premultiplied alpha, the
-// layout of image.RGBA) with a content size, a displayed rectangle in desktop coordinates
-// (equal to the content size unless the shell scales it), a Layer and a place within the layer.
+// layout of image.RGBA) with a content size, a pixel scale its owner may set (SetScale: a
+// 160x160 console screen shown at 3x), a displayed rectangle in desktop coordinates (the
+// content size times the pixel scale unless the shell scales it), a Layer and a place within
+// the layer.
 // Layers keep shell chrome safe: LayerBackground < LayerWindows < LayerChrome, module surfaces
 // live in LayerWindows and only the shell (owner 0) uses the other two, so no module can draw
 // over the URL bar, title bars or permission prompts. Module surfaces are opaque by default
@@ -39,10 +41,11 @@
 // a presenter never blocks on a slow shell). Each device keeps its own damage tracker
 // (damage.go): it compares a snapshot with the one it drew last and yields the Region that
 // changed (disjoint rectangles): a surface that presented, appeared, went away, moved, was
-// resized, scaled or changed opacity, and the surfaces that changed place in the stacking
-// order. Devices redraw only that region, from the background up, starting in each rectangle
-// at the topmost opaque surface covering it, so the result equals a full redraw pixel for
-// pixel (damage_test.go and gl_damage_test.go compare both paths over a sequence of changes).
+// resized, scaled, changed opacity or pixel scale, and the surfaces that changed place in the
+// stacking order. Devices redraw only that region, from the background up, starting in each
+// rectangle at the topmost opaque surface covering it, so the result equals a full redraw
+// pixel for pixel (damage_test.go and gl_damage_test.go compare both paths over a sequence of
+// changes).
 // The Software device redraws into the frame it composed last (another frame: all of it).
 // The GL device draws into a framebuffer object of its own (gl_frame.go), then copies into
 // the target framebuffer what it lacks: only the damage when the caller says the target holds
@@ -55,9 +58,11 @@
 // Frames are opaque. Module surfaces are copied with alpha forced to 255 (a memmove per row and
 // one OR per pixel); translucent surfaces are blended source-over in premultiplied form, the same
 // equation as image/draw.Over and as the GL device's glBlendFunc(ONE, ONE_MINUS_SRC_ALPHA), so
-// both devices give the same picture within rounding (the tests hold them to 2/255). Surfaces the
-// shell scales are filtered bilinearly (GL_LINEAR, x/image/draw.ApproxBiLinear); unscaled ones
-// are sampled 1:1 (GL_NEAREST), so a HiDPI framebuffer shows each desktop pixel as a crisp block.
+// both devices give the same picture within rounding (the tests hold them to 2/255). Surfaces
+// shown 1:1 or at exactly their pixel scale are sampled nearest (GL_NEAREST; the software
+// device copies, or expands each row once into n x n blocks), so pixel art stays sharp and a
+// HiDPI framebuffer shows each desktop pixel as a crisp block; surfaces the shell scales to
+// another size are filtered bilinearly (GL_LINEAR, x/image/draw.ApproxBiLinear).
 //
 // # Costs
 //
@@ -67,7 +72,8 @@
 // BenchmarkComposeGL and BenchmarkComposeSoftware measure 1, 4 and 16 surfaces of 512x512
 // damaged every frame into 1280x800, each next to a raw baseline; BenchmarkComposeDamageGL and
 // BenchmarkComposeDamageSoftware one changing 300x300 window among 16 static ones, next to a
-// full recomposite of the same scene.
+// full recomposite of the same scene; BenchmarkComposeCartGL and BenchmarkComposeCartSoftware a
+// cart window presenting 160x160 at 3x beside a 480x480 one presenting 1:1.
 //
 // # Libraries
 //

@@ -211,8 +211,8 @@ func (d *GL) uploadAll(snap Snapshot, n int, shows func(item, rect int) bool) er
 // drawItem draws one surface's quad with its texture t.
 func (d *GL) drawItem(it Item, t *glTexture) {
 	gl.BindTexture(gl.TEXTURE_2D, t.id)
-	filter := int32(gl.NEAREST)
-	if it.Rect.Dx() != t.w || it.Rect.Dy() != t.h {
+	filter := int32(gl.NEAREST) // 1:1, or pixel blocks at the surface's scale
+	if _, ok := it.blocks(t.w, t.h); !ok {
 		filter = gl.LINEAR // scaled by the shell
 	}
 	if t.filter != filter {

@@ -109,40 +109,63 @@ func BenchmarkComposeDamageGL(b *testing.B) {
 	dev := glWindow(b, benchW, benchH)
 	for _, mode := range []string{"base=full", "damage"} {
 		b.Run(mode, func(b *testing.B) {
-			b.ReportAllocs()
 			s, sf, pics := damageBenchScene(b)
-			var err error
-			frame := func() {
-				dev.SetTargetAge(1)
-				if mode == "base=full" {
-					dev.Invalidate()
-				}
-				if err = dev.Compose(s, nil); err == nil {
-					gl.Finish()
-				}
-			}
-			defer func() {
-				for _, x := range s.Surfaces() {
-					x.Close()
-				}
-				onMain(func() { dev.Compose(s, nil) }) // frees the textures
-			}()
-			onMain(frame)
-			frames := 0
-			for b.Loop() {
-				if err := sf.Present(pics[frames%2], damageSurf*4); err != nil {
-					b.Fatal(err)
-				}
-				onMain(frame)
-				if err != nil {
-					b.Fatal(err)
-				}
-				frames++
-			}
-			var drawn float64
-			onMain(func() { drawn = float64(dev.Damage().Area()) / float64(benchW*benchH) })
-			b.ReportMetric(drawn, "drawn")
-			reportFPS(b, frames)
+			benchPresentGL(b, dev, s, sf, pics, mode == "base=full")
 		})
 	}
+}
+
+// BenchmarkComposeCartGL: the cart window (blocks_bench_test.go) presenting every frame,
+// composed by the GL device on Mesa under Xvfb into the window's framebuffer (target age 1),
+// glFinish per frame: an upload of the window's pixels and one quad.
+func BenchmarkComposeCartGL(b *testing.B) {
+	dev := glWindow(b, benchW, benchH)
+	for _, m := range cartModes {
+		b.Run(m.name, func(b *testing.B) {
+			s, sf, pics := cartBenchScene(b, m.side, m.scale)
+			benchPresentGL(b, dev, s, sf, pics, false)
+		})
+	}
+}
+
+// benchPresentGL is the loop of the GL benchmarks where one window changes: sf presents the
+// two pictures in turn, and dev composes s into the window's framebuffer (target age 1;
+// invalidated first for a full recomposite) and finishes, every frame; it reports the frames
+// a second and the share of the frame drawn. The surfaces are closed and their textures
+// freed at the end.
+func benchPresentGL(b *testing.B, dev *GL, s *Scene, sf *Surface, pics [2][]byte, full bool) {
+	b.ReportAllocs()
+	w, _ := sf.Size()
+	var err error
+	frame := func() {
+		dev.SetTargetAge(1)
+		if full {
+			dev.Invalidate()
+		}
+		if err = dev.Compose(s, nil); err == nil {
+			gl.Finish()
+		}
+	}
+	defer func() {
+		for _, x := range s.Surfaces() {
+			x.Close()
+		}
+		onMain(func() { dev.Compose(s, nil) }) // frees the textures
+	}()
+	onMain(frame)
+	frames := 0
+	for b.Loop() {
+		if err := sf.Present(pics[frames%2], w*4); err != nil {
+			b.Fatal(err)
+		}
+		onMain(frame)
+		if err != nil {
+			b.Fatal(err)
+		}
+		frames++
+	}
+	var drawn float64
+	onMain(func() { drawn = float64(dev.Damage().Area()) / float64(benchW*benchH) })
+	b.ReportMetric(drawn, "drawn")
+	reportFPS(b, frames)
 }

@@ -88,21 +88,31 @@ func newTarget(w, h int) (fbo uint32, free func(), err error) {
 	return fbo, free, nil
 }
 
-func TestGLMatchesSoftware(t *testing.T) {
-	const w, h = 320, 240
-	dev := glWindow(t, w, h)
-	s := testScene(t)
-	sw := NewSoftware(w, h)
+// composeBoth composes s with dev and with a software device of dev's size, and returns the
+// two pictures, after checking they agree within rounding.
+func composeBoth(t *testing.T, dev *GL, s *Scene) (got *image.RGBA, sw *Software) {
+	t.Helper()
+	w, h := dev.Size()
+	sw = NewSoftware(w, h)
 	if err := sw.Compose(s, nil); err != nil {
 		t.Fatal(err)
 	}
-	got := image.NewRGBA(image.Rect(0, 0, w, h))
+	got = image.NewRGBA(image.Rect(0, 0, w, h))
 	var err error
 	onMain(func() { err = dev.Compose(s, got) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	compareFrames(t, got, sw.Frame(), 2)
+	return got, sw
+}
+
+func TestGLMatchesSoftware(t *testing.T) {
+	const w, h = 320, 240
+	dev := glWindow(t, w, h)
+	s := testScene(t)
+	got, sw := composeBoth(t, dev, s)
+	var err error
 
 	// Damage, raise, resize, remove: the GL device follows and frees textures of removed surfaces.
 	sfs := s.Surfaces()

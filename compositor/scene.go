@@ -181,6 +181,19 @@ type Item struct {
 	Layer   Layer
 	Opaque  bool   // draw ignoring the surface's alpha channel
 	Gen     uint64 // the surface's generation when the snapshot was taken
+	Scale   int    // the surface's pixel scale (Surface.SetScale), at least 1
+}
+
+// blocks returns n when the item shows its w x h content pixels as n x n blocks: at 1:1 (n =
+// 1) or at exactly its pixel scale. Devices sample those with nearest filtering; any other
+// displayed size (set by the shell) is filtered bilinearly.
+func (it Item) blocks(w, h int) (n int, ok bool) {
+	for _, n := range []int{1, it.Scale} {
+		if it.Rect.Dx() == w*n && it.Rect.Dy() == h*n {
+			return n, true
+		}
+	}
+	return 0, false
 }
 
 // Snapshot is a consistent view of the scene's geometry: the visible surfaces back to front.
@@ -200,7 +213,8 @@ func (s *Scene) Snapshot() Snapshot {
 		if !sf.visible {
 			continue
 		}
-		snap.Items = append(snap.Items, Item{Surface: sf, Rect: sf.rect, Layer: sf.layer, Opaque: sf.opaque, Gen: sf.Generation()})
+		snap.Items = append(snap.Items, Item{Surface: sf, Rect: sf.rect, Layer: sf.layer, Opaque: sf.opaque, Gen: sf.Generation(),
+			Scale: max(sf.scale, 1)})
 	}
 	return snap
 }

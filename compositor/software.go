@@ -137,12 +137,19 @@ func drawItem(dst *image.RGBA, it Item, pix []byte, w, h int, clip image.Rectang
 		return
 	}
 	src := &image.RGBA{Pix: pix, Stride: w * 4, Rect: image.Rect(0, 0, w, h)}
-	if r.Dx() != w || r.Dy() != h {
-		op := xdraw.Over
-		if it.Opaque {
-			op = xdraw.Src
-		}
+	op := xdraw.Over
+	if it.Opaque {
+		op = xdraw.Src
+	}
+	switch n, sharp := it.blocks(w, h); {
+	case !sharp: // scaled by the shell
 		xdraw.ApproxBiLinear.Scale(dst.SubImage(clip).(*image.RGBA), r, src, src.Rect, op, nil)
+		return
+	case n > 1 && it.Opaque:
+		drawBlocks(dst, r, clip, pix, w, n)
+		return
+	case n > 1:
+		xdraw.NearestNeighbor.Scale(dst.SubImage(clip).(*image.RGBA), r, src, src.Rect, op, nil)
 		return
 	}
 	sp := clip.Min.Sub(r.Min)
@@ -156,6 +163,45 @@ func drawItem(dst *image.RGBA, it Item, pix []byte, w, h int, clip image.Rectang
 		do := dst.PixOffset(clip.Min.X, clip.Min.Y+y)
 		copy(dst.Pix[do:do+n], pix[so:so+n])
 	}
+}
+
+// drawBlocks draws an opaque surface of w-pixel rows shown at r (dst coordinates) as n x n
+// blocks, into the part clip of dst: each source row is expanded once, into the first
+// destination row of its block inside clip, and copied to the block's other rows. As with
+// the 1:1 copy, the alpha bytes come along and redraw sets them to 255.
+func drawBlocks(dst *image.RGBA, r, clip image.Rectangle, pix []byte, w, n int) {
+	rowBytes := clip.Dx() * 4
+	off := clip.Min.X - r.Min.X // first column drawn, in scaled pixels
+	sx0, skip := off/n, off%n   // its source column, and how much of that block clip cuts off
+	last, lastSy := 0, -1       // offset in dst of the row expanded last, and its source row
+	for y := clip.Min.Y; y < clip.Max.Y; y++ {
+		do := dst.PixOffset(clip.Min.X, y)
+		row := dst.Pix[do : do+rowBytes]
+		sy := (y - r.Min.Y) / n
+		if sy == lastSy {
+			copy(row, dst.Pix[last:last+rowBytes])
+			continue
+		}
+		src := pixels(pix[sy*w*4 : (sy+1)*w*4])[sx0:]
+		out := pixels(row)
+		for i, k := 0, n-skip; i < len(out); i, k = i+k, n {
+			blk := out[i:min(i+k, len(out))] // this block's pixels inside clip
+			v := src[0]
+			for j := range blk {
+				blk[j] = v
+			}
+			src = src[1:]
+		}
+		last, lastSy = do, sy
+	}
+}
+
+// pixels views RGBA8 bytes as one uint32 per pixel.
+func pixels(b []byte) []uint32 {
+	if len(b) < 4 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), len(b)/4)
 }
 
 // forceAlpha sets the alpha of every pixel of dst inside r to 255.

@@ -24,7 +24,8 @@ type Surface struct {
 	// Guarded by scene.mu.
 	title   string
 	rect    image.Rectangle // displayed position and size, desktop coordinates
-	scaled  bool            // displayed size set apart from the content size
+	scaled  bool            // displayed size set by the shell apart from the scaled size
+	scale   int             // pixel scale set by the owner (SetScale); 0 means 1
 	layer   Layer
 	visible bool
 	opaque  bool
@@ -74,9 +75,9 @@ func (sf *Surface) Present(pix []byte, stride int) error {
 	return nil
 }
 
-// Resize changes the content size to w x h (each 1..MaxSize). The picture is cleared to
-// transparent black until the next Present. Unless the shell scaled the surface with
-// SetDisplaySize, the displayed size follows the content size.
+// Resize changes the content size to w x h (each 1..MaxSize, and at most MaxSize once
+// scaled). The picture is cleared to transparent black until the next Present. Unless the
+// shell scaled the surface with SetDisplaySize, the displayed size follows the scaled size.
 func (sf *Surface) Resize(w, h int) error {
 	if err := checkSize(w, h); err != nil {
 		return fmt.Errorf("resize surface %d: %w", sf.ID, err)
@@ -88,6 +89,11 @@ func (sf *Surface) Resize(w, h int) error {
 	defer sf.presentMu.Unlock()
 	s := sf.scene
 	s.mu.Lock()
+	n := max(sf.scale, 1)
+	if err := checkSize(w*n, h*n); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("resize surface %d shown at %dx: %w", sf.ID, n, err)
+	}
 	sf.mu.Lock()
 	sf.w, sf.h = w, h
 	sf.front = make([]byte, w*h*4)
@@ -95,11 +101,57 @@ func (sf *Surface) Resize(w, h int) error {
 	sf.gen.Add(1)
 	sf.mu.Unlock()
 	if !sf.scaled {
-		sf.rect.Max = sf.rect.Min.Add(image.Pt(w, h))
+		sf.rect.Max = sf.rect.Min.Add(image.Pt(w*n, h*n))
 	}
 	s.mu.Unlock()
 	s.touch()
 	return nil
+}
+
+// MaxScale is the largest pixel scale of a surface (SetScale).
+const MaxScale = 16
+
+// SetScale shows the surface at n times its content size (1..MaxScale), each pixel an n x n
+// block (nearest filtering): a small raster, such as a 160x160 console screen, fills a large
+// window sharply while its owner presents, and devices upload, only its own pixels. The
+// shell's SetDisplaySize still decides the displayed size; the blocks stay sharp while it
+// equals the scaled size.
+func (sf *Surface) SetScale(n int) error {
+	if n < 1 || n > MaxScale {
+		return fmt.Errorf("scale surface %d: %w: %d (want 1..%d)", sf.ID, ErrBadSize, n, MaxScale)
+	}
+	if sf.closed.Load() {
+		return fmt.Errorf("scale surface %d: %w", sf.ID, ErrClosed)
+	}
+	s := sf.scene
+	s.mu.Lock()
+	w, h := sf.Size()
+	if err := checkSize(w*n, h*n); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("scale surface %d to %dx: %w", sf.ID, n, err)
+	}
+	sf.scale = n
+	if !sf.scaled {
+		sf.rect.Max = sf.rect.Min.Add(image.Pt(w*n, h*n))
+	}
+	s.mu.Unlock()
+	s.touch()
+	return nil
+}
+
+// Scale returns the pixel scale (SetScale), 1 unless the owner set one.
+func (sf *Surface) Scale() int {
+	sf.scene.mu.Lock()
+	defer sf.scene.mu.Unlock()
+	return max(sf.scale, 1)
+}
+
+// ScaledSize returns the content size times the pixel scale: the size the surface is shown
+// at unless the shell sets another with SetDisplaySize.
+func (sf *Surface) ScaledSize() (w, h int) {
+	n := sf.Scale()
+	w, h = sf.Size()
+	return w * n, h * n
 }
 
 // Size returns the content size in pixels.
@@ -160,11 +212,15 @@ func (sf *Surface) Move(x, y int) {
 }
 
 // SetDisplaySize scales the surface to w x h desktop pixels (1..MaxSize each); devices stretch
-// the content to fit. SetDisplaySize(0, 0) goes back to the content size.
+// the content to fit. SetDisplaySize(0, 0) goes back to the scaled size (ScaledSize).
 func (sf *Surface) SetDisplaySize(w, h int) error {
 	if w == 0 && h == 0 {
-		cw, ch := sf.Size()
-		sf.update(func() { sf.scaled = false; sf.rect.Max = sf.rect.Min.Add(image.Pt(cw, ch)) })
+		sf.update(func() {
+			n := max(sf.scale, 1)
+			cw, ch := sf.Size()
+			sf.scaled = false
+			sf.rect.Max = sf.rect.Min.Add(image.Pt(cw*n, ch*n))
+		})
 		return nil
 	}
 	if err := checkSize(w, h); err != nil {

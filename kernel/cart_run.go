@@ -29,8 +29,16 @@ type cartState struct {
 	frames     int
 	tones      int
 	warned     map[string]bool
-	winW, winH int
+	winW, winH int    // the window's size, from resize events
+	scaler     scaler // the window, when its display scales it (nil: the kernel does)
+	scale      int    // the scale the display was told
 }
+
+// scaler is a Surface its display can show scaled by a whole factor with nearest filtering
+// (compositor.Surface.SetScale). A cart presents its 160x160 picture to one as it is and
+// tells it the scale, so a frame costs the same at any window size; on any other surface
+// the kernel writes the scaled picture itself (wasm4.Screen).
+type scaler interface{ SetScale(n int) error }
 
 // CartStats are counters of a cart process.
 type CartStats struct {
@@ -93,26 +101,36 @@ func (p *Process) instantiateCart() (err error) {
 	return p.openCartWindow(cs)
 }
 
-// openCartWindow creates the cart's window, Scale (default 3) times the console's 160x160.
+// openCartWindow creates the cart's window, Scale (default 3) times the console's 160x160:
+// a 160x160 surface its display scales, else one of the scaled size.
 func (p *Process) openCartWindow(cs *cartState) error {
 	scale := p.opts.Cart.Scale
 	if scale <= 0 {
 		scale = 3
 	}
-	w, h := wasm4.Width*scale, wasm4.Height*scale
 	// The window is the console's screen, which every cart has: it needs no [ui] grant (a cart
 	// can do nothing else, whatever policy says), only an embedder that shows windows.
 	if p.k.cfg.Display == nil || !p.opts.UI {
 		return &ModuleError{File: p.module.Path, Msg: "a WASM-4 cart needs a window, and this run shows none"}
 	}
+	w, h := wasm4.Width, wasm4.Height
 	s, err := p.k.cfg.Display.CreateSurface(SurfaceOwner{PID: p.pid, Name: p.name}, p.name, w, h)
 	if err != nil {
 		return fmt.Errorf("%s: cart window: %w", p.module.Path, err)
 	}
+	if sc, ok := s.(scaler); ok && sc.SetScale(scale) == nil {
+		cs.scaler, cs.scale = sc, scale
+	} else if scale != 1 {
+		w, h = w*scale, h*scale
+		if err := s.Resize(w, h); err != nil {
+			s.Close()
+			return fmt.Errorf("%s: cart window: %w", p.module.Path, err)
+		}
+	}
 	cs.surf = &surfaceSlot{s: s, w: w, h: h}
 	p.nextSID++
 	p.surfaces = map[int32]*surfaceSlot{p.nextSID: cs.surf}
-	cs.winW, cs.winH = w, h
+	cs.winW, cs.winH = wasm4.Width*scale, wasm4.Height*scale
 	cs.pix = make([]byte, w*h*4)
 	return nil
 }
@@ -186,6 +204,9 @@ func (p *Process) cartFrame() error {
 	}
 	cs.frames++
 	m = wasm4.Memory(cs.mem.UnsafeData(p.store))
+	if cs.scaler != nil {
+		return cs.showScaled(p, m)
+	}
 	resized := cs.surf.w != cs.winW || cs.surf.h != cs.winH
 	if !resized && !cs.screen.Changed(m) {
 		// The same picture: shown again without converting it. A cart presents every frame, as
@@ -203,6 +224,24 @@ func (p *Process) cartFrame() error {
 		}
 	}
 	cs.screen.Convert(m, cs.pix, cs.surf.w, cs.surf.h, cs.surf.w*4)
+	return cs.present(p)
+}
+
+// showScaled shows a frame on a window its display scales: the largest whole scale that fits
+// the window (told to the display when it changes) and the 160x160 picture, converted only
+// when it changed.
+func (cs *cartState) showScaled(p *Process, m wasm4.Memory) error {
+	if n, _, _ := wasm4.Fit(cs.winW, cs.winH); n != cs.scale {
+		if err := cs.scaler.SetScale(n); err != nil {
+			p.k.cfg.Log(p.pid, p.name, 2, "cart window scale: "+err.Error())
+			cs.winW, cs.winH = wasm4.Width*cs.scale, wasm4.Height*cs.scale
+		} else {
+			cs.scale = n
+		}
+	}
+	if cs.screen.Changed(m) {
+		cs.screen.Convert(m, cs.pix, wasm4.Width, wasm4.Height, wasm4.Width*4)
+	}
 	return cs.present(p)
 }
 

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -78,10 +79,11 @@ type frameDisplay struct {
 	mu     sync.Mutex
 	frames map[string]*image.RGBA // by title
 	count  map[string]int
+	scales map[string]int // by title: what a scalingDisplay's surfaces were told
 }
 
 func newFrameDisplay() *frameDisplay {
-	return &frameDisplay{frames: map[string]*image.RGBA{}, count: map[string]int{}}
+	return &frameDisplay{frames: map[string]*image.RGBA{}, count: map[string]int{}, scales: map[string]int{}}
 }
 
 func (d *frameDisplay) CreateSurface(o SurfaceOwner, title string, w, h int) (Surface, error) {
@@ -271,6 +273,64 @@ func TestCartScale(t *testing.T) {
 		}
 	}
 	_ = one
+}
+
+// scalingDisplay is a frameDisplay whose surfaces the display scales (the compositor's
+// Surface.SetScale): it records the scale each was told.
+type scalingDisplay struct{ *frameDisplay }
+
+type scalingSurface struct{ *frameSurface }
+
+func (d scalingDisplay) CreateSurface(o SurfaceOwner, title string, w, h int) (Surface, error) {
+	s, _ := d.frameDisplay.CreateSurface(o, title, w, h)
+	return scalingSurface{s.(*frameSurface)}, nil
+}
+
+func (s scalingSurface) SetScale(n int) error {
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
+	s.d.scales[s.title] = n
+	return nil
+}
+
+func (d scalingDisplay) scale(title string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.scales[title]
+}
+
+// TestCartScaledByDisplay: on a display that scales surfaces, a cart presents its 160x160
+// picture as it is at any window size, tells the display the scale (3 at start, the largest
+// whole scale that fits after a resize), and gets the mouse in its own pixels.
+func TestCartScaledByDisplay(t *testing.T) {
+	fd := newFrameDisplay()
+	d := scalingDisplay{fd}
+	r := &cartRig{d: fd, logs: &logSink{}}
+	r.k = newKernel(t, Config{AllowAll: true, Display: d, Log: r.logs.log})
+	one := newCartRig(t, "")
+	one.runUntilReady(t, loadCart(t, one.k, "one", readCart(t, "shapes")), SpawnOptions{Cart: CartOptions{Scale: 1}})
+	want, _ := one.d.last("one")
+	p := r.runUntilReady(t, loadCart(t, r.k, "three", readCart(t, "shapes")), SpawnOptions{})
+	got, _ := fd.last("three")
+	if d.scale("three") != 3 || got.Rect != want.Rect || !slices.Equal(got.Pix, want.Pix) {
+		t.Fatalf("scale %d, picture %v: want scale 3 and the 160x160 picture", d.scale("three"), got.Rect)
+	}
+	if err := r.k.PostEvent(p.PID(), Event{Type: EventResize, Surface: 1, X: 500, Y: 340}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, func() bool { return d.scale("three") == 2 }, 5*time.Second, "the cart picks scale 2 for 500x340")
+	if got, _ := fd.last("three"); got.Rect.Dx() != 160 || got.Rect.Dy() != 160 {
+		t.Fatalf("picture %v after the resize, want 160x160", got.Rect)
+	}
+
+	in := r.runUntilReady(t, loadCart(t, r.k, "input", readCart(t, "input")), SpawnOptions{Cart: CartOptions{Scale: 2}})
+	if err := r.k.PostEvent(in.PID(), Event{Type: EventMouseDown, Surface: 1, X: 120, Y: 100, Code: 1}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, func() bool {
+		img, _ := fd.last("input")
+		return img.RGBAAt(112+2, 4+2).R == 0x07 && img.RGBAAt(120, 100).R == 0x30 // right button box, cursor cross
+	}, 5*time.Second, "the mouse in cart pixels")
 }
 
 // TestCartKeysAndMouse drives gamepad 1 and the mouse with input events, as the shell does.

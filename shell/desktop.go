@@ -158,16 +158,18 @@ func (d *Desktop) place(w, h int) image.Rectangle {
 }
 
 // follow keeps the window and its surface in step. Until the user resizes the window, the
-// frame follows the surface's size (a module that calls surface_resize grows its window).
-// After, the frame keeps the user's size and the surface is shown inside it: 1:1 when the
-// module drew at that size, else scaled to fit with its aspect kept and centred (letterbox),
-// never stretched. It touches the scene only when something differs.
+// frame follows the surface's scaled size (content size times its pixel scale: a module that
+// calls surface_resize grows its window, a cart's 160x160 at 3x is 480x480). After, the frame
+// keeps the user's size and the surface is shown inside it: at its scaled size when that
+// fits exactly, or when it is shown as pixel blocks and fits (centred: the blocks stay sharp
+// while the module picks a new scale), else scaled to fit with its aspect kept and centred
+// (letterbox), never stretched. It touches the scene only when something differs.
 func (d *Desktop) follow(w *Window) {
-	cw, ch := w.Surface.Size()
+	cw, ch := w.Surface.ScaledSize()
 	if !w.pinned {
 		w.content = image.Rectangle{Min: w.content.Min, Max: w.content.Min.Add(image.Pt(cw, ch))}
 	}
-	target := fitRect(w.content, cw, ch)
+	target := fitRect(w.content, cw, ch, w.Surface.Scale() > 1)
 	r := w.Surface.Rect()
 	if r.Size() != target.Size() {
 		if target.Dx() == cw && target.Dy() == ch {
@@ -181,12 +183,17 @@ func (d *Desktop) follow(w *Window) {
 	}
 }
 
-// fitRect is where a cw x ch picture shows inside content: 1:1 when it fits exactly, else
-// the largest size with the same aspect, centred.
-func fitRect(content image.Rectangle, cw, ch int) image.Rectangle {
+// fitRect is where a cw x ch picture shows inside content: 1:1 when it fits exactly, or
+// centred at its size when it is drawn as pixel blocks (blocks) and fits, else the largest
+// size with the same aspect, centred.
+func fitRect(content image.Rectangle, cw, ch int, blocks bool) image.Rectangle {
 	dw, dh := content.Dx(), content.Dy()
 	if (cw == dw && ch == dh) || cw <= 0 || ch <= 0 {
 		return content
+	}
+	if blocks && cw <= dw && ch <= dh {
+		off := image.Pt((dw-cw)/2, (dh-ch)/2)
+		return image.Rectangle{Min: content.Min.Add(off), Max: content.Min.Add(off).Add(image.Pt(cw, ch))}
 	}
 	fw, fh := dw, ch*dw/cw
 	if fh > dh {

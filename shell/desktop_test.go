@@ -170,6 +170,44 @@ func TestWindowLetterboxKeepsAspect(t *testing.T) {
 	}
 }
 
+// TestWindowPixelBlocks: a surface shown as pixel blocks (a cart: 160x160 at 3x) gets a
+// frame of its scaled size; resized smaller than that, it is fitted; once its module picks
+// a scale that fits (2x), it is shown at that size, centred, as blocks; larger windows keep
+// it at its size rather than blur it; pointer positions map to its own pixels.
+func TestWindowPixelBlocks(t *testing.T) {
+	sc, d := newTestDesktop(t)
+	sf, _ := sc.CreateSurface(1, "cart", "cart", 160, 160)
+	if err := sf.SetScale(3); err != nil {
+		t.Fatal(err)
+	}
+	d.Sync()
+	w := d.Windows()[0]
+	if c := w.Content(); c.Dx() != 480 || c.Dy() != 480 || sf.Rect() != c {
+		t.Fatalf("content %v, surface at %v, want both 480x480", c, sf.Rect())
+	}
+	d.Resize(w, 500, 340)
+	c := w.Content()
+	if got := sf.Rect().Size(); got != image.Pt(340, 340) {
+		t.Fatalf("at 3x in a 500x340 window: shown %v, want fitted to 340x340", got)
+	}
+	if err := sf.SetScale(2); err != nil { // the cart follows the resize event
+		t.Fatal(err)
+	}
+	d.Sync()
+	want := image.Rect(c.Min.X+90, c.Min.Y+10, c.Min.X+410, c.Min.Y+330)
+	if sf.Rect() != want {
+		t.Fatalf("at 2x: shown at %v, want %v (320x320 centred)", sf.Rect(), want)
+	}
+	if got, ok := w.ToSurface(want.Min.Add(image.Pt(2*37+1, 2*90))); got != image.Pt(37, 90) || !ok {
+		t.Fatalf("ToSurface = %v %v, want (37,90)", got, ok)
+	}
+	d.Resize(w, 600, 600)
+	d.Sync()
+	if got := sf.Rect().Size(); got != image.Pt(320, 320) {
+		t.Fatalf("at 2x in a 600x600 window: shown %v, want 320x320 until the cart picks 3x", got)
+	}
+}
+
 func TestDesktopToggleMaximize(t *testing.T) {
 	sc, d := newTestDesktop(t)
 	sc.CreateSurface(1, "a", "A", 300, 200)

@@ -57,7 +57,10 @@
 // keyboard; a resize drag (or a double click on the title bar, which maximizes and restores)
 // sends resize events (at most every 50 ms, and at release). A module that calls
 // surface_resize fills its frame 1:1; one that does not is shown scaled to fit with its
-// aspect kept (letterboxed), never stretched, and pointer coordinates are mapped back.
+// aspect kept (letterboxed), never stretched, and pointer coordinates are mapped back. A
+// surface shown as pixel blocks (a cart: 160x160 at 3x, compositor.Surface.SetScale) is
+// framed at its scaled size and, in a window the user resized, centred at that size while it
+// fits, so its blocks stay sharp until its module picks the scale that fits.
 //
 // # Chrome
 //
