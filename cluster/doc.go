@@ -20,7 +20,9 @@
 // process proxy, a local pid bound to this node's policy for its module (Host.Bind), so the
 // receiver's policy is checked before delivery; a direct send to a proxy waits for the other
 // node's acknowledgement. Frames (wire.go) are decoded strictly; regions cross by copy up to
-// MaxRegionCopy.
+// MaxRegionCopy. Calls of services by name go to a node that has the service installed
+// through the NATS queue group orb.svc.NAME (services.go); spawns go to the node Place picks
+// (control.go), which fetches a module it lacks from the asking node's registry.
 //
 // # Concurrency
 //
