@@ -165,6 +165,7 @@ func (n *Node) onAnnounce(msg *nats.Msg) {
 	}
 	m.ann, m.seen, m.lost = a, now, false
 	n.syncInterestLocked(m)
+	n.handBackLocked(m)
 }
 
 // decodeAnnouncement parses and checks an announcement; a refused one is counted and logged.

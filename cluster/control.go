@@ -24,6 +24,7 @@ type ctlRequest struct {
 	Spawn   *SpawnRequest `json:"spawn,omitempty"`
 	Name    string        `json:"name,omitempty"`
 	Version string        `json:"version,omitempty"`
+	Lost    string        `json:"lost,omitempty"` // failover: the lost node the service is taken from
 }
 
 type ctlReply struct {
@@ -84,7 +85,7 @@ func (n *Node) control(req ctlRequest) ctlReply {
 		}
 		return ctlReply{PID: pid}
 	case "failover":
-		if err := n.cfg.Host.Failover(ctx, req.Name); err != nil {
+		if err := n.adopt(ctx, req.Name, req.Lost); err != nil {
 			return ctlReply{Error: err.Error()}
 		}
 		return ctlReply{}
@@ -271,9 +272,9 @@ func (n *Node) failover(a Announcement) {
 			defer cancel()
 			var err error
 			if target == n.cfg.Name {
-				err = n.cfg.Host.Failover(ctx, svc)
+				err = n.adopt(ctx, svc, a.Name)
 			} else {
-				_, err = n.call(ctx, target, ctlRequest{Op: "failover", Name: svc})
+				_, err = n.call(ctx, target, ctlRequest{Op: "failover", Name: svc, Lost: a.Name})
 			}
 			if err != nil {
 				n.cfg.Log("cluster: %s of lost node %s on node %s: %v", svc, a.Name, target, err)
@@ -311,4 +312,38 @@ func (n *Node) Announced() []Proc {
 		return out[i].PID < out[j].PID
 	})
 	return out
+}
+
+// adopt starts service (a restart = "always" service of the lost node from) here, and
+// remembers it: when from is back and runs it itself, handBack stops this one, so the
+// service does not run twice.
+func (n *Node) adopt(ctx context.Context, service, from string) error {
+	if err := n.cfg.Host.Failover(ctx, service); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.adopted[service] = from
+	n.mu.Unlock()
+	return nil
+}
+
+// handBackLocked stops the services this node adopted from m once m runs them again (n.mu
+// held; the stops run on their own goroutines).
+func (n *Node) handBackLocked(m *member) {
+	for _, svc := range m.ann.Always {
+		if n.adopted[svc] != m.ann.Name {
+			continue
+		}
+		delete(n.adopted, svc)
+		from := m.ann.Name
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.cfg.Host.Release(svc); err != nil {
+				n.cfg.Log("cluster: %s: node %s runs it again, but stopping this node's: %v", svc, from, err)
+				return
+			}
+			n.cfg.Log("cluster: %s: node %s runs it again; stopped here", svc, from)
+		}()
+	}
 }

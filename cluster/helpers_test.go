@@ -22,6 +22,7 @@ type fakeHost struct {
 	mu       sync.Mutex
 	spawned  []SpawnRequest
 	failover []string
+	released []string
 	bound    map[bus.PID]string
 }
 
@@ -64,6 +65,13 @@ func (h *fakeHost) Spawn(ctx context.Context, req SpawnRequest, fetch Fetcher) (
 }
 func (h *fakeHost) Package(name, version string) ([]byte, error) { return []byte("pkg:" + name), nil }
 func (h *fakeHost) Describe(name string) (string, string)        { return "1.0.0", "sha256:00" }
+func (h *fakeHost) Release(name string) error {
+	h.mu.Lock()
+	h.released = append(h.released, name)
+	h.mu.Unlock()
+	return nil
+}
+
 func (h *fakeHost) Failover(ctx context.Context, name string) error {
 	h.mu.Lock()
 	h.failover = append(h.failover, name)

@@ -29,8 +29,10 @@ type Host interface {
 	// Describe gives the version and entry digest of the installed module name ("" when it
 	// is not installed), so a peer can verify what it fetches.
 	Describe(name string) (version, digest string)
-	// Failover starts here a restart = "always" service whose node was lost.
+	// Failover starts here a restart = "always" service whose node was lost; Release stops
+	// it again once that node is back and runs it itself.
 	Failover(ctx context.Context, name string) error
+	Release(name string) error
 }
 
 // Fetcher gets a package archive from the node that asked for a spawn.

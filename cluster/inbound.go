@@ -82,7 +82,7 @@ func (n *Node) onMessage(msg *nats.Msg) {
 	if !ok {
 		return
 	}
-	if f.op != opMessage || f.from == 0 {
+	if f.op != opMessage {
 		n.bad.Add(1)
 		n.logOnce("op-"+src, "cluster: refused a frame of op %d from node %s on its message subject", f.op, src)
 		return

@@ -69,6 +69,7 @@ type Node struct {
 	refused map[string]time.Time // rate-limits the log of refusals by reason
 	seq     uint64
 
+	adopted     map[string]string             // restart-always service -> the lost node it was taken from
 	callHandler CallHandler                   // services.go
 	svcSubs     map[string]*nats.Subscription // service -> its queue subscription
 
@@ -116,7 +117,7 @@ func New(cfg Config) (*Node, error) {
 	raw := make([]byte, 8)
 	rand.Read(raw)
 	return &Node{cfg: cfg, boot: hex.EncodeToString(raw), members: map[string]*member{}, proxies: map[bus.PID]*proxy{},
-		byRmt: map[rkey]bus.PID{}, nextPID: proxyBase, refused: map[string]time.Time{}, svcSubs: map[string]*nats.Subscription{}}, nil
+		byRmt: map[rkey]bus.PID{}, nextPID: proxyBase, refused: map[string]time.Time{}, adopted: map[string]string{}, svcSubs: map[string]*nats.Subscription{}}, nil
 }
 
 // Name is the node's name.

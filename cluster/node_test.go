@@ -157,11 +157,15 @@ func TestCluster(t *testing.T) {
 	if err := hc.b.Publish(ctx, bus.Message{From: 3, Topic: "sensor.t"}); !errors.Is(err, bus.ErrNotFound) {
 		t.Fatalf("publish after the subscriber's node was lost: %v", err)
 	}
-	// a comes back (a new incarnation, through b): up again on b and c, nobody restarted.
-	a2 := startNode(t, "a", "127.0.0.1:0", JoinURL(strings.TrimPrefix(b.Addr(), "nats://"), a.Token()), newFakeHost())
+	// a comes back (a new incarnation, through b) and runs weather again: up again on b and
+	// c, and c stops the weather it took over (it would run twice).
+	ha2 := newFakeHost()
+	ha2.always, ha2.modules = []string{"weather"}, []string{"weather"}
+	a2 := startNode(t, "a", "127.0.0.1:0", JoinURL(strings.TrimPrefix(b.Addr(), "nats://"), a.Token()), ha2)
 	for _, n := range []*Node{a2, b, c} {
 		testenv.Eventually(t, func() bool { return upNodes(n, 3) }, 10*time.Second, "node %s sees a back", n.Name())
 	}
+	testenv.Eventually(t, func() bool { hc.mu.Lock(); defer hc.mu.Unlock(); return len(hc.released) == 1 }, 5*time.Second, "c handed weather back")
 }
 
 // Bad input: a wrong token, a taken name, absurd announcements and malformed frames are

@@ -262,3 +262,14 @@ func (s *supervisor) always() []string {
 	}
 	return out
 }
+
+// Release stops this node's process of name (one it started by failover) without a restart:
+// the lost node is back and runs it itself.
+func (h clusterHost) Release(name string) error {
+	for _, info := range h.in.k.List() {
+		if info.Name == name && !info.State.Done() {
+			return h.in.ctl.Stop(uint32(info.PID))
+		}
+	}
+	return nil
+}
