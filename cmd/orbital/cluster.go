@@ -11,7 +11,7 @@ import (
 )
 
 // The cluster verbs (issue 15): nodes, spawn, cluster token; ps --cluster is in client.go and
-// up's flags in up.go. Logic lives in package cluster and system.
+// up's flags in instance.go. Logic lives in package cluster and system.
 
 func nodesVerb(c *command, args []string) int {
 	asJSON := c.Bool("json", false, "print a JSON list of nodes")

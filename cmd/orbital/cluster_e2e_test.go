@@ -74,18 +74,19 @@ func sameStates(got map[string]string, want map[string]string) bool {
 // on b, which fetches the signed module from a; every node's `orbital nodes` agrees; a
 // SIGKILL of a is seen as lost on b and c within 5 s, ponger starts again on another node,
 // and pinger's round trips work again. `orbital call weather.today` on c is served by b, the
-// only node with the weather service.
+// only node with the weather service. A wrong token and a taken name are refused at the door.
 func TestClusterThreeNodes(t *testing.T) {
-	ha, hb, hc := testenv.Home(t), testenv.Home(t), testenv.Home(t)
-	// One compile cache for the three homes (entries are keyed by content and written
-	// atomically): each module is compiled once, not once per node.
-	shared := t.TempDir()
+	ha, hb, hc := testenv.FreshHome(t), testenv.FreshHome(t), testenv.FreshHome(t)
+	// One compile cache for the three homes while they run (entries are keyed by content and
+	// written atomically): each module is compiled once, not once per node. It is a Home's, so
+	// it shares with the other tests of the binary as every Home does.
+	shared := filepath.Join(testenv.Home(t), "cache", "compiled")
 	for _, h := range []string{ha, hb, hc} {
-		if err := os.MkdirAll(filepath.Join(h, "cache"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(shared, filepath.Join(h, "cache", "compiled")); err != nil {
-			t.Fatal(err)
+		for _, err := range []error{os.MkdirAll(shared, 0o755), os.MkdirAll(filepath.Join(h, "cache"), 0o755),
+			os.Symlink(shared, filepath.Join(h, "cache", "compiled"))} {
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	always := func(boot string) func(string) string {
@@ -116,6 +117,19 @@ func TestClusterThreeNodes(t *testing.T) {
 	up3 := map[string]string{"a": "up", "b": "up", "c": "up"}
 	for _, n := range all {
 		testenv.Eventually(t, func() bool { return sameStates(n.nodes(t), up3) }, 15*time.Second, "orbital nodes on %s to list a, b, c up", n.name)
+	}
+
+	// Bad input at the door: a wrong token, a taken name; each refused with the reason, and
+	// the cluster goes on (checked by everything below).
+	wrong := regexp.MustCompile(`//[0-9a-f]+@`).ReplaceAllString(join, "//0123456789abcdef0123456789abcdef@")
+	for _, tc := range []struct{ name, join, want string }{
+		{"d", wrong, "wrong cluster credentials"},
+		{"b", join, "a node named b is already up"},
+	} {
+		_, errOut, code := orbitalCmd(t, "up", "--home", testenv.Home(t), "--node", tc.name, "--join", tc.join)
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Fatalf("orbital up --node %s --join %s: exit %d, %s; want %q", tc.name, tc.join, code, errOut, tc.want)
+		}
 	}
 
 	// The admin panel of b: its nodes table and the node column's rows.
