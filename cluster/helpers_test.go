@@ -98,12 +98,19 @@ func startNode(t testing.TB, name, listen, join string, h *fakeHost) *Node {
 
 func tryNode(t testing.TB, name, listen, join string, h *fakeHost) (*Node, error) {
 	t.Helper()
-	announce, lost := testAnnounce, testLost
+	return tryConfig(t, Config{Name: name, Listen: listen, Join: join, Host: h})
+}
+
+// tryConfig starts a node of cfg with a fresh home, the test timings and the test's log.
+func tryConfig(t testing.TB, cfg Config) (*Node, error) {
+	t.Helper()
+	cfg.Announce, cfg.Lost = testAnnounce, testLost
 	if _, bench := t.(*testing.B); bench {
-		announce, lost = 0, 0 // the defaults
+		cfg.Announce, cfg.Lost = 0, 0 // the defaults
 	}
-	n, err := New(Config{Name: name, Listen: listen, Join: join, Home: t.TempDir(), Host: h,
-		Announce: announce, Lost: lost, Log: func(f string, a ...any) { t.Logf(name+": "+f, a...) }})
+	cfg.Home = t.TempDir()
+	cfg.Log = func(f string, a ...any) { t.Logf(cfg.Name+": "+f, a...) }
+	n, err := New(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -234,16 +234,7 @@ func TestClusterBadInput(t *testing.T) {
 // a client without the cluster's key is refused at the handshake.
 func TestClusterTLS(t *testing.T) {
 	start := func(name, listen, join string) (*Node, error) {
-		n, err := New(Config{Name: name, Listen: listen, Join: join, Home: t.TempDir(), Host: newFakeHost(), TLS: true,
-			Announce: testAnnounce, Lost: testLost, Log: func(f string, a ...any) { t.Logf(name+": "+f, a...) }})
-		if err != nil {
-			return nil, err
-		}
-		if err := n.Start(context.Background()); err != nil {
-			return nil, err
-		}
-		t.Cleanup(n.Close)
-		return n, nil
+		return tryConfig(t, Config{Name: name, Listen: listen, Join: join, Host: newFakeHost(), TLS: true})
 	}
 	a, err := start("a", "127.0.0.1:0", "")
 	if err != nil {
