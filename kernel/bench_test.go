@@ -13,19 +13,24 @@ import (
 
 // BenchmarkSpawn compares a kernel spawn of a small module (store, WASI, limits, epoch
 // callback, inbox, thread, _start, teardown) with the same work done on raw wasmtime (its
-// own linear memories, rawEngineConfig); raw-kernel-memories is that raw work on the kernel's
-// engine, whose linear memories the kernel creates (memlimit_cgo.go: one ceiling per process,
-// no copy-on-write images), to show what they cost.
+// own linear memories and copy-on-write images, rawEngineConfig); raw-kernel-memories is that
+// raw work on the kernel's engine, whose linear memories the kernel creates (memlimit_cgo.go:
+// one ceiling per process) from its own images (memimage.go), to show what they cost.
 func BenchmarkSpawn(b *testing.B) {
 	src := wat(`(func (export "_start") (drop (call $now)))`)
 	wasm, err := wasmtime.Wat2Wasm(src)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("base=raw-wasmtime", func(b *testing.B) { rawSpawn(b, rawEngineConfig(), wasm) })
+	b.Run("base=raw-wasmtime", func(b *testing.B) { rawSpawn(b, rawEngineConfig(), wasm, nil) })
 	b.Run("raw-kernel-memories", func(b *testing.B) {
 		threadBudget(b, 1<<30) // the engine creates memories for a budget only (memlimit_cgo.go)
-		rawSpawn(b, engineConfig(), wasm)
+		split, data := splitData(wasm)
+		img, err := newMemImages(data, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rawSpawn(b, engineConfig(), split, img)
 	})
 	b.Run("orbital", func(b *testing.B) {
 		k := newKernel(b, Config{AllowAll: true})
@@ -47,8 +52,9 @@ func BenchmarkSpawn(b *testing.B) {
 	})
 }
 
-// rawSpawn is BenchmarkSpawn's work on wasmtime alone, with an engine of configuration cfg.
-func rawSpawn(b *testing.B, cfg *wasmtime.Config, wasm []byte) {
+// rawSpawn is BenchmarkSpawn's work on wasmtime alone, with an engine of configuration cfg
+// (and the kernel's memory images img, for the kernel's engine).
+func rawSpawn(b *testing.B, cfg *wasmtime.Config, wasm []byte, img *memImages) {
 	engine := wasmtime.NewEngineWithConfig(cfg)
 	linker := wasmtime.NewLinker(engine)
 	if err := linker.DefineWasi(); err != nil {
@@ -70,7 +76,14 @@ func rawSpawn(b *testing.B, cfg *wasmtime.Config, wasm []byte) {
 		w.InheritStderr()
 		store.SetWasi(w)
 		store.SetEpochDeadline(1 << 40)
-		inst, err := linker.Instantiate(store, mod)
+		instantiate := func() (*wasmtime.Instance, error) { return linker.Instantiate(store, mod) }
+		var inst *wasmtime.Instance
+		var err error
+		if img != nil {
+			inst, err = instantiateImaged(img, instantiate)
+		} else {
+			inst, err = instantiate() // raw wasmtime: nothing of the kernel's
+		}
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,7 +9,9 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
+	"weak"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/orbital/orbital/registry"
@@ -44,8 +46,41 @@ type moduleCache struct {
 	mem      map[string]*list.Element // by cache key; values are *memEntry in lru
 	lru      *list.List               // most recently used first
 	memBytes int64
+	imgs     map[string]weak.Pointer[memImages] // by module digest: every engine's code shares them
 
 	diskMu sync.Mutex // one trimDisk at a time
+}
+
+// liveImages returns the memory images of the module with digest if some compiled code of it
+// still holds them.
+func (c *moduleCache) liveImages(digest string) *memImages {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.imgs[digest].Value()
+}
+
+// newImages builds the memory images data describes (nil: none) for the module with digest
+// and shares them with the next load of any engine's code of it while they live.
+func (c *moduleCache) newImages(digest string, data []*dataImage) (*memImages, error) {
+	img, err := newMemImages(data, true)
+	if img == nil || err != nil {
+		return nil, err
+	}
+	wp := weak.Make(img)
+	c.mu.Lock()
+	if c.imgs == nil {
+		c.imgs = map[string]weak.Pointer[memImages]{}
+	}
+	c.imgs[digest] = wp
+	c.mu.Unlock()
+	runtime.AddCleanup(img, func(digest string) {
+		c.mu.Lock()
+		if c.imgs[digest] == wp {
+			delete(c.imgs, digest)
+		}
+		c.mu.Unlock()
+	}, digest)
+	return img, nil
 }
 
 func newModuleCache(home string, limits registry.WasmLimits, maxMem, maxDisk int64) *moduleCache {
@@ -67,32 +102,59 @@ func cacheKeyFor(digest, settings string) string {
 }
 
 // load returns the compiled module for wasm on engine (whose configuration settings
-// describes), from memory, from disk or by compiling it. cached reports that compilation was
-// skipped. A freshly compiled module is stored only if check accepts it, so a module the
+// describes), from memory, from disk or by compiling it, with the images of its memories
+// (memimage.go; nil for a module whose data was not split). cached reports that compilation
+// was skipped. A freshly compiled module is stored only if check accepts it, so a module the
 // kernel refuses leaves nothing in the home.
-func (c *moduleCache) load(engine *wasmtime.Engine, settings, digest string, wasm []byte, check func(*wasmtime.Module) error) (mod *wasmtime.Module, cached bool, err error) {
+func (c *moduleCache) load(engine *wasmtime.Engine, settings, digest string, wasm []byte, check func(*wasmtime.Module) error) (mod *wasmtime.Module, img *memImages, cached bool, err error) {
 	key := cacheKeyFor(digest, settings)
-	if mod = c.lookup(key); mod != nil {
-		return mod, true, nil
+	if e := c.lookup(key); e != nil {
+		return e.mod, e.img, true, nil
+	}
+	var split []byte
+	var data []*dataImage
+	if img = c.liveImages(digest); img == nil {
+		split, data = splitData(wasm)
 	}
 	if c.dir != "" {
-		if mod, size := c.readDisk(engine, key); mod != nil {
-			c.touch(key)
-			c.remember(key, mod, size)
-			return mod, true, nil
+		// The images are written while the entry is copied.
+		built := make(chan error, 1)
+		go func() {
+			var err error
+			if img == nil {
+				img, err = c.newImages(digest, data)
+			}
+			built <- err
+		}()
+		mod, size := c.readDisk(engine, key)
+		if err := <-built; err != nil {
+			return nil, nil, false, err
 		}
+		if mod != nil {
+			c.touch(key)
+			c.remember(key, mod, img, size)
+			return mod, img, true, nil
+		}
+	}
+	if split == nil {
+		split, _ = splitData(wasm) // the images were alive: only the module's own bytes are needed
 	}
 	// Before the compiler: its memory and time grow with these counts. Bytes the scan cannot
 	// walk go on to wasmtime, whose message about them is the better one.
 	if err := registry.CheckWasmLimits(wasm, c.limits); errors.Is(err, registry.ErrWasmLimit) {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	mod, err = wasmtime.NewModule(engine, wasm)
+	mod, err = wasmtime.NewModule(engine, split)
 	if err != nil {
-		return nil, false, &compileError{err}
+		return nil, nil, false, &compileError{err}
 	}
 	if err := check(mod); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
+	}
+	if img == nil {
+		if img, err = c.newImages(digest, data); err != nil {
+			return nil, nil, false, err
+		}
 	}
 	size := int64(len(wasm)) * compiledPerWasmByte
 	if c.dir != "" {
@@ -103,8 +165,8 @@ func (c *moduleCache) load(engine *wasmtime.Engine, settings, digest string, was
 			}
 		}
 	}
-	c.remember(key, mod, size)
-	return mod, false, nil
+	c.remember(key, mod, img, size)
+	return mod, img, false, nil
 }
 
 // compileError marks a failure of wasmtime's compiler (as opposed to a refused module).

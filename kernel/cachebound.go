@@ -30,11 +30,12 @@ const (
 type memEntry struct {
 	key  string
 	mod  *wasmtime.Module
+	img  *memImages // its memories' images (memimage.go), nil if none
 	size int64
 }
 
-// lookup returns the module stored in memory under key and marks it used.
-func (c *moduleCache) lookup(key string) *wasmtime.Module {
+// lookup returns the entry stored in memory under key and marks it used.
+func (c *moduleCache) lookup(key string) *memEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.mem[key]
@@ -42,19 +43,23 @@ func (c *moduleCache) lookup(key string) *wasmtime.Module {
 		return nil
 	}
 	c.lru.MoveToFront(el)
-	return el.Value.(*memEntry).mod
+	return el.Value.(*memEntry)
 }
 
-// remember keeps mod in memory under key (size: its serialized length, or an estimate) and
-// drops the least recently used entries past the memory bound.
-func (c *moduleCache) remember(key string, mod *wasmtime.Module, size int64) {
+// remember keeps mod and its images in memory under key (size: its serialized length, or an
+// estimate; the images count too) and drops the least recently used entries past the memory
+// bound.
+func (c *moduleCache) remember(key string, mod *wasmtime.Module, img *memImages, size int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.mem[key]; ok {
 		c.lru.MoveToFront(el)
 		return
 	}
-	c.mem[key] = c.lru.PushFront(&memEntry{key: key, mod: mod, size: size})
+	if img != nil {
+		size += img.size
+	}
+	c.mem[key] = c.lru.PushFront(&memEntry{key: key, mod: mod, img: img, size: size})
 	c.memBytes += size
 	for c.memBytes > c.maxMem && c.lru.Len() > 1 {
 		old := c.lru.Remove(c.lru.Back()).(*memEntry)

@@ -96,7 +96,9 @@
 // Per process (Limits, defaults in Config.Limits): one memory ceiling (256 MiB) over all its
 // linear memories and tables, which the kernel creates itself and charges to the process's
 // budget and its process tree's (memlimit_cgo.go, tree.go; at most 2 memories and 2 tables
-// per module, tables of bounded size); a process tree's count (64 besides the root) and
+// per module, tables of bounded size), starting each memory from a copy-on-write image of the
+// module's data (memimage.go: the data is taken out of the module before it is compiled and
+// mapped privately from a sealed memfd); a process tree's count (64 besides the root) and
 // memory (4x the root's ceiling); handler deadline (10 s; <0 none), surfaces (8), the bus inbox
 // limits, a fuel budget (0, unmetered, by default) and a CPU share (0, uncapped). A limit hit
 // ends that process only, except the CPU share, which holds the guest back (cpushare.go: the
@@ -124,8 +126,9 @@
 // <home>/cache/compiled/<key>.cwasm with <key>.sum beside it. key = sha256(module sha256 +
 // wasmtime version + engine settings + GOOS/GOARCH), so the fuel engine's code of a module is
 // an entry of its own: compiled code is valid only for the exact
-// wasmtime and engine configuration that produced it, and engineSettings (engine.go) must
-// change whenever engineConfig does. An entry is written atomically (temp file, fsync, rename,
+// wasmtime and engine configuration that produced it: engineOptions (engine.go) is one table
+// from which both the engines' configuration and the settings in the key are made, and it
+// names the rule that splits data out of modules (memImageRule) too. An entry is written atomically (temp file, fsync, rename,
 // fsync dir) and only after the module passed the import check, so a refused module leaves
 // nothing in the home. On load the .sum is verified before wasmtime deserializes (it trusts
 // the machine code it is given); a missing, truncated or corrupt entry is removed and

@@ -32,6 +32,7 @@ type engineSet struct {
 // compiledCode is a module compiled for one engine, with its libraries compiled for the same engine.
 type compiledCode struct {
 	mod    *wasmtime.Module
+	img    *memImages // the images of mod's memories (memimage.go), nil if none
 	libs   []*libLink
 	cached bool        // came from the compile cache
 	pre    instancePre // mod's imports resolved against the engine's linker (fastpath_cgo.go)
@@ -91,20 +92,20 @@ func (k *Kernel) meteredCode(m *Module, e *engineSet) (*compiledCode, error) {
 	if sum := sha256.Sum256(m.wasm.b); hex.EncodeToString(sum[:]) != m.Digest {
 		return nil, errors.New("the module's bytes changed after it was loaded; load it again")
 	}
-	mod, cached, err := k.cache.load(e.engine, e.settings, m.Digest, m.wasm.b, func(*wasmtime.Module) error {
+	mod, img, cached, err := k.cache.load(e.engine, e.settings, m.Digest, m.wasm.b, func(*wasmtime.Module) error {
 		return nil // the same bytes passed the import check when the module was loaded
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compile for fuel metering: %s", oneLine(err.Error()))
 	}
-	c := &compiledCode{mod: mod, cached: cached}
+	c := &compiledCode{mod: mod, img: img, cached: cached}
 	for _, link := range m.libs {
-		lmod, err := k.compileLibrary(e.engine, e.settings, link.lib)
+		lmod, limg, err := k.compileLibrary(e.engine, e.settings, link.lib)
 		if err != nil {
 			return nil, fmt.Errorf("library %s %s (%s): compile for fuel metering: %s", link.lib.Name, link.lib.Version, link.lib.Path, oneLine(err.Error()))
 		}
 		l := *link
-		l.mod = lmod
+		l.mod, l.img = lmod, limg
 		if link.thunk != nil {
 			if l.thunk, err = k.compileGlue(e.engine, e.settings, link.thunkWasm); err == nil {
 				l.adapter, err = k.compileGlue(e.engine, e.settings, link.adapterWasm)

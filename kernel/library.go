@@ -53,6 +53,7 @@ var ErrLibrary = errors.New("kernel: library link error")
 type libLink struct {
 	lib    *Library
 	mod    *wasmtime.Module
+	img    *memImages // the images of the library's memories (memimage.go), nil if none
 	funcs  []libFunc
 	buffer bool // exports orbital_alloc and a 32-bit memory: buffer convention on
 	free   bool // exports orbital_free(i32): called on the old scratch buffer before it grows
@@ -146,11 +147,11 @@ func (k *Kernel) linkLibrary(m *Module, res LibraryResolver, name string, funcs 
 		return nil, &ModuleError{File: m.Path, Msg: fmt.Sprintf("imports %s.%s from module %q, which is not the host's (%q ABI v%d, %s) and no library of that name can be linked: %v",
 			name, funcs[0].name, name, abiModule, ABIVersion, wasiModule, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
 	}
-	lmod, err := k.compileLibrary(k.engine, engineSettings, lib)
+	lmod, limg, err := k.compileLibrary(k.engine, engineSettings, lib)
 	if err != nil {
 		return nil, &ModuleError{File: m.Path, Msg: fmt.Sprintf("library %s %s (%s): %v", name, lib.Version, lib.Path, oneLine(err.Error())), Err: errors.Join(ErrLibrary, err)}
 	}
-	link := &libLink{lib: lib, mod: lmod, funcs: funcs}
+	link := &libLink{lib: lib, mod: lmod, img: limg, funcs: funcs}
 	exports := map[string]*wasmtime.FuncType{}
 	mem32 := false
 	for _, ex := range lmod.Exports() {
@@ -228,20 +229,25 @@ func (k *Kernel) buildAdapters(m *Module, link *libLink, li int) error {
 	return nil
 }
 
-// compileGlue compiles a generated module for engine through the compile cache.
+// compileGlue compiles a generated module for engine through the compile cache. Glue defines
+// no memory, so it has no memory images.
 func (k *Kernel) compileGlue(engine *wasmtime.Engine, settings string, wasm []byte) (*wasmtime.Module, error) {
 	sum := sha256.Sum256(wasm)
-	mod, _, err := k.cache.load(engine, settings, hex.EncodeToString(sum[:]), wasm, func(*wasmtime.Module) error { return nil })
+	mod, img, _, err := k.cache.load(engine, settings, hex.EncodeToString(sum[:]), wasm, func(*wasmtime.Module) error { return nil })
+	if err == nil && img != nil {
+		return nil, errors.New("generated glue module has memory data")
+	}
 	return mod, err
 }
 
-// compileLibrary compiles lib for engine (described by settings) through the cache.
-func (k *Kernel) compileLibrary(engine *wasmtime.Engine, settings string, lib *Library) (*wasmtime.Module, error) {
+// compileLibrary compiles lib for engine (described by settings) through the cache, with the
+// images of its memories.
+func (k *Kernel) compileLibrary(engine *wasmtime.Engine, settings string, lib *Library) (*wasmtime.Module, *memImages, error) {
 	sum := sha256.Sum256(lib.WASM)
-	lmod, _, err := k.cache.load(engine, settings, hex.EncodeToString(sum[:]), lib.WASM, func(mod *wasmtime.Module) error {
+	lmod, img, _, err := k.cache.load(engine, settings, hex.EncodeToString(sum[:]), lib.WASM, func(mod *wasmtime.Module) error {
 		return checkImports(mod, false)
 	})
-	return lmod, err
+	return lmod, img, err
 }
 
 func valKinds(ts []*wasmtime.ValType) []wasmtime.ValKind {

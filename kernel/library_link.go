@@ -41,7 +41,7 @@ func (p *Process) instantiateLinked() (*wasmtime.Instance, error) {
 		}
 		imports[i] = ex
 	}
-	inst, err := wasmtime.NewInstance(p.store, p.code.mod, imports)
+	inst, err := instantiateImaged(p.code.img, func() (*wasmtime.Instance, error) { return wasmtime.NewInstance(p.store, p.code.mod, imports) })
 	if err != nil {
 		return nil, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
 	}
@@ -60,7 +60,7 @@ func (p *Process) instantiateLinked() (*wasmtime.Instance, error) {
 // host's functions), runs its _initialize, and creates its thunk.
 func (p *Process) instantiateLibrary(link *libLink) (libInstance, error) {
 	var li libInstance
-	inst, err := p.eng.linker.Instantiate(p.store, link.mod)
+	inst, err := instantiateImaged(link.img, func() (*wasmtime.Instance, error) { return p.eng.linker.Instantiate(p.store, link.mod) })
 	if err != nil {
 		return li, err
 	}

@@ -20,6 +20,44 @@ struct orbital_budget {
 // The budget of the process whose thread this is (set by the process thread, runtime.LockOSThread).
 static __thread orbital_budget *current;
 
+// The images of the module this thread is instantiating (memimage_cgo.go).
+static __thread orbital_pending pending;
+
+orbital_image_set *orbital_image_set_new(int n) {
+	orbital_image_set *s = calloc(1, sizeof *s + (size_t)n * sizeof s->img[0]);
+	if (s == NULL) return NULL;
+	s->n = n;
+	for (int i = 0; i < n; i++) s->img[i].fd = -1;
+	return s;
+}
+
+void orbital_image_set_free(orbital_image_set *s) {
+	if (s == NULL) return;
+	for (int i = 0; i < s->n; i++) {
+		if (s->img[i].fd >= 0) close(s->img[i].fd);
+		free(s->img[i].data);
+	}
+	free(s);
+}
+
+orbital_image *orbital_image_at(orbital_image_set *s, int i) { return &s->img[i]; }
+
+orbital_pending orbital_images_enter(const orbital_image_set *s) {
+	orbital_pending old = pending;
+	pending.set = s;
+	pending.next = 0;
+	return old;
+}
+
+void orbital_images_restore(orbital_pending p) { pending = p; }
+
+// next_image is the image of the memory being created, or NULL.
+static const orbital_image *next_image(void) {
+	if (pending.set == NULL || pending.next >= pending.set->n) return NULL;
+	const orbital_image *img = &pending.set->img[pending.next++];
+	return img->size > 0 ? img : NULL;
+}
+
 orbital_budget *orbital_budget_new(int64_t limit, orbital_budget *parent) {
 	orbital_budget *b = calloc(1, sizeof *b);
 	if (b == NULL) return NULL;
@@ -110,6 +148,21 @@ static void mem_free(void *env) {
 	free(m);
 }
 
+// map_initial makes the first minimum bytes at p readable and writable, starting with img:
+// its memfd mapped privately (copy-on-write: pages the guest never writes stay shared with
+// every other instance of the module and are never touched here), or its bytes copied.
+static int map_initial(uint8_t *p, size_t minimum, const orbital_image *img) {
+	size_t mapped = 0;
+	if (img != NULL && img->fd >= 0) {
+		if (mmap(p, img->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, img->fd, 0) == MAP_FAILED) return 0;
+		mapped = img->size;
+	}
+	size_t rw = page_round(minimum);
+	if (rw > mapped && mprotect(p + mapped, rw - mapped, PROT_READ | PROT_WRITE) != 0) return 0;
+	if (img != NULL && img->fd < 0) memcpy(p, img->data, img->size);
+	return 1;
+}
+
 static wasmtime_error_t *mem_new(void *env, const wasm_memorytype_t *ty, size_t minimum, size_t maximum,
 		size_t reserved, size_t guard, wasmtime_linear_memory_t *ret) {
 	(void)env;
@@ -123,6 +176,8 @@ static wasmtime_error_t *mem_new(void *env, const wasm_memorytype_t *ty, size_t 
 	if (reserved < minimum) reserved = minimum;
 	reserved = page_round(reserved);
 	guard = page_round(guard);
+	const orbital_image *img = next_image();
+	if (img != NULL && img->size > minimum) return wasmtime_error_new("orbital: a memory image larger than its memory");
 	if (!orbital_budget_charge(b, (int64_t)minimum)) {
 		return wasmtime_error_new("orbital: memory limit reached: the process's memories would exceed its ceiling");
 	}
@@ -131,10 +186,10 @@ static wasmtime_error_t *mem_new(void *env, const wasm_memorytype_t *ty, size_t 
 		orbital_budget_uncharge(b, (int64_t)minimum);
 		return wasmtime_error_new("orbital: cannot reserve address space for a linear memory");
 	}
-	if (minimum > 0 && mprotect(p, page_round(minimum), PROT_READ | PROT_WRITE) != 0) {
+	if (!map_initial(p, minimum, img)) {
 		munmap(p, reserved + guard);
 		orbital_budget_uncharge(b, (int64_t)minimum);
-		return wasmtime_error_new("orbital: mprotect failed for a new linear memory");
+		return wasmtime_error_new("orbital: cannot map a new linear memory");
 	}
 	memory *m = malloc(sizeof *m);
 	if (m == NULL) {
@@ -158,5 +213,4 @@ static wasmtime_error_t *mem_new(void *env, const wasm_memorytype_t *ty, size_t 
 void orbital_set_memory_creator(wasm_config_t *config) {
 	wasmtime_memory_creator_t c = {NULL, mem_new, NULL};
 	wasmtime_config_host_memory_creator_set(config, &c);
-	wasmtime_config_memory_init_cow_set(config, 0); // images map only into wasmtime's own memories
 }

@@ -23,7 +23,8 @@ import (
 // A memory reserves its full address range up front (wasmtime's reservation and guard, or the
 // budget's limit for a memory that could move) and never moves; only what is charged is
 // readable and writable. wasmtime's copy-on-write memory images do not apply to memories it
-// does not create: a module's data segments are copied in at instantiation.
+// does not create, so the kernel maps its own (memimage.go): a module's data segments are
+// taken out before it is compiled and mapped copy-on-write when its memories are created.
 
 // budget is a C budget (memlimit.c). The zero value is no budget.
 type budget struct{ c *C.orbital_budget }
@@ -50,8 +51,17 @@ func (b budget) peak() int64         { return int64(C.orbital_budget_peak(b.c)) 
 func (b budget) refused() int64      { return int64(C.orbital_budget_refused(b.c)) }
 
 // setMemoryCreator makes the engine of c create its linear memories through memlimit.c.
-func setMemoryCreator(c *wasmtime.Config) {
-	// wasmtime.Config keeps its *wasm_config_t in its first, unexported field (as Store does,
-	// see storePtr); TestMemoryCreatorInstalled fails if that changes.
-	C.orbital_set_memory_creator((*C.wasm_config_t)(*(*unsafe.Pointer)(unsafe.Pointer(c))))
+func setMemoryCreator(c *wasmtime.Config) { C.orbital_set_memory_creator(configPtr(c)) }
+
+// setMemoryInitCOW turns wasmtime's copy-on-write memory images on or off (wasmtime-go has no
+// setter); they work only in memories wasmtime creates and must be off with the kernel's
+// memory creator (wasmtime panics otherwise).
+func setMemoryInitCOW(c *wasmtime.Config, on bool) {
+	C.wasmtime_config_memory_init_cow_set(configPtr(c), C._Bool(on))
+}
+
+// configPtr is c's *wasm_config_t: wasmtime.Config keeps it in its first, unexported field (as
+// Store does, see storePtr); TestMemoryCreatorInstalled fails if that changes.
+func configPtr(c *wasmtime.Config) *C.wasm_config_t {
+	return (*C.wasm_config_t)(*(*unsafe.Pointer)(unsafe.Pointer(c)))
 }

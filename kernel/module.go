@@ -83,7 +83,7 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		kind, err = moduleKind(mod)
 		return err
 	}
-	mod, cached, err := k.cache.load(k.engine, engineSettings, digest, wasm, check)
+	mod, img, cached, err := k.cache.load(k.engine, engineSettings, digest, wasm, check)
 	if err == nil && cached {
 		err = check(mod) // cached entries were checked when stored; the kind is needed anyway
 	}
@@ -95,7 +95,7 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
 	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod, wasm: wb, fuel: &fuelVariant{}}
-	m.plain = &compiledCode{mod: mod, cached: cached}
+	m.plain = &compiledCode{mod: mod, img: img, cached: cached}
 	if kind == KindCart {
 		return m, nil // its imports are the console's (cart.go), never libraries
 	}

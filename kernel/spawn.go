@@ -229,7 +229,7 @@ func (p *Process) instantiateExports(entry string) (fastExports, error) {
 		pre, err := p.code.pre.get(p.eng.linker, p.code.mod)
 		var ex fastExports
 		if err == nil {
-			ex, err = instantiatePre(p.store, pre, entry)
+			ex, err = instantiateImaged(p.code.img, func() (fastExports, error) { return instantiatePre(p.store, pre, entry) })
 		}
 		if err != nil {
 			return ex, &ModuleError{File: p.module.Path, Msg: "cannot instantiate: " + oneLine(err.Error()), Err: err}
