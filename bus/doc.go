@@ -116,13 +116,14 @@
 //
 // Never hold two of these at once except in this order:
 //
-//	Bus.mu (attach/detach)  ->  sublist.mu  ->  sublist.cmu (match cache)
+//	sublist.mu  ->  sublist.cmu (match cache)
 //	Inbox.mu (ring)              (taken alone)
 //	handleTable.mu               (taken alone: grants lock the sender's, release it, then the receiver's)
 //	pendingTable.mu              (taken alone)
 //
-// Readers of the pid -> inbox map never lock (copy-on-write atomic pointer). Region reference
-// counts are atomics; a region is freed by whoever drops the last reference.
+// The pid -> inbox map is a sync.Map: readers never lock, and attach and detach cost O(log n)
+// (a copy-on-write map copied every inbox on each). Region reference counts are atomics; a
+// region is freed by whoever drops the last reference.
 //
 // # Errors
 //
