@@ -26,7 +26,7 @@ func BenchmarkSpawn(b *testing.B) {
 	b.Run("raw-kernel-memories", func(b *testing.B) {
 		threadBudget(b, 1<<30) // the engine creates memories for a budget only (memlimit_cgo.go)
 		split, data := splitData(wasm)
-		img, err := newMemImages(data, true)
+		img, _, err := newMemImages(data)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,13 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
-	"weak"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/orbital/orbital/registry"
@@ -20,18 +16,22 @@ import (
 // moduleCache keeps compiled modules in memory for the life of the kernel and on disk under
 // <home>/cache/compiled, so a second start of a module skips compilation.
 //
-// An entry is two files named after the cache key: <key>.cwasm (wasmtime's serialized module)
-// and <key>.sum (the length and CRC-32C of the .cwasm). Deserializing trusts the machine code in
-// the file, so the kernel checks the sum first: a truncated or bit-flipped entry is found before
-// wasmtime sees it, and is recompiled and rewritten. The sum guards against accidents (a crash,
-// a full disk, a bad sector), not against an attacker: whoever can write the home's cache can
-// also write its policies. CRC-32C runs in hardware at over 20 GB/s, where sha256 of an 8 MiB
-// entry cost 6 ms, half of a cached start. The entry is copied once into a sealed memfd, checked
-// there and mapped by wasmtime from it (cache_copy.go): never the file itself, which someone
-// truncating it in place would turn into a SIGBUS of the whole kernel (the cache test did
-// that). Both files are written atomically (temp file, fsync, rename, fsync of the directory);
-// a crash between the two renames leaves an entry that fails the check, which is a miss, never
-// a crash.
+// An entry is two files named after the cache key: <key>.cwasm (wasmtime's serialized module,
+// followed by the images of the module's memories, memimage.go) and <key>.sum (cache_entry.go:
+// the sha256 of the WASM module it was compiled from, its layout and a CRC-32C of each MiB).
+// The key is made from the module's fingerprint (its length and two CRC-32s, cheap), so the
+// entry can be read while the module's sha256 is still being computed, or never computed
+// again when the caller already verified it (LoadDigest); the entry is used only if the sum's
+// sha256 is the module's. Deserializing trusts the machine code in the file, so the kernel
+// checks the CRCs first: a truncated or bit-flipped entry is found before wasmtime sees it,
+// and is recompiled and rewritten. The CRCs guard against accidents (a crash, a full disk, a
+// bad sector), not against an attacker: whoever can write the home's cache can also write its
+// policies. The entry is copied once into sealed memfds, checked there and mapped by wasmtime
+// and the memory creator from them (cache_copy.go): never the file itself, which someone
+// truncating it in place would turn into a SIGBUS of the whole kernel (the cache test does
+// that). Both files are written atomically (temp file, fsync, rename, fsync of the
+// directory); a crash between the two renames leaves an entry that fails the check, which is
+// a miss, never a crash.
 //
 // Both levels are bounded (cachebound.go): memory by maxMem bytes, disk by maxDisk bytes, each
 // evicting the least recently used entries. A module is compiled only within the compile
@@ -46,41 +46,8 @@ type moduleCache struct {
 	mem      map[string]*list.Element // by cache key; values are *memEntry in lru
 	lru      *list.List               // most recently used first
 	memBytes int64
-	imgs     map[string]weak.Pointer[memImages] // by module digest: every engine's code shares them
 
 	diskMu sync.Mutex // one trimDisk at a time
-}
-
-// liveImages returns the memory images of the module with digest if some compiled code of it
-// still holds them.
-func (c *moduleCache) liveImages(digest string) *memImages {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.imgs[digest].Value()
-}
-
-// newImages builds the memory images data describes (nil: none) for the module with digest
-// and shares them with the next load of any engine's code of it while they live.
-func (c *moduleCache) newImages(digest string, data []*dataImage) (*memImages, error) {
-	img, err := newMemImages(data, true)
-	if img == nil || err != nil {
-		return nil, err
-	}
-	wp := weak.Make(img)
-	c.mu.Lock()
-	if c.imgs == nil {
-		c.imgs = map[string]weak.Pointer[memImages]{}
-	}
-	c.imgs[digest] = wp
-	c.mu.Unlock()
-	runtime.AddCleanup(img, func(digest string) {
-		c.mu.Lock()
-		if c.imgs[digest] == wp {
-			delete(c.imgs, digest)
-		}
-		c.mu.Unlock()
-	}, digest)
-	return img, nil
 }
 
 func newModuleCache(home string, limits registry.WasmLimits, maxMem, maxDisk int64) *moduleCache {
@@ -91,59 +58,66 @@ func newModuleCache(home string, limits registry.WasmLimits, maxMem, maxDisk int
 	return c
 }
 
-// cacheKey hashes the module digest with the wasmtime version and the main engine's settings.
-func cacheKey(digest string) string { return cacheKeyFor(digest, engineSettings) }
+// wasmSource is a module's bytes as the compile cache takes them: the fingerprint that names
+// its entries, and its sha256 digest (hex), which an entry must match. digest blocks until
+// the digest is known: it may be computed on another goroutine while an entry is read.
+type wasmSource struct {
+	wasm   []byte
+	fp     wasmFP
+	digest func() string
+}
 
-// cacheKeyFor is cacheKey for the engine described by settings (engineSettings or
-// fuelEngineSettings): each engine's code is its own entry.
-func cacheKeyFor(digest, settings string) string {
-	h := sha256.Sum256([]byte(digest + "\n" + cacheKeyInputFor(settings)))
+// newSource is wasm with its fingerprint fp and digest; an empty digest is computed on a
+// goroutine of its own, started here.
+func newSource(wasm []byte, fp wasmFP, digest string) wasmSource {
+	if digest != "" {
+		return wasmSource{wasm, fp, func() string { return digest }}
+	}
+	sum := make(chan string, 1)
+	go func() {
+		s := sha256.Sum256(wasm)
+		sum <- hex.EncodeToString(s[:])
+	}()
+	return wasmSource{wasm, fp, sync.OnceValue(func() string { return <-sum })}
+}
+
+// sourceOf is newSource for bytes whose digest the caller computes now (glue, libraries).
+func sourceOf(wasm []byte) wasmSource {
+	s := sha256.Sum256(wasm)
+	return newSource(wasm, fingerprintOf(wasm), hex.EncodeToString(s[:]))
+}
+
+// cacheKeyFor hashes a module's fingerprint with the wasmtime version and the settings of the
+// engine it is compiled for (engineSettings or fuelEngineSettings): each engine's code is its
+// own entry.
+func cacheKeyFor(fp wasmFP, settings string) string {
+	h := sha256.Sum256([]byte(fp.String() + "\n" + cacheKeyInputFor(settings)))
 	return hex.EncodeToString(h[:])
 }
 
-// load returns the compiled module for wasm on engine (whose configuration settings
+// load returns the compiled module for src on engine (whose configuration settings
 // describes), from memory, from disk or by compiling it, with the images of its memories
 // (memimage.go; nil for a module whose data was not split). cached reports that compilation
 // was skipped. A freshly compiled module is stored only if check accepts it, so a module the
 // kernel refuses leaves nothing in the home.
-func (c *moduleCache) load(engine *wasmtime.Engine, settings, digest string, wasm []byte, check func(*wasmtime.Module) error) (mod *wasmtime.Module, img *memImages, cached bool, err error) {
-	key := cacheKeyFor(digest, settings)
-	if e := c.lookup(key); e != nil {
+func (c *moduleCache) load(engine *wasmtime.Engine, settings string, src wasmSource, check func(*wasmtime.Module) error) (mod *wasmtime.Module, img *memImages, cached bool, err error) {
+	key := cacheKeyFor(src.fp, settings)
+	if e := c.lookup(key); e != nil && e.digest == src.digest() {
 		return e.mod, e.img, true, nil
 	}
-	var split []byte
-	var data []*dataImage
-	if img = c.liveImages(digest); img == nil {
-		split, data = splitData(wasm)
-	}
 	if c.dir != "" {
-		// The images are written while the entry is copied.
-		built := make(chan error, 1)
-		go func() {
-			var err error
-			if img == nil {
-				img, err = c.newImages(digest, data)
-			}
-			built <- err
-		}()
-		mod, size := c.readDisk(engine, key)
-		if err := <-built; err != nil {
-			return nil, nil, false, err
-		}
-		if mod != nil {
+		if mod, img, size := c.readDisk(engine, key, src.digest); mod != nil {
 			c.touch(key)
-			c.remember(key, mod, img, size)
+			c.remember(key, src.digest(), mod, img, size)
 			return mod, img, true, nil
 		}
 	}
-	if split == nil {
-		split, _ = splitData(wasm) // the images were alive: only the module's own bytes are needed
-	}
 	// Before the compiler: its memory and time grow with these counts. Bytes the scan cannot
 	// walk go on to wasmtime, whose message about them is the better one.
-	if err := registry.CheckWasmLimits(wasm, c.limits); errors.Is(err, registry.ErrWasmLimit) {
+	if err := registry.CheckWasmLimits(src.wasm, c.limits); errors.Is(err, registry.ErrWasmLimit) {
 		return nil, nil, false, err
 	}
+	split, data := splitData(src.wasm)
 	mod, err = wasmtime.NewModule(engine, split)
 	if err != nil {
 		return nil, nil, false, &compileError{err}
@@ -151,21 +125,21 @@ func (c *moduleCache) load(engine *wasmtime.Engine, settings, digest string, was
 	if err := check(mod); err != nil {
 		return nil, nil, false, err
 	}
-	if img == nil {
-		if img, err = c.newImages(digest, data); err != nil {
-			return nil, nil, false, err
-		}
+	img, imgBytes, err := newMemImages(data)
+	if err != nil {
+		return nil, nil, false, err
 	}
-	size := int64(len(wasm)) * compiledPerWasmByte
+	size := int64(len(src.wasm)) * compiledPerWasmByte
 	if c.dir != "" {
 		if ser, err := mod.Serialize(); err == nil {
 			size = int64(len(ser))
-			if c.writeDisk(key, ser) == nil { // best effort: a failed write only costs a recompile later
+			sizes, _ := imageLayout(data)
+			if c.writeDisk(key, src.digest(), ser, sizes, imgBytes) == nil { // best effort: a failed write only costs a recompile later
 				c.trimDisk(key)
 			}
 		}
 	}
-	c.remember(key, mod, img, size)
+	c.remember(key, src.digest(), mod, img, size)
 	return mod, img, false, nil
 }
 
@@ -175,74 +149,27 @@ type compileError struct{ err error }
 func (e *compileError) Error() string { return e.err.Error() }
 func (e *compileError) Unwrap() error { return e.err }
 
-// readDisk returns the module stored under key, and its size, if its checksum holds and
-// wasmtime accepts it; any other entry is removed and nil returned. The entry is checked and
-// deserialized from a sealed private copy (cache_copy.go), or, where that cannot be made,
-// from a copy in memory.
-func (c *moduleCache) readDisk(engine *wasmtime.Engine, key string) (*wasmtime.Module, int64) {
-	want, err := os.ReadFile(filepath.Join(c.dir, key+".sum"))
-	if err != nil {
-		return nil, 0
-	}
-	crc, size, ok := parseSum(want)
-	f, err := os.Open(filepath.Join(c.dir, key+".cwasm"))
-	if err != nil || !ok {
-		if f != nil {
-			f.Close()
-		}
-		c.drop(key)
-		return nil, 0
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || st.Size() != size {
-		c.drop(key)
-		return nil, 0
-	}
-	mod, err := deserializePrivate(engine, f, size, crc)
-	if err != nil && !errors.Is(err, errBadEntry) {
-		mod, err = deserializeRead(engine, f, size, crc)
-	}
-	if err != nil {
-		c.drop(key)
-		return nil, 0
-	}
-	return mod, size
-}
-
-// deserializeRead is deserializePrivate's fallback: the entry read into memory, checked there
-// and deserialized from the bytes (a copy, so truncating the file cannot reach it either).
-func deserializeRead(engine *wasmtime.Engine, f *os.File, size int64, want uint32) (*wasmtime.Module, error) {
-	ser := make([]byte, size)
-	if _, err := f.ReadAt(ser, 0); err != nil || crc32.Checksum(ser, castagnoli) != want {
-		return nil, errBadEntry
-	}
-	return wasmtime.NewModuleDeserialize(engine, ser)
-}
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// cacheSum is what <key>.sum holds for the serialized module ser.
-func cacheSum(ser []byte) string {
-	return fmt.Sprintf("crc32c:%08x:%d", crc32.Checksum(ser, castagnoli), len(ser))
-}
-
 func (c *moduleCache) drop(key string) {
 	os.Remove(filepath.Join(c.dir, key+".cwasm"))
 	os.Remove(filepath.Join(c.dir, key+".sum"))
 }
 
-func (c *moduleCache) writeDisk(key string, ser []byte) error {
+// writeDisk stores the serialized module ser of the module with digest, followed by its
+// memories' images (sizes: each one's, imgs: their bytes one after another).
+func (c *moduleCache) writeDisk(key, digest string, ser []byte, sizes []int64, imgs []byte) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(c.dir, key+".cwasm"), ser); err != nil {
+	parts := entryParts(ser, imgs)
+	if err := writeAtomic(filepath.Join(c.dir, key+".cwasm"), parts...); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(c.dir, key+".sum"), []byte(cacheSum(ser)+"\n"))
+	return writeAtomic(filepath.Join(c.dir, key+".sum"), newEntrySum(digest, ser, sizes, parts).encode())
 }
 
-// writeAtomic writes data to path so that path holds either its old content or all of data.
-func writeAtomic(path string, data []byte) (err error) {
+// writeAtomic writes the concatenation of parts to path so that path holds either its old
+// content or all of it.
+func writeAtomic(path string, parts ...[]byte) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
@@ -254,8 +181,10 @@ func writeAtomic(path string, data []byte) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err = f.Write(data); err != nil {
-		return err
+	for _, p := range parts {
+		if _, err = f.Write(p); err != nil {
+			return err
+		}
 	}
 	if err = f.Sync(); err != nil {
 		return err

@@ -63,8 +63,9 @@ func TestCompileCache(t *testing.T) {
 		{"garbage-with-matching-sum", func() {
 			g := []byte(strings.Repeat("not a compiled module ", 100))
 			os.WriteFile(cwasm, g, 0o644)
-			s, _ := fileSum(cwasm)
-			os.WriteFile(sum, []byte(s+"\n"), 0o644)
+			if err := resum(cwasm, sum); err != nil {
+				t.Fatal(err)
+			}
 		}},
 	}
 	for _, c := range corruptions {
@@ -83,11 +84,23 @@ func TestCompileCache(t *testing.T) {
 }
 
 func TestCacheKeyDependsOnEngine(t *testing.T) {
-	if cacheKey("abc") == cacheKey("abd") {
-		t.Fatal("different digests share a key")
+	if cacheKeyFor(fingerprintOf([]byte("abc")), engineSettings) == cacheKeyFor(fingerprintOf([]byte("abd")), engineSettings) {
+		t.Fatal("different modules share a key")
 	}
 	if !strings.Contains(cacheKeyInput(), wasmtimeVersion) || !strings.Contains(cacheKeyInput(), engineSettings) {
 		t.Fatalf("key input %q misses the version or settings", cacheKeyInput())
+	}
+	// The key's settings and the engines' configuration are made from the same rows: every
+	// row is named in the key, and the two engines' keys differ.
+	for _, fuel := range []bool{false, true} {
+		for _, o := range engineOptions(fuel) {
+			if !strings.Contains(engineSettingsFor(fuel), o.name) {
+				t.Errorf("engine option %q is not in the cache key's settings", o.name)
+			}
+		}
+	}
+	if engineSettings == fuelEngineSettings {
+		t.Fatal("the main and fuel engines share settings")
 	}
 }
 

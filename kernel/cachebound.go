@@ -28,10 +28,11 @@ const (
 
 // memEntry is one compiled module kept in memory.
 type memEntry struct {
-	key  string
-	mod  *wasmtime.Module
-	img  *memImages // its memories' images (memimage.go), nil if none
-	size int64
+	key    string
+	digest string // of the module it was compiled from (keys are made from fingerprints)
+	mod    *wasmtime.Module
+	img    *memImages // its memories' images (memimage.go), nil if none
+	size   int64
 }
 
 // lookup returns the entry stored in memory under key and marks it used.
@@ -49,17 +50,21 @@ func (c *moduleCache) lookup(key string) *memEntry {
 // remember keeps mod and its images in memory under key (size: its serialized length, or an
 // estimate; the images count too) and drops the least recently used entries past the memory
 // bound.
-func (c *moduleCache) remember(key string, mod *wasmtime.Module, img *memImages, size int64) {
+func (c *moduleCache) remember(key, digest string, mod *wasmtime.Module, img *memImages, size int64) {
+	if img != nil {
+		size += img.size
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.mem[key]; ok {
 		c.lru.MoveToFront(el)
+		if e := el.Value.(*memEntry); e.digest != digest { // another module of the same fingerprint
+			c.memBytes += size - e.size
+			*e = memEntry{key: key, digest: digest, mod: mod, img: img, size: size}
+		}
 		return
 	}
-	if img != nil {
-		size += img.size
-	}
-	c.mem[key] = c.lru.PushFront(&memEntry{key: key, mod: mod, img: img, size: size})
+	c.mem[key] = c.lru.PushFront(&memEntry{key: key, digest: digest, mod: mod, img: img, size: size})
 	c.memBytes += size
 	for c.memBytes > c.maxMem && c.lru.Len() > 1 {
 		old := c.lru.Remove(c.lru.Back()).(*memEntry)

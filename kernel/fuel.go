@@ -92,7 +92,8 @@ func (k *Kernel) meteredCode(m *Module, e *engineSet) (*compiledCode, error) {
 	if sum := sha256.Sum256(m.wasm.b); hex.EncodeToString(sum[:]) != m.Digest {
 		return nil, errors.New("the module's bytes changed after it was loaded; load it again")
 	}
-	mod, img, cached, err := k.cache.load(e.engine, e.settings, m.Digest, m.wasm.b, func(*wasmtime.Module) error {
+	src := newSource(m.wasm.b, fingerprintOf(m.wasm.b), m.Digest)
+	mod, img, cached, err := k.cache.load(e.engine, e.settings, src, func(*wasmtime.Module) error {
 		return nil // the same bytes passed the import check when the module was loaded
 	})
 	if err != nil {

@@ -125,7 +125,7 @@ func TestFuelCompileCache(t *testing.T) {
 		t.Fatalf("cache holds %v, want the main and the fuel variant", ms)
 	}
 	run(true) // a second kernel on the same home loads both from disk
-	if cacheKeyFor("d", engineSettings) == cacheKeyFor("d", fuelEngineSettings) {
+	if fp := fingerprintOf([]byte("d")); cacheKeyFor(fp, engineSettings) == cacheKeyFor(fp, fuelEngineSettings) {
 		t.Fatal("the two engines share a cache key")
 	}
 }

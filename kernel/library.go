@@ -1,8 +1,6 @@
 package kernel
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -232,8 +230,7 @@ func (k *Kernel) buildAdapters(m *Module, link *libLink, li int) error {
 // compileGlue compiles a generated module for engine through the compile cache. Glue defines
 // no memory, so it has no memory images.
 func (k *Kernel) compileGlue(engine *wasmtime.Engine, settings string, wasm []byte) (*wasmtime.Module, error) {
-	sum := sha256.Sum256(wasm)
-	mod, img, _, err := k.cache.load(engine, settings, hex.EncodeToString(sum[:]), wasm, func(*wasmtime.Module) error { return nil })
+	mod, img, _, err := k.cache.load(engine, settings, sourceOf(wasm), func(*wasmtime.Module) error { return nil })
 	if err == nil && img != nil {
 		return nil, errors.New("generated glue module has memory data")
 	}
@@ -243,8 +240,7 @@ func (k *Kernel) compileGlue(engine *wasmtime.Engine, settings string, wasm []by
 // compileLibrary compiles lib for engine (described by settings) through the cache, with the
 // images of its memories.
 func (k *Kernel) compileLibrary(engine *wasmtime.Engine, settings string, lib *Library) (*wasmtime.Module, *memImages, error) {
-	sum := sha256.Sum256(lib.WASM)
-	lmod, img, _, err := k.cache.load(engine, settings, hex.EncodeToString(sum[:]), lib.WASM, func(mod *wasmtime.Module) error {
+	lmod, img, _, err := k.cache.load(engine, settings, sourceOf(lib.WASM), func(mod *wasmtime.Module) error {
 		return checkImports(mod, false)
 	})
 	return lmod, img, err

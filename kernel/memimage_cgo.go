@@ -14,121 +14,130 @@ import (
 
 // memImages holds the images of one split module's defined memories (memimage.go) in C
 // memory, where the kernel's memory creator (memlimit.c) finds them while the module is
-// instantiated. The Go value owns them: they are freed (memfds closed) when it is collected,
-// and every compiled module that needs them holds it.
+// instantiated: one sealed memfd with the images one after another, or, where memfds cannot
+// be made, a copy in C memory. The Go value owns them: they are freed (the memfd closed) when
+// it is collected, and every compiled module that needs them holds it.
 type memImages struct {
-	c    *C.orbital_image_set
-	size int64 // bytes of image data held
+	c     *C.orbital_image_set
+	sizes []int64 // each defined memory's image, in order (0: none)
+	size  int64   // their total
 }
 
-// newMemImages builds the images of imgs (one per defined memory, nil for none): a sealed
-// memfd each (memfd true), or, where memfds cannot be made, a copy in C memory. Nil imgs: nil.
-func newMemImages(imgs []*dataImage, memfd bool) (*memImages, error) {
-	if len(imgs) == 0 {
-		return nil, nil
-	}
-	set := C.orbital_image_set_new(C.int(len(imgs)))
-	if set == nil {
-		return nil, fmt.Errorf("kernel: memory images: out of memory")
-	}
-	m := &memImages{c: set}
-	runtime.AddCleanup(m, func(set *C.orbital_image_set) { C.orbital_image_set_free(set) }, set)
+// imageLayout is the sizes of imgs' images, in order (0 for a memory without one), and their
+// total: the layout of a memImages and of the images in a cache entry (cache.go).
+func imageLayout(imgs []*dataImage) (sizes []int64, total int64) {
+	sizes = make([]int64, len(imgs))
 	for i, img := range imgs {
+		if img != nil {
+			sizes[i] = img.size
+			total += img.size
+		}
+	}
+	return sizes, total
+}
+
+// imageBytes lays imgs out as the bytes of their images, one after another.
+func imageBytes(imgs []*dataImage) []byte {
+	_, total := imageLayout(imgs)
+	buf := make([]byte, total)
+	var at int64
+	for _, img := range imgs {
 		if img == nil {
 			continue
 		}
-		slot := C.orbital_image_at(set, C.int(i))
-		var err error
-		if memfd {
-			err = fillImage(slot, img)
-		} else {
-			err = copyImage(slot, img)
+		for _, s := range img.segs {
+			copy(buf[at+s.off:], s.b) // in module order: a later segment wins
+		}
+		at += img.size
+	}
+	return buf
+}
+
+// newMemImages builds the images of imgs (one per defined memory, nil for none) and returns
+// them with their bytes (for the disk cache). No images: nil.
+func newMemImages(imgs []*dataImage) (*memImages, []byte, error) {
+	sizes, total := imageLayout(imgs)
+	if total == 0 {
+		return nil, nil, nil
+	}
+	buf := imageBytes(imgs)
+	fd, err := imageMemfd(total)
+	if err == nil {
+		if _, err = unix.Pwrite(fd, buf, 0); err == nil {
+			err = sealImages(fd)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("kernel: memory image: %w", err)
+			unix.Close(fd)
+			return nil, nil, fmt.Errorf("kernel: memory images: %w", err)
 		}
-		m.size += img.size
+		m, err := memImagesFromFD(fd, sizes)
+		return m, buf, err
 	}
-	return m, nil
+	m, err := memImagesCopy(buf, sizes)
+	return m, buf, err
 }
 
-// fillImage writes img into a new sealed memfd for slot, or, where memfds cannot be made,
-// into C memory (copyImage).
-func fillImage(slot *C.orbital_image, img *dataImage) error {
+// imageMemfd makes an empty memfd of size bytes for images.
+func imageMemfd(size int64) (int, error) {
 	fd, err := unix.MemfdCreate("orbital-image", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
-		return copyImage(slot, img)
+		return -1, err
 	}
-	slot.size, slot.fd = C.size_t(img.size), C.int(fd)
-	if err := unix.Ftruncate(fd, img.size); err != nil {
-		return fmt.Errorf("ftruncate: %w", err)
+	if err := unix.Ftruncate(fd, size); err != nil {
+		unix.Close(fd)
+		return -1, err
 	}
-	if err := writeSegments(fd, img.segs); err != nil {
-		return err
-	}
+	return fd, nil
+}
+
+// sealImages seals an images memfd once written: the bytes every instance maps are the bytes
+// that were checked, and nothing can change, shrink or grow them.
+func sealImages(fd int) error {
 	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
-		return fmt.Errorf("seal: %w", err)
-	}
-	return nil
+	_, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals)
+	return err
 }
 
-// copyImage puts img into C memory for slot: the memory creator copies it into each new
-// memory (touching its pages, as wasmtime's own copy of the segments did).
-func copyImage(slot *C.orbital_image, img *dataImage) error {
-	slot.data = (*C.uint8_t)(C.calloc(1, C.size_t(img.size)))
-	if slot.data == nil {
-		return fmt.Errorf("out of memory for %d bytes", img.size)
-	}
-	slot.size = C.size_t(img.size)
-	buf := unsafe.Slice((*byte)(unsafe.Pointer(slot.data)), img.size)
-	for _, s := range img.segs {
-		copy(buf[s.off:], s.b)
-	}
-	return nil
+// memImagesFromFD takes the sealed memfd fd holding images of the given sizes, one after
+// another; it is closed when the images are collected (or here, on an error).
+func memImagesFromFD(fd int, sizes []int64) (*memImages, error) {
+	return newImageSet(C.int(fd), nil, sizes, func() { unix.Close(fd) })
 }
 
-// writeSegments writes segs into fd at their offsets, in order (a later segment wins where
-// two overlap), joining runs of adjacent segments into one pwritev: a Go module has about
-// 34,000 segments, most of them back to back.
-func writeSegments(fd int, segs []dataSeg) error {
-	const maxIov = 1024
-	iov := make([][]byte, 0, maxIov)
-	var at, end int64
-	flush := func() error {
-		for len(iov) > 0 {
-			n, err := unix.Pwritev(fd, iov, at)
-			if err != nil {
-				return fmt.Errorf("pwritev: %w", err)
-			}
-			at += int64(n)
-			for n > 0 && len(iov) > 0 {
-				if n >= len(iov[0]) {
-					n -= len(iov[0])
-					iov = iov[1:]
-				} else {
-					iov[0] = iov[0][n:]
-					n = 0
-				}
-			}
-		}
-		iov = iov[:0]
-		return nil
+// memImagesCopy keeps images in C memory, for the memory creator to copy into each memory
+// (touching its pages, as wasmtime's own copy of the segments did): where memfds cannot be
+// made.
+func memImagesCopy(buf []byte, sizes []int64) (*memImages, error) {
+	data := (*C.uint8_t)(C.malloc(C.size_t(max(len(buf), 1))))
+	if data == nil {
+		return nil, fmt.Errorf("kernel: memory images: out of memory for %d bytes", len(buf))
 	}
-	for _, s := range segs {
-		if len(s.b) == 0 {
-			continue
-		}
-		if s.off != end || len(iov) == maxIov {
-			if err := flush(); err != nil {
-				return err
-			}
-			at = s.off
-		}
-		iov = append(iov, s.b)
-		end = s.off + int64(len(s.b))
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(data)), len(buf)), buf)
+	return newImageSet(-1, data, sizes, func() { C.free(unsafe.Pointer(data)) })
+}
+
+// newImageSet makes the C set of fd or data (which it then owns; undo releases them if it
+// cannot).
+func newImageSet(fd C.int, data *C.uint8_t, sizes []int64, undo func()) (*memImages, error) {
+	cs := (*C.int64_t)(C.malloc(C.size_t(8 * max(len(sizes), 1))))
+	if cs == nil {
+		undo()
+		return nil, fmt.Errorf("kernel: memory images: out of memory")
 	}
-	return flush()
+	defer C.free(unsafe.Pointer(cs))
+	var total int64
+	for i, s := range sizes {
+		unsafe.Slice((*int64)(unsafe.Pointer(cs)), len(sizes))[i] = s
+		total += s
+	}
+	set := C.orbital_image_set_new(C.int(len(sizes)), fd, data, cs)
+	if set == nil {
+		undo()
+		return nil, fmt.Errorf("kernel: memory images: out of memory")
+	}
+	m := &memImages{c: set, sizes: sizes, size: total}
+	runtime.AddCleanup(m, func(set *C.orbital_image_set) { C.orbital_image_set_free(set) }, set)
+	return m, nil
 }
 
 // instantiateImaged runs instantiate (one module's instantiation) with img as the images of the

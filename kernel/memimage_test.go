@@ -161,7 +161,11 @@ func instantiateSplit(t *testing.T, split []byte, data []*dataImage, memfd bool)
 	if err != nil {
 		t.Fatalf("the split module does not compile: %v", err)
 	}
-	img, err := newMemImages(data, memfd)
+	img, _, err := newMemImages(data)
+	if !memfd {
+		sizes, _ := imageLayout(data)
+		img, err = memImagesCopy(imageBytes(data), sizes)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +195,7 @@ func TestMemoryImageCopyOnWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := newMemImages(data, true)
+	img, _, err := newMemImages(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,24 +23,29 @@ static __thread orbital_budget *current;
 // The images of the module this thread is instantiating (memimage_cgo.go).
 static __thread orbital_pending pending;
 
-orbital_image_set *orbital_image_set_new(int n) {
+// orbital_image_set_new takes fd (or, fd < 0, data, from malloc) and lays the n images of the
+// given sizes out one after another.
+orbital_image_set *orbital_image_set_new(int n, int fd, uint8_t *data, const int64_t *sizes) {
 	orbital_image_set *s = calloc(1, sizeof *s + (size_t)n * sizeof s->img[0]);
 	if (s == NULL) return NULL;
+	s->fd = fd;
+	s->data = data;
 	s->n = n;
-	for (int i = 0; i < n; i++) s->img[i].fd = -1;
+	size_t off = 0;
+	for (int i = 0; i < n; i++) {
+		s->img[i].offset = off;
+		s->img[i].size = (size_t)sizes[i];
+		off += (size_t)sizes[i];
+	}
 	return s;
 }
 
 void orbital_image_set_free(orbital_image_set *s) {
 	if (s == NULL) return;
-	for (int i = 0; i < s->n; i++) {
-		if (s->img[i].fd >= 0) close(s->img[i].fd);
-		free(s->img[i].data);
-	}
+	if (s->fd >= 0) close(s->fd);
+	free(s->data);
 	free(s);
 }
-
-orbital_image *orbital_image_at(orbital_image_set *s, int i) { return &s->img[i]; }
 
 orbital_pending orbital_images_enter(const orbital_image_set *s) {
 	orbital_pending old = pending;
@@ -51,8 +56,9 @@ orbital_pending orbital_images_enter(const orbital_image_set *s) {
 
 void orbital_images_restore(orbital_pending p) { pending = p; }
 
-// next_image is the image of the memory being created, or NULL.
-static const orbital_image *next_image(void) {
+// next_image is the image of the memory being created, with its set, or NULL.
+static const orbital_image *next_image(const orbital_image_set **set) {
+	*set = pending.set;
 	if (pending.set == NULL || pending.next >= pending.set->n) return NULL;
 	const orbital_image *img = &pending.set->img[pending.next++];
 	return img->size > 0 ? img : NULL;
@@ -151,15 +157,15 @@ static void mem_free(void *env) {
 // map_initial makes the first minimum bytes at p readable and writable, starting with img:
 // its memfd mapped privately (copy-on-write: pages the guest never writes stay shared with
 // every other instance of the module and are never touched here), or its bytes copied.
-static int map_initial(uint8_t *p, size_t minimum, const orbital_image *img) {
+static int map_initial(uint8_t *p, size_t minimum, const orbital_image_set *set, const orbital_image *img) {
 	size_t mapped = 0;
-	if (img != NULL && img->fd >= 0) {
-		if (mmap(p, img->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, img->fd, 0) == MAP_FAILED) return 0;
+	if (img != NULL && set->fd >= 0) {
+		if (mmap(p, img->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, set->fd, (off_t)img->offset) == MAP_FAILED) return 0;
 		mapped = img->size;
 	}
 	size_t rw = page_round(minimum);
 	if (rw > mapped && mprotect(p + mapped, rw - mapped, PROT_READ | PROT_WRITE) != 0) return 0;
-	if (img != NULL && img->fd < 0) memcpy(p, img->data, img->size);
+	if (img != NULL && set->fd < 0) memcpy(p, set->data + img->offset, img->size);
 	return 1;
 }
 
@@ -176,7 +182,8 @@ static wasmtime_error_t *mem_new(void *env, const wasm_memorytype_t *ty, size_t 
 	if (reserved < minimum) reserved = minimum;
 	reserved = page_round(reserved);
 	guard = page_round(guard);
-	const orbital_image *img = next_image();
+	const orbital_image_set *set;
+	const orbital_image *img = next_image(&set);
 	if (img != NULL && img->size > minimum) return wasmtime_error_new("orbital: a memory image larger than its memory");
 	if (!orbital_budget_charge(b, (int64_t)minimum)) {
 		return wasmtime_error_new("orbital: memory limit reached: the process's memories would exceed its ceiling");
@@ -186,7 +193,7 @@ static wasmtime_error_t *mem_new(void *env, const wasm_memorytype_t *ty, size_t 
 		orbital_budget_uncharge(b, (int64_t)minimum);
 		return wasmtime_error_new("orbital: cannot reserve address space for a linear memory");
 	}
-	if (!map_initial(p, minimum, img)) {
+	if (!map_initial(p, minimum, set, img)) {
 		munmap(p, reserved + guard);
 		orbital_budget_uncharge(b, (int64_t)minimum);
 		return wasmtime_error_new("orbital: cannot map a new linear memory");

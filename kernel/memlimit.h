@@ -43,17 +43,18 @@ int64_t orbital_budget_peak(orbital_budget *b);
 int64_t orbital_budget_refused(orbital_budget *b);
 void orbital_set_memory_creator(wasm_config_t *config);
 
-// What a linear memory starts with (memimage.go): size bytes (a multiple of the host page)
-// mapped copy-on-write from the sealed memfd fd, or, without one (fd < 0), copied from data.
+// What a linear memory starts with (memimage.go): size bytes (a multiple of the host page) at
+// offset in its set's images.
 typedef struct orbital_image {
-	int fd;
-	size_t size;
-	uint8_t *data;
+	size_t offset, size;
 } orbital_image;
 
-// The images of one module's defined memories, in order; an entry of size 0 is a memory
-// without data.
+// The images of one module's defined memories, in order (size 0: a memory without data), one
+// after another in the sealed memfd fd, mapped copy-on-write, or, without one (fd < 0),
+// copied from data.
 typedef struct orbital_image_set {
+	int fd;
+	uint8_t *data;
 	int n;
 	orbital_image img[];
 } orbital_image_set;
@@ -65,8 +66,7 @@ typedef struct orbital_pending {
 	int next;
 } orbital_pending;
 
-orbital_image_set *orbital_image_set_new(int n);
+orbital_image_set *orbital_image_set_new(int n, int fd, uint8_t *data, const int64_t *sizes);
 void orbital_image_set_free(orbital_image_set *s);
-orbital_image *orbital_image_at(orbital_image_set *s, int i);
 orbital_pending orbital_images_enter(const orbital_image_set *s);
 void orbital_images_restore(orbital_pending p);

@@ -61,16 +61,36 @@ func (k *Kernel) LoadFile(path string) (*Module, error) {
 // Load compiles wasm (through the compile cache) and checks its imports against what the
 // kernel provides. name is the process name; path is only used in messages. The Module keeps
 // wasm (the caller must not change it) to compile it for the fuel engine if a process of it
-// is ever metered.
+// is ever metered. The bytes' sha256 (Module.Digest) is computed while the compile cache
+// reads its entry.
 func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
+	return k.load(name, path, wasm, "")
+}
+
+// LoadDigest is Load for bytes whose sha256 digest (64 hex digits) the caller has just
+// verified, as the registry does when it reads an installed module: the kernel takes it as
+// Module.Digest and does not hash the bytes again. A wrong digest makes the kernel run code
+// compiled from other bytes, so only pass one computed from these bytes.
+func (k *Kernel) LoadDigest(name, path string, wasm []byte, digest string) (*Module, error) {
+	if len(digest) != 64 || strings.Trim(digest, "0123456789abcdef") != "" {
+		return nil, &ModuleError{File: path, Msg: fmt.Sprintf("LoadDigest: %q is not a hex sha256 digest", digest)}
+	}
+	return k.load(name, path, wasm, digest)
+}
+
+func (k *Kernel) load(name, path string, wasm []byte, digest string) (*Module, error) {
 	if len(wasm) < 8 || !bytes.Equal(wasm[:4], wasmMagic) {
 		return nil, &ModuleError{File: path, Msg: "not a WebAssembly module (no \\0asm header)"}
 	}
 	if wasm[4] != 1 || wasm[5] != 0 || wasm[6] != 0 || wasm[7] != 0 {
 		return nil, &ModuleError{File: path, Msg: "a WebAssembly component or unknown binary version; only core modules (version 1) run here"}
 	}
-	wb := k.wasms.intern(wasm) // intern.go: the sha256 digest, or a live Module's bytes and digest
-	digest := wb.digest
+	fp := fingerprintOf(wasm)
+	wb := k.wasms.lookup(wasm, fp) // intern.go: a live Module's equal bytes, with their digest
+	if wb != nil {
+		digest = wb.digest
+	}
+	src := newSource(wasm, fp, digest) // its sha256 on another goroutine when not known
 	var kind string
 	check := func(mod *wasmtime.Module) (err error) {
 		if cart, err := cartImports(mod); cart || err != nil { // cart.go: a WASM-4 cart
@@ -83,7 +103,7 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		kind, err = moduleKind(mod)
 		return err
 	}
-	mod, img, cached, err := k.cache.load(k.engine, engineSettings, digest, wasm, check)
+	mod, img, cached, err := k.cache.load(k.engine, engineSettings, src, check)
 	if err == nil && cached {
 		err = check(mod) // cached entries were checked when stored; the kind is needed anyway
 	}
@@ -94,7 +114,10 @@ func (k *Kernel) Load(name, path string, wasm []byte) (*Module, error) {
 		}
 		return nil, &ModuleError{File: path, Msg: err.Error(), Err: err}
 	}
-	m := &Module{Name: name, Path: path, Digest: digest, Kind: kind, Cached: cached, mod: mod, wasm: wb, fuel: &fuelVariant{}}
+	if wb == nil {
+		wb = k.wasms.add(wasm, fp, src.digest())
+	}
+	m := &Module{Name: name, Path: path, Digest: wb.digest, Kind: kind, Cached: cached, mod: mod, wasm: wb, fuel: &fuelVariant{}}
 	m.plain = &compiledCode{mod: mod, img: img, cached: cached}
 	if kind == KindCart {
 		return m, nil // its imports are the console's (cart.go), never libraries

@@ -25,11 +25,12 @@ func (l launcher) Launch(parent bus.PID, name string) (*kernel.Module, kernel.Sp
 	if isPath(name) {
 		return nil, kernel.SpawnOptions{}, fmt.Errorf("%w: %q is a path; modules start other modules by name", kernel.ErrNoModule, name)
 	}
-	path, err := in.resolve(name)
+	found, err := in.resolve(name)
 	if err != nil {
 		return nil, kernel.SpawnOptions{}, fmt.Errorf("%w: %v", kernel.ErrNoModule, err)
 	}
-	m, err := in.loadPath(name, path)
+	found.Name = name
+	m, err := in.loadOpened(found)
 	if err != nil {
 		return nil, kernel.SpawnOptions{}, err
 	}

@@ -25,6 +25,9 @@ type opened struct {
 	Path   string // file to load, or a label for Wasm in messages
 	Wasm   []byte // nil: load Path
 	Script bool   // a JavaScript script (Wasm holds it, or Path names it), run by the engine
+	// Digest is "sha256:<hex>" of Wasm when the registry read and verified it, so the kernel
+	// does not hash the bytes again (kernel.LoadDigest); empty otherwise.
+	Digest string
 }
 
 // loadOpened loads what a source found: a script bound to the JavaScript engine (script.go),
@@ -37,6 +40,9 @@ func (in *Instance) loadOpened(m opened) (*kernel.Module, error) {
 		}
 		return in.loadScript(m.Name, m.Path, m.Wasm)
 	case m.Wasm != nil:
+		if hex, ok := strings.CutPrefix(m.Digest, "sha256:"); ok {
+			return in.k.LoadDigest(m.Name, m.Path, m.Wasm, hex)
+		}
 		return in.k.Load(m.Name, m.Path, m.Wasm)
 	}
 	return in.k.LoadFile(m.Path)
@@ -100,7 +106,7 @@ func (in *Instance) httpSource(ctx context.Context, text string, progress func(i
 		if err != nil {
 			return opened{}, true, fetchMessage(text, err)
 		}
-		return opened{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM, Script: res.Record.Script}, true, nil
+		return opened{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM, Script: res.Record.Script, Digest: res.Digest}, true, nil
 	}
 	script := registry.IsScript(u.Path)
 	if script { // a script is text: loadScript checks it (UTF-8, at most MaxScript bytes)
@@ -183,18 +189,19 @@ func (in *Instance) registrySource(ctx context.Context, text string, progress fu
 	if err != nil {
 		return opened{}, true, err
 	}
-	return opened{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM, Script: res.Record.Script}, true, nil
+	return opened{Name: res.Manifest.Name, Path: res.Path, Wasm: res.WASM, Script: res.Record.Script, Digest: res.Digest}, true, nil
 }
 
 func (in *Instance) nameSource(_ context.Context, text string, _ func(int64, int64)) (opened, bool, error) {
 	if strings.ContainsAny(text, " \t:") {
 		return opened{}, true, fmt.Errorf("%q: not a module name, a path or an http(s):// URL", text)
 	}
-	p, err := in.resolve(text)
+	m, err := in.resolve(text)
 	if err != nil {
 		return opened{}, true, err
 	}
-	return opened{Name: text, Path: p}, true, nil
+	m.Name = text
+	return m, true, nil
 }
 
 // moduleNameFrom names a process after the file it came from ("clock.wasm" -> "clock",

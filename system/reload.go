@@ -102,7 +102,7 @@ func (in *Instance) loadVersion(name, version string) (*kernel.Module, kernel.Sp
 	if err != nil {
 		return nil, kernel.SpawnOptions{}, err
 	}
-	m, err := in.loadOpened(opened{Name: name, Path: res.Path, Wasm: res.WASM, Script: res.Record.Script}) // a script binds to the engine
+	m, err := in.loadOpened(opened{Name: name, Path: res.Path, Wasm: res.WASM, Script: res.Record.Script, Digest: res.Digest}) // a script binds to the engine
 	if err != nil {
 		return nil, kernel.SpawnOptions{}, err
 	}

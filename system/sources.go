@@ -19,46 +19,44 @@ func isPath(target string) bool {
 	return strings.ContainsRune(target, os.PathSeparator) || strings.HasSuffix(target, ".wasm") || registry.IsScript(target)
 }
 
-// resolve returns the file to load for target: a path as given, or a name looked up in the
-// registry, then the module directories.
-func (in *Instance) resolve(target string) (string, error) {
+// resolve returns what to load for target: a path as given, or a name looked up in the
+// registry (its bytes, already read and verified), then the module directories. Name is left
+// to the caller.
+func (in *Instance) resolve(target string) (opened, error) {
 	if isPath(target) {
-		return target, nil
+		return opened{Path: target}, nil
 	}
-	p, ok, err := in.installedPath(target)
+	res, err := in.installed(target)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", target, err)
+		return opened{}, fmt.Errorf("%s: %w", target, err)
 	}
-	if ok {
-		return p, nil
+	if res != nil {
+		return opened{Path: res.Path, Wasm: res.WASM, Digest: res.Digest, Script: res.Record.Script}, nil
 	}
 	looked := []string{"the registry (" + in.reg.Dir() + ")"}
 	for _, d := range moduleDirs(in.cfg.Home) {
 		p := filepath.Join(d.dir, target+".wasm")
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
+			return opened{Path: p}, nil
 		}
 		looked = append(looked, d.label+" ("+d.dir+")")
 	}
-	return "", fmt.Errorf("%s: no such file, and no module of that name (looked in %s)", target, strings.Join(looked, ", "))
+	return opened{}, fmt.Errorf("%s: no such file, and no module of that name (looked in %s)", target, strings.Join(looked, ", "))
 }
 
-// installedPath finds NAME or NAME@RANGE among the installed modules, checking its digests.
-func (in *Instance) installedPath(target string) (string, bool, error) {
+// installed finds NAME or NAME@RANGE among the installed modules and reads it, checking its
+// digests; nil when it is not installed.
+func (in *Instance) installed(target string) (*registry.Resolved, error) {
 	ref := registry.ParseRef(target)
 	if ref.Kind != registry.RefName {
-		return "", false, nil
+		return nil, nil
 	}
 	rec, err := in.reg.Best(ref.Name, ref.Range)
 	if errors.Is(err, registry.ErrNotFound) {
-		return "", false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
-	res, err := in.reg.Load(rec)
-	if err != nil {
-		return "", false, err
-	}
-	return res.Path, true, nil
+	return in.reg.Load(rec)
 }

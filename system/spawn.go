@@ -151,11 +151,12 @@ func (in *Instance) spawnTo(m *kernel.Module, so kernel.SpawnOptions, by string,
 // directories) and compiles it through the kernel's cache; a script is bound to the
 // JavaScript engine (script.go).
 func (in *Instance) Load(target string) (*kernel.Module, error) {
-	path, err := in.resolve(target)
+	found, err := in.resolve(target)
 	if err != nil {
 		return nil, err
 	}
-	return in.loadPath(moduleNameFrom(path, target), path)
+	found.Name = moduleNameFrom(found.Path, target)
+	return in.loadOpened(found)
 }
 
 // RunOptions are the user's options for the modules of `orbital run`.
