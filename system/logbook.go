@@ -23,10 +23,12 @@ const (
 	logProcs        = 256
 )
 
+// logRing is one process's newest lines. It grows as lines come, up to logLinesPerProc, and
+// then wraps: a process that logs one line costs one line, not a thousand (72 KB each for a
+// thousand idle modules, when the ring was allocated whole on the first line).
 type logRing struct {
 	lines []admin.LogLine
-	next  int
-	full  bool
+	next  int // once full: where the next line goes, the oldest line
 }
 
 func newLogBook() *logBook { return &logBook{rings: map[bus.PID]*logRing{}} }
@@ -36,7 +38,7 @@ func (b *logBook) add(pid bus.PID, ln admin.LogLine) {
 	defer b.mu.Unlock()
 	r := b.rings[pid]
 	if r == nil {
-		r = &logRing{lines: make([]admin.LogLine, logLinesPerProc)}
+		r = &logRing{}
 		b.rings[pid] = r
 		b.order = append(b.order, pid)
 		if len(b.order) > logProcs {
@@ -44,11 +46,12 @@ func (b *logBook) add(pid bus.PID, ln admin.LogLine) {
 			b.order = b.order[1:]
 		}
 	}
-	r.lines[r.next] = ln
-	r.next = (r.next + 1) % len(r.lines)
-	if r.next == 0 {
-		r.full = true
+	if len(r.lines) < logLinesPerProc {
+		r.lines = append(r.lines, ln)
+		return
 	}
+	r.lines[r.next] = ln
+	r.next = (r.next + 1) % logLinesPerProc
 }
 
 // lines returns up to max newest lines of pid, oldest first; ok is false if pid never logged.
@@ -59,11 +62,7 @@ func (b *logBook) lines(pid bus.PID, max int) ([]admin.LogLine, bool) {
 	if r == nil {
 		return nil, false
 	}
-	var all []admin.LogLine
-	if r.full {
-		all = append(all, r.lines[r.next:]...)
-	}
-	all = append(all, r.lines[:r.next]...)
+	all := append(append([]admin.LogLine(nil), r.lines[r.next:]...), r.lines[:r.next]...)
 	if max > 0 && len(all) > max {
 		all = all[len(all)-max:]
 	}
