@@ -80,7 +80,6 @@ func newInbox(b *Bus, pid PID, lim InboxLimits) *Inbox {
 		bus:  b,
 		pid:  pid,
 		lim:  lim,
-		ring: make([]entry, 16),
 		wake: make(chan struct{}, 1),
 		done: make(chan struct{}),
 	}
@@ -106,9 +105,13 @@ func (in *Inbox) fitsLocked(size int) bool {
 	return in.n < in.lim.MaxMsgs && in.bytes+size <= in.lim.MaxBytes
 }
 
+// firstRing is the ring's size once the inbox holds its first message (none before: a process
+// that is never sent anything costs no ring).
+const firstRing = 16
+
 func (in *Inbox) pushLocked(e entry) {
 	if in.n == len(in.ring) {
-		grown := make([]entry, 2*len(in.ring))
+		grown := make([]entry, max(firstRing, 2*len(in.ring)))
 		for i := 0; i < in.n; i++ {
 			grown[i] = in.ring[(in.head+i)%len(in.ring)]
 		}

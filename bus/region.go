@@ -89,7 +89,7 @@ type handleTable struct {
 	detached bool
 }
 
-func (t *handleTable) init() { t.m = map[uint32]handle{}; t.next = 1 }
+func (t *handleTable) init() { t.next = 1 } // the map is made by the first handle
 
 func (t *handleTable) len() int {
 	t.mu.Lock()
@@ -110,6 +110,9 @@ func (t *handleTable) roomLocked(op string, pid PID, max int) error {
 
 // insertLocked stores h under a fresh handle number.
 func (t *handleTable) insertLocked(h handle) uint32 {
+	if t.m == nil {
+		t.m = map[uint32]handle{}
+	}
 	for {
 		id := t.next
 		t.next++
@@ -387,7 +390,7 @@ func (b *Bus) finishTransfers(pid PID, atts []Attachment) {
 func (b *Bus) releaseAll(in *Inbox) {
 	in.handles.mu.Lock()
 	all := in.handles.m
-	in.handles.m = map[uint32]handle{}
+	in.handles.m = nil
 	in.handles.detached = true
 	in.handles.mu.Unlock()
 	for _, hd := range all {
