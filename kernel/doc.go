@@ -123,19 +123,23 @@
 // # Compile cache
 //
 // Compiled modules are kept in memory per kernel and on disk under
-// <home>/cache/compiled/<key>.cwasm with <key>.sum beside it. key = sha256(module sha256 +
-// wasmtime version + engine settings + GOOS/GOARCH), so the fuel engine's code of a module is
-// an entry of its own: compiled code is valid only for the exact
-// wasmtime and engine configuration that produced it: engineOptions (engine.go) is one table
-// from which both the engines' configuration and the settings in the key are made, and it
-// names the rule that splits data out of modules (memImageRule) too. An entry is written atomically (temp file, fsync, rename,
-// fsync dir) and only after the module passed the import check, so a refused module leaves
-// nothing in the home. On load the .sum is verified before wasmtime deserializes (it trusts
-// the machine code it is given); a missing, truncated or corrupt entry is removed and
-// recompiled, never a crash. An entry is copied into a sealed memfd, checked there and mapped
-// by wasmtime from that private copy (cache_copy.go), never from the file, which anyone
-// truncating it in place would turn into a SIGBUS of the kernel. Figures: BenchmarkStart,
-// BenchmarkCachedStart, docs/design/performance.md.
+// <home>/cache/compiled/<key>.cwasm (wasmtime's code, then the memories' images) with
+// <key>.sum beside it (cache_entry.go). key = sha256(module fingerprint + wasmtime version +
+// engine settings + GOOS/GOARCH); the fingerprint (length, CRC-32C, CRC-32) is cheap, so the
+// entry is read while the module's sha256 is computed (or not at all: LoadDigest takes the
+// registry's verified digest), and the entry is used only if its .sum names that sha256.
+// Compiled code is valid only for the exact wasmtime and engine configuration that produced
+// it: engineOptions (engine.go) is one table from which both the engines' configuration and
+// the settings in the key are made, and it names the rule that splits data out of modules
+// (memImageRule) too; the fuel engine's code is an entry of its own. An entry is written
+// atomically (temp file, fsync, rename, fsync dir) and only after the module passed the import
+// check, so a refused module leaves nothing in the home. On load each MiB is checked against
+// its CRC-32C before wasmtime deserializes (it trusts the machine code it is given); a
+// missing, truncated or corrupt entry is removed and recompiled, never a crash. An entry is
+// copied into sealed memfds, checked there and mapped from those private copies
+// (cache_copy.go), never from the file, which anyone truncating it in place would turn into a
+// SIGBUS of the kernel. Figures: BenchmarkStart, BenchmarkCachedStart,
+// docs/design/performance.md.
 //
 // Both levels are bounded (cachebound.go): Config.CacheMemory (256 MiB) and Config.CacheDisk
 // (1 GiB), least recently used first out (on disk by modification time, which a hit
