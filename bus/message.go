@@ -85,6 +85,11 @@ type Message struct {
 	Flags   uint32
 	Payload []byte
 	Regions []Attachment // region handles travelling with the message
+	// ReplyBuf, on a call from host code, is a buffer the caller lends for the reply's
+	// payload: a replier on the host (a reactor's handler, kernel/serve.go) writes the payload
+	// there when it fits instead of allocating one. The caller may reuse it only once a reply
+	// came (a late replier may still write to it). It never reaches a guest or another node.
+	ReplyBuf []byte
 }
 
 // FlagFailed marks a reply whose payload is the replier's failure message (UTF-8), not an

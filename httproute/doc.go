@@ -9,9 +9,11 @@
 // route (none: 404; "/watchdog" for the route "/watchdog/": 301), applies the route's rate
 // (429 with Retry-After) and body bound (413), encodes the request (EncodeRequest; a body that
 // would make the message larger than the bus carries goes in a region) and hands it to the
-// Caller, which delivers it to one process of the module and waits for the reply. No reply
-// within the route's timeout is 504, a module that ended without replying or sent something
-// that is not a reply (DecodeReply) is 502, a full inbox 503.
+// Caller, which delivers it to one process of the module and waits for the reply (the
+// instance calls the module as a service: package system). No reply within the route's
+// timeout is 504, a module that ended without replying or sent something that is not a reply
+// (DecodeReply) is 502, a module too busy to take it 503. A reply's Release, when the Caller
+// set one, runs once the response is written (the Caller lends the reply's memory).
 //
 // The server's own bounds: loopback only; at most Limits.MaxConns connections (more wait in
 // the kernel's backlog: internal/netx), a header within HeaderTimeout (slowloris clients are

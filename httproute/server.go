@@ -33,6 +33,9 @@ type Caller interface {
 type Message struct {
 	Payload []byte
 	Region  []byte
+	// Release, on a reply, is the Caller's: the server calls it once it no longer uses
+	// Payload and Region (nil: nothing to do), so a Caller may reuse their memory.
+	Release func()
 }
 
 // Errors a Caller returns, each mapped to a status.
@@ -222,7 +225,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("request body of %d bytes; %s takes at most %d", r.ContentLength, rt.Prefix, rt.Body), http.StatusRequestEntityTooLarge)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rt.Body))
+	var body []byte
+	var err error
+	if r.Body != http.NoBody { // net/http's for a request without a body
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, rt.Body))
+	}
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
@@ -247,6 +254,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, rt *route, bod
 	ctx, cancel := context.WithTimeout(r.Context(), rt.Timeout)
 	defer cancel()
 	rep, err := s.cfg.Caller.Call(ctx, rt.Module, msg)
+	if rep.Release != nil {
+		defer rep.Release()
+	}
 	if err != nil {
 		status := statusFor(err, ctx)
 		if status == http.StatusGatewayTimeout {

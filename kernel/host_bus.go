@@ -254,6 +254,9 @@ func hostReply(c *call, a []wasmtime.Val) []wasmtime.Val {
 		return one(code)
 	}
 	err := c.Bus().Reply(bus.Message{From: c.p.pid, Corr: uint64(a[0].I64()), Payload: payload, Regions: regions})
+	if err == nil {
+		c.p.answeredBy(uint64(a[0].I64())) // a reactor's handler answering its call itself (serve.go)
+	}
 	return one(c.busCode(err))
 }
 

@@ -109,5 +109,8 @@ func hostReplyError(c *call, a []wasmtime.Val) []wasmtime.Val {
 		return one(errInvalid)
 	}
 	err := c.Bus().Reply(bus.Message{From: c.p.pid, Corr: uint64(a[0].I64()), Flags: bus.FlagFailed, Payload: msg})
+	if err == nil {
+		c.p.answeredBy(uint64(a[0].I64()))
+	}
 	return one(c.busCode(err))
 }

@@ -20,10 +20,13 @@ import (
 //	orbital_service_buffer(len i32) -> i32     where the kernel may write a request of len bytes
 //	orbital_service_handle(ptr i32, len i32) -> i64
 //
-// The handler's result is (flags << 62) | (len << 32) | ptr: len bytes at ptr are the reply
-// (flags 0) or the failure's message (flags 1); a negative result fails the call with that
-// error code. A trap in the handler ends the process as any trap does; the caller gets
-// ERR_CRASHED (its inbox is detached, which ends the pending call).
+// The handler's result is (len << 32) | ptr: len bytes at ptr are the reply, or with bit 62
+// the failure's message; with bit 61 they are a list of (ptr u32, len u32) pairs whose ranges,
+// one after another, are it (serve_answer.go). A negative result fails the call with that
+// error code. A handler that answered the call itself (reply or reply_error with its
+// correlation id: a reply that grants regions) has its result ignored. A trap in the handler
+// ends the process as any trap does; the caller gets ERR_CRASHED (its inbox is detached,
+// which ends the pending call).
 
 // serveState is a reactor service's exports and request buffer; process thread only.
 type serveState struct {
@@ -31,6 +34,8 @@ type serveState struct {
 	save, restore  *wasmtime.Func // orbital_reload_save and _restore, nil when not exported
 	buf, bufCap    int32          // the buffer the guest gave for requests up to bufCap bytes
 	dropped        bool           // a message that is not a call was dropped (logged once)
+	inHand         uint64         // the correlation id of the call the handler runs for (0: none)
+	answered       bool           // the handler answered inHand itself (reply, reply_error)
 }
 
 // Export names and flags of the handler ABI.
@@ -38,6 +43,7 @@ const (
 	exportHandle = "orbital_service_handle"
 	exportBuffer = "orbital_service_buffer"
 	replyFailed  = 1 << 62
+	replyGather  = 1 << 61 // the range is a list of (ptr, len) pairs: serve_answer.go
 )
 
 // findHandler looks for the handler exports of a reactor. A reactor without
@@ -195,35 +201,21 @@ func (p *Process) handle(m *bus.Message) error {
 		return nil
 	}
 	p.lastHost.Store(monoNow()) // the handler deadline counts from here
+	p.svc.inHand, p.svc.answered = m.Corr, false
 	r, err := callI32s(p.store, p.svc.handle, 2, ptr, int32(n))
+	answered := p.svc.answered
+	p.svc.inHand, p.svc.answered = 0, false
 	p.lastHost.Store(monoNow())
+	if answered && err == nil {
+		return nil // it replied itself (with regions, say): its result says nothing more
+	}
 	if err != nil {
 		if p.rl != nil { // new code on probation: it is rolled back, and the process goes on
 			p.failCall(m, "the service's new code failed while reloading: "+firstLine(err.Error()))
 		}
 		return err // a trap: the process ends, and with it the call
 	}
-	if r < 0 {
-		p.failCall(m, exportHandle+" answered "+codeName(int32(r)))
-		return nil
-	}
-	failed := r&replyFailed != 0
-	ln, at := (r>>32)&(1<<30-1), r&0xffffffff
-	mem = p.memory.UnsafeData(p.store) // the handler may have grown memory
-	switch {
-	case at+ln > int64(len(mem)):
-		p.failCall(m, fmt.Sprintf("%s returned bytes [%d, +%d), outside its memory", exportHandle, at, ln))
-	case int(ln) > p.k.bus.Config().MaxPayload:
-		p.failCall(m, fmt.Sprintf("its reply of %d bytes is over the bus's maximum of %d", ln, p.k.bus.Config().MaxPayload))
-	case failed:
-		p.failCall(m, string(bytes.ToValidUTF8(mem[at:at+ln], []byte("\uFFFD"))))
-	default:
-		var payload []byte
-		if ln > 0 {
-			payload = bytes.Clone(mem[at : at+ln])
-		}
-		p.k.bus.Reply(bus.Message{From: p.pid, Corr: m.Corr, Payload: payload})
-	}
+	p.answer(m, r)
 	return nil
 }
 
@@ -245,6 +237,14 @@ func (p *Process) requestBuffer(n int) (int32, string) {
 		return 0, fmt.Sprintf("its %s returned a buffer outside its memory", exportBuffer)
 	}
 	return s.buf, ""
+}
+
+// answeredBy notes that the guest answered call corr itself (host reply or reply_error, on
+// the process thread): if it is the call in hand, the handler's result is not a second reply.
+func (p *Process) answeredBy(corr uint64) {
+	if s := p.svc; s != nil && s.inHand != 0 && s.inHand == corr {
+		s.answered = true
+	}
 }
 
 // failCall answers m with a failure: the caller's reply carries bus.FlagFailed and why.

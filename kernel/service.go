@@ -31,6 +31,9 @@ type ServiceCall struct {
 	Regions []bus.Attachment
 	// Timeout bounds the wait for the reply (> 0); <= 0 waits until the context ends.
 	Timeout time.Duration
+	// ReplyBuf is lent for the reply's payload (bus.Message.ReplyBuf): a reactor writes it
+	// there when it fits. Reuse it only after a reply came.
+	ReplyBuf []byte
 }
 
 // Services delivers calls of services by name: system's service manager, or one a cluster
@@ -128,7 +131,7 @@ func (k *Kernel) CallProcess(ctx context.Context, pid bus.PID, c ServiceCall) (b
 // gone is bus.ErrNotFound (a dispatcher picks another).
 func (p *Process) Call(ctx context.Context, c ServiceCall) (bus.Message, error) {
 	b := p.k.bus
-	rep, err := b.Call(ctx, bus.Message{From: c.From, To: p.pid, Topic: c.Method, Payload: c.Payload, Regions: c.Regions}, c.Timeout)
+	rep, err := b.Call(ctx, bus.Message{From: c.From, To: p.pid, Topic: c.Method, Payload: c.Payload, Regions: c.Regions, ReplyBuf: c.ReplyBuf}, c.Timeout)
 	switch {
 	case err == nil && rep.Flags&bus.FlagFailed != 0:
 		releaseAttachments(b, c.From, rep.Regions)

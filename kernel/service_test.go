@@ -114,10 +114,37 @@ func TestReactorService(t *testing.T) {
 			t.Errorf("%s: %v; want a failure saying %q", tc.method, err, tc.fails)
 		}
 	}
+	if _, err := call("bad-gather", "ping"); !errors.Is(err, ErrServiceFailed) || !strings.Contains(err.Error(), "gather list, outside its memory") {
+		t.Errorf("a gather list outside memory: %v", err)
+	}
+	// Gathered, into a buffer the caller lends (when it fits), and answered by reply itself
+	// with a region.
+	for _, lent := range []int{64, 2} {
+		buf := make([]byte, 0, lent)
+		rep, err := k.CallProcess(ctx, p.PID(), ServiceCall{Service: "svc", Method: "gather", Payload: []byte("ping"), Timeout: 10 * time.Second, ReplyBuf: buf})
+		if err != nil || string(rep.Payload) != "badping" || (lent >= 7) != (&rep.Payload[0] == &buf[:1][0]) {
+			t.Errorf("gather, %d bytes lent: %q %v", lent, rep.Payload, err)
+		}
+	}
+	const host = bus.PID(1 << 27) // an endpoint of the host's, to hold the reply's region
+	if _, err := k.Bus().Attach(host, bus.InboxLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	late := k.Bus().Stats().LateReply
+	rep, err := k.CallProcess(ctx, p.PID(), ServiceCall{From: host, Service: "svc", Method: "answer", Payload: []byte("ping"), Timeout: 10 * time.Second})
+	if err != nil || string(rep.Payload) != "ping" || len(rep.Regions) != 1 {
+		t.Fatalf("answered by reply: %q %v %v", rep.Payload, rep.Regions, err)
+	}
+	if r, _, err := k.Bus().Region(host, rep.Regions[0].Handle); err != nil || string(r.Bytes()) != "ping" {
+		t.Errorf("the reply's region: %v", err)
+	}
+	if _, err := call("pid", ""); err != nil || k.Bus().Stats().LateReply != late {
+		t.Errorf("after answering itself, the handler's result was taken as a second answer (%v)", err)
+	}
 	if _, err := call("echo", strings.Repeat("x", 70000)); !errors.Is(err, ErrServiceFailed) || !strings.Contains(err.Error(), "gave no buffer") {
 		t.Errorf("a request larger than its buffer: %v", err)
 	}
-	rep, err := call("pid", "")
+	rep, err = call("pid", "")
 	if err != nil || len(rep.Payload) != 4 || bus.PID(rep.Payload[0]) != p.PID() {
 		t.Fatalf("pid: %v %v", rep.Payload, err)
 	}

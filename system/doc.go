@@ -28,7 +28,8 @@
 // docs/design/lifecycle.md, docs/design/console.md.
 //
 // With Config.HTTP the owner serves the modules' HTTP routes (httproutes.go: the table from
-// the policies, a request delivered to the module and started on demand; docs/design/http.md).
+// the policies; httpdeliver.go: a request is a call of the module, method "http", through the
+// dispatcher below, with its instances, start on demand and idle stop; docs/design/http.md).
 // Backup and Restore (backup.go) snapshot a home, through the running instance for its
 // storage, and bring it back (docs/design/backup.md).
 //

@@ -2,8 +2,6 @@ package system
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"path/filepath"
 	"sync"
 	"time"
@@ -110,7 +108,13 @@ func (h *httpServer) refresh(first bool) {
 	for _, c := range conflicts {
 		in.errorf("policy error: %v", c)
 	}
-	h.srv.SetRoutes(in.routesFor(granted))
+	routes := in.routesFor(granted)
+	mods := make(map[string]bool, len(routes))
+	for _, r := range routes {
+		mods[r.Module] = true
+	}
+	in.routed.Store(&mods)
+	h.srv.SetRoutes(routes)
 }
 
 // routesFor turns the policies' routes into the server's: each module's effective namespace
@@ -151,43 +155,3 @@ func underGranted(granted []policies.Route, module, prefix string) bool {
 
 // HTTPURL is the address of the instance's HTTP server, "" when it does not run.
 func (in *Instance) HTTPURL() string { return in.http.URL() }
-
-// httpCaller delivers a request to a process of the module (httproute.Caller).
-type httpCaller struct{ in *Instance }
-
-func (c *httpCaller) Call(ctx context.Context, module string, msg httproute.Message) (httproute.Message, error) {
-	b := c.in.k.Bus()
-	var atts []bus.Attachment
-	if msg.Region != nil {
-		h, err := b.RegionGive(httpPID, msg.Region)
-		if err != nil {
-			return httproute.Message{}, fmt.Errorf("%w: %v", httproute.ErrUnavailable, err)
-		}
-		atts = []bus.Attachment{{Handle: h, Rights: bus.RightRead | bus.FlagTransfer}}
-	}
-	rep, err := c.in.deliverHTTP(ctx, module, bus.Message{From: httpPID, Payload: msg.Payload, Regions: atts})
-	if err != nil {
-		for _, a := range atts {
-			b.RegionRelease(httpPID, a.Handle) // not delivered: still ours
-		}
-		return httproute.Message{}, err
-	}
-	out := httproute.Message{Payload: rep.Payload}
-	for i, a := range rep.Regions {
-		if i == 0 {
-			if r, _, err := b.Region(httpPID, a.Handle); err == nil {
-				out.Region = append([]byte(nil), r.Bytes()...)
-			}
-		}
-		b.RegionRelease(httpPID, a.Handle)
-	}
-	return out, nil
-}
-
-// errHTTPStart maps a failed start to the server's error.
-func errHTTPStart(module string, err error) error {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%w: %s did not start in time", httproute.ErrNoReply, module)
-	}
-	return fmt.Errorf("%w: %s could not be started: %v", httproute.ErrUnavailable, module, err)
-}

@@ -13,7 +13,7 @@ import (
 	"github.com/orbital/orbital/internal/testenv"
 )
 
-const probePolicy = "[module]\nmatch = \"httpprobe\"\n[bus]\nsubscribe = [\"http.httpprobe\"]\n[regions]\nmax = 8\nbytes = \"64MiB\"\n[http]\nroutes = [\"/p/\"]\nbody = \"4MiB\"\nrate = 100000\ntimeout = \"60s\"\n"
+const probePolicy = "[module]\nmatch = \"httpprobe\"\n[regions]\nmax = 8\nbytes = \"64MiB\"\n[http]\nroutes = [\"/p/\"]\nbody = \"4MiB\"\nrate = 100000\ntimeout = \"60s\"\n"
 
 // probeInstance starts an instance serving the httpprobe module under /p/.
 func probeInstance(t testing.TB, home string) *Instance {
@@ -33,6 +33,8 @@ func probeInstance(t testing.TB, home string) *Instance {
 // TestHTTPRouteToModule: a request starts the module on demand and gets its answer; a body
 // over the message limit goes both ways in regions; a module that ends without replying is
 // 502 and the next request starts it again; two modules claiming one prefix are reported.
+// Installed as a service, the module's requests spread over its instances, and it stops
+// after its idle timeout until the next request starts it again.
 func TestHTTPRouteToModule(t *testing.T) {
 	home := t.TempDir()
 	os.MkdirAll(filepath.Join(home, "policies"), 0o700)
@@ -71,5 +73,21 @@ func TestHTTPRouteToModule(t *testing.T) {
 	testenv.Eventually(t, func() bool { code, _ := post("/p/again?n=1", nil); return code == 200 }, 20*time.Second, "a new process after the crash")
 	if code, _ := post("/o/", nil); code != 404 {
 		t.Fatalf("the conflicting file's other route after its removal: %d", code)
+	}
+	in.Close()
+
+	wasm, _ := os.ReadFile(testenv.Module(t, "httpprobe"))
+	installWasm(t, home, wasm, "httpprobe", "service", "instances = 2\nidle_timeout = \"1s\"\n[permissions.http]\nroutes = [\"/p/\"]\n")
+	in, _ = start(t, Config{Home: home, HTTP: "127.0.0.1:0"})
+	base = in.HTTPURL()
+	pids := map[string]bool{}
+	testenv.Eventually(t, func() bool {
+		_, b := post("/p/pid", nil)
+		pids[string(b)] = true
+		return len(pids) == 2
+	}, 20*time.Second, "requests in a row reaching both instances")
+	testenv.Eventually(t, func() bool { return len(running(in, "httpprobe")) == 0 }, 20*time.Second, "the instances stopped 1 s after the last request")
+	if code, b := post("/p/x?n=3", nil); code != 200 || string(b) != "xxx" {
+		t.Fatalf("after the idle stop: %d %q", code, b)
 	}
 }

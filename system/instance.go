@@ -82,7 +82,8 @@ type Instance struct {
 	sys     *admin.Service
 	drivers *driverSet
 	panel   *adminPanel
-	http    *httpServer // the modules' HTTP routes (httproutes.go)
+	http    *httpServer                     // the modules' HTTP routes (httproutes.go)
+	routed  atomic.Pointer[map[string]bool] // the modules the route table names: services for the dispatcher (httpdeliver.go)
 	sup     *supervisor
 	node    atomic.Pointer[cluster.Node] // nil without a cluster; set by Start, read by the panel meanwhile
 	svc     *services                    // the dispatcher of calls by name (services.go)

@@ -285,6 +285,9 @@ var _ kernel.Services = (*services)(nil)
 func (in *Instance) serviceSpec(name string) (serviceSpec, error) {
 	rec, err := in.reg.Best(name, "")
 	if errors.Is(err, registry.ErrNotFound) {
+		if in.servesRoutes(name) {
+			return routedSpec(""), nil // a bare .wasm with routes (httpdeliver.go)
+		}
 		return serviceSpec{}, fmt.Errorf("%w: %s is not installed", kernel.ErrNoService, name)
 	}
 	if err != nil {
@@ -295,6 +298,9 @@ func (in *Instance) serviceSpec(name string) (serviceSpec, error) {
 		return serviceSpec{}, fmt.Errorf("%w: %v", kernel.ErrNoService, err)
 	}
 	if man.Kind != registry.KindService {
+		if in.servesRoutes(name) {
+			return routedSpec(man.Restart), nil
+		}
 		return serviceSpec{}, fmt.Errorf("%w: %s is a module of kind %s, not a service", kernel.ErrNoService, name, man.Kind)
 	}
 	idle, _ := registry.ParseIdleTimeout(man.IdleTimeout) // install validated it

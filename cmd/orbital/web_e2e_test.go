@@ -133,8 +133,6 @@ allow = ["`+hostport+`"]
 [regions]
 max = 16
 bytes = "64MiB"
-[bus]
-subscribe = ["http.watchdog"]
 [storage]
 kv = "1MiB"
 [http]

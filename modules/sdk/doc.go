@@ -26,6 +26,12 @@
 // Bus traffic (bus*.go): Send/SendKind to a pid, Publish, Subscribe/Unsubscribe, Request/Reply
 // and shared-memory Regions; what arrives shows up in Recv, or in Frame.Messages under Run.
 //
+// Services and HTTP routes (service.go, route.go): Call calls a service by name; Serve answers
+// calls and ListenRoutes HTTP requests (which arrive as calls, method RouteMethod). In a
+// reactor (-buildmode=c-shared) both only register their handler from init and the kernel
+// calls it on the process's thread; in a command module they loop on Recv. HandleRoute
+// answers one request in a receive loop of the module's own. docs/abi.md, "Services".
+//
 // The GPU (gpu.go): CompileCompute, CompileDraw, NewGPUBuffer, Compute and Draw talk to the
 // GPU driver over the bus (RequestRegions), naming regions it reads and writes in place; a
 // drawing is shown with Surface.PresentRegion. docs/abi.md, "GPU".

@@ -69,38 +69,72 @@ type Message struct {
 // DecodeMessage parses one message in the layout recv and request write. The result copies
 // what it keeps, so buf may be reused.
 func DecodeMessage(buf []byte) (Message, error) {
+	r, err := parseMessage(buf)
+	if err != nil {
+		return Message{}, err
+	}
+	return r.message(), nil
+}
+
+// rawMessage is a message's header and its parts, aliasing the buffer it was parsed from:
+// what a handler that answers within the buffer's lifetime reads without copying.
+type rawMessage struct {
+	hdr     Message // the header's fields (Regions, Topic and Payload unset)
+	regions []byte  // the region handles, 4 bytes each
+	topic   []byte
+	payload []byte
+}
+
+// parseMessage splits buf (the ABI's layout) into its header and parts without copying.
+func parseMessage(buf []byte) (rawMessage, error) {
 	if len(buf) < HeaderSize {
-		return Message{}, fmt.Errorf("orbital: message of %d bytes is shorter than the %d-byte header", len(buf), HeaderSize)
+		return rawMessage{}, fmt.Errorf("orbital: message of %d bytes is shorter than the %d-byte header", len(buf), HeaderSize)
 	}
 	le := binary.LittleEndian
-	m := Message{
+	r := rawMessage{hdr: Message{
 		Kind:  Kind(le.Uint32(buf[0:])),
 		From:  le.Uint32(buf[4:]),
 		Corr:  le.Uint64(buf[8:]),
 		Flags: le.Uint32(buf[28:]),
 		Sent:  time.Duration(int64(le.Uint64(buf[32:]))),
 		Sub:   int32(le.Uint32(buf[40:])),
-	}
+	}}
 	topicLen, payloadLen, nregions := uint64(le.Uint32(buf[16:])), uint64(le.Uint32(buf[20:])), uint64(le.Uint32(buf[24:]))
 	need := HeaderSize + 4*nregions + topicLen + payloadLen
 	if need > uint64(len(buf)) {
-		return Message{}, fmt.Errorf("orbital: message header says %d bytes (%d regions, topic %d, payload %d) but %d arrived",
+		return rawMessage{}, fmt.Errorf("orbital: message header says %d bytes (%d regions, topic %d, payload %d) but %d arrived",
 			need, nregions, topicLen, payloadLen, len(buf))
 	}
 	off := uint64(HeaderSize)
-	if nregions > 0 {
-		m.Regions = make([]uint32, nregions)
-		for i := range m.Regions {
-			m.Regions[i] = le.Uint32(buf[off:])
-			off += 4
-		}
-	}
-	m.Topic = string(buf[off : off+topicLen])
+	r.regions = buf[off : off+4*nregions]
+	off += 4 * nregions
+	r.topic = buf[off : off+topicLen]
 	off += topicLen
-	if payloadLen > 0 {
-		m.Payload = append([]byte(nil), buf[off:off+payloadLen]...)
+	r.payload = buf[off : off+payloadLen]
+	return r, nil
+}
+
+// handles decodes the region handles.
+func (r *rawMessage) handles() []uint32 {
+	if len(r.regions) == 0 {
+		return nil
 	}
-	return m, nil
+	out := make([]uint32, len(r.regions)/4)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(r.regions[4*i:])
+	}
+	return out
+}
+
+// message is r as a Message of its own (copies of the topic and payload).
+func (r *rawMessage) message() Message {
+	m := r.hdr
+	m.Regions = r.handles()
+	m.Topic = string(r.topic)
+	if len(r.payload) > 0 {
+		m.Payload = append([]byte(nil), r.payload...)
+	}
+	return m
 }
 
 // Event decodes the payload of a KindEvent message. Other kinds give an error.

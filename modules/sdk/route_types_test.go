@@ -33,7 +33,7 @@ func TestRouteRequestDecode(t *testing.T) {
 }
 
 func TestHTTPReplyEncode(t *testing.T) {
-	out := encodeRouteReply(&RouteResponse{Header: RouteHeader{"content-type": {"text/html\r\nX: y"}}, Body: []byte("<p>")}, false)
+	out := encodeRouteReply(nil, &RouteResponse{Header: RouteHeader{"content-type": {"text/html\r\nX: y"}}, Body: []byte("<p>")}, false)
 	if string(out[:4]) != "ORR1" || binary.LittleEndian.Uint32(out[4:]) != 200 || binary.LittleEndian.Uint32(out[8:]) != 0 {
 		t.Fatalf("% x", out[:12])
 	}

@@ -14,7 +14,7 @@ type ServiceRequest struct {
 	// ("" for a call of "weather" alone).
 	Method  string
 	Payload []byte
-	From    uint32 // the caller's pid; 0 for the instance itself (an HTTP route, `orbital call`)
+	From    uint32 // the caller's pid; 0 for the instance itself (`orbital call`), 1<<27 for an HTTP route
 	// Regions came with the call (large bodies); they are this process's handles now:
 	// release them when done.
 	Regions []uint32
@@ -40,14 +40,21 @@ func requestOf(m Message) ServiceRequest {
 }
 
 // answer is what the kernel takes from orbital_service_handle: the reply (or, failed, the
-// failure's message) as (flags << 62) | (len << 32) | ptr.
+// failure's message) as (len << 32) | ptr, bit 62 for a failure.
 func answer(ptr uintptr, n int, failed bool) int64 {
 	r := int64(n)<<32 | int64(ptr&0xffffffff)
 	if failed {
-		r |= 1 << 62
+		r |= answerFailed
 	}
 	return r
 }
+
+// Bits of an answer besides its range: a failure's message; a gather list (the range holds
+// (ptr u32, len u32) pairs whose ranges one after another are the answer).
+const (
+	answerFailed = 1 << 62
+	answerGather = 1 << 61
+)
 
 // reactor reports whether this program is a reactor (built with -buildmode=c-shared: main
 // never runs, the kernel calls its exports), read once from the build settings Go embeds.

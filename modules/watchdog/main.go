@@ -24,10 +24,6 @@ import (
 const linger = 10 * time.Second
 
 func main() {
-	if err := sdk.ListenRoutes("watchdog"); err != nil {
-		fmt.Fprintln(os.Stderr, "watchdog: cannot receive HTTP requests:", err)
-		os.Exit(1)
-	}
 	lastUse := time.Now()
 	for {
 		interval := configInterval()
