@@ -25,6 +25,22 @@ type ControlServer struct {
 	uid  int        // the only user served
 	wg   sync.WaitGroup
 	once sync.Once
+
+	limits controlLimits
+}
+
+// controlLimits are how long a control connection may last: ordinary ops (and a client that
+// sends nothing) are cut after op; the few ops that need longer (longOp) get long.
+type controlLimits struct{ op, long time.Duration }
+
+// A control connection is cut 30 s after it opened (an `orbital call` waits at most
+// MaxCallTimeout within it); a storage snapshot for `orbital backup` may take SnapshotTimeout.
+var defaultControlLimits = controlLimits{op: 30 * time.Second, long: SnapshotTimeout}
+
+// longOp reports whether req may keep its connection for the long limit: the storage
+// snapshot, which copies every module's storage and grows with it.
+func longOp(req controlRequest) bool {
+	return req.Op == "kv" && req.KV != nil && req.KV.Op == "snapshot"
 }
 
 type controlRequest struct {
@@ -60,6 +76,10 @@ type controlReply struct {
 // closed unanswered; at most maxControlConns are served at once, and an accept error (out of
 // file descriptors) is retried with back-off, never the end of the socket.
 func ListenControl(path string, ctl Controller) (*ControlServer, error) {
+	return listenControl(path, ctl, defaultControlLimits)
+}
+
+func listenControl(path string, ctl Controller, limits controlLimits) (*ControlServer, error) {
 	uid := os.Getuid()
 	d, err := openSocketDir(path, uid, true)
 	if err != nil {
@@ -85,7 +105,7 @@ func ListenControl(path string, ctl Controller) (*ControlServer, error) {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "orbital: control socket: "+format+"\n", args...)
 	}
-	s := &ControlServer{ctl: NewSampler(ctl), ln: netx.Steady(ln, maxControlConns, logf), path: path, dir: d, uid: uid}
+	s := &ControlServer{ctl: NewSampler(ctl), ln: netx.Steady(ln, maxControlConns, logf), path: path, dir: d, uid: uid, limits: limits}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
@@ -113,8 +133,16 @@ func (s *ControlServer) accept() {
 	}
 }
 
+// limit is the server's limits (the defaults for one made without ListenControl: a test's).
+func (s *ControlServer) limit() controlLimits {
+	if s.limits.op <= 0 || s.limits.long <= 0 {
+		return defaultControlLimits
+	}
+	return s.limits
+}
+
 func (s *ControlServer) serve(c net.Conn) {
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.SetDeadline(time.Now().Add(s.limit().op))
 	sc := bufio.NewScanner(c)
 	enc := json.NewEncoder(c)
 	for sc.Scan() {
@@ -123,6 +151,9 @@ func (s *ControlServer) serve(c net.Conn) {
 		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
 			rep.Error = "bad request: " + err.Error()
 		} else {
+			if longOp(req) { // from now: the op, then its answer
+				c.SetDeadline(time.Now().Add(s.limit().long))
+			}
 			s.handle(req, &rep)
 		}
 		if enc.Encode(rep) != nil {
@@ -151,7 +182,11 @@ func (s *ControlServer) handle(req controlRequest, rep *controlReply) {
 	case "nodes", "cps", "spawn":
 		err = handleCluster(s.ctl, req, rep)
 	case "kv":
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		timeout := 10 * time.Second
+		if longOp(req) {
+			timeout = s.limit().long
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err = s.handleKV(ctx, req, rep)
 		cancel()
 	case "call":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Storer is a Controller that can show and edit modules' key-value storage: `orbital kv`
@@ -54,6 +55,10 @@ type KVReply struct {
 	// Warnings of a snapshot: namespaces copied as they are because they could not be read.
 	Warnings []string `json:"warnings,omitempty"`
 }
+
+// SnapshotTimeout bounds a storage snapshot through the control socket (`orbital backup`):
+// its connection is kept that long, where other ops are cut after 30 s.
+const SnapshotTimeout = 5 * time.Minute
 
 // ErrNoKey: a kv get named a key the module does not have. A Storer wraps it so the control
 // socket carries it (code "no_key") and the client can tell it from a failure.

@@ -72,7 +72,7 @@ func Backup(ctx context.Context, home, out string, o BackupOptions) (*backup.Man
 // instance when there is one, else itself under the home's lock (released by release).
 func snapshotModules(ctx context.Context, home, snap string, warn func(string)) (live bool, release func(), err error) {
 	dst := filepath.Join(snap, "storage")
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	cctx, cancel := context.WithTimeout(ctx, admin.SnapshotTimeout)
 	defer cancel()
 	rep, err := admin.ControlClient{Path: admin.ControlSocketPath(home)}.KV(cctx, admin.KVRequest{Op: "snapshot", Dir: dst})
 	if err == nil {
