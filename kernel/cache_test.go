@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -182,5 +184,62 @@ func TestCacheEntryChangedUnderneath(t *testing.T) {
 	}
 	if in := wait(t, spawn(t, k, m, SpawnOptions{}), 5*time.Second); in.ExitCode != 3 {
 		t.Fatalf("after the entry was rewritten: %+v", in)
+	}
+}
+
+// An entry is used only for the module it was compiled from: keys come from fingerprints, and
+// an entry found under a module's key whose sum names another module's sha256 (two modules of
+// one fingerprint; forged here by copying one module's entry under the other's key) is a miss,
+// compiled and replaced.
+func TestCacheEntryOfAnotherModule(t *testing.T) {
+	home := testenv.FreshHome(t)
+	a, _ := wasmtime.Wat2Wasm(wat(`(func (export "_start") (call $exit (i32.const 3)))`))
+	b, _ := wasmtime.Wat2Wasm(wat(`(func (export "_start") (call $exit (i32.const 4)))`))
+	if _, err := newKernel(t, Config{Home: home}).Load("a", "a.wasm", a); err != nil {
+		t.Fatal(err)
+	}
+	aEntry, aSum := cacheFiles(t, home)
+	dir := filepath.Dir(aEntry)
+	bKey := cacheKeyFor(fingerprintOf(b), engineSettings)
+	for from, to := range map[string]string{aEntry: bKey + ".cwasm", aSum: bKey + ".sum"} {
+		data, err := os.ReadFile(from)
+		if err != nil || os.WriteFile(filepath.Join(dir, to), data, 0o600) != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, wantCached := range []bool{false, true} {
+		k := newKernel(t, Config{AllowAll: true, Home: home})
+		m, err := k.Load("b", "b.wasm", b)
+		if err != nil || m.Cached != wantCached {
+			t.Fatalf("load %d of b: cached %v (want %v), %v", i, m != nil && m.Cached, wantCached, err)
+		}
+		if in := wait(t, spawn(t, k, m, SpawnOptions{}), 5*time.Second); in.ExitCode != 4 {
+			t.Fatalf("load %d of b ran a's code: %+v", i, in)
+		}
+	}
+}
+
+// LoadDigest takes the caller's digest (the registry verified it) and refuses anything that
+// is not one; a module loaded either way shares the cache entry.
+func TestLoadDigest(t *testing.T) {
+	home := testenv.FreshHome(t)
+	wasm, _ := wasmtime.Wat2Wasm(wat(`(func (export "_start") (call $exit (i32.const 3)))`))
+	sum := sha256.Sum256(wasm)
+	digest := hex.EncodeToString(sum[:])
+	if _, err := newKernel(t, Config{Home: home}).Load("m", "m.wasm", wasm); err != nil {
+		t.Fatal(err)
+	}
+	k := newKernel(t, Config{AllowAll: true, Home: home})
+	m, err := k.LoadDigest("m", "m.wasm", wasm, digest)
+	if err != nil || !m.Cached || m.Digest != digest {
+		t.Fatalf("LoadDigest: cached %v, digest %q, %v", m != nil && m.Cached, m.Digest, err)
+	}
+	if in := wait(t, spawn(t, k, m, SpawnOptions{}), 5*time.Second); in.ExitCode != 3 {
+		t.Fatalf("ran wrong: %+v", in)
+	}
+	for _, bad := range []string{"", "sha256:" + digest, digest[:63], strings.ToUpper(digest)} {
+		if _, err := k.LoadDigest("m", "m.wasm", wasm, bad); err == nil || !strings.Contains(err.Error(), "not a hex sha256 digest") {
+			t.Errorf("LoadDigest with %q: %v", bad, err)
+		}
 	}
 }
