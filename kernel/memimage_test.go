@@ -244,10 +244,16 @@ func FuzzSplitData(f *testing.F) {
 			f.Add(wasm)
 		}
 	}
+	engine := wasmtime.NewEngineWithConfig(engineConfig())
 	f.Fuzz(func(t *testing.T, wasm []byte) {
 		split, data := splitData(wasm)
 		if data == nil && !bytes.Equal(split, wasm) {
 			t.Fatal("not split, yet changed")
+		}
+		if data != nil && wasmtime.ModuleValidate(engine, wasm) == nil {
+			if err := wasmtime.ModuleValidate(engine, split); err != nil {
+				t.Fatalf("a valid module split into an invalid one: %v", err)
+			}
 		}
 		for _, d := range data {
 			if d == nil {
