@@ -221,6 +221,9 @@ type ControlClient struct {
 // ErrNotRunning means no Orbital instance listens on the socket.
 var ErrNotRunning = errors.New("no running Orbital instance")
 
+// ErrBusy means an instance listens on the socket but its backlog stayed full.
+var ErrBusy = errors.New("the instance is not accepting connections (its backlog is full)")
+
 func (c ControlClient) call(ctx context.Context, req controlRequest) (controlReply, error) {
 	uid := os.Getuid()
 	if c.uid != nil {
@@ -229,6 +232,9 @@ func (c ControlClient) call(ctx context.Context, req controlRequest) (controlRep
 	conn, err := dialControl(ctx, c.Path, uid)
 	if errors.Is(err, ErrNotPrivate) {
 		return controlReply{}, fmt.Errorf("control socket: %w", err)
+	}
+	if errors.Is(err, ErrBusy) {
+		return controlReply{}, fmt.Errorf("control socket %s: %w; try again in a moment", c.Path, err)
 	}
 	if err != nil {
 		return controlReply{}, fmt.Errorf("%w (no control socket at %s; start `orbital` or `orbital run` first)", ErrNotRunning, c.Path)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -119,8 +120,7 @@ func dialControl(ctx context.Context, path string, uid int) (net.Conn, error) {
 		return nil, err
 	}
 	defer d.close()
-	var dl net.Dialer
-	conn, err := dl.DialContext(ctx, "unix", d.addr())
+	conn, err := dialBusy(ctx, d.addr())
 	if err != nil {
 		return nil, err
 	}
@@ -134,4 +134,31 @@ func dialControl(ctx context.Context, path string, uid int) (net.Conn, error) {
 		return nil, fmt.Errorf("control socket %s is served by uid %d, not by you (uid %d); nothing was sent: %w", path, got, uid, ErrNotPrivate)
 	}
 	return conn, nil
+}
+
+// busyWait bounds how long a client waits for a control socket whose backlog is full.
+const busyWait = 10 * time.Second
+
+// dialBusy connects to a Unix socket. A full backlog (EAGAIN: the instance is alive but has
+// not accepted yet, e.g. while it is short of file descriptors) is waited out with a short
+// backoff, up to busyWait or ctx's deadline; any other error returns at once.
+func dialBusy(ctx context.Context, addr string) (net.Conn, error) {
+	var dl net.Dialer
+	wait := 5 * time.Millisecond
+	give := time.Now().Add(busyWait)
+	for {
+		conn, err := dl.DialContext(ctx, "unix", addr)
+		if err == nil || !errors.Is(err, unix.EAGAIN) || time.Now().After(give) {
+			if err != nil && errors.Is(err, unix.EAGAIN) {
+				return nil, fmt.Errorf("%w: %v", ErrBusy, err)
+			}
+			return conn, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %v", ErrBusy, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }

@@ -34,7 +34,7 @@ func TestControlSocketSurvivesEMFILE(t *testing.T) {
 	}
 	_, stderr, code := psOf(t, h)
 	if code != 0 {
-		t.Fatalf("orbital ps after the descriptors came back: exit %d\n%s", code, stderr)
+		t.Fatalf("orbital ps after the descriptors came back: exit %d\n%s\nthe instance's output:\n%s", code, stderr, out)
 	}
 	if !strings.Contains(out.String(), "too many open files") {
 		t.Fatalf("the instance never ran out of descriptors, so this test proved nothing; lower its ulimit. Its output:\n%s", out)
