@@ -138,6 +138,7 @@ func (n *Node) onAnnounce(msg *nats.Msg) {
 		n.mu.Lock()
 		return
 	default: // it restarted: a new incarnation
+		n.quitAll(n.unlinkLocked(a.Name, "node "+a.Name+" restarted"))
 		n.dropMemberLocked(m)
 		m = nil
 	}
@@ -203,6 +204,7 @@ func (n *Node) reaper() {
 		for _, m := range n.members {
 			if !m.lost && m.ann.Name != n.cfg.Name && now.Sub(m.seen) > n.cfg.Lost {
 				m.lost = true
+				n.quitAll(n.unlinkLocked(m.ann.Name, "node "+m.ann.Name+" was lost"))
 				n.dropMemberLocked(m)
 				lost = append(lost, m.ann)
 			}

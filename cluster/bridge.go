@@ -40,6 +40,7 @@ type proxy struct {
 	node, boot string
 	pid        uint32
 	module     string
+	pins       int // live children known by this pid (children.go): never evicted
 }
 
 // allocLocked gives the next free proxy pid.
@@ -149,11 +150,15 @@ func (n *Node) procProxy(node string, rpid uint32, module string) (bus.PID, erro
 }
 
 func (n *Node) evictLocked() {
-	for len(n.order) > 0 && len(n.order) >= maxProxies {
+	for tries := len(n.order); tries > 0 && len(n.order) >= maxProxies; tries-- {
 		pid := n.order[0]
 		n.order = n.order[1:]
 		p := n.proxies[pid]
 		if p == nil {
+			continue
+		}
+		if p.pins > 0 { // a live child's: keep it, the next oldest goes
+			n.order = append(n.order, pid)
 			continue
 		}
 		n.b.Detach(pid)

@@ -25,6 +25,12 @@ type ctlRequest struct {
 	Name    string        `json:"name,omitempty"`
 	Version string        `json:"version,omitempty"`
 	Lost    string        `json:"lost,omitempty"` // failover: the lost node the service is taken from
+	// A child across nodes (children.go): its id (exit, stop), how it ended (exit), a kill at
+	// once (stop).
+	ID     uint64 `json:"id,omitempty"`
+	Code   int    `json:"code,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Force  bool   `json:"force,omitempty"`
 }
 
 type ctlReply struct {
@@ -78,12 +84,29 @@ func (n *Node) control(req ctlRequest) ctlReply {
 		}
 		sr := *req.Spawn
 		sr.From = req.From
-		pid, err := n.cfg.Host.Spawn(ctx, sr, n.fetcher(req.From))
+		if c := sr.Child; c != nil && len(c.Bound) == 0 { // fail closed
+			n.cfg.Log("cluster: spawn of %s for node %s refused: a child without its parent's bound", sr.Module, req.From)
+			return ctlReply{Error: "spawn " + sr.Module + ": refused: the child of a process comes with its parent's bound"}
+		}
+		st, err := n.cfg.Host.Spawn(ctx, sr, n.fetcher(req.From))
 		if err != nil {
 			n.cfg.Log("cluster: spawn of %s for node %s refused: %v", sr.Module, req.From, err)
 			return ctlReply{Error: err.Error()}
 		}
-		return ctlReply{PID: pid}
+		if sr.Child != nil {
+			n.serveChild(req.From, sr.Child.ID, st)
+		}
+		return ctlReply{PID: st.PID}
+	case "exit":
+		if err := n.childExit(req.From, req.ID, req.Code, req.Reason); err != nil {
+			return ctlReply{Error: err.Error()}
+		}
+		return ctlReply{}
+	case "stop":
+		if err := n.stopServed(req.From, req.ID, req.Force); err != nil {
+			return ctlReply{Error: err.Error()}
+		}
+		return ctlReply{}
 	case "failover":
 		if err := n.adopt(ctx, req.Name, req.Lost); err != nil {
 			return ctlReply{Error: err.Error()}
@@ -146,8 +169,8 @@ func (n *Node) Spawn(ctx context.Context, req SpawnRequest, node string, any boo
 		req.Version, req.Digest = n.cfg.Host.Describe(req.Module)
 	}
 	if target == n.cfg.Name {
-		pid, err := n.cfg.Host.Spawn(ctx, req, nil)
-		return target, pid, err
+		st, err := n.cfg.Host.Spawn(ctx, req, nil)
+		return target, st.PID, err
 	}
 	r, err := n.call(ctx, target, ctlRequest{Op: "spawn", Spawn: &req})
 	if err != nil {

@@ -22,7 +22,9 @@
 // node's acknowledgement. Frames (wire.go) are decoded strictly; regions cross by copy up to
 // MaxRegionCopy. Calls of services by name go to a node that has the service installed
 // through the NATS queue group orb.svc.NAME (services.go); spawns go to the node Place picks
-// (control.go), which fetches a module it lacks from the asking node's registry.
+// (control.go), which fetches a module it lacks from the asking node's registry. A spawn for
+// a process (SpawnChild, children.go) carries the parent's namespace as the child's bound and
+// links the two nodes until the child ends: op exit reports its end, op stop reaches it.
 //
 // # Concurrency
 //

@@ -21,6 +21,7 @@ type fakeHost struct {
 
 	mu       sync.Mutex
 	spawned  []SpawnRequest
+	procs    []*fakeProc
 	failover []string
 	released []string
 	bound    map[bus.PID]string
@@ -49,19 +50,36 @@ func (h *fakeHost) Unbind(pid bus.PID) {
 	delete(h.bound, pid)
 	h.mu.Unlock()
 }
-func (h *fakeHost) Spawn(ctx context.Context, req SpawnRequest, fetch Fetcher) (uint32, error) {
+func (h *fakeHost) Spawn(ctx context.Context, req SpawnRequest, fetch Fetcher) (Started, error) {
 	if req.Module == "unsigned" {
-		return 0, errors.New("registry: unsigned package")
+		return Started{}, errors.New("registry: unsigned package")
 	}
 	if fetch != nil {
 		if _, err := fetch(ctx, req.Module, req.Version); err != nil {
-			return 0, err
+			return Started{}, err
 		}
 	}
+	p := &fakeProc{done: make(chan struct{}), stops: make(chan bool, 4)}
 	h.mu.Lock()
 	h.spawned = append(h.spawned, req)
+	h.procs = append(h.procs, p)
 	h.mu.Unlock()
-	return 42, nil
+	return Started{PID: 42, Done: p.done, Exit: func() (int, string) { return 7, "exited seven" }, Stop: func(f bool) { p.stops <- f }}, nil
+}
+
+// fakeProc is a process a fakeHost started: it ends when the test closes done.
+type fakeProc struct {
+	done  chan struct{}
+	stops chan bool
+}
+
+func (h *fakeHost) lastProc() *fakeProc {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.procs) == 0 {
+		return nil
+	}
+	return h.procs[len(h.procs)-1]
 }
 func (h *fakeHost) Package(name, version string) ([]byte, error) { return []byte("pkg:" + name), nil }
 func (h *fakeHost) Describe(name string) (string, string)        { return "1.0.0", "sha256:00" }

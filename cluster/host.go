@@ -21,8 +21,10 @@ type Host interface {
 	Bind(pid bus.PID, module string) error
 	Unbind(pid bus.PID)
 	// Spawn starts a module here for a member; fetch gets its package from the asking node
-	// when it is not installed (or not with the digest asked).
-	Spawn(ctx context.Context, req SpawnRequest, fetch Fetcher) (uint32, error)
+	// when it is not installed (or not with the digest asked). With req.Child the process is
+	// the child of a process there: bounded by req.Child's bound (refused when it cannot be),
+	// followed until it ends.
+	Spawn(ctx context.Context, req SpawnRequest, fetch Fetcher) (Started, error)
 	// Package is the signed package archive of an installed module, for a member that fetches
 	// it (version "" is the newest).
 	Package(name, version string) ([]byte, error)
@@ -40,11 +42,12 @@ type Fetcher func(ctx context.Context, name, version string) ([]byte, error)
 
 // SpawnRequest asks a node to start a module (orbital spawn, sdk.Spawn with placement).
 type SpawnRequest struct {
-	From    string   `json:"from"`    // the asking node
-	Module  string   `json:"module"`  // module name
-	Version string   `json:"version"` // the asker's installed version ("" unknown)
-	Digest  string   `json:"digest"`  // its entry digest, checked after a fetch
-	Args    []string `json:"args,omitempty"`
-	Need    Need     `json:"need"`
-	By      string   `json:"by,omitempty"` // who asked, for the panel
+	From    string     `json:"from"`    // the asking node
+	Module  string     `json:"module"`  // module name
+	Version string     `json:"version"` // the asker's installed version ("" unknown)
+	Digest  string     `json:"digest"`  // its entry digest, checked after a fetch
+	Args    []string   `json:"args,omitempty"`
+	Need    Need       `json:"need"`
+	By      string     `json:"by,omitempty"`    // who asked, for the panel
+	Child   *ChildSpec `json:"child,omitempty"` // the child of a process of the asking node (children.go)
 }

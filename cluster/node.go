@@ -69,6 +69,10 @@ type Node struct {
 	refused map[string]time.Time // rate-limits the log of refusals by reason
 	seq     uint64
 
+	kids   map[uint64]*Child     // children of local processes on other nodes, by spawn id (children.go)
+	served map[servedKey]Started // processes started here as children of other nodes' processes
+	kidSeq uint64
+
 	adopted     map[string]string             // restart-always service -> the lost node it was taken from
 	callHandler CallHandler                   // services.go
 	svcSubs     map[string]*nats.Subscription // service -> its queue subscription
@@ -117,7 +121,8 @@ func New(cfg Config) (*Node, error) {
 	raw := make([]byte, 8)
 	rand.Read(raw)
 	return &Node{cfg: cfg, boot: hex.EncodeToString(raw), members: map[string]*member{}, proxies: map[bus.PID]*proxy{},
-		byRmt: map[rkey]bus.PID{}, nextPID: proxyBase, refused: map[string]time.Time{}, adopted: map[string]string{}, svcSubs: map[string]*nats.Subscription{}}, nil
+		byRmt: map[rkey]bus.PID{}, nextPID: proxyBase, refused: map[string]time.Time{}, adopted: map[string]string{}, svcSubs: map[string]*nats.Subscription{},
+		kids: map[uint64]*Child{}, served: map[servedKey]Started{}}, nil
 }
 
 // Name is the node's name.
@@ -274,11 +279,16 @@ func (n *Node) Close() {
 		n.nc.Close() // no callback runs after this returns? they may: wg covers our goroutines
 	}
 	n.wg.Wait()
+	var orphans []Started
 	n.mu.Lock()
 	for _, m := range n.members {
+		orphans = append(orphans, n.unlinkLocked(m.ann.Name, "node "+n.cfg.Name+" left the cluster")...)
 		n.dropMemberLocked(m)
 	}
 	n.mu.Unlock()
+	for _, st := range orphans { // their parents cannot reach them any more
+		st.Stop(false)
+	}
 	if n.srv != nil {
 		n.srv.close()
 	}

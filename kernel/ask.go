@@ -64,7 +64,7 @@ func askable(op policies.Op) bool {
 // ask puts the question to the user and reports whether the operation may go ahead.
 func (p *Process) ask(pp *procPolicy, op policies.Op, object string) bool {
 	a := p.k.cfg.Asker
-	if a == nil || !askable(op) || p.opts.Parent != 0 {
+	if a == nil || !askable(op) || p.opts.Parent != 0 || p.opts.Bound != nil {
 		return false
 	}
 	p.askMu.Lock()

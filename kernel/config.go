@@ -176,6 +176,10 @@ type SpawnOptions struct {
 	Publisher string
 	Requests  *policies.Grants
 	Parent    bus.PID
+	// Bound is the namespace of a parent on another node of a cluster (proc_spawn_at there):
+	// the process gets at most these grants, and at most this kernel's policy. A kernel that
+	// checks no policy (AllowAll) refuses such a spawn rather than run it unbounded.
+	Bound *policies.Grants
 	// Script, when set, is the program the module (an interpreter: the JavaScript engine)
 	// runs, handed over with script_read (script.go). Name the process after the script: its
 	// policy identity is Name, as for any module.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/policies"
 )
 
 // The cluster family of the host ABI (docs/abi.md, "Cluster"): start a module on the node
@@ -25,20 +26,40 @@ type Cluster interface {
 	// Place names the node a spawn with placement goes to: "node=NAME", "any", and
 	// "need=memory=1GiB,cores=2,driver=camera", separated by ';'. "" is this node.
 	Place(place string) (node string, err error)
-	// SpawnOn starts name on node (another one) for the process parent and returns the pid on
-	// this node's bus that stands for it.
-	SpawnOn(ctx context.Context, parent bus.PID, node, name string, args []string) (bus.PID, error)
+	// SpawnOn starts a module on another node as the child of a process here.
+	SpawnOn(ctx context.Context, req RemoteSpawn) (RemoteChild, error)
 	// Address is the pid on this node's bus that stands for process pid of node.
 	Address(node string, pid uint32) (bus.PID, error)
+}
+
+// RemoteSpawn is proc_spawn_at's request for a child on another node.
+type RemoteSpawn struct {
+	Parent     bus.PID
+	Node, Name string
+	Args       []string
+	// Bound is the parent's namespace: the other node gives the child at most these grants,
+	// and at most its own policy for the module. Nil only when this kernel checks no policy
+	// (Config.AllowAll), and then the door refuses the spawn; a parent without a namespace
+	// sends an empty one.
+	Bound *policies.Grants
+	UI    bool // the parent may open windows
+}
+
+// RemoteChild is a child on another node as its parent's kernel sees it.
+type RemoteChild interface {
+	PID() bus.PID                    // the pid on this node's bus that stands for it
+	Done() <-chan struct{}           // closed when it ended, or its node or this one left the cluster
+	Exit() (code int, reason string) // how it ended, once Done is closed
+	Stop(force bool)                 // a quit request, or a kill at once; does not wait
 }
 
 const maxPlace = 1 << 10 // bytes of a placement
 
 // proc_spawn_at(name_ptr, name_len, args_ptr, args_len, place_ptr, place_len) -> pid
 //
-// As proc_spawn, on the node the placement picks. Placed here, the module is a child like
-// proc_spawn's (kind 18 at its end); placed on another node, the result is the pid that
-// stands for it here (send to it, request it), not a child: its end is not reported.
+// As proc_spawn, on the node the placement picks. Either way the module is the caller's
+// child: bounded by its namespace, its end a kind 18 message, stopped by proc_kill and by the
+// caller's end. Placed on another node, the result is the pid that stands for it here.
 func hostProcSpawnAt(c *call, a []wasmtime.Val) []wasmtime.Val {
 	name, args, code := spawnRequest(c, a)
 	if code != 0 {
@@ -67,13 +88,19 @@ func hostProcSpawnAt(c *call, a []wasmtime.Val) []wasmtime.Val {
 	if node == "" {
 		return spawnChild(c, name, args)
 	}
-	var pid bus.PID
-	c.block(func() { pid, err = cl.SpawnOn(c.Context(), c.p.pid, node, name, args) })
+	ch := c.children()
+	if ch.full(c, name) {
+		return one(errLimit)
+	}
+	req := RemoteSpawn{Parent: c.p.pid, Node: node, Name: name, Args: args, Bound: c.p.k.boundOf(c.p.pid), UI: c.p.opts.UI}
+	var rc RemoteChild
+	c.block(func() { rc, err = cl.SpawnOn(c.Context(), req) })
 	if err != nil {
 		c.p.k.cfg.Log(c.p.pid, c.p.name, 2, "proc_spawn_at "+name+" on node "+node+": "+err.Error())
 		return one(clusterCode(c, err))
 	}
-	return one(int32(pid))
+	ch.adoptRemote(c.p, rc)
+	return one(int32(rc.PID()))
 }
 
 // node_pid(node_ptr, node_len, pid) -> the pid on this node's bus that stands for pid of node

@@ -28,6 +28,9 @@ import (
 //   - proc_kill stops one of the caller's own children (any other pid is ERR_NOT_FOUND).
 //   - When a parent ends, the children it still has are asked to quit (then killed after the
 //     grace period): a module's helpers do not outlive it.
+//   - A child proc_spawn_at starts on another node (host_cluster.go) is a child too: bounded
+//     by the parent's namespace there, its end a KindExit here, reached by proc_kill and by
+//     the parent's end.
 func init() {
 	registerHostFuncs(
 		hostFunc{name: "proc_spawn", params: kinds(i32, i32, i32, i32), results: kinds(i32), fn: hostProcSpawn},
@@ -61,33 +64,82 @@ const (
 )
 
 // children is the live children of one process, touched on its thread (host calls, atExit)
-// and by each child's watcher goroutine.
+// and by each child's watcher goroutine. remote are those on other nodes (host_cluster.go).
 type children struct {
-	mu   sync.Mutex
-	live map[bus.PID]*Process
+	mu     sync.Mutex
+	live   map[bus.PID]*Process
+	remote map[bus.PID]RemoteChild
 }
 
 type childrenKey struct{}
 
 func (c *call) children() *children {
 	return c.local(childrenKey{}, func() any {
-		ch := &children{live: map[bus.PID]*Process{}}
+		ch := &children{live: map[bus.PID]*Process{}, remote: map[bus.PID]RemoteChild{}}
 		c.atExit(func() { ch.orphan(c.p.k) })
 		return ch
 	}).(*children)
 }
 
-// orphan asks every child still alive to quit: the parent is ending.
+// orphan asks every child still alive to quit, here and on other nodes: the parent is ending.
 func (ch *children) orphan(k *Kernel) {
 	ch.mu.Lock()
 	kids := make([]*Process, 0, len(ch.live))
 	for _, p := range ch.live {
 		kids = append(kids, p)
 	}
+	far := make([]RemoteChild, 0, len(ch.remote))
+	for _, rc := range ch.remote {
+		far = append(far, rc)
+	}
 	ch.mu.Unlock()
 	for _, p := range kids {
 		p.requestQuit(k.cfg.QuitGrace)
 	}
+	for _, rc := range far {
+		rc.Stop(false)
+	}
+}
+
+// full reports (and logs) that the caller already has maxChildren live children.
+func (ch *children) full(c *call, name string) bool {
+	ch.mu.Lock()
+	n := len(ch.live) + len(ch.remote)
+	ch.mu.Unlock()
+	if n < maxChildren {
+		return false
+	}
+	c.p.k.cfg.Log(c.p.pid, c.p.name, 2, fmt.Sprintf("proc_spawn %s: already %d children alive (the limit)", name, n))
+	return true
+}
+
+// adoptRemote makes rc (started on another node by proc_spawn_at) a child like a local one:
+// its end is a KindExit message, proc_kill and the parent's end reach it.
+func (ch *children) adoptRemote(p *Process, rc RemoteChild) {
+	pid := rc.PID()
+	ch.mu.Lock()
+	ch.remote[pid] = rc
+	ch.mu.Unlock()
+	go func() { // ends with rc: Done closes when the child ends or either node leaves
+		<-rc.Done()
+		ch.mu.Lock()
+		delete(ch.remote, pid)
+		ch.mu.Unlock()
+		code, reason := rc.Exit()
+		postExit(p, pid, code, reason)
+	}()
+}
+
+// postExit tells parent p that its child pid ended (KindExit, which the bus never evicts).
+func postExit(p *Process, pid bus.PID, code int, reason string) {
+	if len(reason) > exitReasonMax {
+		reason = strings.ToValidUTF8(reason[:exitReasonMax], "") // never half a character
+	}
+	payload := make([]byte, 8+len(reason))
+	binary.LittleEndian.PutUint32(payload[0:], uint32(pid))
+	binary.LittleEndian.PutUint32(payload[4:], uint32(int32(code)))
+	copy(payload[8:], reason)
+	p.k.bus.Post(bus.Message{Kind: bus.KindExit, To: p.pid, Payload: payload}) // the parent may have ended: nothing to tell
 }
 
 // proc_spawn(name_ptr, name_len, args_ptr, args_len) -> pid
@@ -135,11 +187,7 @@ func spawnChild(c *call, name string, args []string) []wasmtime.Val {
 		return one(errNotFound)
 	}
 	ch := c.children()
-	ch.mu.Lock()
-	n := len(ch.live)
-	ch.mu.Unlock()
-	if n >= maxChildren {
-		p.k.cfg.Log(p.pid, p.name, 2, fmt.Sprintf("proc_spawn %s: already %d children alive (the limit)", name, n))
+	if ch.full(c, name) {
 		return one(errLimit)
 	}
 	var kid *Process
@@ -175,15 +223,7 @@ func spawnChild(c *call, name string, args []string) []wasmtime.Val {
 		delete(ch.live, kid.pid)
 		ch.mu.Unlock()
 		in := kid.Info()
-		reason := in.Reason
-		if len(reason) > exitReasonMax {
-			reason = strings.ToValidUTF8(reason[:exitReasonMax], "") // never half a character
-		}
-		payload := make([]byte, 8+len(reason))
-		binary.LittleEndian.PutUint32(payload[0:], uint32(kid.pid))
-		binary.LittleEndian.PutUint32(payload[4:], uint32(int32(in.ExitCode)))
-		copy(payload[8:], reason)
-		p.k.bus.Post(bus.Message{Kind: bus.KindExit, To: p.pid, Payload: payload}) // the parent may have ended: nothing to tell
+		postExit(p, kid.pid, in.ExitCode, in.Reason)
 	}()
 	return one(int32(kid.pid))
 }
@@ -197,8 +237,12 @@ func hostProcKill(c *call, a []wasmtime.Val) []wasmtime.Val {
 	}
 	ch := c.children()
 	ch.mu.Lock()
-	kid := ch.live[pid]
+	kid, far := ch.live[pid], ch.remote[pid]
 	ch.mu.Unlock()
+	if far != nil {
+		far.Stop(force == 1)
+		return one(0)
+	}
 	if kid == nil {
 		return one(errNotFound)
 	}

@@ -27,7 +27,8 @@ import (
 //     (host_net.go);
 //   - services: call asks checkDoor(OpCall) for the service's name (host_call.go);
 //   - spawn: proc_spawn asks checkDoor(OpSpawn) (host_proc.go), and a process spawned with
-//     SpawnOptions.Parent gets at most its parent's namespace.
+//     SpawnOptions.Parent gets at most its parent's namespace; one spawned with
+//     SpawnOptions.Bound (its parent is on another node) at most that bound.
 //
 // Denials are *policies.DeniedError values wrapped to match bus.ErrDenied (ERR_DENIED for the
 // guest) and recorded in the audit log. Pids the kernel did not spawn (pid 0, the kernel and
@@ -184,6 +185,9 @@ func (pp *procPolicy) check(t *policyTable, pid bus.PID, op policies.Op, object 
 // preopens, environment, arguments and limit ceilings. A broken policy refuses the module.
 func (t *policyTable) resolve(m *Module, o *SpawnOptions) (*procPolicy, error) {
 	if t == nil {
+		if o.Bound != nil { // fail closed: nothing here could hold it to its parent's bound
+			return nil, fmt.Errorf("%w: %s is the child of a process on another node, and this kernel checks no policy that could bound it", bus.ErrDenied, o.Name)
+		}
 		return nil, nil
 	}
 	if t.store == nil {
@@ -198,7 +202,7 @@ func (t *policyTable) resolve(m *Module, o *SpawnOptions) (*procPolicy, error) {
 		parent = pp.live
 	}
 	id := policies.Identity{Name: o.Name, Publisher: o.Publisher, Requests: o.Requests}
-	live, err := t.store.Bind(0, id, o.Grants, parent)
+	live, err := t.store.BindWithin(0, id, o.Grants, parent, o.Bound)
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +286,20 @@ func (k *Kernel) Namespace(pid bus.PID) *policies.Namespace {
 		return nil
 	}
 	return pp.namespace()
+}
+
+// boundOf is the namespace pid carries to a child on another node (proc_spawn_at): a copy of
+// its grants; nothing at all when it has no namespace or a refused one; nil only when the
+// kernel checks no policy (AllowAll).
+func (k *Kernel) boundOf(pid bus.PID) *policies.Grants {
+	if k.policy == nil {
+		return nil
+	}
+	ns := k.Namespace(pid)
+	if ns == nil || ns.Refused != nil {
+		return &policies.Grants{}
+	}
+	return ns.Grants.Clone()
 }
 
 // CheckDevice is the drivers' device hook: may pid talk to a driver of device?

@@ -40,6 +40,9 @@ func (m Mode) String() string {
 	return "mode(" + strconv.Itoa(int(m)) + ")"
 }
 
+// MarshalText encodes "ro" or "rw" (a bound travels as JSON: bound.go).
+func (m Mode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
 // UnmarshalText decodes "ro" or "rw".
 func (m *Mode) UnmarshalText(b []byte) error {
 	switch string(b) {

@@ -188,6 +188,7 @@ type Live struct {
 	id     Identity
 	user   *Grants
 	parent *Live
+	bound  *Grants // a parent on another node: its grants as it sent them (BindWithin)
 
 	mu  sync.Mutex
 	gen atomic.Uint64
@@ -199,7 +200,14 @@ type Live struct {
 // line's own grants (may be nil); parent is the spawning process (nil at top level), whose
 // namespace bounds the child's. A broken or ambiguous policy refuses the module here.
 func (s *Store) Bind(pid uint32, id Identity, user *Grants, parent *Live) (*Live, error) {
-	l := &Live{store: s, id: id, user: user, parent: parent}
+	return s.BindWithin(pid, id, user, parent, nil)
+}
+
+// BindWithin is Bind for a process whose parent runs on another node of a cluster: bound is
+// that parent's namespace as its node sent it (DecodeBound), and the process never gets more
+// than it (nor more than this store's policy for the module). A nil bound bounds nothing.
+func (s *Store) BindWithin(pid uint32, id Identity, user *Grants, parent *Live, bound *Grants) (*Live, error) {
+	l := &Live{store: s, id: id, user: user, parent: parent, bound: bound}
 	l.pid.Store(pid)
 	gen := s.gen.Load()
 	ns, err := l.resolve()
@@ -222,6 +230,9 @@ func (l *Live) resolve() (*Namespace, error) {
 	}
 	if l.parent != nil {
 		ns = ns.Attenuate(l.parent.Namespace())
+	}
+	if l.bound != nil {
+		ns = ns.Attenuate(&Namespace{Grants: *l.bound})
 	}
 	return ns, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/orbital/orbital/cluster"
 	"github.com/orbital/orbital/drivers"
 	"github.com/orbital/orbital/kernel"
+	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/registry"
 )
 
@@ -133,10 +134,11 @@ func (h clusterHost) Unbind(pid bus.PID) { h.in.k.UnbindNamespace(pid) }
 // Spawn starts a module for a member of the cluster: only a module whose publisher this home
 // trusts; one not installed here (or installed with other bytes) is fetched from the asking
 // node first and installed under a remote registry's rules (signed, trusted, digests checked).
-func (h clusterHost) Spawn(ctx context.Context, req cluster.SpawnRequest, fetch cluster.Fetcher) (uint32, error) {
+func (h clusterHost) Spawn(ctx context.Context, req cluster.SpawnRequest, fetch cluster.Fetcher) (cluster.Started, error) {
 	in := h.in
+	var none cluster.Started
 	if strings.ContainsAny(req.Module, "/\\\x00") || req.Module == "" {
-		return 0, fmt.Errorf("spawn: %q is not a module name", req.Module)
+		return none, fmt.Errorf("spawn: %q is not a module name", req.Module)
 	}
 	if fetch == nil { // this node's own user: any module it can run, as orbital run finds it
 		return h.start(req, "user (orbital spawn)")
@@ -146,38 +148,52 @@ func (h clusterHost) Spawn(ctx context.Context, req cluster.SpawnRequest, fetch 
 		rec, err = h.fetch(ctx, req, fetch)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("spawn %s: %w", req.Module, err)
+		return none, fmt.Errorf("spawn %s: %w", req.Module, err)
 	}
 	man, err := in.reg.Manifest(rec)
 	if err != nil {
-		return 0, err
+		return none, err
 	}
 	{ // asked by another node: trusted publishers only
 		ok, err := in.reg.Trusts(man)
 		if err != nil {
-			return 0, fmt.Errorf("spawn %s: %w", rec.ID(), err)
+			return none, fmt.Errorf("spawn %s: %w", rec.ID(), err)
 		}
 		if !ok {
-			return 0, fmt.Errorf("spawn %s: refused: its publisher %q is not trusted by node %s (orbital registry trust KEY there)", rec.ID(), man.Publisher, in.Node().Name())
+			return none, fmt.Errorf("spawn %s: refused: its publisher %q is not trusted by node %s (orbital registry trust KEY there)", rec.ID(), man.Publisher, in.Node().Name())
 		}
 	}
 	if man.Kind == registry.KindLibrary || man.Kind == registry.KindDriver {
-		return 0, fmt.Errorf("spawn %s: a %s is not started as a process", rec.ID(), man.Kind)
+		return none, fmt.Errorf("spawn %s: a %s is not started as a process", rec.ID(), man.Kind)
 	}
 	return h.start(req, "node "+req.From+" (orbital spawn)")
 }
 
-// start loads and spawns req's module here, by the user said by.
-func (h clusterHost) start(req cluster.SpawnRequest, by string) (uint32, error) {
+// start loads and spawns req's module here, by the user said by. A child of a process of
+// another node (req.Child) is bounded by that parent's namespace, which must decode.
+func (h clusterHost) start(req cluster.SpawnRequest, by string) (cluster.Started, error) {
+	so := kernel.SpawnOptions{Args: req.Args, UI: true}
+	if c := req.Child; c != nil {
+		so.UI = c.UI
+		g, err := policies.DecodeBound(c.Bound) // none, or unreadable: refused, never unbounded
+		if err != nil {
+			return cluster.Started{}, fmt.Errorf("spawn %s: refused: the bound of its parent on node %s: %w", req.Module, req.From, err)
+		}
+		so.Bound = g
+		by = fmt.Sprintf("node %s pid %d (proc_spawn_at)", req.From, c.Parent)
+	}
 	m, err := h.in.Load(req.Module)
 	if err != nil {
-		return 0, err
+		return cluster.Started{}, err
 	}
-	p, err := h.in.Spawn(m, kernel.SpawnOptions{Args: req.Args, UI: true}, by)
+	p, err := h.in.Spawn(m, so, by)
 	if err != nil {
-		return 0, err
+		return cluster.Started{}, err
 	}
-	return uint32(p.PID()), nil
+	k := h.in.k
+	return cluster.Started{PID: uint32(p.PID()), Done: p.Done(),
+		Exit: func() (int, string) { i := p.Info(); return i.ExitCode, i.Reason },
+		Stop: func(force bool) { k.Kill(p.PID(), force) }}, nil
 }
 
 func (h clusterHost) fetch(ctx context.Context, req cluster.SpawnRequest, fetch cluster.Fetcher) (*registry.Record, error) {

@@ -130,16 +130,25 @@ func (d clusterDoor) Place(place string) (string, error) {
 	return at, nil
 }
 
-func (d clusterDoor) SpawnOn(ctx context.Context, parent bus.PID, node, name string, args []string) (bus.PID, error) {
+// SpawnOn starts a child of a local process on another node, with the parent's namespace as
+// its bound (nil only when the kernel checks no policy).
+func (d clusterDoor) SpawnOn(ctx context.Context, req kernel.RemoteSpawn) (kernel.RemoteChild, error) {
 	n, err := d.node()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	_, rpid, err := n.Spawn(ctx, cluster.SpawnRequest{Module: name, Args: args, By: "pid " + parent.String()}, node, false)
+	if req.Bound == nil { // a kernel that checks no policy has nothing to bound the child by
+		return nil, fmt.Errorf("%w: a child on another node needs its parent's namespace, and this kernel checks no policy", bus.ErrDenied)
+	}
+	spec := &cluster.ChildSpec{Parent: uint32(req.Parent), UI: req.UI}
+	if spec.Bound, err = policies.EncodeBound(req.Bound); err != nil {
+		return nil, err
+	}
+	c, err := n.SpawnChild(ctx, cluster.SpawnRequest{Module: req.Name, Args: req.Args, By: "pid " + req.Parent.String(), Child: spec}, req.Node)
 	if err != nil {
-		return 0, errors.Join(kernel.ErrNoModule, err)
+		return nil, errors.Join(kernel.ErrNoModule, err)
 	}
-	return n.Address(node, rpid)
+	return c, nil
 }
 
 func (d clusterDoor) Address(node string, pid uint32) (bus.PID, error) {

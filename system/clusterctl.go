@@ -66,8 +66,8 @@ func (c *controller) Spawn(ctx context.Context, req admin.SpawnRequest) (string,
 		if req.Node != "" || req.Any || req.Need != "" {
 			return "", 0, admin.ErrNoCluster
 		}
-		pid, err := clusterHost{c.in}.start(sr, sr.By)
-		return "", pid, err
+		st, err := clusterHost{c.in}.start(sr, sr.By)
+		return "", st.PID, err
 	}
 	return n.Spawn(ctx, sr, req.Node, req.Any)
 }

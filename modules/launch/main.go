@@ -1,10 +1,12 @@
 // Command launch starts other modules as its children and reports how each ended: a small
 // supervisor, and the demo of the proc_spawn door.
 //
-//	orbital run launch -- NAME [ARG...] [+ NAME [ARG...]]...
+//	orbital run launch -- [-node NAME | -any] [-need SPEC] NAME [ARG...] [+ NAME [ARG...]]...
 //
 // Each child runs under its own policy cut down to launch's (a child never gets more than its
 // parent), and only the modules launch's policy names under [process] spawn may be started.
+// In a cluster, -node, -any and -need place the children as `orbital spawn` does
+// (proc_spawn_at): on another node a child is still launch's, bounded by its namespace.
 // launch waits for every child and prints one line per child:
 //
 //	launch: hello (pid 3) exited 0
@@ -14,6 +16,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
@@ -23,15 +26,23 @@ import (
 func main() { os.Exit(run(os.Args[1:])) }
 
 func run(args []string) int {
-	jobs := split(args)
+	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
+	var place sdk.Place
+	fs.StringVar(&place.Node, "node", "", "start the children on this node of the cluster")
+	fs.BoolVar(&place.Any, "any", false, "start the children on the node with the most free resources that fits -need")
+	fs.StringVar(&place.Need, "need", "", "what the node must have: memory=1GiB,cores=2,driver=camera")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	jobs := split(fs.Args())
 	if len(jobs) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: launch NAME [ARG...] [+ NAME [ARG...]]...")
+		fmt.Fprintln(os.Stderr, "usage: launch [-node NAME | -any] [-need SPEC] NAME [ARG...] [+ NAME [ARG...]]...")
 		return 2
 	}
 	failed := 0
 	names := map[uint32]string{}
 	for _, j := range jobs {
-		pid, err := sdk.Spawn(j[0], j[1:]...)
+		pid, err := spawn(place, j)
 		if err != nil {
 			fmt.Printf("launch: %s did not start: %v\n", j[0], err)
 			failed++
@@ -69,6 +80,14 @@ func run(args []string) int {
 		}
 	}
 	return min(100, failed)
+}
+
+// spawn starts job (name and arguments) where place says, here when it says nothing.
+func spawn(place sdk.Place, job []string) (uint32, error) {
+	if place == (sdk.Place{}) {
+		return sdk.Spawn(job[0], job[1:]...)
+	}
+	return sdk.SpawnOn(place, job[0], job[1:]...)
 }
 
 // split cuts the arguments into jobs at "+".

@@ -37,10 +37,11 @@ func (p Place) String() string {
 	return strings.Join(parts, ";")
 }
 
-// SpawnOn is Spawn on the node place picks. Placed on this node, the module is a child as
-// Spawn's; on another node the result is the pid that stands for it here (send to it,
-// Request it), not a child: its end is not reported. Errors as Spawn's, and ErrNotFound when
-// no node fits or this instance is not a node of a cluster.
+// SpawnOn is Spawn on the node place picks. Wherever it lands the module is a child as
+// Spawn's: bounded by the caller's namespace, its end a KindExit message, stopped by Kill and
+// by the caller's end. On another node the result is the pid that stands for it here (send
+// to it, Request it). Errors as Spawn's, and ErrNotFound when no node fits or this instance
+// is not a node of a cluster. An empty place is exactly Spawn.
 func SpawnOn(place Place, name string, args ...string) (uint32, error) {
 	joined, err := joinArgs(name, args)
 	if err != nil {
