@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/compositor"
 	"github.com/orbital/orbital/kernel"
 )
@@ -22,17 +23,18 @@ type HeadlessOptions struct {
 
 // RunHeadless composes the instance's scene with the software device on every change (at
 // most 60 Hz) while procs run, until they have all ended, the frame budget is spent, the
-// timeout passes or a signal arrives. It reports whether it stopped them (budget, timeout or
-// signal) and writes the screenshot, if asked.
-func (in *Instance) RunHeadless(procs []*kernel.Process, o HeadlessOptions) (stopped bool, err error) {
-	r := &headless{in: in, dev: compositor.NewSoftware(o.Width, o.Height), procs: procs}
+// timeout passes or a signal arrives. It returns the pids it stopped (those still running when
+// the budget, the timeout or a signal ended the run; a process that had ended by itself is not
+// among them) and writes the screenshot, if asked.
+func (in *Instance) RunHeadless(procs []*kernel.Process, o HeadlessOptions) (stopped map[bus.PID]bool, err error) {
+	r := &headless{in: in, dev: compositor.NewSoftware(o.Width, o.Height), procs: procs, stoppedPIDs: map[bus.PID]bool{}}
 	r.loop(o)
 	if o.Screenshot != "" {
 		if err := r.screenshot(o.Screenshot); err != nil {
-			return r.stopped, fmt.Errorf("screenshot: %w", err)
+			return r.stoppedPIDs, fmt.Errorf("screenshot: %w", err)
 		}
 	}
-	return r.stopped, nil
+	return r.stoppedPIDs, nil
 }
 
 type headless struct {
@@ -41,6 +43,8 @@ type headless struct {
 	procs   []*kernel.Process
 	frames  int  // composed so far
 	stopped bool // we asked the processes to stop
+	// stoppedPIDs: the processes still running when we first asked them to stop.
+	stoppedPIDs map[bus.PID]bool
 }
 
 const frameInterval = time.Second / 60
@@ -91,6 +95,15 @@ func (r *headless) loop(o HeadlessOptions) {
 
 // stop asks every process to quit (force: kills them).
 func (r *headless) stop(force bool) {
+	if !r.stopped {
+		for _, p := range r.procs {
+			select {
+			case <-p.Done():
+			default:
+				r.stoppedPIDs[p.PID()] = true
+			}
+		}
+	}
 	r.stopped = true
 	for _, p := range r.procs {
 		r.in.k.Kill(p.PID(), force)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"syscall"
 
+	"github.com/orbital/orbital/bus"
 	"github.com/orbital/orbital/kernel"
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/system"
@@ -105,16 +106,17 @@ func runVerb(c *command, args []string) int {
 }
 
 // exitCode is the first non-zero exit code in TARGET order, after reporting each process that
-// crashed. A process that ended because run stopped it (frame budget, Ctrl-C) without crashing
-// counts as 0. Crashes are 134 (as `wasmtime run` reports a trap), kills after the grace 137.
-func exitCode(procs []*kernel.Process, stopped bool, stderr io.Writer) int {
+// crashed. A process that ended because run stopped it (frame budget, timeout, Ctrl-C) without
+// crashing counts as 0; one that had ended by itself before keeps its code. Crashes are 134
+// (as `wasmtime run` reports a trap), kills after the grace 137.
+func exitCode(procs []*kernel.Process, stopped map[bus.PID]bool, stderr io.Writer) int {
 	code := 0
 	for _, p := range procs {
 		in := p.Info()
 		c := in.ExitCode
-		if in.State == kernel.Crashed || (!stopped && c == kernel.ExitKilled) {
+		if in.State == kernel.Crashed || (!stopped[in.PID] && c == kernel.ExitKilled) {
 			fmt.Fprintf(stderr, "orbital: %s[%d]: %s\n", in.Name, in.PID, in.Reason)
-		} else if stopped {
+		} else if stopped[in.PID] {
 			c = 0
 		}
 		if code == 0 {

@@ -58,15 +58,18 @@ func TestRunHello(t *testing.T) {
 
 func TestRunExitCodes(t *testing.T) {
 	home := testenv.Home(t)
+	exit9 := writeWAT(t, "exit9.wasm", `(module (import "wasi_snapshot_preview1" "proc_exit" (func $e (param i32)))
+			(memory (export "memory") 1) (func (export "_start") (call $e (i32.const 9))))`)
 	for _, tc := range []struct {
 		args []string
 		want int
 	}{
+		// The timeout stops clock; exit9 had ended by itself with 9, which the stop must not hide.
+		{[]string{"--timeout", "2s", exit9, "clock"}, 9},
 		{[]string{"hello", "--", "--exit", "3"}, 3},
 		{[]string{"hello", "--", "--exit", "0"}, 0},
 		{[]string{writeWAT(t, "trap.wasm", `(module (func (export "_start") unreachable))`)}, 134},
-		{[]string{writeWAT(t, "exit9.wasm", `(module (import "wasi_snapshot_preview1" "proc_exit" (func $e (param i32)))
-			(memory (export "memory") 1) (func (export "_start") (call $e (i32.const 9))))`)}, 9},
+		{[]string{exit9}, 9},
 	} {
 		_, errOut, code := orbital(t, home, tc.args...)
 		if code != tc.want {
