@@ -285,11 +285,16 @@ func (b *Bus) SendTimeout(ctx context.Context, m Message, timeout time.Duration)
 
 // TrySend is SendTimeout with timeout 0 for hot paths: when the inbox is full it returns the
 // bare ErrFull sentinel, without formatting an error (no allocation), so the caller can decide
-// to wait (SendTimeout) without paying for a message it throws away.
+// to wait (SendTimeout) without paying for a message it throws away. It never waits on the
+// network: to a remote endpoint it sends nothing and returns the bare ErrRemote (the caller
+// sends with SendTimeout where it may block).
 func (b *Bus) TrySend(m Message) error {
 	to, err := b.sendTarget(&m)
 	if err != nil {
 		return err
+	}
+	if to.sink != nil {
+		return ErrRemote
 	}
 	if err := b.deliver(context.Background(), to, m, 0, false, false); err != nil {
 		return err

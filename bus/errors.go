@@ -30,4 +30,8 @@ var (
 	ErrEnded = errors.New("bus: ended before replying")
 	// ErrExists: the pid already has an inbox.
 	ErrExists = errors.New("bus: already attached")
+	// ErrRemote: TrySend only, the receiver is a remote endpoint (another node): delivering
+	// means waiting for that node's acknowledgement, which TrySend never does. Nothing was
+	// sent; SendTimeout sends it.
+	ErrRemote = errors.New("bus: the receiver is on another node")
 )

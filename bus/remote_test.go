@@ -181,3 +181,20 @@ func TestRemoteRequestAndSend(t *testing.T) {
 		t.Fatalf("request to a detached node: %v", err)
 	}
 }
+
+// TrySend never waits on the network: to a remote endpoint it hands nothing to the sink and
+// says so (ErrRemote); SendTimeout then sends.
+func TestTrySendRemote(t *testing.T) {
+	b := New(Config{})
+	attach(t, b, 1, InboxLimits{})
+	var calls int
+	if _, err := b.AttachRemote(100, InboxLimits{}, func(ctx context.Context, m Message) error { calls++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.TrySend(Message{From: 1, To: 100, Payload: []byte("x")}); err != ErrRemote || calls != 0 {
+		t.Fatalf("TrySend to a remote endpoint: %v, the sink called %d times; want ErrRemote and none", err, calls)
+	}
+	if err := b.SendTimeout(context.Background(), Message{From: 1, To: 100, Payload: []byte("x")}, 0); err != nil || calls != 1 {
+		t.Fatalf("SendTimeout to a remote endpoint: %v, the sink called %d times", err, calls)
+	}
+}

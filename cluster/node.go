@@ -24,9 +24,13 @@ import (
 type Config struct {
 	Name   string // --node; default the host name
 	Listen string // --cluster-listen HOST:PORT: run an embedded NATS server there
-	Join   string // --join nats://[TOKEN@]HOST:PORT
-	Home   string // the Orbital home: the token lives in HOME/cluster/token
-	Host   Host
+	// Advertise is --cluster-advertise HOST:PORT: the address other nodes reach the embedded
+	// server at (announced, in join URLs and route URLs). Required when Listen's host is
+	// unspecified (0.0.0.0, ::, empty); default Listen's address.
+	Advertise string
+	Join      string // --join nats://[TOKEN@]HOST:PORT
+	Home      string // the Orbital home: the token lives in HOME/cluster/token
+	Host      Host
 	// TLS forces TLS even on loopback (it is always on elsewhere).
 	TLS bool
 	// Announce is how often the node announces itself (default 1 s); a member silent for
@@ -105,6 +109,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.Listen == "" && cfg.Join == "" {
 		return nil, errors.New("cluster: want --cluster-listen HOST:PORT, --join nats://HOST:PORT, or both")
+	}
+	if err := checkAdvertise(cfg.Listen, cfg.Advertise); err != nil {
+		return nil, err
 	}
 	if cfg.Host == nil || cfg.Home == "" {
 		return nil, errors.New("cluster: Config.Host and Config.Home are required")
@@ -197,10 +204,14 @@ func (n *Node) connect(ctx context.Context, joinSrv string) error {
 			return err
 		}
 	}
-	if n.srv, err = startServer(n.cfg.Name, n.cfg.Listen, n.tok, route, n.tlsc); err != nil {
+	if n.srv, err = startServer(n.cfg.Name, n.cfg.Listen, n.cfg.Advertise, n.tok, route, n.tlsc); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	n.addr = "nats://" + n.srv.addr
+	local := "nats://" + n.srv.addr
+	n.addr = local
+	if n.cfg.Advertise != "" {
+		n.addr = "nats://" + n.cfg.Advertise
+	}
 	if route != "" {
 		if err := waitRoute(ctx, n.srv, 10*time.Second); err != nil {
 			return err
@@ -208,9 +219,9 @@ func (n *Node) connect(ctx context.Context, joinSrv string) error {
 	}
 	// The node talks to its own server in process (no socket): two of the six hops of a
 	// cross-node round trip are then a pipe, not loopback TCP.
-	n.nc, err = n.dial(n.addr, nats.InProcessServer(n.srv.s))
+	n.nc, err = n.dial(local, nats.InProcessServer(n.srv.s))
 	if err != nil {
-		return fmt.Errorf("cluster: own server %s: %w", n.addr, err)
+		return fmt.Errorf("cluster: own server %s: %w", local, err)
 	}
 	return nil
 }

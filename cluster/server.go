@@ -21,13 +21,15 @@ const routeUser = "orbital"
 // embedded is the NATS server a node runs with --cluster-listen: clients (nodes that join
 // it) on the listen address, routes to the other embedded servers on a port of its own.
 type embedded struct {
-	s    *server.Server
-	addr string // client address, HOST:PORT
+	s       *server.Server
+	addr    string // client address, HOST:PORT, as it listens
+	advHost string // the host peers reach it at (--cluster-advertise), "" for addr's
 }
 
 // startServer runs a NATS server for clients on listen (HOST:PORT) and for routes on the same
 // host, next free port, seeded with route (a nats-route:// URL; "" for the first node).
-func startServer(name, listen, tok, route string, tlsc *tls.Config) (*embedded, error) {
+// advertise ("" is listen) is the address peers reach it at.
+func startServer(name, listen, advertise, tok, route string, tlsc *tls.Config) (*embedded, error) {
 	host, portS, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("--cluster-listen %q: %w", listen, err)
@@ -43,6 +45,7 @@ func startServer(name, listen, tok, route string, tlsc *tls.Config) (*embedded, 
 		ServerName:      "orbital-" + name,
 		Host:            host,
 		Port:            port,
+		ClientAdvertise: advertise,
 		Authorization:   tok,
 		NoLog:           true,
 		NoSigs:          true,
@@ -82,16 +85,62 @@ func startServer(name, listen, tok, route string, tlsc *tls.Config) (*embedded, 
 		s.Shutdown()
 		return nil, fmt.Errorf("cluster server on %s did not start (address in use?)", listen)
 	}
-	return &embedded{s: s, addr: s.Addr().String()}, nil
+	e := &embedded{s: s, addr: s.Addr().String()}
+	if advertise != "" {
+		e.advHost, _, _ = net.SplitHostPort(advertise)
+	}
+	return e, nil
 }
 
-// routeURL is how other embedded servers reach this one.
+// routeURL is how other embedded servers reach this one: the route port on the advertised
+// host (the listen host without --cluster-advertise).
 func (e *embedded) routeURL(tok string) string {
 	a := e.s.ClusterAddr()
 	if a == nil {
 		return ""
 	}
-	return (&url.URL{Scheme: "nats-route", User: url.UserPassword(routeUser, tok), Host: a.String()}).String()
+	host := a.String()
+	if e.advHost != "" {
+		host = net.JoinHostPort(e.advHost, strconv.Itoa(a.Port))
+	}
+	return (&url.URL{Scheme: "nats-route", User: url.UserPassword(routeUser, tok), Host: host}).String()
+}
+
+// Unspecified reports whether host is no one address ("", 0.0.0.0, ::): listening there
+// is fine, advertising it is not (peers cannot reach it).
+func Unspecified(host string) bool {
+	if host == "" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsUnspecified()
+}
+
+// checkAdvertise refuses a node that would announce an address peers cannot reach.
+func checkAdvertise(listen, advertise string) error {
+	if advertise == "" {
+		if listen == "" {
+			return nil
+		}
+		if host, _, err := net.SplitHostPort(listen); err == nil && Unspecified(host) {
+			return fmt.Errorf("cluster: --cluster-listen %s listens on every interface, and other nodes cannot reach %q: pass --cluster-advertise HOST:PORT, the address they reach this node at", listen, host)
+		}
+		return nil
+	}
+	if listen == "" {
+		return fmt.Errorf("cluster: --cluster-advertise %s is the address of this node's own server: give --cluster-listen HOST:PORT too", advertise)
+	}
+	host, portS, err := net.SplitHostPort(advertise)
+	if err != nil {
+		return fmt.Errorf("cluster: --cluster-advertise %q: want HOST:PORT: %w", advertise, err)
+	}
+	if port, err := strconv.Atoi(portS); err != nil || port < 1 || port > 65535 {
+		return fmt.Errorf("cluster: --cluster-advertise %q: the port must be 1-65535", advertise)
+	}
+	if Unspecified(host) {
+		return fmt.Errorf("cluster: --cluster-advertise %q: advertise the address other nodes reach this node at, not an unspecified one", advertise)
+	}
+	return nil
 }
 
 func (e *embedded) close() {

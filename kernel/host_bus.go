@@ -128,7 +128,9 @@ func hostSend(c *call, a []wasmtime.Val) []wasmtime.Val {
 	m := bus.Message{Kind: bus.Kind(kind), From: c.p.pid, To: bus.PID(uint32(a[0].I32())), Payload: payload, Regions: regions}
 	b, timeout := c.Bus(), time.Duration(a[6].I64())
 	err := b.TrySend(m) // the common case: room at once, no blocking state, no timer
-	if err == bus.ErrFull && timeout != 0 {
+	// A pid on another node: the send waits for that node's acknowledgement, as a blocked call
+	// (a kill ends the wait; no deadline runs), bounded by timeout when > 0.
+	if (err == bus.ErrFull && timeout != 0) || err == bus.ErrRemote {
 		c.block(func() { err = b.SendTimeout(c.Context(), m, timeout) })
 	}
 	return one(c.busCode(err))

@@ -160,3 +160,32 @@ func TestRemoteChild(t *testing.T) {
 		t.Fatalf("a bounded child on a kernel without policies: %v", err)
 	}
 }
+
+// A send to a pid of another node waits for that node's acknowledgement as a blocked call,
+// whatever its timeout (0 included): never inside TrySend, where nothing could end the wait.
+// Here the other node never answers: a kill must still end the sender.
+func TestSendRemoteBlocks(t *testing.T) {
+	k := newKernel(t, Config{AllowAll: true})
+	entered := make(chan struct{}, 1)
+	if _, err := k.Bus().AttachRemote(4000, bus.InboxLimits{}, func(ctx context.Context, m bus.Message) error {
+		entered <- struct{}{}
+		<-ctx.Done() // the other node never acknowledges
+		return ctx.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m := watModule(t, k, "sender", `(module
+  (import "orbital" "send" (func $send (param i32 i32 i32 i32 i32 i32 i64) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (drop (call $send (i32.const 4000) (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 0) (i64.const 0)))))`)
+	p := spawn(t, k, m, SpawnOptions{})
+	select {
+	case <-entered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the send never reached the remote endpoint")
+	}
+	k.Kill(p.PID(), true)
+	if in := wait(t, p, 20*time.Second); in.ExitCode != ExitKilled {
+		t.Fatalf("the sender ended %v %d (%s), want killed", in.State, in.ExitCode, in.Reason)
+	}
+}

@@ -118,6 +118,9 @@ type Process struct {
 	killed    atomic.Bool       // force-kill requested: host calls trap, epoch ticks trap
 	stopping  atomic.Bool       // quit request posted: blocking calls return ERR_CLOSED when idle
 	cause     atomic.Pointer[string]
+	// proc_exit's status (wasi_exit.go), set once the guest called it.
+	exitStatus atomic.Uint32
+	exitCalled atomic.Bool
 
 	// Reload (reload.go): the request Kernel.Reload posts, the flag that keeps a second one
 	// out, and the wake-up of a recv blocked when it arrives.

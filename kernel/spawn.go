@@ -315,8 +315,14 @@ func (p *Process) classify(err error, mem int64, fuel uint64) (State, int, strin
 	if err == nil {
 		return killedClean()
 	}
+	if status, ok := p.exitCall(); ok { // any status, 0 to 2^32-1 (wasi_exit.go)
+		if status == 0 {
+			return killedClean()
+		}
+		return Exited, status, fmt.Sprintf("exit status %d%s", status, memNote)
+	}
 	var werr *wasmtime.Error
-	if errors.As(err, &werr) {
+	if errors.As(err, &werr) { // wasmtime's own proc_exit: a linker without the kernel's
 		if status, ok := werr.ExitStatus(); ok {
 			if status == 0 {
 				return killedClean()

@@ -25,7 +25,10 @@ import (
 type ClusterConfig struct {
 	Node   string // default the host name
 	Listen string // HOST:PORT for an embedded NATS server
-	Join   string // nats://[TOKEN@]HOST:PORT
+	// Advertise is the HOST:PORT other nodes reach Listen at (required when Listen's host is
+	// unspecified, 0.0.0.0)
+	Advertise string
+	Join      string // nats://[TOKEN@]HOST:PORT
 }
 
 // clusterAddrFile is where a node that listens writes its address, for orbital cluster token.
@@ -34,7 +37,7 @@ func clusterAddrFile(home string) string { return filepath.Join(home, "run", "cl
 // startCluster joins the cluster; a failure fails Start (the user asked for a cluster).
 func (in *Instance) startCluster(ctx context.Context) error {
 	c := in.cfg.Cluster
-	n, err := cluster.New(cluster.Config{Name: c.Node, Listen: c.Listen, Join: c.Join, Home: in.cfg.Home,
+	n, err := cluster.New(cluster.Config{Name: c.Node, Listen: c.Listen, Advertise: c.Advertise, Join: c.Join, Home: in.cfg.Home,
 		Host: clusterHost{in}, Log: func(f string, a ...any) { in.errorf(f, a...) }})
 	if err != nil {
 		return err

@@ -86,8 +86,9 @@ func runningPID(in *Instance, name string) bus.PID {
 
 // The guests of TestClusterRemoteChild. parent-NAME starts NAME on node b (proc_spawn_at) and
 // exits with the code of the first kind 18 message it receives. probe publishes on open.x
-// and secret.x and exits with 10 x -(the first result) - (the second): 56 is ERR_NOT_FOUND
-// (allowed, nobody listens) then ERR_DENIED. sleeper waits for its quit request, exits 0.
+// and secret.x and exits with 132 + 10 x -(the first result) - (the second): 188 is
+// ERR_NOT_FOUND (allowed, nobody listens) then ERR_DENIED, and an exit code above 127 (an
+// exit, not a crash: that would be 134). sleeper waits for its quit request, exits 0.
 const (
 	parentWAT = `(module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
@@ -108,7 +109,7 @@ const (
   (memory (export "memory") 1)
   (data (i32.const 0) "open.x") (data (i32.const 16) "secret.x")
   (func (export "_start")
-    (call $exit (i32.sub (i32.mul (i32.const -10) (call $pub (i32.const 0) (i32.const 6) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)))
+    (call $exit (i32.sub (i32.sub (i32.const 132) (i32.mul (i32.const 10) (call $pub (i32.const 0) (i32.const 6) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))))
       (call $pub (i32.const 16) (i32.const 8) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))))))`
 	sleeperWAT = `(module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
@@ -174,8 +175,8 @@ func TestClusterRemoteChild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the parent did not end (its child's end never reached it?):\nnode a:\n%s\nnode b:\n%s", outA, outB)
 	}
-	if info.ExitCode != 56 {
-		t.Fatalf("the parent exited %d (%s), want 56: its child on b may publish open.x (ERR_NOT_FOUND: nobody listens), not secret.x (ERR_DENIED)\nnode a:\n%s\nnode b:\n%s",
+	if info.ExitCode != 188 {
+		t.Fatalf("the parent exited %d (%s), want 188: its child on b may publish open.x (ERR_NOT_FOUND: nobody listens), not secret.x (ERR_DENIED)\nnode a:\n%s\nnode b:\n%s",
 			info.ExitCode, info.Reason, outA, outB)
 	}
 

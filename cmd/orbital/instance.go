@@ -78,6 +78,7 @@ func shellVerb(c *command, args []string) int {
 func upVerb(c *command, args []string) int {
 	var cl system.ClusterConfig
 	c.withHome().StringVar(&cl.Listen, "cluster-listen", "", "run an embedded NATS server for the cluster on HOST:PORT")
+	c.StringVar(&cl.Advertise, "cluster-advertise", "", "the HOST:PORT other nodes reach --cluster-listen at (required when it listens on 0.0.0.0)")
 	c.StringVar(&cl.Join, "join", "", "join the cluster at nats://TOKEN@HOST:PORT (orbital cluster token prints it)")
 	c.StringVar(&cl.Node, "node", "", "this node's name in the cluster (default the host name)")
 	httpAddr := c.String("http", "127.0.0.1:0", "serve the modules' HTTP routes on this loopback address (\"\": none)")

@@ -55,7 +55,7 @@ var verbs = []verb{
 	{"shell", "shell [--open URL]... [--home DIR] [--screenshot F.png --frames N]", "open the desktop shell (the default when orbital runs with no command)", "", shellVerb},
 	{"sign", "sign [--key FILE] [-o OUT] PACKAGE.tar.gz|DIR", "sign a package with your ed25519 publisher key (created on first use)", "", signVerb},
 	{"spawn", "spawn [--node NAME | --any] [--need memory=1GiB,cores=2,driver=camera] [--home DIR] MODULE [-- ARGS]", "start a module in the running instance or, placed by resources, on a node of its cluster", "", spawnVerb},
-	{"up", "up [--home DIR] [--http ADDR] [--cluster-listen HOST:PORT] [--join nats://TOKEN@HOST:PORT] [--node NAME]", "run the home's instance without a desktop until SIGINT/SIGTERM: boot modules and drivers, schedules, triggers, admin panel", "", upVerb},
+	{"up", "up [--home DIR] [--http ADDR] [--cluster-listen HOST:PORT [--cluster-advertise HOST:PORT]] [--join nats://TOKEN@HOST:PORT] [--node NAME]", "run the home's instance without a desktop until SIGINT/SIGTERM: boot modules and drivers, schedules, triggers, admin panel", "", upVerb},
 }
 
 // exitUsage is the exit code for bad input: a missing file, a bad flag, a corrupt module.
