@@ -16,8 +16,9 @@ import (
 // moduleCache keeps compiled modules in memory for the life of the kernel and on disk under
 // <home>/cache/compiled, so a second start of a module skips compilation.
 //
-// An entry is two files named after the cache key: <key>.cwasm (wasmtime's serialized module,
-// followed by the images of the module's memories, memimage.go) and <key>.sum (cache_entry.go:
+// An entry is two files named after the cache key: <key>.cwasm (wasmtime's serialized module
+// without what only describes the code, cache_lean.go, followed by the images of the module's
+// memories, memimage.go) and <key>.sum (cache_entry.go:
 // the sha256 of the WASM module it was compiled from, its layout and a CRC-32C of each MiB).
 // The key is made from the module's fingerprint (its length and two CRC-32s, cheap), so the
 // entry can be read while the module's sha256 is still being computed, or never computed
@@ -132,6 +133,7 @@ func (c *moduleCache) load(engine *wasmtime.Engine, settings string, src wasmSou
 	size := int64(len(src.wasm)) * compiledPerWasmByte
 	if c.dir != "" {
 		if ser, err := mod.Serialize(); err == nil {
+			ser = leanArtifact(ser) // cache_strip.go
 			size = int64(len(ser))
 			sizes, _ := imageLayout(data)
 			if c.writeDisk(key, src.digest(), ser, sizes, imgBytes) == nil { // best effort: a failed write only costs a recompile later

@@ -366,8 +366,10 @@ func trapMessage(t *wasmtime.Trap) string {
 	if cause == "" {
 		cause = strings.TrimSuffix(strings.TrimSpace(firstLine(msg)), ":")
 	}
-	if fn, at := trapFrame(msg); fn != "" {
+	if fn, at := trapFrame(msg); fn != "" && at != "" {
 		cause += " in " + fn + " (at " + at + ")"
+	} else if fn != "" {
+		cause += " in " + fn
 	}
 	return cause
 }
@@ -409,7 +411,9 @@ func trapCause(msg string) string {
 }
 
 // trapFrame is the innermost wasm frame of the message's backtrace: the function's name and
-// the code offset ("    0:     0x22 - mod!name").
+// the code offset ("    0:     0x22 - mod!name"), or only the name where wasmtime knows no
+// offset ("    0: mod!name": code loaded from the disk cache has no address map,
+// cache_lean.go).
 func trapFrame(msg string) (fn, at string) {
 	_, bt, ok := strings.Cut(msg, "wasm backtrace:\n")
 	if !ok {
@@ -422,6 +426,9 @@ func trapFrame(msg string) (fn, at string) {
 	}
 	at, name, ok := strings.Cut(strings.TrimSpace(rest), " - ")
 	if !ok {
+		at, name = "", strings.TrimSpace(rest)
+	}
+	if name == "" {
 		return "", ""
 	}
 	if i := strings.LastIndexByte(name, '!'); i >= 0 {
