@@ -48,6 +48,8 @@
 // abi.go maps Go errors to ABI codes in one table; each family lives in host_<family>.go and
 // registers its hostFuncs from init. Doors a user may open at once go through checkDoor and
 // Config.Asker (ask.go). Guest memory is reached only through bounds-checked call.bytes.
+// Every host function is linked through wasmtime's unchecked ABI (hostcall_cgo.go): the
+// process is found by its store in hostStores, with no lock and no value conversions.
 //
 // wasmtime-go v39 is the runtime; golang.org/x/sys/unix gives the thread CPU clock.
 package kernel

@@ -15,15 +15,21 @@ import (
 // is running WASM code may go on: it stops a killed process within one tick and a process that
 // overran its deadline, and continues every other one. wasmtime-go does not bind
 // wasmtime_store_epoch_deadline_callback, so this file calls the C API directly (as
-// fastpath_cgo.go does for spawning; the two are the kernel's only cgo).
+// fastpath_cgo.go does for spawning and hostcall_cgo.go for host calls).
 
 // epochSlots maps the opaque slot number handed to C back to its process. A number, not a Go
-// pointer, crosses into C (cgo pointer rules).
+// pointer, crosses into C (cgo pointer rules). A slot also keeps its store's key in hostStores
+// (hostcall_cgo.go), bound and unbound with it.
 var (
 	epochMu    sync.Mutex
-	epochSlots = map[uintptr]*Process{}
+	epochSlots = map[uintptr]epochSlot{}
 	epochNext  uintptr
 )
+
+type epochSlot struct {
+	p     *Process
+	store uintptr // the key bindHostStore returned
+}
 
 // storePtr reads the *wasmtime_store_t out of a *wasmtime.Store. The Go type keeps it in its
 // first, unexported field; kernel_test checks the layout assumption (TestStoreLayout) so a
@@ -35,10 +41,11 @@ func storePtr(s *wasmtime.Store) unsafe.Pointer {
 // installEpochCallback arms the per-store callback for p. It must run on p's thread, after the
 // store exists; releaseEpochSlot undoes the slot when the process ends.
 func installEpochCallback(p *Process) {
+	key := bindHostStore(p)
 	epochMu.Lock()
 	epochNext++
 	slot := epochNext
-	epochSlots[slot] = p
+	epochSlots[slot] = epochSlot{p, key}
 	epochMu.Unlock()
 	p.epochSlot = slot
 	C.orbital_set_epoch_callback((*C.wasmtime_store_t)(storePtr(p.store)), C.uintptr_t(slot))
@@ -46,8 +53,10 @@ func installEpochCallback(p *Process) {
 
 func releaseEpochSlot(slot uintptr) {
 	epochMu.Lock()
+	s := epochSlots[slot]
 	delete(epochSlots, slot)
 	epochMu.Unlock()
+	unbindHostStore(s.store, s.p)
 }
 
 // Error strings returned to wasmtime live for the life of the program: the C side copies them
@@ -60,7 +69,7 @@ var (
 //export orbitalEpochTick
 func orbitalEpochTick(slot C.uintptr_t, delta *C.uint64_t) *C.char {
 	epochMu.Lock()
-	p := epochSlots[uintptr(slot)]
+	p := epochSlots[uintptr(slot)].p
 	epochMu.Unlock()
 	*delta = 1
 	if p == nil {

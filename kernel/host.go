@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"unsafe"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
 	"github.com/orbital/orbital/bus"
@@ -20,6 +21,9 @@ type hostFunc struct {
 	// fn returns the results. A function that may wait (recv, send with a timeout) waits
 	// inside c.block and honours c.Context(), which ends when the process is killed.
 	fn func(c *call, args []wasmtime.Val) []wasmtime.Val
+	// i32, set instead of fn by a function returning one i32, reads its arguments in place and
+	// allocates nothing per call (hostcall_cgo.go).
+	i32 func(c *call, args rawArgs) int32
 }
 
 var (
@@ -53,8 +57,8 @@ var (
 func kinds(ks ...wasmtime.ValKind) []wasmtime.ValKind { return ks }
 
 // defineHostFuncs links every registered host function into the kernel's linker. The linker
-// is store-independent: one definition serves every process, which finds its own Process
-// through the store's data.
+// is store-independent: one definition serves every process, which is found by its store
+// (hostcall_cgo.go).
 func defineHostFuncs(l *wasmtime.Linker) error {
 	if err := defineFuncs(l, abiModule, hostFuncs); err != nil {
 		return err
@@ -64,48 +68,27 @@ func defineHostFuncs(l *wasmtime.Linker) error {
 	return defineFuncs(l, wasiModule, wasiOverrides)
 }
 
-func defineFuncs(l *wasmtime.Linker, module string, fs []hostFunc) error {
-	for _, f := range fs {
-		f := f
-		ps := make([]*wasmtime.ValType, len(f.params))
-		for i, k := range f.params {
-			ps[i] = wasmtime.NewValType(k)
-		}
-		rs := make([]*wasmtime.ValType, len(f.results))
-		for i, k := range f.results {
-			rs[i] = wasmtime.NewValType(k)
-		}
-		ty := wasmtime.NewFuncType(ps, rs)
-		if err := l.FuncNew(module, f.name, ty, func(caller *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
-			return invoke(&f, caller, args)
-		}); err != nil {
-			return fmt.Errorf("%s.%s: %w", module, f.name, err)
-		}
-	}
-	return nil
-}
-
-// invoke runs one host call for the calling process: it refuses calls from a killed process,
-// turns a Go panic into the end of that process only (never of the kernel), and keeps the
-// deadline clock, CPU time and memory size current.
-func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wasmtime.Val, trap *wasmtime.Trap) {
-	p, _ := caller.Data().(*Process)
-	if p == nil {
-		return nil, wasmtime.NewTrap("orbital: host call from a store without a process")
-	}
+// invoke runs one host call of p: it refuses calls from a killed process, turns a Go panic
+// into the end of that process only (never of the kernel), and keeps the deadline clock, CPU
+// time and memory size current. caller is the C wasmtime_caller_t; results are written over
+// args. A non-nil trap ends the guest.
+func invoke(f *hostFunc, p *Process, caller unsafe.Pointer, args rawArgs) (trap *wasmtime.Trap) {
 	if p.killed.Load() {
 		p.setCause("killed")
-		return nil, wasmtime.NewTrap("orbital: process killed")
+		return wasmtime.NewTrap("orbital: process killed")
 	}
 	p.lastHost.Store(monoNow())
 	// One call per process at a time (its thread is in this host call), so the process's own
-	// call value serves every call without an allocation. Calls nest when the kernel calls
-	// into the guest from a host call (a reload's save and restore, a library's _initialize
-	// while new code is linked): the outer call's value comes back when the inner one returns.
+	// call value (and its Caller) serves every call without an allocation. Calls nest when the
+	// kernel calls into the guest from a host call (a reload's save and restore, a library's
+	// _initialize while new code is linked): the outer call's caller comes back when the inner
+	// one returns.
 	c := &p.hostCall
-	outer := c.caller
-	c.p, c.caller = p, caller
+	outer, outerPtr := c.caller, callerPtr(&c.box)
+	setCallerPtr(&c.box, caller)
+	c.p, c.caller = p, &c.box
 	defer func() {
+		setCallerPtr(&c.box, outerPtr)
 		c.caller = outer
 		if r := recover(); r != nil {
 			p.setCause(fmt.Sprintf("host function orbital.%s panicked: %v", f.name, r))
@@ -113,22 +96,26 @@ func invoke(f *hostFunc, caller *wasmtime.Caller, args []wasmtime.Val) (res []wa
 			for _, l := range strings.Split(strings.TrimSpace(string(debug.Stack())), "\n") {
 				p.k.cfg.Log(p.pid, p.name, 3, "  "+l) // one log line per stack line
 			}
-			res, trap = nil, wasmtime.NewTrap("orbital: host function "+f.name+" panicked")
+			trap = wasmtime.NewTrap("orbital: host function " + f.name + " panicked")
 		}
 	}()
-	res = f.fn(c, args)
+	if f.i32 != nil {
+		args.setI32(0, f.i32(c, args))
+	} else if err := args.store(f.results, f.fn(c, args.vals(f.params))); err != nil {
+		panic(err)
+	}
 	if msg := c.trap; msg != "" { // the function ends the process (proc_fail)
 		c.trap = ""
-		return nil, wasmtime.NewTrap(msg)
+		return wasmtime.NewTrap(msg)
 	}
 	if p.killed.Load() {
 		p.setCause("killed")
-		return nil, wasmtime.NewTrap("orbital: process killed")
+		return wasmtime.NewTrap("orbital: process killed")
 	}
 	if p.unwind { // a reload ends the current code here (reload_thread.go)
-		return nil, wasmtime.NewTrap("orbital: reloading")
+		return wasmtime.NewTrap("orbital: reloading")
 	}
-	return res, nil
+	return nil
 }
 
 // call is the context of one host call: the process and the wasmtime caller, with
@@ -139,6 +126,7 @@ type call struct {
 	// trap, when a function sets it, ends the process with this trap message instead of
 	// returning results (its cause is set first, so it becomes the reason).
 	trap string
+	box  wasmtime.Caller // caller points here during a host call (invoke)
 }
 
 // Context ends when the process is killed. Blocking host functions wait on it.
@@ -150,12 +138,15 @@ func (c *call) mem() []byte {
 	if c.p.memory == nil {
 		return nil
 	}
-	return c.p.memory.UnsafeData(c.caller)
+	return memoryData(c.caller, c.p.memory)
 }
 
 // bytes returns the guest bytes [ptr, ptr+n), or ok=false if any of it lies outside memory.
-func (c *call) bytes(ptr, n int32) (b []byte, ok bool) {
-	m := c.mem()
+func (c *call) bytes(ptr, n int32) (b []byte, ok bool) { return span(c.mem(), ptr, n) }
+
+// span returns m[ptr:ptr+n], or ok=false if any of it lies outside m: c.bytes for a function
+// that reads several ranges of one c.mem().
+func span(m []byte, ptr, n int32) (b []byte, ok bool) {
 	if ptr < 0 || n < 0 || int64(ptr)+int64(n) > int64(len(m)) {
 		return nil, false
 	}

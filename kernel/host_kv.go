@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 
-	"github.com/bytecodealliance/wasmtime-go/v39"
-
 	"github.com/orbital/orbital/policies"
 	"github.com/orbital/orbital/storage"
 )
@@ -18,11 +16,11 @@ import (
 // file is opened on the process's first call and released when it ends.
 func init() {
 	registerHostFuncs(
-		hostFunc{name: "kv_get", params: kinds(i32, i32, i32, i32), results: kinds(i32), fn: hostKVGet},
-		hostFunc{name: "kv_put", params: kinds(i32, i32, i32, i32), results: kinds(i32), fn: hostKVPut},
-		hostFunc{name: "kv_delete", params: kinds(i32, i32), results: kinds(i32), fn: hostKVDelete},
-		hostFunc{name: "kv_list", params: kinds(i32, i32, i32, i32, i32, i32), results: kinds(i32), fn: hostKVList},
-		hostFunc{name: "kv_batch", params: kinds(i32, i32), results: kinds(i32), fn: hostKVBatch},
+		hostFunc{name: "kv_get", params: kinds(i32, i32, i32, i32), results: kinds(i32), i32: hostKVGet},
+		hostFunc{name: "kv_put", params: kinds(i32, i32, i32, i32), results: kinds(i32), i32: hostKVPut},
+		hostFunc{name: "kv_delete", params: kinds(i32, i32), results: kinds(i32), i32: hostKVDelete},
+		hostFunc{name: "kv_list", params: kinds(i32, i32, i32, i32, i32, i32), results: kinds(i32), i32: hostKVList},
+		hostFunc{name: "kv_batch", params: kinds(i32, i32), results: kinds(i32), i32: hostKVBatch},
 	)
 	registerErrorCode(storage.ErrNotFound, errNotFound)
 	registerErrorCode(storage.ErrQuota, errLimit)
@@ -95,89 +93,84 @@ func (c *call) kvErr(fn string, err error) int32 {
 //
 // buf_cap 0 returns the length only; a value longer than buf_cap is ERR_TOO_SMALL and writes
 // nothing.
-func hostKVGet(c *call, a []wasmtime.Val) []wasmtime.Val {
-	key, ok := c.bytes(a[0].I32(), a[1].I32())
-	if !ok {
-		return one(errFault)
-	}
-	buf, ok := c.bytes(a[2].I32(), a[3].I32())
-	if !ok {
-		return one(errFault)
+func hostKVGet(c *call, a rawArgs) int32 {
+	m := c.mem()
+	key, ok1 := span(m, a.I32(0), a.I32(1))
+	buf, ok2 := span(m, a.I32(2), a.I32(3))
+	if !ok1 || !ok2 {
+		return errFault
 	}
 	db, _, code := c.kv()
 	if code != 0 {
-		return one(code)
+		return code
 	}
-	v, err := db.Get(key)
+	n, err := db.Read(key, buf) // copies straight into the guest's buffer, when it fits
 	switch {
 	case err != nil:
-		return one(c.kvErr("kv_get", err))
-	case len(buf) == 0:
-		return one(int32(len(v)))
-	case len(v) > len(buf):
-		return one(errTooSmall)
+		return c.kvErr("kv_get", err)
+	case len(buf) > 0 && n > len(buf):
+		return errTooSmall
 	}
-	return one(int32(copy(buf, v)))
+	return int32(n)
 }
 
 // kv_put(key_ptr, key_len, val_ptr, val_len) -> 0 | error
-func hostKVPut(c *call, a []wasmtime.Val) []wasmtime.Val {
-	key, ok := c.bytes(a[0].I32(), a[1].I32())
-	if !ok {
-		return one(errFault)
-	}
-	val, ok := c.bytes(a[2].I32(), a[3].I32())
-	if !ok {
-		return one(errFault)
+func hostKVPut(c *call, a rawArgs) int32 {
+	m := c.mem()
+	key, ok1 := span(m, a.I32(0), a.I32(1))
+	val, ok2 := span(m, a.I32(2), a.I32(3))
+	if !ok1 || !ok2 {
+		return errFault
 	}
 	db, quota, code := c.kv()
 	if code != 0 {
-		return one(code)
+		return code
 	}
 	var err error
 	c.block(func() { err = db.Put(key, val, quota) }) // bbolt copies before it returns
 	if err != nil {
-		return one(c.kvErr("kv_put", err))
+		return c.kvErr("kv_put", err)
 	}
-	return one(0)
+	return 0
 }
 
 // kv_delete(key_ptr, key_len) -> 1 (deleted) | 0 (absent) | error
-func hostKVDelete(c *call, a []wasmtime.Val) []wasmtime.Val {
-	key, ok := c.bytes(a[0].I32(), a[1].I32())
+func hostKVDelete(c *call, a rawArgs) int32 {
+	key, ok := c.bytes(a.I32(0), a.I32(1))
 	if !ok {
-		return one(errFault)
+		return errFault
 	}
 	db, _, code := c.kv()
 	if code != 0 {
-		return one(code)
+		return code
 	}
 	var found bool
 	var err error
 	c.block(func() { found, err = db.Delete(key) })
 	switch {
 	case err != nil:
-		return one(c.kvErr("kv_delete", err))
+		return c.kvErr("kv_delete", err)
 	case found:
-		return one(1)
+		return 1
 	}
-	return one(0)
+	return 0
 }
 
 // kv_list(prefix_ptr, prefix_len, cursor_ptr, cursor_len, buf_ptr, buf_cap) -> bytes written
 //
 // Writes u32 count, u32 next_len, the next cursor (next_len bytes; 0: the last page), then
 // count keys as u32 length + bytes. cursor_len 0 starts at the first key.
-func hostKVList(c *call, a []wasmtime.Val) []wasmtime.Val {
-	prefix, ok1 := c.bytes(a[0].I32(), a[1].I32())
-	cursor, ok2 := c.bytes(a[2].I32(), a[3].I32())
-	buf, ok3 := c.bytes(a[4].I32(), a[5].I32())
+func hostKVList(c *call, a rawArgs) int32 {
+	m := c.mem()
+	prefix, ok1 := span(m, a.I32(0), a.I32(1))
+	cursor, ok2 := span(m, a.I32(2), a.I32(3))
+	buf, ok3 := span(m, a.I32(4), a.I32(5))
 	if !ok1 || !ok2 || !ok3 {
-		return one(errFault)
+		return errFault
 	}
 	db, _, code := c.kv()
 	if code != 0 {
-		return one(code)
+		return code
 	}
 	if len(cursor) == 0 {
 		cursor = nil
@@ -185,14 +178,14 @@ func hostKVList(c *call, a []wasmtime.Val) []wasmtime.Val {
 	// The next cursor is at most 4+MaxKey bytes; what is left holds the keys.
 	head := 8 + 4 + storage.MaxKey
 	if len(buf) < head+4+1 {
-		return one(errTooSmall)
+		return errTooSmall
 	}
 	keys, next, err := db.List(append([]byte(nil), prefix...), append([]byte(nil), cursor...), len(buf)-head)
 	if err != nil {
 		if errors.Is(err, storage.ErrTooBig) {
-			return one(errTooSmall)
+			return errTooSmall
 		}
-		return one(c.kvErr("kv_list", err))
+		return c.kvErr("kv_list", err)
 	}
 	binary.LittleEndian.PutUint32(buf[0:], uint32(len(keys)))
 	binary.LittleEndian.PutUint32(buf[4:], uint32(len(next)))
@@ -201,34 +194,34 @@ func hostKVList(c *call, a []wasmtime.Val) []wasmtime.Val {
 		binary.LittleEndian.PutUint32(buf[n:], uint32(len(k)))
 		n += 4 + copy(buf[n+4:], k)
 	}
-	return one(int32(n))
+	return int32(n)
 }
 
 // kv_batch(ops_ptr, ops_len) -> 0 | error
 //
 // ops: repeated u8 op (1 put, 2 delete), u32 key_len, key, and for a put u32 value_len,
 // value. All or nothing.
-func hostKVBatch(c *call, a []wasmtime.Val) []wasmtime.Val {
-	raw, ok := c.bytes(a[0].I32(), a[1].I32())
+func hostKVBatch(c *call, a rawArgs) int32 {
+	raw, ok := c.bytes(a.I32(0), a.I32(1))
 	if !ok {
-		return one(errFault)
+		return errFault
 	}
 	if len(raw) > storage.MaxBatchBytes+storage.MaxBatchOps*9 {
-		return one(errTooBig)
+		return errTooBig
 	}
 	ops, err := decodeBatch(raw)
 	if err != nil {
-		return one(errInvalid)
+		return errInvalid
 	}
 	db, quota, code := c.kv()
 	if code != 0 {
-		return one(code)
+		return code
 	}
 	c.block(func() { err = db.Batch(ops, quota) })
 	if err != nil {
-		return one(c.kvErr("kv_batch", err))
+		return c.kvErr("kv_batch", err)
 	}
-	return one(0)
+	return 0
 }
 
 var errBadBatch = errors.New("malformed batch")

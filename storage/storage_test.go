@@ -52,6 +52,27 @@ func TestPutGetDeleteUsage(t *testing.T) {
 	}
 }
 
+// Read copies a value that fits, reports the length of one that does not without copying it,
+// and refuses a missing key and a bad one.
+func TestReadIntoBuffer(t *testing.T) {
+	_, d := openTest(t)
+	must(t, d.Put([]byte("a"), []byte("hello"), 100))
+	buf := []byte("xxxxxxxx")
+	if n, err := d.Read([]byte("a"), buf); err != nil || n != 5 || string(buf) != "helloxxx" {
+		t.Fatalf("read into 8 bytes: %d %v %q", n, err, buf)
+	}
+	small := []byte("yy")
+	if n, err := d.Read([]byte("a"), small); err != nil || n != 5 || string(small) != "yy" {
+		t.Fatalf("read into 2 bytes: %d %v %q, want length 5 and nothing copied", n, err, small)
+	}
+	if _, err := d.Read([]byte("b"), buf); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("read of a missing key: %v", err)
+	}
+	if _, err := d.Read(nil, buf); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("read of an empty key: %v", err)
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	_, d := openTest(t)
 	for name, err := range map[string]error{
