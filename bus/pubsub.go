@@ -97,9 +97,16 @@ func (b *Bus) Subscribers(topic string) int { return len(b.subs.match(topic)) }
 // dropped and Publish succeeds. When some reliable subscriber could not take the message, the
 // others still got it and the error says how many failed. Transferred regions leave the
 // sender when at least one subscriber got the message (or it was dropped on a lossy topic).
-func (b *Bus) Publish(ctx context.Context, m Message) error { return b.publish(ctx, m, false) }
+func (b *Bus) Publish(ctx context.Context, m Message) error { return b.publish(ctx, m, false, nil) }
 
-func (b *Bus) publish(ctx context.Context, m Message, local bool) error {
+// PublishWaiting is Publish that calls waiting, on the caller's goroutine, just before it
+// first waits for room in a full reliable subscriber's inbox: a caller that accounts for
+// blocked time (the kernel's host call) pays for that only when the publish waits.
+func (b *Bus) PublishWaiting(ctx context.Context, m Message, waiting func()) error {
+	return b.publish(ctx, m, false, waiting)
+}
+
+func (b *Bus) publish(ctx context.Context, m Message, local bool, waiting func()) error {
 	m.Kind = KindPublish
 	if err := ValidTopic(m.Topic); err != nil {
 		return fmt.Errorf("publish: %w", err)
@@ -143,6 +150,9 @@ func (b *Bus) publish(ctx context.Context, m Message, local bool) error {
 		}
 	}
 	if len(full) > 0 {
+		if waiting != nil {
+			waiting()
+		}
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, b.cfg.SendTimeout)

@@ -62,7 +62,7 @@ func (b *Bus) deliverRemote(ctx context.Context, to *Inbox, m Message, sub uint6
 // PublishLocal is Publish for a message that came from another node: it reaches the local
 // subscribers only, never a remote endpoint.
 func (b *Bus) PublishLocal(ctx context.Context, m Message) error {
-	return b.publish(ctx, m, true)
+	return b.publish(ctx, m, true, nil)
 }
 
 // RequestLocal is Request for a request that came from another node: local subscribers only.

@@ -198,3 +198,21 @@ func TestTrySendRemote(t *testing.T) {
 		t.Fatalf("SendTimeout to a remote endpoint: %v, the sink called %d times", err, calls)
 	}
 }
+
+// PublishWaiting calls its hook only when the publish is about to wait for room, once.
+func TestPublishWaiting(t *testing.T) {
+	b := New(Config{SendTimeout: 20 * time.Millisecond})
+	attach(t, b, 1, InboxLimits{})
+	attach(t, b, 2, InboxLimits{MaxMsgs: 1})
+	if _, err := b.Subscribe(2, "t.x", Reliable); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	hook := func() { calls++ }
+	if err := b.PublishWaiting(context.Background(), Message{From: 1, Topic: "t.x"}, hook); err != nil || calls != 0 {
+		t.Fatalf("a publish with room: %v, hook called %d times", err, calls)
+	}
+	if err := b.PublishWaiting(context.Background(), Message{From: 1, Topic: "t.x"}, hook); !errors.Is(err, ErrFull) || calls != 1 {
+		t.Fatalf("a publish to a full inbox: %v, hook called %d times; want ErrFull after one call", err, calls)
+	}
+}

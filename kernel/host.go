@@ -159,6 +159,17 @@ func (c *call) block(fn func()) {
 	c.p.sample(int64(len(c.mem())))
 	c.p.setState(Blocked)
 	fn()
+	c.unblock()
+}
+
+// blockNow marks the caller blocked from now, for a host call that found it must wait in the
+// middle of its work (publish: bus.PublishWaiting); unblock ends it.
+func (c *call) blockNow() {
+	c.p.sample(int64(len(c.mem())))
+	c.p.setState(Blocked)
+}
+
+func (c *call) unblock() {
 	c.p.lastHost.Store(monoNow()) // the deadline counts guest time, not time spent waiting
 	c.p.setState(Running)
 }
