@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/orbital/orbital/internal/testenv"
 	"github.com/orbital/orbital/storage"
 )
 
@@ -69,6 +70,33 @@ func TestKVHostCalls(t *testing.T) {
 				t.Fatalf("exit %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// A guest reading a key over and over sees a write made meanwhile by someone else on the
+// same namespace (as `orbital kv put` through the control socket does): the namespace's read
+// cache never serves the value it held before.
+func TestKVGetSeesOtherWriters(t *testing.T) {
+	k := kvKernel(t, "1KiB")
+	m := watModule(t, k, "reread", kvWAT(`(func (export "_start") (local $n i32)
+  (drop (call $put (i32.const 64) (i32.const 3) (i32.const 80) (i32.const 5)))
+  (loop $l
+    (local.set $n (call $get (i32.const 64) (i32.const 3) (i32.const 1024) (i32.const 64)))
+    (br_if $l (i32.eq (local.get $n) (i32.const 5))))
+  (call $exit (local.get $n)))`))
+	p := spawn(t, k, m, SpawnOptions{Name: "kvmod"})
+	db, err := k.cfg.Storage.DB("kvmod", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Release()
+	buf := make([]byte, 8)
+	testenv.Eventually(t, func() bool { n, err := db.Read([]byte("key"), buf); return err == nil && n == 5 }, 10*time.Second, "the guest's put")
+	if err := db.Put([]byte("key"), []byte("sixsix"), 1<<10); err != nil {
+		t.Fatal(err)
+	}
+	if in := wait(t, p, 10*time.Second); in.ExitCode != 6 {
+		t.Fatalf("exit %d (%s), want 6: the length of the value written meanwhile", in.ExitCode, in.Reason)
 	}
 }
 

@@ -18,6 +18,8 @@ type DB struct {
 
 	idleSince uint64      // store.idleSeq at the last release (0: in use); guarded by store.mu
 	idleTimer *time.Timer // closes it IdleClose after the last release; guarded by store.mu
+
+	cache readCache // what Read found; exact (cache.go)
 }
 
 // Path is the namespace's file.
@@ -37,9 +39,16 @@ func (d *DB) view(fn func(tx *bolt.Tx) error) (err error) {
 	return d.bolt.View(fn)
 }
 
+// Every write is an update: the read cache is off during it and emptied after it.
 func (d *DB) update(fn func(tx *bolt.Tx) error) (err error) {
+	d.cache.beginWrite()
+	defer d.cache.endWrite()
 	defer d.recoverCorrupt(&err)
-	return d.bolt.Update(fn)
+	err = d.bolt.Update(fn)
+	if testHook != nil {
+		testHook("committed")
+	}
+	return err
 }
 
 func (d *DB) recoverCorrupt(err *error) {
@@ -66,26 +75,56 @@ func (d *DB) Get(key []byte) ([]byte, error) {
 }
 
 // Read copies key's value into dst if it fits and returns its length either way: a value
-// longer than dst is not copied (n > len(dst)). The hot path of a guest's kv_get: it
-// allocates nothing, where Get copies the value into a new slice.
+// longer than dst is not copied (n > len(dst)). The hot path of a guest's kv_get: a value
+// read before is served from the namespace's read cache (cache.go) without allocating, and
+// otherwise read in a bbolt transaction.
 func (d *DB) Read(key, dst []byte) (n int, err error) {
 	if len(key) == 0 || len(key) > MaxKey {
 		return 0, checkKey(key)
 	}
+	n, found, hit, gen := d.cache.lookup(key, dst)
+	if !hit {
+		var keep []byte
+		if n, found, keep, err = d.read(key, dst); err != nil {
+			return 0, err
+		}
+		if testHook != nil {
+			testHook("read")
+		}
+		if keep != nil || !found { // a value too big to keep is read from the file each time
+			d.cache.fill(gen, key, keep, found)
+		}
+	}
+	if !found {
+		return 0, ErrNotFound
+	}
+	return n, nil
+}
+
+// testHook, when a test sets it, runs at "read" (between Read's transaction and its cache
+// fill) and at "committed" (between a write's commit and the end of its cache pause).
+var testHook func(at string)
+
+// read is Read from the file: keep is a copy of the value for the cache (nil when absent or
+// too big to cache).
+func (d *DB) read(key, dst []byte) (n int, found bool, keep []byte, err error) {
 	defer d.recoverCorrupt(&err)
 	tx, err := d.bolt.Begin(false) // as View does, without its closure
 	if err != nil {
-		return 0, err
+		return 0, false, nil, err
 	}
 	defer tx.Rollback()
 	v := tx.Bucket(bucketKV).Get(key)
 	if v == nil {
-		return 0, ErrNotFound
+		return 0, false, nil, nil
 	}
 	if len(v) <= len(dst) {
 		copy(dst, v)
 	}
-	return len(v), nil
+	if len(v) <= cacheMaxValue {
+		keep = bytes.Clone(v)
+	}
+	return len(v), true, keep, nil
 }
 
 // Usage is the bytes of keys and values stored.

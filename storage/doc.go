@@ -15,7 +15,13 @@
 // Open returns a Store and starts nothing. Store.DB opens a namespace on first use and counts
 // its users; DB.Release closes the file when the last one lets go, and Store.Close closes all.
 // A DB is safe for concurrent use (bbolt serialises writers, readers run in parallel). Store.mu
-// guards the table of open files and is never held during a transaction.
+// guards the table of open files and is never held during a transaction. Lock order:
+// Store.mu -> readCache.mu (a leaf, never held during a transaction).
+//
+// Reads: DB.Read (a guest's kv_get) serves a value read before from the namespace's read
+// cache (cache.go), which is exact: every write passes DB.update, which pauses the cache for
+// the write and empties it after; a read fills it only if no write began since before its
+// transaction; the cache ends with the file. DB.Get, List and Usage always read the file.
 //
 // Limits: keys 1..MaxKey bytes, values up to MaxValue, batches up to MaxBatchOps operations and
 // MaxBatchBytes; List pages are bounded by the caller's byte budget. Usage counts the bytes of

@@ -112,6 +112,7 @@ func (s *Store) Close() error {
 		if d.idleTimer != nil {
 			d.idleTimer.Stop()
 		}
+		d.cache.close()
 		errs = append(errs, d.bolt.Close())
 		delete(s.open, p)
 	}
@@ -137,6 +138,7 @@ func (d *DB) Release() {
 	if d.refs > 0 || s.open[d.path] != d {
 		return
 	}
+	d.cache.drop() // an idle namespace holds no cache
 	s.idleSeq++
 	d.idleSince = s.idleSeq
 	seq := d.idleSince
@@ -173,6 +175,7 @@ func (s *Store) closeLocked(d *DB) {
 		d.idleTimer.Stop()
 	}
 	delete(s.open, d.path)
+	d.cache.close()
 	d.bolt.Close()
 }
 
