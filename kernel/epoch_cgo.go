@@ -28,7 +28,7 @@ var (
 
 type epochSlot struct {
 	p     *Process
-	store uintptr // the key bindHostStore returned
+	store unsafe.Pointer // the key bindHostStore returned
 }
 
 // storePtr reads the *wasmtime_store_t out of a *wasmtime.Store. The Go type keeps it in its

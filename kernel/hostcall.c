@@ -26,8 +26,10 @@ wasmtime_error_t *orbital_define_host(wasmtime_linker_t *linker, const char *mod
 		orbital_host_trampoline, (void *)index, NULL);
 }
 
-uint8_t *orbital_memory(wasmtime_caller_t *caller, const orbital_memory_t *memory, size_t *size) {
+orbital_span_t orbital_memory(wasmtime_caller_t *caller, const orbital_memory_t *memory) {
 	wasmtime_context_t *ctx = wasmtime_caller_context(caller);
-	*size = wasmtime_memory_data_size(ctx, (const wasmtime_memory_t *)memory);
-	return wasmtime_memory_data(ctx, (const wasmtime_memory_t *)memory);
+	orbital_span_t s;
+	s.size = wasmtime_memory_data_size(ctx, memory);
+	s.base = wasmtime_memory_data(ctx, memory);
+	return s;
 }

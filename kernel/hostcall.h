@@ -18,10 +18,12 @@ typedef struct wasmtime_context wasmtime_context_t;
 wasmtime_error_t *orbital_define_host(wasmtime_linker_t *linker, const char *module, size_t module_len,
 	const char *name, size_t name_len, const wasm_functype_t *ty, uintptr_t index);
 
-// orbital_memory returns the base of memory (a wasmtime_memory_t) in the caller's store and
-// its size in *size: one cgo call where wasmtime-go's Memory.UnsafeData makes three.
+// orbital_memory returns the base and size of memory (a wasmtime_memory_t) in the caller's
+// store: one cgo call where wasmtime-go's Memory.UnsafeData makes three. Returned by value, so
+// Go passes no pointer to its stack (which would move the variable to the heap).
 // The struct is wasmtime_memory_t; a typed pointer without pointers inside spares cgo's
 // pointer check.
 typedef struct { uint64_t store_id; uint32_t private1; uint32_t private2; } orbital_memory_t;
-uint8_t *orbital_memory(wasmtime_caller_t *caller, const orbital_memory_t *memory, size_t *size);
+typedef struct { uint8_t *base; size_t size; } orbital_span_t;
+orbital_span_t orbital_memory(wasmtime_caller_t *caller, const orbital_memory_t *memory);
 #endif

@@ -27,18 +27,20 @@ import (
 // hostStores maps a store's context pointer (fixed for the store's life, wasmtime/store.h) to
 // the process whose store it is. A store not bound here (a test's bare store) is found through
 // wasmtime-go's own store data, more slowly.
-var hostStores sync.Map // uintptr -> *Process
+// The key is the C pointer itself: pointer-shaped, it goes into an interface without an
+// allocation (a uintptr would be boxed on every lookup).
+var hostStores sync.Map // unsafe.Pointer (a C wasmtime_context_t) -> *Process
 
 // bindHostStore records p as the owner of its current store and returns the key to unbind.
-func bindHostStore(p *Process) uintptr {
-	key := uintptr(unsafe.Pointer(p.store.Context()))
+func bindHostStore(p *Process) unsafe.Pointer {
+	key := unsafe.Pointer(p.store.Context())
 	hostStores.Store(key, p)
 	return key
 }
 
 // unbindHostStore forgets the store of key if p still owns it; call it before the store closes.
-func unbindHostStore(key uintptr, p *Process) {
-	if key != 0 {
+func unbindHostStore(key unsafe.Pointer, p *Process) {
+	if key != nil {
 		hostStores.CompareAndDelete(key, p)
 	}
 }
@@ -154,7 +156,7 @@ func defineFuncs(l *wasmtime.Linker, module string, fs []hostFunc) error {
 func orbitalHostCall(index C.uintptr_t, caller *C.wasmtime_caller_t, ctx *C.wasmtime_context_t, args unsafe.Pointer, n C.size_t) *C.wasm_trap_t {
 	f := rawFuncs()[index]
 	var p *Process
-	if v, ok := hostStores.Load(uintptr(unsafe.Pointer(ctx))); ok {
+	if v, ok := hostStores.Load(unsafe.Pointer(ctx)); ok {
 		p = v.(*Process)
 	} else { // a store the kernel did not bind: ask wasmtime-go
 		cl := new(wasmtime.Caller)
@@ -191,11 +193,10 @@ func memoryData(caller *wasmtime.Caller, m *wasmtime.Memory) []byte {
 	if c == nil {
 		panic("orbital: guest memory read outside a host call")
 	}
-	var size C.size_t
-	base := C.orbital_memory((*C.wasmtime_caller_t)(c), (*C.orbital_memory_t)(unsafe.Pointer(m)), &size)
+	s := C.orbital_memory((*C.wasmtime_caller_t)(c), (*C.orbital_memory_t)(unsafe.Pointer(m)))
 	runtime.KeepAlive(m)
-	if base == nil {
+	if s.base == nil {
 		return nil
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(base)), int(size))
+	return unsafe.Slice((*byte)(unsafe.Pointer(s.base)), int(s.size))
 }
