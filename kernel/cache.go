@@ -133,8 +133,8 @@ func (c *moduleCache) load(engine *wasmtime.Engine, settings string, src wasmSou
 	size := int64(len(src.wasm)) * compiledPerWasmByte
 	if c.dir != "" {
 		if ser, err := mod.Serialize(); err == nil {
-			ser = leanArtifact(ser) // cache_strip.go
-			size = int64(len(ser))
+			size = int64(len(ser)) // what this kernel holds; the disk gets less (cache_lean.go)
+			ser = leanArtifact(ser)
 			sizes, _ := imageLayout(data)
 			if c.writeDisk(key, src.digest(), ser, sizes, imgBytes) == nil { // best effort: a failed write only costs a recompile later
 				c.trimDisk(key)

@@ -35,7 +35,7 @@ func engineOptions(fuel bool) []engineOption {
 		{"memcreator=1", setMemoryCreator},
 		{"cow=0", func(c *wasmtime.Config) { setMemoryInitCOW(c, false) }},
 		{memImageRule, nil}, // modules are compiled without the data their images hold
-		// No .eh_frame: only native unwinders read it (cache_strip.go).
+		// No .eh_frame: only native unwinders read it (cache_lean.go).
 		{"unwind=0", func(c *wasmtime.Config) { c.SetNativeUnwindInfo(false) }},
 		{leanRule, nil}, // the disk cache stores the code without what only describes it
 	}
