@@ -26,10 +26,12 @@ export ORBITAL_MODULES := $(abspath $(BUILD)/modules)
 # System packages: GL/X11 headers for GLFW, Xvfb and xdotool for the GUI tests, ImageMagick for
 # screenshots of the X display, xclip for the clipboard tests, Chromium for the admin page
 # tests, fonts for the shell; EGL and OpenGL headers and Mesa's drivers (llvmpipe) for the GPU
-# driver's context without a window.
+# driver's context without a window; PulseAudio (a private daemon with a null sink) and parec
+# for the sound tests of WASM-4 carts.
 DEBS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
         libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool imagemagick x11-utils \
-        xclip chromium libegl-dev libopengl-dev libegl-mesa0 libgl1-mesa-dri
+        xclip chromium libegl-dev libopengl-dev libegl-mesa0 libgl1-mesa-dri \
+        pulseaudio pulseaudio-utils
 
 .PHONY: all deps build modules drivers test test-unit test-e2e bench run clean fmt vet
 

@@ -332,19 +332,3 @@ func (cs *cartState) trace(c *call, name, s string, ok bool, why string) {
 	}
 	c.p.k.cfg.Log(c.p.pid, c.p.name, 1, s)
 }
-
-// tonesLogged is how many tones a cart logs one by one; later ones are only counted (a cart
-// with music plays several a second), and the count is logged when the cart ends.
-const tonesLogged = 10
-
-// tone counts the tone and traces it: Orbital has no audio output yet (docs/design/wasm4.md),
-// and a cart's sound is never an error.
-func (cs *cartState) tone(c *call, t wasm4.ToneArgs) {
-	cs.tones++
-	switch {
-	case cs.tones <= tonesLogged:
-		c.p.k.cfg.Log(c.p.pid, c.p.name, 0, t.String()+" (no audio output: counted)")
-	case cs.tones == tonesLogged+1:
-		c.p.k.cfg.Log(c.p.pid, c.p.name, 0, "further tones are counted only")
-	}
-}

@@ -28,6 +28,8 @@ type cartState struct {
 	pix        []byte
 	frames     int
 	tones      int
+	sounded    int   // tones the voice took
+	voice      Voice // the cart's sound (Config.Sound), from its first tone
 	warned     map[string]bool
 	winW, winH int    // the window's size, from resize events
 	scaler     scaler // the window, when its display scales it (nil: the kernel does)
@@ -42,8 +44,9 @@ type scaler interface{ SetScale(n int) error }
 
 // CartStats are counters of a cart process.
 type CartStats struct {
-	Frames int // update calls made
-	Tones  int // tone calls (counted, since there is no audio output)
+	Frames  int // update calls made
+	Tones   int // tone calls
+	Sounded int // tones handed to the audio output (Config.Sound)
 }
 
 // CartStats returns the counters of a cart; ok is false for other processes. Safe while the
@@ -52,7 +55,7 @@ func (p *Process) CartStats() (CartStats, bool) {
 	if p.cart == nil {
 		return CartStats{}, false
 	}
-	return CartStats{Frames: p.cart.frames, Tones: p.cart.tones}, true
+	return CartStats{Frames: p.cart.frames, Tones: p.cart.tones, Sounded: p.cart.sounded}, true
 }
 
 // instantiateCart creates the cart's memory (reset to the console's power-on state), links the
@@ -146,11 +149,7 @@ func (p *Process) runCart() (err error) {
 		}
 	}()
 	cs := p.cart
-	defer func() {
-		if cs.tones > tonesLogged {
-			p.k.cfg.Log(p.pid, p.name, 0, fmt.Sprintf("played %d tones (no audio output: counted)", cs.tones))
-		}
-	}()
+	defer cs.endSound(p)
 	for _, f := range cs.init {
 		if err := p.cartCall(f, "_start"); err != nil {
 			return err

@@ -36,6 +36,9 @@ type Config struct {
 	// Clipboard backs clipboard_read and clipboard_write (host_clip.go): the shell's desktop
 	// clipboard, or a MemClipboard for headless runs. Nil: both return ERR_NOT_FOUND.
 	Clipboard Clipboard
+	// Sound plays WASM-4 carts' tones (cart_sound.go): the system's audio output. Nil: a
+	// tone is counted and traced only.
+	Sound Sound
 	// Storage backs the kv_* host functions (host_kv.go): durable key-value storage per module.
 	// Nil: they return ERR_INTERNAL after the door (a policy must grant [storage] kv first).
 	Storage *storage.Store

@@ -44,6 +44,9 @@ type Config struct {
 	MaxDownload int64
 	// Lock says what to do with the home's lock (one instance per home).
 	Lock LockMode
+	// Sound says what happens to WASM-4 carts' tones (sound.go); the zero value counts and
+	// traces them only.
+	Sound SoundMode
 	// Drivers starts the boot drivers, Panel the admin panel (HTTP and the control socket),
 	// Triggers the installed modules' triggers (boot, schedules, tasks, topics) under their
 	// restart policies: what `orbital up` and `orbital shell` run. Each only when the instance
@@ -183,7 +186,7 @@ func (in *Instance) Start(ctx context.Context) (err error) {
 	in.undo = append(in.undo, func() { in.store.Close() }) // after the kernel's processes released it
 	in.k, err = kernel.New(kernel.Config{
 		Home: home, Policies: in.pst, Display: in.display, Clipboard: in.cfg.Clipboard, Storage: in.store,
-		Launcher: launcher{in}, Asker: in.kernelAsker(), Services: instanceCalls{in}, Cluster: clusterDoor{in}, Limits: in.cfg.Limits, Log: in.logs.hook(in.cfg.Stderr),
+		Launcher: launcher{in}, Asker: in.kernelAsker(), Services: instanceCalls{in}, Cluster: clusterDoor{in}, Sound: in.sound(), Limits: in.cfg.Limits, Log: in.logs.hook(in.cfg.Stderr),
 	})
 	if err != nil {
 		return err

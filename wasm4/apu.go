@@ -160,8 +160,14 @@ func polyblep(phase, inc float64) float64 {
 	return 1
 }
 
-// Render writes len(out)/2 stereo frames (left, right) of 16-bit samples.
+// Render writes len(out)/2 stereo frames (left, right) of 16-bit samples. While no channel
+// sounds it only clears out (a cart's stream is fed silence between its tones).
 func (a *APU) Render(out []int16) {
+	if !a.Playing() {
+		clear(out)
+		a.time += uint64(len(out) / 2)
+		return
+	}
 	for i := 0; i+1 < len(out); i, a.time = i+2, a.time+1 {
 		var left, right float64
 		for n := range a.ch {

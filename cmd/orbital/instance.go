@@ -37,6 +37,7 @@ func shellVerb(c *command, args []string) int {
 	size := c.String("size", "1280x800", "window size WIDTHxHEIGHT")
 	maxDL := c.size("max-download", 64<<20, "largest module the URL bar downloads")
 	httpAddr := c.String("http", "127.0.0.1:0", "serve the modules' HTTP routes on this loopback address (\"\": none)")
+	mute := c.Bool("mute", false, "play no sound: WASM-4 carts' tones are counted and traced only (also $ORBITAL_MUTE=1)")
 	home, code, ok := c.parseHome(args, 0, -1)
 	if !ok {
 		return code
@@ -57,7 +58,7 @@ func shellVerb(c *command, args []string) int {
 	}
 	cfg := system.Config{Home: home, Title: "orbital shell", Stdout: os.Stdout, Stderr: c.stderr,
 		Scene: scene, HiddenSurfaces: true, Clipboard: sh, Notice: sh.ShowNotice, Alert: sh.ShowError, MaxDownload: *maxDL,
-		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true, HTTP: *httpAddr}
+		Lock: system.LockRequired, Drivers: true, Panel: true, Triggers: true, HTTP: *httpAddr, Sound: system.DesktopSound(*mute)}
 	if *screenshot == "" {
 		cfg.Prompt = sh.Ask // a --screenshot run has nobody to answer: policy alone decides
 	}

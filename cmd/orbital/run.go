@@ -29,6 +29,7 @@ func runVerb(c *command, args []string) int {
 	size := c.String("size", "1280x800", "headless desktop size WxH")
 	timeout := c.Duration("timeout", 0, "stop the modules after this long (0: no limit); for modules that draw once and wait")
 	input := c.String("input", "", "scripted gamepad and mouse input for WASM-4 carts: lines of FRAME pad1=right+x mouse=X,Y buttons=left (see docs/design/wasm4.md)")
+	mute := c.Bool("mute", false, "play no sound: WASM-4 carts' tones are counted and traced only (also $ORBITAL_MUTE=1)")
 	var targets, guestArgs []string
 	if i := slices.Index(args, "--"); i >= 0 {
 		args, guestArgs = args[:i], args[i+1:]
@@ -72,7 +73,8 @@ func runVerb(c *command, args []string) int {
 	// A bounded run (--frames: tests, screenshots) serves no admin panel; beside a running
 	// instance of the home (orbital up, orbital shell) it runs as a guest (system.LockTry).
 	in, err := system.New(system.Config{Home: home, Title: "orbital run", Stdout: c.stdout, Stderr: c.stderr,
-		Limits: kernel.Limits{Memory: *memory, Deadline: *deadline}, Lock: system.LockTry, Drivers: true, Panel: *frames == 0})
+		Limits: kernel.Limits{Memory: *memory, Deadline: *deadline}, Lock: system.LockTry, Drivers: true, Panel: *frames == 0,
+		Sound: system.DesktopSound(*mute)})
 	if err == nil {
 		err = in.Start(context.Background())
 	}

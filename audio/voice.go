@@ -1,0 +1,302 @@
+package audio
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jfreymuth/pulse/proto"
+	"github.com/orbital/orbital/wasm4"
+)
+
+// toneQueue bounds the tones waiting for the renderer: a cart calls tone a few times a frame
+// at most, and the renderer takes them every few milliseconds.
+const toneQueue = 64
+
+// Why a tone did not go to a device (Voice.Tone).
+const (
+	NoOutput = "no audio output"
+	Muted    = "muted"
+	Dropped  = "audio queue full: dropped"
+)
+
+type voiceState int32
+
+const (
+	idle       voiceState = iota // no connection yet (or again, after a failure)
+	connecting                   // a goroutine is dialling; tones queue meanwhile
+	playing                      // the stream runs; the renderer takes the tones
+	down                         // the last connection failed or was lost
+	closed
+)
+
+// Voice is one cart's sound: a playback stream of its own on the sound server, fed by a
+// wasm4.APU. The cart's thread calls Tone, which never waits on the server: it hands the
+// tone to a bounded queue. The server asks for samples when its buffer runs low; the
+// renderer (on the client's read goroutine) takes the queued tones, renders what was asked
+// and sends it. Close ends the stream.
+type Voice struct {
+	o     *Output
+	name  string
+	log   func(level int, msg string)
+	tones chan wasm4.ToneArgs
+
+	mu    sync.Mutex // guards state and conn
+	state voiceState
+	conn  net.Conn
+
+	// The renderer: touched under rmu, by the stream's read goroutine and by connect (the
+	// first samples).
+	rmu     sync.Mutex
+	apu     *wasm4.APU
+	samples []int16
+	bytes   []byte
+
+	queued, dropped, underruns, overruns, rendered atomic.Int64
+}
+
+// VoiceStats are a voice's counters.
+type VoiceStats struct {
+	Queued    int64 // tones handed to the renderer
+	Dropped   int64 // tones refused because the queue was full
+	Underruns int64 // the server ran out of samples (it told us: underflow)
+	Overruns  int64 // the server got more than it had room for (overflow)
+	Rendered  int64 // stereo frames sent to the server
+	Playing   bool  // a stream runs now
+}
+
+// Stats returns the voice's counters.
+func (v *Voice) Stats() VoiceStats {
+	v.mu.Lock()
+	p := v.state == playing
+	v.mu.Unlock()
+	return VoiceStats{Queued: v.queued.Load(), Dropped: v.dropped.Load(), Underruns: v.underruns.Load(),
+		Overruns: v.overruns.Load(), Rendered: v.rendered.Load(), Playing: p}
+}
+
+// Tone plays t without waiting. It returns "" when the tone went to the output (queued for a
+// stream that runs or is being opened), else why not: Muted, NoOutput (no server reachable:
+// the output tries again only after Config.Retry) or Dropped.
+func (v *Voice) Tone(t wasm4.ToneArgs) string {
+	if v.o.cfg.Mute {
+		return Muted
+	}
+	v.mu.Lock()
+	switch v.state {
+	case closed:
+		v.mu.Unlock()
+		return NoOutput
+	case idle, down:
+		if ok, _ := v.o.mayDial(); !ok {
+			v.mu.Unlock()
+			return NoOutput
+		}
+		v.state = connecting
+		go v.connect()
+	}
+	v.mu.Unlock()
+	select {
+	case v.tones <- t:
+		v.queued.Add(1)
+		return ""
+	default:
+		v.dropped.Add(1)
+		return Dropped
+	}
+}
+
+// Close ends the voice's stream (closing its connection ends it on the server at once) and
+// logs what it counted. The voice plays nothing after.
+func (v *Voice) Close() {
+	v.mu.Lock()
+	was, conn := v.state, v.conn
+	v.state, v.conn = closed, nil
+	v.mu.Unlock()
+	if was == closed {
+		return
+	}
+	if conn != nil {
+		conn.Close()
+	}
+	if s := v.Stats(); s.Queued > 0 {
+		v.log(0, fmt.Sprintf("audio: %d tones played, %.1f s of sound sent; %d underruns, %d overruns, %d tones dropped",
+			s.Queued, float64(s.Rendered)/wasm4.SampleRate, s.Underruns, s.Overruns, s.Dropped))
+	}
+}
+
+// connect opens the stream: dial, authenticate, name the client, create a stereo 16-bit
+// stream and send its first samples. On failure the voice is down and the output's gate
+// closes for Config.Retry; the queued tones are dropped.
+func (v *Voice) connect() {
+	v.o.dials.Add(1)
+	c, conn, err := proto.Connect(v.o.server)
+	if err == nil {
+		err = v.open(c, conn)
+		if err != nil {
+			conn.Close()
+		}
+	}
+	if err != nil {
+		err = fmt.Errorf("no sound server at %s: %w", v.o.server, err)
+		v.o.failed(err)
+		v.mu.Lock()
+		if v.state != closed {
+			v.state = down
+		}
+		v.mu.Unlock()
+		v.drain()
+		v.log(1, fmt.Sprintf("audio: %v; tones are counted and traced, and tried again after %v", err, v.o.cfg.Retry))
+		return
+	}
+	v.mu.Lock()
+	if v.state == closed {
+		v.mu.Unlock()
+		conn.Close()
+		return
+	}
+	v.state, v.conn = playing, conn
+	v.mu.Unlock()
+	v.log(0, "audio: playing through "+v.o.server)
+}
+
+// stream is one connection's playback stream.
+type stream struct {
+	v       *Voice
+	client  *proto.Client
+	conn    net.Conn
+	index   uint32
+	ready   bool // index is known (under v.rmu)
+	pending int  // bytes the server asked for before index was known (under v.rmu)
+}
+
+// open names the client and creates the stream on c, then renders the samples the server
+// asked for in its reply.
+func (v *Voice) open(c *proto.Client, conn net.Conn) error {
+	st := &stream{v: v, client: c, conn: conn}
+	c.Callback = st.callback
+	host, _ := os.Hostname()
+	props := proto.PropList{
+		"application.name":         proto.PropListString("Orbital"),
+		"application.process.id":   proto.PropListString(fmt.Sprint(os.Getpid())),
+		"application.icon_name":    proto.PropListString("audio-x-generic"),
+		"application.process.host": proto.PropListString(host),
+	}
+	if err := c.Request(&proto.SetClientName{Props: props}, &proto.SetClientNameReply{}); err != nil {
+		return err
+	}
+	const frameBytes = 4 // stereo 16-bit
+	target := uint32(v.o.cfg.Latency.Seconds()*wasm4.SampleRate) * frameBytes
+	req := proto.CreatePlaybackStream{
+		SampleSpec:            proto.SampleSpec{Format: proto.FormatInt16LE, Channels: 2, Rate: wasm4.SampleRate},
+		ChannelMap:            proto.ChannelMap{proto.ChannelLeft, proto.ChannelRight},
+		SinkIndex:             proto.Undefined,
+		BufferMaxLength:       2 * target,
+		BufferTargetLength:    target,
+		BufferPrebufferLength: proto.Undefined,
+		BufferMinimumRequest:  wasm4.SampleRate / 60 * frameBytes, // a frame's worth
+		ChannelVolumes:        proto.ChannelVolumes{uint32(proto.VolumeNorm), uint32(proto.VolumeNorm)},
+		AdjustLatency:         true,
+		Properties: proto.PropList{
+			"media.name": proto.PropListString(v.name),
+			"media.role": proto.PropListString("game"),
+		},
+	}
+	var rpl proto.CreatePlaybackStreamReply
+	if err := c.Request(&req, &rpl); err != nil {
+		return err
+	}
+	v.rmu.Lock()
+	defer v.rmu.Unlock()
+	st.index, st.ready = rpl.StreamIndex, true
+	v.apu = wasm4.NewAPU()
+	n := int(rpl.Missing) + st.pending
+	st.pending = 0
+	return st.render(n)
+}
+
+// callback takes the server's messages for the stream, on the client's read goroutine.
+func (st *stream) callback(msg any) {
+	v := st.v
+	switch m := msg.(type) {
+	case *proto.Request:
+		v.rmu.Lock()
+		if !st.ready {
+			st.pending += int(m.Length)
+		} else if err := st.render(int(m.Length)); err != nil {
+			v.rmu.Unlock()
+			v.lost(st, err)
+			return
+		}
+		v.rmu.Unlock()
+	case *proto.Underflow:
+		v.underruns.Add(1)
+	case *proto.Overflow:
+		v.overruns.Add(1)
+	case *proto.PlaybackStreamKilled:
+		v.lost(st, errors.New("the server ended the stream"))
+	case *proto.ConnectionClosed:
+		v.lost(st, errors.New("the server closed the connection"))
+	}
+}
+
+// render sends n bytes of samples (whole stereo frames) from the APU, after starting the
+// tones queued since the last time. v.rmu is held.
+func (st *stream) render(n int) error {
+	v := st.v
+	frames := n / 4
+	if frames <= 0 {
+		return nil
+	}
+	for {
+		select {
+		case t := <-v.tones:
+			v.apu.Tone(t)
+			continue
+		default:
+		}
+		break
+	}
+	if cap(v.samples) < 2*frames {
+		v.samples, v.bytes = make([]int16, 2*frames), make([]byte, 4*frames)
+	}
+	s, b := v.samples[:2*frames], v.bytes[:4*frames]
+	v.apu.Render(s)
+	for i, x := range s {
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(x))
+	}
+	v.rendered.Add(int64(frames))
+	return st.client.Send(st.index, b)
+}
+
+// lost ends a stream the server ended: the voice is down, and the output's gate closes.
+func (v *Voice) lost(st *stream, err error) {
+	v.mu.Lock()
+	if v.state != playing || v.conn != st.conn {
+		v.mu.Unlock()
+		return
+	}
+	conn := v.conn
+	v.state, v.conn = down, nil
+	v.mu.Unlock()
+	if conn != nil {
+		conn.Close()
+	}
+	v.o.failed(err)
+	v.drain()
+	v.log(2, fmt.Sprintf("audio: lost the sound server (%v); tones are counted and traced, and tried again after %v", err, v.o.cfg.Retry))
+}
+
+// drain drops the queued tones of a voice that has no stream.
+func (v *Voice) drain() {
+	for {
+		select {
+		case <-v.tones:
+		default:
+			return
+		}
+	}
+}
