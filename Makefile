@@ -81,7 +81,7 @@ vet:
 # The concurrent packages' tests run under the race detector; every other package's tests
 # (the end-to-end tests that drive the real binary, Xvfb and Chromium among them) run once
 # without it. A package is tested once: the race run is the stricter of the two.
-RACE_PKGS := bus kernel policies registry drivers admin system storage cluster
+RACE_PKGS := bus kernel policies registry drivers admin system storage cluster audio
 SPACE     := $(subst ,, )
 RACE_RE   := ^github.com/orbital/orbital/($(subst $(SPACE),|,$(RACE_PKGS)))(/|$$)
 
