@@ -65,9 +65,10 @@ func (n *Node) begin(ctx context.Context) error {
 	}
 	n.started = time.Now()
 	n.announce()
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.announcer()
 	go n.reaper()
+	go n.flusher()
 	return nil
 }
 

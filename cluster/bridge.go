@@ -221,18 +221,22 @@ func (n *Node) frameOf(pid bus.PID, m bus.Message) (frame, error) {
 	return f, nil
 }
 
-// nodeSink sends what the local bus routes to member node's proxy: publishes and requests.
+// nodeSink sends what the local bus routes to member node's proxy: publishes go into the
+// node's outbox (outbox.go), requests at once after what it holds.
 func (n *Node) nodeSink(node string) bus.Sink {
-	subj := fmt.Sprintf(subjMsg, node, n.cfg.Name)
+	o := n.outboxFor(node)
 	return func(ctx context.Context, m bus.Message) error {
 		f, err := n.frameOf(m.To, m)
 		if err != nil {
 			return err
 		}
-		if err := n.nc.Publish(subj, f.encode()); err != nil {
+		if m.Kind == bus.KindPublish {
+			o.queue(f)
+			return nil
+		}
+		if err := o.flush(f.encode()); err != nil {
 			return fmt.Errorf("%w: node %s: %v", bus.ErrNotFound, node, err)
 		}
-		n.sent.Add(1)
 		return nil
 	}
 }
@@ -241,7 +245,9 @@ func (n *Node) nodeSink(node string) bus.Sink {
 // that cannot be delivered is an error, never a silent loss.
 func (n *Node) procSink(node string, rpid uint32) bus.Sink {
 	subj := fmt.Sprintf(subjMsg, node, n.cfg.Name)
+	o := n.outboxFor(node)
 	return func(ctx context.Context, m bus.Message) error {
+		o.flush(nil) // what this sender published before goes first
 		f, err := n.frameOf(m.To, m)
 		if err != nil {
 			return err

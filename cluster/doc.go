@@ -29,9 +29,12 @@
 // # Concurrency
 //
 // NATS callbacks run on nats.go's goroutines (one per subscription); a remote request and a
-// control request each get a goroutine of their own, counted in Node.wg, as do the announcer
-// and the reaper. Lock order: Node.mu -> bus locks. A bus sink (nodeSink, procSink) runs on
-// the sender's goroutine and never takes Node.mu.
+// control request each get a goroutine of their own, counted in Node.wg, as do the announcer,
+// the reaper and the flusher (outbox.go: publishes to a node are batched in its outbox and
+// published by the flusher; requests and direct sends flush it first, so one sender's order
+// holds). Lock order: Node.mu -> bus locks; outbox.sendMu -> outbox.mu, taken by no one
+// holding Node.mu. A bus sink (nodeSink, procSink) runs on the sender's goroutine and never
+// takes Node.mu.
 //
 // # Libraries
 //

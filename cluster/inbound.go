@@ -32,6 +32,16 @@ func (n *Node) inbound(msg *nats.Msg) (frame, string, bool) {
 		n.answer(msg, errFrameOf(0, fmt.Errorf("%w: %v", bus.ErrInvalid, err)))
 		return f, src, false
 	}
+	if !n.member(src) {
+		n.answer(msg, errFrameOf(f.corr, fmt.Errorf("%w: %s is not a member", bus.ErrDenied, src)))
+		return f, src, false
+	}
+	n.received.Add(1)
+	return f, src, true
+}
+
+// member reports (and logs when not) whether src is an up member, and marks it seen.
+func (n *Node) member(src string) bool {
 	n.mu.Lock()
 	m := n.members[src]
 	ok := m != nil && !m.lost && src != n.cfg.Name
@@ -42,11 +52,8 @@ func (n *Node) inbound(msg *nats.Msg) (frame, string, bool) {
 	if !ok {
 		n.bad.Add(1)
 		n.logOnce("stranger-"+src, "cluster: refused a message from %q, which is not an up member of the cluster", src)
-		n.answer(msg, errFrameOf(f.corr, fmt.Errorf("%w: %s is not a member", bus.ErrDenied, src)))
-		return f, src, false
 	}
-	n.received.Add(1)
-	return f, src, true
+	return ok
 }
 
 // answer replies on msg's reply subject, if it has one.
@@ -78,10 +85,37 @@ func (n *Node) release(pid bus.PID, atts []bus.Attachment) {
 
 // onMessage delivers a publish, request or direct send from another node.
 func (n *Node) onMessage(msg *nats.Msg) {
+	if isBatch(msg.Data) {
+		n.onBatch(msg)
+		return
+	}
 	f, src, ok := n.inbound(msg)
 	if !ok {
 		return
 	}
+	n.handle(msg, f, src)
+}
+
+// onBatch handles a batch of publishes and requests (outbox.go), each as onMessage would.
+func (n *Node) onBatch(msg *nats.Msg) {
+	src := srcOf(msg.Subject)
+	fs, err := splitBatch(msg.Data)
+	if err != nil {
+		n.bad.Add(1)
+		n.logOnce("frame-"+src, "cluster: refused a batch from node %s: %v", src, err)
+		return
+	}
+	if !n.member(src) {
+		return
+	}
+	n.received.Add(uint64(len(fs)))
+	for _, f := range fs {
+		n.handle(msg, f, src)
+	}
+}
+
+// handle delivers f, a message frame from member src, on the local bus.
+func (n *Node) handle(msg *nats.Msg, f frame, src string) {
 	if f.op != opMessage {
 		n.bad.Add(1)
 		n.logOnce("op-"+src, "cluster: refused a frame of op %d from node %s on its message subject", f.op, src)

@@ -73,6 +73,9 @@ type Node struct {
 	refused map[string]time.Time // rate-limits the log of refusals by reason
 	seq     uint64
 
+	outboxes sync.Map     // node name -> *outbox: what goes to it, in order (outbox.go)
+	flushq   chan *outbox // outboxes with a batch for the flusher
+
 	kids   map[uint64]*Child     // children of local processes on other nodes, by spawn id (children.go)
 	served map[servedKey]Started // processes started here as children of other nodes' processes
 	kidSeq uint64
@@ -129,7 +132,7 @@ func New(cfg Config) (*Node, error) {
 	rand.Read(raw)
 	return &Node{cfg: cfg, boot: hex.EncodeToString(raw), members: map[string]*member{}, proxies: map[bus.PID]*proxy{},
 		byRmt: map[rkey]bus.PID{}, nextPID: proxyBase, refused: map[string]time.Time{}, adopted: map[string]string{}, svcSubs: map[string]*nats.Subscription{},
-		kids: map[uint64]*Child{}, served: map[servedKey]Started{}}, nil
+		kids: map[uint64]*Child{}, served: map[servedKey]Started{}, flushq: make(chan *outbox, 256)}, nil
 }
 
 // Name is the node's name.
@@ -287,6 +290,7 @@ func (n *Node) Close() {
 		n.cancel()
 	}
 	if n.nc != nil {
+		n.flushAll() // publishes already queued still go
 		n.nc.Close() // no callback runs after this returns? they may: wg covers our goroutines
 	}
 	n.wg.Wait()

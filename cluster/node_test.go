@@ -210,7 +210,8 @@ func TestClusterBadInput(t *testing.T) {
 	ha.b.Attach(7, bus.InboxLimits{})
 	ha.b.Subscribe(7, "x", bus.Reliable)
 	nc.Publish("orb.n.a.m.b", frame{op: opMessage, kind: uint32(bus.KindPublish), from: 1, topic: "x", payload: make([]byte, 2<<20)}.encode())
-	testenv.Eventually(t, func() bool { return a.bad.Load() >= 6 }, 5*time.Second, "bad input counted")
+	nc.Publish("orb.n.a.m.b", batchOf(frame{op: opMessage, kind: uint32(bus.KindPublish), from: 1, topic: "x"}, frame{op: opMessage, kind: uint32(bus.KindDirect), to: 7}))
+	testenv.Eventually(t, func() bool { return a.bad.Load() >= 7 }, 5*time.Second, "bad input counted")
 	if in, _ := ha.b.Inbox(7); in.Stats().MsgsIn != 0 {
 		t.Fatal("an oversized message was delivered")
 	}

@@ -67,8 +67,13 @@ func (f frame) size() int {
 	return n
 }
 
-func (f frame) encode() []byte {
-	b := make([]byte, f.size())
+func (f frame) encode() []byte { return f.appendTo(make([]byte, 0, f.size())) }
+
+// appendTo appends f's encoding to dst.
+func (f frame) appendTo(dst []byte) []byte {
+	start := len(dst)
+	dst = append(dst, make([]byte, f.size())...)
+	b := dst[start:]
 	le := binary.LittleEndian
 	b[0], b[1] = frameVersion, f.op
 	le.PutUint16(b[2:], uint16(len(f.regions)))
@@ -89,7 +94,7 @@ func (f frame) encode() []byte {
 		off += 8
 		off += copy(b[off:], r.data)
 	}
-	return b
+	return dst
 }
 
 var errFrame = errors.New("malformed frame")

@@ -1,0 +1,95 @@
+package cluster
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/internal/testenv"
+)
+
+// batchOf builds a batch of fs as an outbox does.
+func batchOf(fs ...frame) []byte {
+	b := []byte{frameVersion, opBatch, 0, 0}
+	for _, f := range fs {
+		b = f.appendTo(binary.LittleEndian.AppendUint32(b, uint32(f.size())))
+	}
+	return b
+}
+
+// A batch decodes to its frames; anything off (header, lengths, a bad frame, a kind other
+// than publish or request) refuses the whole batch.
+func TestSplitBatch(t *testing.T) {
+	pub := frame{op: opMessage, kind: uint32(bus.KindPublish), from: 1, topic: "a.b", payload: []byte("p")}
+	req := frame{op: opMessage, kind: uint32(bus.KindRequest), from: 2, corr: 9, topic: "a.c", module: "m"}
+	fs, err := splitBatch(batchOf(pub, req, pub))
+	if err != nil || len(fs) != 3 || fs[1].corr != 9 || fs[1].module != "m" || string(fs[2].payload) != "p" {
+		t.Fatalf("a good batch: %v %+v", err, fs)
+	}
+	bad := map[string][]byte{
+		"header":         append([]byte{frameVersion, opBatch, 1, 0}, batchOf(pub)[4:]...),
+		"empty":          batchOf(),
+		"length past":    batchOf(pub)[:10],
+		"trailing byte":  append(batchOf(pub), 0),
+		"bad frame":      batchOf(frame{op: opMessage, kind: uint32(bus.KindPublish), topic: "a.*"}),
+		"direct send":    batchOf(frame{op: opMessage, kind: uint32(bus.KindDirect), to: 3}),
+		"an ack":         batchOf(frame{op: opAck, corr: 1}),
+		"frame too long": func() []byte { b := batchOf(pub); binary.LittleEndian.PutUint32(b[4:], 1<<30); return b }(),
+	}
+	for name, b := range bad {
+		if _, err := splitBatch(b); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+}
+
+// Publishes go to another node in batches, all of them and in order, and a request after
+// them arrives after them (one sender's order holds across the outbox).
+func TestOutboxOrder(t *testing.T) {
+	ha, hb := newFakeHost(), newFakeHost()
+	a := startNode(t, "a", "127.0.0.1:0", "", ha)
+	b := startNode(t, "b", "127.0.0.1:0", JoinURL(strings.TrimPrefix(a.Addr(), "nats://"), a.Token()), hb)
+	testenv.Eventually(t, func() bool { return upNodes(a, 2) && upNodes(b, 2) }, 10*time.Second, "two nodes up")
+	const n = 3000
+	sub, _ := hb.b.Attach(7, bus.InboxLimits{MaxMsgs: 2 * n, MaxBytes: 16 << 20})
+	hb.b.Subscribe(7, "seq.>", bus.Reliable)
+	ha.b.Attach(3, bus.InboxLimits{})
+	testenv.Eventually(t, func() bool { return ha.b.Subscribers("seq.x") == 1 }, 10*time.Second, "b's interest on a")
+	ctx := context.Background()
+	for i := range n {
+		if err := ha.b.Publish(ctx, bus.Message{From: 3, Topic: "seq.x", Payload: []byte(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := ha.b.Request(ctx, bus.Message{From: 3, Topic: "seq.req"}, 10*time.Second)
+		done <- err
+	}()
+	for i := range n + 1 {
+		m, err := sub.RecvTimeout(ctx, 10*time.Second)
+		if err != nil {
+			t.Fatalf("message %d: %v (batches sent %d)", i, err, a.sent.Load())
+		}
+		if i == n {
+			if m.Kind != bus.KindRequest {
+				t.Fatalf("after %d publishes: kind %v, want the request", n, m.Kind)
+			}
+			hb.b.Reply(bus.Message{From: 7, Corr: m.Corr, Payload: []byte("ok")})
+			break
+		}
+		if m.Kind != bus.KindPublish || string(m.Payload) != fmt.Sprint(i) {
+			t.Fatalf("message %d: kind %v payload %q", i, m.Kind, m.Payload)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s := a.sent.Load(); s >= n {
+		t.Logf("%d NATS messages for %d publishes: no batching happened this run", s, n)
+	}
+}
