@@ -7,10 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
 	"golang.org/x/sys/unix"
@@ -21,8 +19,8 @@ import (
 // 5-15 ms here). wasmtime's deserialize-from-file maps the file and runs its code from the
 // mapping; mapping the entry itself would let anyone who truncates it in place kill the kernel
 // with SIGBUS, and let a write after the checksum reach the code. So the entry is copied once,
-// a MiB at a time by up to maxCopyWorkers goroutines (each chunk read, checked against its
-// CRC-32C while it is in the cache, and written on), into two memfds: wasmtime's code and the
+// a MiB at a time (each chunk read, checked against its CRC-32C while it is in the cache, and
+// written on), into two memfds: wasmtime's code and the
 // memories' images. Both are sealed against writes, shrinking and growing before they are
 // mapped (wasmtime maps the code through /proc/self/fd; the memory creator maps the images):
 // the bytes that run are the bytes that were checked, and nothing outside the kernel can
@@ -132,41 +130,21 @@ func newMemfd(name string, size int64) (int, error) {
 	return fd, nil
 }
 
-// maxCopyWorkers bounds the goroutines that copy one entry (fewer on fewer cores).
-const maxCopyWorkers = 4
-
 var chunkBufs = sync.Pool{New: func() any { return new([sumChunk]byte) }}
 
 // copyEntry copies the .cwasm f described by sum into fds[0] (the code) and fds[1] (the
-// images; -1 if none), a chunk at a time on several goroutines, each chunk checked against
-// its CRC-32C as it passes. errBadEntry: a chunk does not match, or the file is shorter.
+// images; -1 if none), a chunk at a time, each chunk checked against its CRC-32C while it is
+// in the cache. One goroutine: writes into one memfd take its inode's lock one at a time, so
+// more workers (four did until 2026-12-03) spun on it, cost 0.3-0.6 ms more CPU per start of
+// hello and gained no wall time, nor did a second goroutine for the images' memfd
+// (docs/design/performance.md). errBadEntry: a chunk does not match, or the file is shorter.
 func copyEntry(f *os.File, sum *entrySum, fds []int) error {
-	chunks := int64(len(sum.CRC))
-	workers := min(int64(runtime.GOMAXPROCS(0)), maxCopyWorkers, chunks)
-	var next atomic.Int64
-	var failed atomic.Pointer[error]
-	work := func() {
-		buf := chunkBufs.Get().(*[sumChunk]byte)
-		defer chunkBufs.Put(buf)
-		for {
-			i := next.Add(1) - 1
-			if i >= chunks || failed.Load() != nil {
-				return
-			}
-			if err := copyChunk(f, sum, fds, i, buf[:]); err != nil {
-				failed.CompareAndSwap(nil, &err)
-				return
-			}
+	buf := chunkBufs.Get().(*[sumChunk]byte)
+	defer chunkBufs.Put(buf)
+	for i := range int64(len(sum.CRC)) {
+		if err := copyChunk(f, sum, fds, i, buf[:]); err != nil {
+			return err
 		}
-	}
-	var wg sync.WaitGroup
-	for range workers - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
-	if err := failed.Load(); err != nil {
-		return *err
 	}
 	return nil
 }

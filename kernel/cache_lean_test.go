@@ -140,3 +140,49 @@ func FuzzStripSections(f *testing.F) {
 		}
 	})
 }
+
+// An entry of several MiB (code in its first chunk, 3 MiB of images after it) comes back
+// whole through the chunked copy, and a flipped byte in any chunk of it is a miss.
+func TestCacheEntryOfManyChunks(t *testing.T) {
+	home := testenv.Home(t)
+	src := `(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 64)
+  (data (i32.const 0) "` + strings.Repeat("a", 3<<20-1) + `Z")
+  (func (export "_start")
+    (call $exit (i32.add (i32.load8_u (i32.const 0)) (i32.load8_u (i32.const 0x2fffff))))))`
+	wasm, err := wasmtime.Wat2Wasm(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = 'a' + 'Z' // 187
+	load := func(wantCached bool) {
+		t.Helper()
+		k := newKernel(t, Config{AllowAll: true, Home: home})
+		m, err := k.Load("big", "big.wasm", wasm)
+		if err != nil || m.Cached != wantCached {
+			t.Fatalf("load: cached %v, want %v; %v", m != nil && m.Cached, wantCached, err)
+		}
+		if in := wait(t, spawn(t, k, m, SpawnOptions{}), 10*time.Second); in.ExitCode != want {
+			t.Fatalf("exit %d (%s), want %d", in.ExitCode, in.Reason, want)
+		}
+	}
+	load(false)
+	load(true)
+	cwasm, sum := cacheFiles(t, home)
+	raw, _ := os.ReadFile(sum)
+	s, err := parseEntrySum(raw)
+	if err != nil || len(s.CRC) < 4 {
+		t.Fatalf("sum %+v (%v), want 4 chunks or more", s, err)
+	}
+	for _, at := range []int64{s.Code / 2, imagesAt(s.Code) + 5, s.size() - 1} {
+		good, _ := os.ReadFile(cwasm)
+		bad := append([]byte(nil), good...)
+		bad[at] ^= 1
+		if err := os.WriteFile(cwasm, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		load(false) // the flip is found, the entry compiled again
+		load(true)
+	}
+}
