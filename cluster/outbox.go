@@ -51,8 +51,17 @@ func (n *Node) outboxFor(node string) *outbox {
 	return o.(*outbox)
 }
 
-// queue appends f, to be published by the flusher (or at once when the batch is full).
+// queue appends f, to be published by the flusher (or at once when the batch is full). A
+// frame of maxBatch bytes or more goes alone, after the batch: together they could pass the
+// connection's largest message.
 func (o *outbox) queue(f frame) {
+	if f.size() >= maxBatch {
+		if err := o.flush(f.encode()); err != nil {
+			o.n.bad.Add(1)
+			o.n.logOnce("out-"+o.subj, "cluster: publishes to %s lost: %v", o.subj, err)
+		}
+		return
+	}
 	o.mu.Lock()
 	if len(o.buf) == 0 {
 		o.buf = append(o.spare[:0], frameVersion, opBatch, 0, 0)

@@ -89,6 +89,19 @@ func TestOutboxOrder(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+	// A message of many MiB (its region) after a small one: both arrive, in order (the large
+	// one travels alone, not in a batch it would push past the connection's limit).
+	h, _ := ha.b.RegionCreate(3, 7<<20)
+	for i, m := range []bus.Message{{From: 3, Topic: "seq.small"}, {From: 3, Topic: "seq.big", Regions: []bus.Attachment{{Handle: h, Rights: bus.RightRead | bus.FlagTransfer}}}} {
+		if err := ha.b.Publish(ctx, m); err != nil {
+			t.Fatalf("publish %d: %v", i, err)
+		}
+	}
+	for _, want := range []string{"seq.small", "seq.big"} {
+		if m, err := sub.RecvTimeout(ctx, 10*time.Second); err != nil || m.Topic != want {
+			t.Fatalf("want %s: %v %q", want, err, m.Topic)
+		}
+	}
 	if s := a.sent.Load(); s >= n {
 		t.Logf("%d NATS messages for %d publishes: no batching happened this run", s, n)
 	}
