@@ -99,11 +99,14 @@ func invoke(f *hostFunc, p *Process, caller unsafe.Pointer, args rawArgs) (trap 
 			trap = wasmtime.NewTrap("orbital: host function " + f.name + " panicked")
 		}
 	}()
+	var r32 int32
+	var res []wasmtime.Val
 	if f.i32 != nil {
-		args.setI32(0, f.i32(c, args))
-	} else if err := args.store(f.results, f.fn(c, args.vals(f.params))); err != nil {
-		panic(err)
+		r32 = f.i32(c, args)
+	} else {
+		res = f.fn(c, args.vals(f.params))
 	}
+	// A trap wins over the results, which such a function need not give (proc_fail, proc_exit).
 	if msg := c.trap; msg != "" { // the function ends the process (proc_fail)
 		c.trap = ""
 		return wasmtime.NewTrap(msg)
@@ -114,6 +117,11 @@ func invoke(f *hostFunc, p *Process, caller unsafe.Pointer, args rawArgs) (trap 
 	}
 	if p.unwind { // a reload ends the current code here (reload_thread.go)
 		return wasmtime.NewTrap("orbital: reloading")
+	}
+	if f.i32 != nil {
+		args.setI32(0, r32)
+	} else if err := args.store(f.results, res); err != nil {
+		panic(err) // a bug in the function: it ends this process only (recovered above)
 	}
 	return nil
 }

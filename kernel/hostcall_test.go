@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ func init() {
 	registerHostFuncs(
 		hostFunc{name: "test_probe", params: kinds(i32, i64), results: kinds(i64), fn: probeFn},
 		hostFunc{name: "test_probe32", params: kinds(i32, i32), results: kinds(i32), i32: probeI32},
+		hostFunc{name: "test_fail", params: kinds(i32), results: kinds(i32), fn: probeFail},
 	)
 }
 
@@ -112,5 +114,38 @@ func TestHostCallUnboundStore(t *testing.T) {
 				t.Errorf("probe from a store without a process: %v %v, want a trap", v, err)
 			}
 		})
+	}
+}
+
+// test_fail(0) ends the process as proc_fail does, without results; test_fail(1) returns no
+// result where one is due (a bug).
+func probeFail(c *call, a []wasmtime.Val) []wasmtime.Val {
+	if a[0].I32() == 0 {
+		c.p.setCause("the probe failed on purpose")
+		c.trap = "orbital: test_fail"
+	}
+	return nil
+}
+
+// A function that ends the process (c.trap, as proc_fail and proc_exit do) gives no results:
+// the trap is the outcome, not a panic over the missing result. A function that gives too
+// few results without a trap is a bug that ends its process only.
+func TestHostCallTrapWithoutResults(t *testing.T) {
+	for _, tc := range []struct {
+		arg      int
+		reason   string
+		panicked bool
+	}{{0, "the probe failed on purpose", false}, {1, "host function orbital.test_fail panicked: 0 results, want 1", true}} {
+		sink := &logSink{}
+		k := newKernel(t, Config{AllowAll: true, Log: sink.log})
+		m := watModule(t, k, "fail", strings.Replace(wat(fmt.Sprintf(`(func (export "_start") (drop (call $fail (i32.const %d))))`, tc.arg)),
+			"\n  (memory", "\n  (import \"orbital\" \"test_fail\" (func $fail (param i32) (result i32)))\n  (memory", 1))
+		in := wait(t, spawn(t, k, m, SpawnOptions{}), 10*time.Second)
+		if in.State != Crashed || !strings.Contains(in.Reason, tc.reason) {
+			t.Errorf("test_fail(%d): %v %q, want crashed with %q", tc.arg, in.State, in.Reason, tc.reason)
+		}
+		if got := strings.Contains(sink.String(), "panicked"); got != tc.panicked {
+			t.Errorf("test_fail(%d): a panic logged: %v, want %v; log:\n%s", tc.arg, got, tc.panicked, sink)
+		}
 	}
 }
