@@ -279,3 +279,35 @@ func TestPostQuitNeverLost(t *testing.T) {
 		t.Fatalf("queued %v", kinds)
 	}
 }
+
+// A sender waiting on a full inbox gets in as soon as the receiver takes one message: room
+// for one is room. (Waking it only once the inbox drained to 3/4 deadlocked a receiver that
+// takes one message and then waits on that sender, and turned its timeout into ErrFull while
+// there was room.)
+func TestBlockedSenderGetsFreedSlot(t *testing.T) {
+	b := New(Config{})
+	in := attach(t, b, 1, InboxLimits{MaxMsgs: 16})
+	for range 16 {
+		if err := b.Send(context.Background(), Message{To: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No deadline: the sender waits for room for as long as it takes, so only a wake-up that
+	// never comes keeps it waiting.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- b.Send(ctx, Message{To: 1, Payload: []byte("late")}) }()
+	waitFor(t, func() bool { in.mu.Lock(); defer in.mu.Unlock(); return in.room != nil })
+	if _, err := in.Recv(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("the blocked sender after one message was taken: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the blocked sender was not woken when the receiver took a message (15 of 16 slots full)")
+	}
+}

@@ -135,19 +135,11 @@ func (in *Inbox) removeLocked(i int) entry {
 	in.n--
 	in.bytes -= e.size
 	in.count.Store(int64(in.n))
-	if in.room != nil && in.roomyLocked() {
+	if in.room != nil {
 		close(in.room)
 		in.room = nil
 	}
 	return e
-}
-
-// roomyLocked reports whether producers waiting for room are woken: once the inbox drained to
-// 3/4 of its limits, not at every message taken. At the limit a producer and the consumer
-// would otherwise wake each other once per message (two thread wake-ups each), where now the
-// producer sleeps through a quarter of the inbox and then puts as many without waiting.
-func (in *Inbox) roomyLocked() bool {
-	return in.n <= in.lim.MaxMsgs-in.lim.MaxMsgs/4 && in.bytes <= in.lim.MaxBytes-in.lim.MaxBytes/4
 }
 
 // victimLocked finds the oldest lossy entry, preferring one of the same subscription.
