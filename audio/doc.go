@@ -17,7 +17,10 @@
 // queued since the last request. Close (the cart ended) closes the connection, which ends
 // the stream on the server at once, and logs the voice's counters (tones, seconds sent,
 // underruns and overruns the server reported, tones dropped). A connection that fails or is
-// lost leaves the voice down and closes the Output's gate for Config.Retry (10 s): until
+// lost leaves the voice down and closes the Output's gate for Config.Retry (10 s). Lost is
+// the server closing the connection or killing the stream, or a stream it has asked nothing
+// of for 5 s (a hung server, or a reset connection, which ends the client's reader without a
+// word), found by the next tone. Until the gate opens
 // then no voice dials, and Tone answers NoOutput at once, so a machine without a sound
 // server sees one failed dial per 10 s at most, never one per tone. Muted (Config.Mute),
 // Tone answers Muted and nothing is dialled.

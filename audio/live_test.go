@@ -10,8 +10,9 @@ import (
 )
 
 // TestVoiceLive: against a private PulseAudio daemon, a voice connects on its first tone,
-// is fed at the server's pace (half a second of samples sent within seconds, no
-// underruns while the machine keeps up), and Close ends its stream.
+// is fed at the server's pace (half a second of samples sent within seconds), and Close ends
+// its stream. A voice notices a hung daemon (no requests for the stall time) and a crashed
+// one: it is down, the output's gate closes, and its tones are refused at once.
 func TestVoiceLive(t *testing.T) {
 	pa := testenv.StartPulseAudio(t)
 	for _, e := range pa.Env() {
@@ -38,4 +39,34 @@ func TestVoiceLive(t *testing.T) {
 	if s := o.Stats(); s.Dials != 1 || s.Failures != 0 {
 		t.Errorf("output stats %+v", s)
 	}
+
+	// A hung server: the stream gets no requests; the next tone after the stall time finds
+	// it lost, and the output's gate closes.
+	hung := New(Config{stall: 300 * time.Millisecond})
+	var l3 logs
+	h := hung.Voice("hung", l3.log)
+	h.Tone(wasm4.DecodeTone(440, 255, 100, wasm4.TonePulse1))
+	testenv.Eventually(t, func() bool { return h.Stats().Rendered > 0 }, 10*time.Second, "the hung voice playing; log:\n%s", &l3)
+	pa.Pause()
+	testenv.Eventually(t, func() bool { return h.Tone(beep) == NoOutput }, 10*time.Second, "a tone refused by the hung voice")
+	pa.Resume()
+	if s := hung.Stats(); s.Failures != 1 || !strings.Contains(l3.String(), "asked for no samples in") {
+		t.Errorf("hung: %+v, log %q", s, &l3)
+	}
+	h.Close()
+
+	var l2 logs
+	w := o.Voice("crash", l2.log)
+	w.Tone(wasm4.DecodeTone(440, 255, 100, wasm4.TonePulse1))
+	testenv.Eventually(t, func() bool { return w.Stats().Rendered > 0 }, 10*time.Second, "the second voice playing; log:\n%s", &l2)
+	pa.Kill()
+	testenv.Eventually(t, func() bool { return !w.Stats().Playing && o.Stats().Failures == 1 }, 10*time.Second,
+		"the voice to notice the crash; log:\n%s", &l2)
+	if why := w.Tone(beep); why != NoOutput {
+		t.Errorf("tone after the crash: %q, want %q", why, NoOutput)
+	}
+	if !strings.Contains(l2.String(), "lost the sound server") {
+		t.Errorf("log %q", &l2)
+	}
+	w.Close()
 }

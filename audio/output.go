@@ -25,7 +25,8 @@ type Config struct {
 	// (default 50 ms, three frames).
 	Latency time.Duration
 
-	now func() time.Time // tests: the clock of the retry gate
+	now   func() time.Time // tests: the clock of the retry gate and the stall check
+	stall time.Duration    // tests: how long a playing stream may go without a request (default 5 s)
 }
 
 // DefaultRetry is Config.Retry's default.
@@ -54,6 +55,9 @@ func New(cfg Config) *Output {
 	}
 	if cfg.Latency <= 0 {
 		cfg.Latency = DefaultLatency
+	}
+	if cfg.stall <= 0 {
+		cfg.stall = 5 * time.Second
 	}
 	if cfg.now == nil {
 		cfg.now = time.Now

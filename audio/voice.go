@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jfreymuth/pulse/proto"
 	"github.com/orbital/orbital/wasm4"
@@ -45,9 +46,12 @@ type Voice struct {
 	log   func(level int, msg string)
 	tones chan wasm4.ToneArgs
 
-	mu    sync.Mutex // guards state and conn
+	mu    sync.Mutex // guards state, conn and st
 	state voiceState
 	conn  net.Conn
+	st    *stream // the running stream's, while playing
+
+	lastReq atomic.Int64 // when the server last asked for samples (UnixNano)
 
 	// The renderer: touched under rmu, by the stream's read goroutine and by connect (the
 	// first samples).
@@ -97,6 +101,15 @@ func (v *Voice) Tone(t wasm4.ToneArgs) string {
 		}
 		v.state = connecting
 		go v.connect()
+	case playing:
+		if since := v.o.cfg.now().Sub(time.Unix(0, v.lastReq.Load())); since > v.o.cfg.stall {
+			// A server that asks for nothing for this long is gone without telling (a
+			// connection reset ends the client's reader silently) or hung.
+			st := v.st
+			v.mu.Unlock()
+			v.lost(st, fmt.Errorf("the server asked for no samples in %v", since.Round(time.Millisecond)))
+			return NoOutput
+		}
 	}
 	v.mu.Unlock()
 	select {
@@ -134,8 +147,9 @@ func (v *Voice) Close() {
 func (v *Voice) connect() {
 	v.o.dials.Add(1)
 	c, conn, err := proto.Connect(v.o.server)
+	var st *stream
 	if err == nil {
-		err = v.open(c, conn)
+		st, err = v.open(c, conn)
 		if err != nil {
 			conn.Close()
 		}
@@ -158,7 +172,8 @@ func (v *Voice) connect() {
 		conn.Close()
 		return
 	}
-	v.state, v.conn = playing, conn
+	v.lastReq.Store(v.o.cfg.now().UnixNano())
+	v.state, v.conn, v.st = playing, conn, st
 	v.mu.Unlock()
 	v.log(0, "audio: playing through "+v.o.server)
 }
@@ -175,7 +190,7 @@ type stream struct {
 
 // open names the client and creates the stream on c, then renders the samples the server
 // asked for in its reply.
-func (v *Voice) open(c *proto.Client, conn net.Conn) error {
+func (v *Voice) open(c *proto.Client, conn net.Conn) (*stream, error) {
 	st := &stream{v: v, client: c, conn: conn}
 	c.Callback = st.callback
 	host, _ := os.Hostname()
@@ -186,7 +201,7 @@ func (v *Voice) open(c *proto.Client, conn net.Conn) error {
 		"application.process.host": proto.PropListString(host),
 	}
 	if err := c.Request(&proto.SetClientName{Props: props}, &proto.SetClientNameReply{}); err != nil {
-		return err
+		return nil, err
 	}
 	const frameBytes = 4 // stereo 16-bit
 	target := uint32(v.o.cfg.Latency.Seconds()*wasm4.SampleRate) * frameBytes
@@ -207,7 +222,7 @@ func (v *Voice) open(c *proto.Client, conn net.Conn) error {
 	}
 	var rpl proto.CreatePlaybackStreamReply
 	if err := c.Request(&req, &rpl); err != nil {
-		return err
+		return nil, err
 	}
 	v.rmu.Lock()
 	defer v.rmu.Unlock()
@@ -215,7 +230,7 @@ func (v *Voice) open(c *proto.Client, conn net.Conn) error {
 	v.apu = wasm4.NewAPU()
 	n := int(rpl.Missing) + st.pending
 	st.pending = 0
-	return st.render(n)
+	return st, st.render(n)
 }
 
 // callback takes the server's messages for the stream, on the client's read goroutine.
@@ -269,6 +284,7 @@ func (st *stream) render(n int) error {
 		binary.LittleEndian.PutUint16(b[2*i:], uint16(x))
 	}
 	v.rendered.Add(int64(frames))
+	v.lastReq.Store(v.o.cfg.now().UnixNano())
 	return st.client.Send(st.index, b)
 }
 
@@ -280,7 +296,7 @@ func (v *Voice) lost(st *stream, err error) {
 		return
 	}
 	conn := v.conn
-	v.state, v.conn = down, nil
+	v.state, v.conn, v.st = down, nil, nil
 	v.mu.Unlock()
 	if conn != nil {
 		conn.Close()

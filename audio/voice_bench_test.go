@@ -2,6 +2,7 @@ package audio
 
 import (
 	"testing"
+	"time"
 
 	"github.com/orbital/orbital/wasm4"
 )
@@ -29,7 +30,8 @@ func BenchmarkTone(b *testing.B) {
 	})
 	b.Run("voice", func(b *testing.B) {
 		v := New(Config{Server: "unix:/nonexistent"}).Voice("bench", nil)
-		v.state = playing // as if connected: Tone only queues
+		v.state = playing // as if connected and asked for samples just now: Tone only queues
+		v.lastReq.Store(time.Now().UnixNano())
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			if v.Tone(t) != "" {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -21,6 +22,20 @@ const PulseSink = "orbital_test"
 type PulseAudio struct {
 	Runtime string // its XDG_RUNTIME_DIR: the socket is Runtime/pulse/native
 	Home    string // its HOME: the cookie is Home/.config/pulse/cookie
+	cmd     *exec.Cmd
+	exited  chan struct{}
+}
+
+// Pause stops the daemon (SIGSTOP: a hung server) until Resume (SIGCONT).
+func (p *PulseAudio) Pause() { p.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume continues a paused daemon.
+func (p *PulseAudio) Resume() { p.cmd.Process.Signal(syscall.SIGCONT) }
+
+// Kill kills the daemon (SIGKILL, as a crash) and waits for it to end.
+func (p *PulseAudio) Kill() {
+	p.cmd.Process.Kill()
+	<-p.exited
 }
 
 // StartPulseAudio starts a daemon for the test and stops it at the test's end. pulseaudio
@@ -53,9 +68,10 @@ func StartPulseAudio(t testing.TB) *PulseAudio {
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
+	p.cmd, p.exited = cmd, exited
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
+		p.Resume()
+		p.Kill()
 		if t.Failed() {
 			t.Logf("pulseaudio said:\n%s", out.String())
 		}
