@@ -49,6 +49,9 @@ func TestNoServer(t *testing.T) {
 	// The voice logs the failure last, after closing the gate and going down.
 	testenv.Eventually(t, func() bool { return strings.Contains(l.String(), "no sound server at unix:"+sock) }, 10*time.Second,
 		"the failed connection logged")
+	if s := v.Stats(); s.Queued != 1 || s.Unplayed != 1 || s.Rendered != 0 {
+		t.Errorf("stats %+v: want the tone queued while connecting counted unplayed", s)
+	}
 	others := []*Voice{v, o.Voice("a", nil), o.Voice("b", nil)}
 	for i := 0; i < 1000; i++ {
 		for _, w := range others {
@@ -73,6 +76,9 @@ func TestNoServer(t *testing.T) {
 		if why := w.Tone(beep); why != NoOutput {
 			t.Errorf("closed voice: %q", why)
 		}
+	}
+	if strings.Contains(l.String(), "tones played") {
+		t.Errorf("a voice that never played logged a summary: %q", l.String())
 	}
 	if n := strings.Count(l.String(), "no sound server"); n != 1 {
 		t.Errorf("voice logged the failure %d times: %q", n, l.String())

@@ -60,12 +60,13 @@ type Voice struct {
 	samples []int16
 	bytes   []byte
 
-	queued, dropped, underruns, overruns, rendered atomic.Int64
+	queued, dropped, unplayed, underruns, overruns, rendered atomic.Int64
 }
 
 // VoiceStats are a voice's counters.
 type VoiceStats struct {
 	Queued    int64 // tones handed to the renderer
+	Unplayed  int64 // of which dropped unplayed: the connection failed or was lost first
 	Dropped   int64 // tones refused because the queue was full
 	Underruns int64 // the server ran out of samples (it told us: underflow)
 	Overruns  int64 // the server got more than it had room for (overflow)
@@ -78,7 +79,7 @@ func (v *Voice) Stats() VoiceStats {
 	v.mu.Lock()
 	p := v.state == playing
 	v.mu.Unlock()
-	return VoiceStats{Queued: v.queued.Load(), Dropped: v.dropped.Load(), Underruns: v.underruns.Load(),
+	return VoiceStats{Queued: v.queued.Load(), Unplayed: v.unplayed.Load(), Dropped: v.dropped.Load(), Underruns: v.underruns.Load(),
 		Overruns: v.overruns.Load(), Rendered: v.rendered.Load(), Playing: p}
 }
 
@@ -135,9 +136,9 @@ func (v *Voice) Close() {
 	if conn != nil {
 		conn.Close()
 	}
-	if s := v.Stats(); s.Queued > 0 {
+	if s := v.Stats(); s.Rendered > 0 {
 		v.log(0, fmt.Sprintf("audio: %d tones played, %.1f s of sound sent; %d underruns, %d overruns, %d tones dropped",
-			s.Queued, float64(s.Rendered)/wasm4.SampleRate, s.Underruns, s.Overruns, s.Dropped))
+			s.Queued-s.Unplayed, float64(s.Rendered)/wasm4.SampleRate, s.Underruns, s.Overruns, s.Dropped+s.Unplayed))
 	}
 }
 
@@ -306,11 +307,12 @@ func (v *Voice) lost(st *stream, err error) {
 	v.log(2, fmt.Sprintf("audio: lost the sound server (%v); tones are counted and traced, and tried again after %v", err, v.o.cfg.Retry))
 }
 
-// drain drops the queued tones of a voice that has no stream.
+// drain drops the queued tones of a voice that has no stream, counting them.
 func (v *Voice) drain() {
 	for {
 		select {
 		case <-v.tones:
+			v.unplayed.Add(1)
 		default:
 			return
 		}
