@@ -31,7 +31,7 @@ func TestRunCartSound(t *testing.T) {
 	cart := writeWAT(t, "tone.wasm", toneCartWAT)
 	rec := pa.Record(t)
 	env := append(pa.Env(), "ORBITAL_MUTE=")
-	_, errOut, code := orbitalRun(t, env, "run", "--home", home, "--headless", "--timeout", "1500ms", cart)
+	_, errOut, code := orbitalRun(t, env, "run", "--home", home, "--headless", "--frames", "90", cart)
 	t.Logf("orbital run done at %v", time.Since(t0))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
