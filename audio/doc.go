@@ -13,8 +13,9 @@
 // of its own (dial, auth, client name, a stereo 16-bit stream at wasm4.SampleRate with a
 // 50 ms target buffer and a frame's worth as the minimum request); tones queue meanwhile.
 // From then on the server pulls: each request it sends is answered on the client's read
-// goroutine by rendering that many samples from the voice's APU, after starting the tones
-// queued since the last request. Close (the cart ended) closes the connection, which ends
+// goroutine by rendering that many samples from the voice's APU, starting the tones queued
+// since the last request as far into them as they were queued after it (so tones keep
+// their spacing). Close (the cart ended) closes the connection, which ends
 // the stream on the server at once, and logs the voice's counters (tones, seconds sent,
 // underruns and overruns the server reported, tones dropped). A connection that fails or is
 // lost leaves the voice down and closes the Output's gate for Config.Retry (10 s). Lost is

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/orbital/orbital/wasm4"
 )
 
 // Config configures an Output.
@@ -128,5 +126,5 @@ func (o *Output) Voice(name string, log func(level int, msg string)) *Voice {
 	if log == nil {
 		log = func(int, string) {}
 	}
-	return &Voice{o: o, name: name, log: log, tones: make(chan wasm4.ToneArgs, toneQueue)}
+	return &Voice{o: o, name: name, log: log, tones: make(chan queued, toneQueue)}
 }

@@ -113,3 +113,47 @@ func TestServerString(t *testing.T) {
 		t.Errorf("PULSE_SERVER: %q", s)
 	}
 }
+
+// TestToneSpacing: tones start in the samples where their spacing puts them: one queued
+// 10 ms after the last fill starts 441 frames into the next one, one queued before it at the
+// start, and one queued later than the samples reach at their end.
+func TestToneSpacing(t *testing.T) {
+	clk := &clock{now: time.Unix(1000, 0)}
+	v := New(Config{now: clk.Now}).Voice("spacing", nil)
+	v.state = playing
+	v.apu = wasm4.NewAPU()
+	t0 := clk.Now().UnixNano()
+	v.fillAt = t0
+	v.lastReq.Store(t0) // asked for samples just now: no stall
+	onset := func(s []int16, ch int) int {
+		for i := ch; i < len(s); i += 2 {
+			if s[i] != 0 {
+				return i / 2
+			}
+		}
+		return -1
+	}
+	left := wasm4.DecodeTone(440, 60, 100, wasm4.TonePulse1|wasm4.TonePanLeft)
+	right := wasm4.DecodeTone(440, 60, 100, wasm4.TonePulse2|wasm4.TonePanRight)
+	clk.add(10 * time.Millisecond)
+	v.Tone(left)
+	s := make([]int16, 2*882) // 20 ms
+	v.fill(s, t0+int64(20*time.Millisecond))
+	if got := onset(s, 0); got < 440 || got > 443 {
+		t.Errorf("tone queued 10 ms in starts at frame %d, want 441", got)
+	}
+	if got := onset(s, 1); got != -1 {
+		t.Errorf("right channel sounds at %d before its tone", got)
+	}
+	clk.add(time.Second) // later than the next fill's samples reach: at their end
+	v.Tone(right)
+	s2 := make([]int16, 2*882)
+	v.fill(s2, t0+int64(40*time.Millisecond))
+	if got := onset(s2, 1); got != -1 {
+		t.Errorf("a tone queued after the samples' end sounds at %d in them", got)
+	}
+	v.fill(s2, t0+int64(60*time.Millisecond))
+	if got := onset(s2, 1); got != 0 {
+		t.Errorf("the late tone starts at %d of the next samples, want 0", got)
+	}
+}

@@ -44,7 +44,7 @@ type Voice struct {
 	o     *Output
 	name  string
 	log   func(level int, msg string)
-	tones chan wasm4.ToneArgs
+	tones chan queued
 
 	mu    sync.Mutex // guards state, conn and st
 	state voiceState
@@ -57,6 +57,7 @@ type Voice struct {
 	// first samples).
 	rmu     sync.Mutex
 	apu     *wasm4.APU
+	fillAt  int64 // when the last samples were rendered (UnixNano; 0: never)
 	samples []int16
 	bytes   []byte
 
@@ -114,7 +115,7 @@ func (v *Voice) Tone(t wasm4.ToneArgs) string {
 	}
 	v.mu.Unlock()
 	select {
-	case v.tones <- t:
+	case v.tones <- queued{t, v.o.cfg.now().UnixNano()}:
 		v.queued.Add(1)
 		return ""
 	default:
@@ -267,26 +268,52 @@ func (st *stream) render(n int) error {
 	if frames <= 0 {
 		return nil
 	}
-	for {
-		select {
-		case t := <-v.tones:
-			v.apu.Tone(t)
-			continue
-		default:
-		}
-		break
-	}
 	if cap(v.samples) < 2*frames {
 		v.samples, v.bytes = make([]int16, 2*frames), make([]byte, 4*frames)
 	}
 	s, b := v.samples[:2*frames], v.bytes[:4*frames]
-	v.apu.Render(s)
+	now := v.o.cfg.now().UnixNano()
+	v.fill(s, now)
 	for i, x := range s {
 		binary.LittleEndian.PutUint16(b[2*i:], uint16(x))
 	}
 	v.rendered.Add(int64(frames))
-	v.lastReq.Store(v.o.cfg.now().UnixNano())
+	v.lastReq.Store(now)
 	return st.client.Send(st.index, b)
+}
+
+// fill renders len(s)/2 stereo frames, starting the tones queued since the last fill where
+// they keep their spacing: a tone queued d after the last fill starts d into these samples
+// (clipped to them). Every tone is thus late by the same time (a request's interval plus the
+// server's buffer), rather than by whatever was left of the interval when it was queued, so
+// a cart's rhythm survives requests that come every 17 ms. v.rmu is held.
+func (v *Voice) fill(s []int16, now int64) {
+	frames := len(s) / 2
+	since := v.fillAt
+	v.fillAt = now
+	pos := 0
+	for {
+		var q queued
+		select {
+		case q = <-v.tones:
+		default:
+			v.apu.Render(s[2*pos:])
+			return
+		}
+		off := pos
+		if since > 0 && q.at > since {
+			off = min(frames, max(pos, int((q.at-since)*wasm4.SampleRate/1e9)))
+		}
+		v.apu.Render(s[2*pos : 2*off])
+		pos = off
+		v.apu.Tone(q.t)
+	}
+}
+
+// queued is a tone waiting for the renderer, with when it was queued (UnixNano).
+type queued struct {
+	t  wasm4.ToneArgs
+	at int64
 }
 
 // lost ends a stream the server ended: the voice is down, and the output's gate closes.
