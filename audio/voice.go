@@ -91,6 +91,7 @@ func (v *Voice) Tone(t wasm4.ToneArgs) string {
 	if v.o.cfg.Mute {
 		return Muted
 	}
+	now := v.o.cfg.now().UnixNano()
 	v.mu.Lock()
 	switch v.state {
 	case closed:
@@ -104,7 +105,7 @@ func (v *Voice) Tone(t wasm4.ToneArgs) string {
 		v.state = connecting
 		go v.connect()
 	case playing:
-		if since := v.o.cfg.now().Sub(time.Unix(0, v.lastReq.Load())); since > v.o.cfg.stall {
+		if since := time.Duration(now - v.lastReq.Load()); since > v.o.cfg.stall {
 			// A server that asks for nothing for this long is gone without telling (a
 			// connection reset ends the client's reader silently) or hung.
 			st := v.st
@@ -115,7 +116,7 @@ func (v *Voice) Tone(t wasm4.ToneArgs) string {
 	}
 	v.mu.Unlock()
 	select {
-	case v.tones <- queued{t, v.o.cfg.now().UnixNano()}:
+	case v.tones <- queued{t, now}:
 		v.queued.Add(1)
 		return ""
 	default:
