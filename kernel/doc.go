@@ -12,7 +12,8 @@
 // and instance on the caller's thread (link errors are Spawn's) and hands the process to its
 // own thread: starting -> running <-> blocked -> exited or crashed. Ended processes stay in
 // the table until Forget. Reactors exporting orbital_service_handle serve calls (serve.go);
-// WASM-4 carts run a frame loop (cart.go); Reload replaces a process's code in place, keeping
+// WASM-4 carts run a frame loop (cart.go) and hand their tones to Config.Sound without
+// waiting (cart_sound.go: the system's audio output owns the device); Reload replaces a process's code in place, keeping
 // pid, inbox and subscriptions (reload.go).
 //
 // # Concurrency
