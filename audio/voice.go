@@ -320,7 +320,7 @@ type queued struct {
 // lost ends a stream the server ended: the voice is down, and the output's gate closes.
 func (v *Voice) lost(st *stream, err error) {
 	v.mu.Lock()
-	if v.state != playing || v.conn != st.conn {
+	if v.state != playing || st == nil || v.conn != st.conn {
 		v.mu.Unlock()
 		return
 	}

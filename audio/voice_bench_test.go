@@ -29,7 +29,7 @@ func BenchmarkTone(b *testing.B) {
 		}
 	})
 	b.Run("voice", func(b *testing.B) {
-		v := New(Config{Server: "unix:/nonexistent"}).Voice("bench", nil)
+		v := New(Config{Server: "unix:/nonexistent", stall: time.Hour}).Voice("bench", nil)
 		v.state = playing // as if connected and asked for samples just now: Tone only queues
 		v.lastReq.Store(time.Now().UnixNano())
 		b.ReportAllocs()
