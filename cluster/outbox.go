@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/orbital/orbital/bus"
 )
@@ -27,6 +28,12 @@ const (
 	batchHeader = 4
 	// maxBatch is the bytes of frames a batch takes before the sender flushes it itself.
 	maxBatch = 256 << 10
+	// A batch of fewer than lingerFrames frames, queued within streamGap of the outbox's
+	// last flush (its sender is streaming), waits lingerWait before the flusher publishes it,
+	// so that it grows (see linger).
+	lingerFrames = 64
+	streamGap    = 500 * time.Microsecond
+	lingerWait   = 200 * time.Microsecond
 )
 
 type outbox struct {
@@ -38,8 +45,9 @@ type outbox struct {
 	mu        sync.Mutex
 	buf       []byte // batch header, then length-prefixed frames
 	frames    int
-	scheduled bool   // on the flusher's queue
-	spare     []byte // the last batch's buffer, for the next one
+	scheduled bool      // on the flusher's queue, or lingering
+	spare     []byte    // the last batch's buffer, for the next one
+	flushedAt time.Time // when a batch last went
 }
 
 // outboxFor is node's outbox, made on first use.
@@ -96,6 +104,7 @@ func (o *outbox) flush(then []byte) error {
 	o.buf, o.frames, o.scheduled = nil, 0, false
 	o.mu.Unlock()
 	if frames > 0 {
+		o.flushedAt = time.Now() // under sendMu; linger reads it under mu too
 		data := buf
 		if frames == 1 { // one frame alone goes as itself
 			data = buf[batchHeader+4:]
@@ -133,11 +142,34 @@ func (n *Node) flusher() {
 	for {
 		select {
 		case o := <-n.flushq:
+			if o.linger() {
+				time.AfterFunc(lingerWait, func() { o.flush(nil) })
+				continue
+			}
 			o.flush(nil)
 		case <-n.ctx.Done():
 			return
 		}
 	}
+}
+
+// linger reports whether the flusher should let o's batch grow before publishing it: a
+// Nagle-like rule. When the sender streams and the flusher keeps up, every batch is a few
+// frames, and each costs the sender a wake-up of the parked flusher (tens of µs on a loaded
+// VM) and both servers and the receiver a NATS message: the stream's rate fell to 150k msg/s
+// with 19,405 batches for 50,000 publishes where 25 batches made 400k. So a small batch
+// queued soon after the last one went waits lingerWait (the Go runtime sleeps at least ~1 ms
+// on this machine: a timer's resolution) while the sender keeps appending without signalling.
+// A lone publish (none went within streamGap) goes at once; requests and direct sends flush
+// the outbox themselves, so a round trip never waits for this.
+func (o *outbox) linger() bool {
+	o.sendMu.Lock()
+	recent := time.Since(o.flushedAt) < streamGap
+	o.sendMu.Unlock()
+	o.mu.Lock()
+	small := o.frames > 0 && o.frames < lingerFrames
+	o.mu.Unlock()
+	return recent && small
 }
 
 // flushAll publishes every outbox's batch (the node is closing).

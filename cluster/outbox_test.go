@@ -106,3 +106,54 @@ func TestOutboxOrder(t *testing.T) {
 		t.Logf("%d NATS messages for %d publishes: no batching happened this run", s, n)
 	}
 }
+
+// A small batch queued while its sender streams (a batch went just before) lingers, and still
+// goes with nothing else to push it; an empty or a large batch, or one long after the last,
+// does not linger.
+func TestOutboxLinger(t *testing.T) {
+	ha, hb := newFakeHost(), newFakeHost()
+	a := startNode(t, "a", "127.0.0.1:0", "", ha)
+	b := startNode(t, "b", "127.0.0.1:0", JoinURL(strings.TrimPrefix(a.Addr(), "nats://"), a.Token()), hb)
+	testenv.Eventually(t, func() bool { return upNodes(a, 2) && upNodes(b, 2) }, 10*time.Second, "two nodes up")
+	sub, _ := hb.b.Attach(7, bus.InboxLimits{})
+	hb.b.Subscribe(7, "seq.>", bus.Reliable)
+	ha.b.Attach(3, bus.InboxLimits{})
+	testenv.Eventually(t, func() bool { return ha.b.Subscribers("seq.x") == 1 }, 10*time.Second, "b's interest on a")
+
+	o := a.outboxFor("b")
+	set := func(at time.Time, frames int) {
+		o.sendMu.Lock()
+		o.flushedAt = at
+		o.sendMu.Unlock()
+		o.mu.Lock()
+		o.frames = frames
+		o.mu.Unlock()
+	}
+	for _, c := range []struct {
+		at     time.Time
+		frames int
+		want   bool
+	}{
+		{time.Now().Add(time.Minute), 0, false},            // nothing to send
+		{time.Now().Add(time.Minute), 1, true},             // streaming, small
+		{time.Now().Add(time.Minute), lingerFrames, false}, // big enough already
+		{time.Now().Add(-time.Minute), 1, false},           // a lone publish
+	} {
+		set(c.at, c.frames)
+		if got := o.linger(); got != c.want {
+			t.Errorf("last batch %v ago, %d frames: linger %v, want %v", time.Since(c.at).Round(time.Second), c.frames, got, c.want)
+		}
+	}
+	set(time.Now().Add(time.Minute), 0) // as if a batch had just gone: the next one lingers
+	sent := a.sent.Load()
+	if err := ha.b.Publish(context.Background(), bus.Message{From: 3, Topic: "seq.x", Payload: []byte("late")}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sub.RecvTimeout(context.Background(), 10*time.Second)
+	if err != nil || string(m.Payload) != "late" {
+		t.Fatalf("the lingering publish: %v %q", err, m.Payload)
+	}
+	if got := a.sent.Load() - sent; got != 1 {
+		t.Fatalf("%d NATS messages for one publish", got)
+	}
+}
