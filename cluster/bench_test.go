@@ -1,12 +1,10 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -29,26 +27,26 @@ import (
 // binary again, a client of b's server): the same two servers and route, no Orbital.
 // docs/design/cluster.md ("How the benchmarks measure") says what each side does.
 
-const peerEnv = "ORBITAL_CLUSTER_BENCH_PEER" // URL TOKEN: run as the baseline's peer process
-
 func TestMain(m *testing.M) {
-	if v := os.Getenv(peerEnv); v != "" {
-		url, tok, _ := strings.Cut(v, " ")
-		benchPeer(url, tok)
+	if v := os.Getenv(nodeEnv); v != "" {
+		if err := benchNode(v); err != nil {
+			fmt.Fprintln(os.Stderr, "node b:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	os.Exit(m.Run())
 }
 
-// benchPeer answers bench.echo with the request's payload, counts bench.flood, and answers
-// bench.until (payload: a count) once it counted that many, until its standard input closes.
-// Answering when the count is reached, rather than being polled for it, times the baseline's
-// flood to the message, as the guests' receiver exiting times theirs.
-func benchPeer(url, tok string) {
+// benchPeer is the baseline's responder in node b's process, a nats.go client of b's server
+// (url, tok): it answers bench.echo with the request's payload, counts bench.flood, and
+// answers bench.until (payload: a count) once it counted that many. Answering when the count
+// is reached, rather than being polled for it, times the baseline's flood to the message, as
+// the guests' receiver exiting times theirs.
+func benchPeer(url, tok string) (*nats.Conn, error) {
 	nc, err := nats.Connect(url, nats.Token(tok))
 	if err != nil {
-		fmt.Println("peer:", err)
-		os.Exit(1)
+		return nil, err
 	}
 	var n, want atomic.Int64
 	reached := make(chan struct{}, 1)
@@ -74,43 +72,36 @@ func benchPeer(url, tok string) {
 		}
 		m.Respond([]byte(strconv.FormatInt(n.Load(), 10)))
 	})
-	nc.Flush()
-	fmt.Println("ready")
-	bufio.NewReader(os.Stdin).ReadString('\n')
-	nc.Close()
+	return nc, nc.Flush()
 }
 
-// benchPair is two routed nodes with a kernel each; lines gets the guests' log lines.
+// benchPair is node a (a kernel and a node in this process) and node b (its own process,
+// benchnode_test.go), routed; lines gets node a's guests' log lines.
 type benchPair struct {
-	ka, kb *kernel.Kernel
-	a, b   *Node
+	ka     *kernel.Kernel
+	a      *Node
+	b      *remoteNode
 	lines  chan string
 	pinger *kernel.Module
-	ponger *kernel.Module
 }
 
-func newBenchPair(b *testing.B) *benchPair {
+func newBenchPair(b *testing.B, n int) *benchPair {
 	p := &benchPair{lines: make(chan string, 64)}
 	var err error
-	for _, k := range []**kernel.Kernel{&p.ka, &p.kb} {
-		*k, err = kernel.New(kernel.Config{AllowAll: true, Home: b.TempDir(), Log: func(_ bus.PID, _ string, _ int, line string) {
-			if strings.HasPrefix(line, "pinger:") {
-				p.lines <- line
-			}
-		}})
-		if err != nil {
-			b.Fatal(err)
+	p.ka, err = kernel.New(kernel.Config{AllowAll: true, Home: b.TempDir(), Log: func(_ bus.PID, _ string, _ int, line string) {
+		if strings.HasPrefix(line, "pinger:") {
+			p.lines <- line
 		}
-		b.Cleanup((*k).Close)
-	}
-	ha, hb := &fakeHost{b: p.ka.Bus(), memFree: 1 << 30, bound: map[bus.PID]string{}}, &fakeHost{b: p.kb.Bus(), memFree: 1 << 30, bound: map[bus.PID]string{}}
-	p.a = startNode(b, "a", "127.0.0.1:0", "", ha)
-	p.b = startNode(b, "b", "127.0.0.1:0", JoinURL(strings.TrimPrefix(p.a.Addr(), "nats://"), p.a.Token()), hb)
-	testenv.Eventually(b, func() bool { return upNodes(p.a, 2) && upNodes(p.b, 2) }, 10*time.Second, "two nodes up")
-	if p.pinger, err = p.ka.LoadFile(testenv.Module(b, "pinger")); err != nil {
+	}})
+	if err != nil {
 		b.Fatal(err)
 	}
-	if p.ponger, err = p.kb.LoadFile(testenv.Module(b, "ponger")); err != nil {
+	b.Cleanup(p.ka.Close)
+	ha := &fakeHost{b: p.ka.Bus(), memFree: 1 << 30, bound: map[bus.PID]string{}}
+	p.a = startNode(b, "a", "127.0.0.1:0", "", ha)
+	p.b = startRemoteNode(b, p.a, testenv.Module(b, "ponger"), floodWasm(b, "rcv", n))
+	testenv.Eventually(b, func() bool { return upNodes(p.a, 2) }, 10*time.Second, "node b up")
+	if p.pinger, err = p.ka.LoadFile(testenv.Module(b, "pinger")); err != nil {
 		b.Fatal(err)
 	}
 	return p
@@ -118,11 +109,10 @@ func newBenchPair(b *testing.B) *benchPair {
 
 // run starts ponger on b and pinger on a with args, and returns pinger's summary line.
 func (p *benchPair) run(b *testing.B, args ...string) string {
-	srv, err := p.kb.Spawn(p.ponger, kernel.SpawnOptions{})
-	if err != nil {
-		b.Fatal(err)
+	if l := p.b.do(b, "ponger"); l != "ok" {
+		b.Fatalf("node b: ponger: %s", l)
 	}
-	defer p.kb.Kill(srv.PID(), true)
+	defer p.b.do(b, "kill")
 	cli, err := p.ka.Spawn(p.pinger, kernel.SpawnOptions{Args: append([]string{"-stop=false", "-wait", "20s"}, args...)})
 	if err != nil {
 		b.Fatal(err)
@@ -142,19 +132,9 @@ func (p *benchPair) run(b *testing.B, args ...string) string {
 	return ""
 }
 
-// peer starts the baseline's second process on b's server and a client of a's.
+// peer is the baseline's requester: a nats.go client of a's server, once the responder's
+// interest (benchPeer, in node b's process) crossed the route.
 func (p *benchPair) peer(b *testing.B) *nats.Conn {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), peerEnv+"="+p.b.Addr()+" "+p.b.Token())
-	in, _ := cmd.StdinPipe()
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { in.Close(); cmd.Wait() })
-	if l, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(l) != "ready" {
-		b.Fatalf("peer: %q", l)
-	}
 	nc, err := nats.Connect(p.a.Addr(), nats.Token(p.a.Token()))
 	if err != nil {
 		b.Fatal(err)
@@ -200,7 +180,7 @@ var reFig = regexp.MustCompile(`p50 ([0-9.]+)us p99 ([0-9.]+)us`)
 // nats.go request/reply between two Go processes through the same two servers.
 func BenchmarkClusterRTT(b *testing.B) {
 	const n = 2000
-	p := newBenchPair(b)
+	p := newBenchPair(b, 1)
 	nc := p.peer(b)
 	payload := make([]byte, 64)
 	base := map[string][]float64{}
@@ -240,10 +220,13 @@ var reRate = regexp.MustCompile(`: ([0-9.]+) msg/s`)
 // in a second Go process through the same two servers (time until the peer counted them all).
 func BenchmarkClusterPublish(b *testing.B) {
 	const n = 50000
-	p := newBenchPair(b)
+	p := newBenchPair(b, n)
 	nc := p.peer(b)
 	payload := make([]byte, 64)
-	snd, rcv := floodGuests(b, p, n)
+	snd, err := p.ka.Load("flood-snd", "flood-snd.wasm", floodWasm(b, "snd", n))
+	if err != nil {
+		b.Fatal(err)
+	}
 	local, err := p.ka.Load("flood-rcv", "flood-rcv.wasm", floodWasm(b, "rcv", n))
 	if err != nil {
 		b.Fatal(err)
@@ -269,8 +252,8 @@ func BenchmarkClusterPublish(b *testing.B) {
 			b.Fatal("the peer did not count the flood: ", err)
 		}
 		add("base=nats-go", float64(n)/time.Since(t0).Seconds())
-		add("guests", flood(b, p.ka, p.kb, snd, rcv, n))
-		add("same-node-guests", flood(b, p.ka, p.ka, snd, local, n)) // the bus's own cap
+		add("guests", floodRemote(b, p, snd, n))
+		add("same-node-guests", flood(b, p.ka, snd, local, n)) // the bus's own cap
 		m := reRate.FindStringSubmatch(p.run(b, "-flood", strconv.Itoa(n), "-size", "64"))
 		if m == nil {
 			b.Fatal("no rate in pinger's line")
@@ -283,43 +266,51 @@ func BenchmarkClusterPublish(b *testing.B) {
 	}
 }
 
-// flood times n messages from snd on ka to rcv on kb (until rcv received them all and
+// flood times n messages from snd to rcv, both on k (until rcv received them all and
 // exited) and returns the rate in messages per second.
-func flood(b *testing.B, ka, kb *kernel.Kernel, snd, rcv *kernel.Module, n int) float64 {
-	r, err := kb.Spawn(rcv, kernel.SpawnOptions{})
+func flood(b *testing.B, k *kernel.Kernel, snd, rcv *kernel.Module, n int) float64 {
+	r, err := k.Spawn(rcv, kernel.SpawnOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	testenv.Eventually(b, func() bool { return ka.Bus().Subscribers("bench.flood") > 0 }, 10*time.Second, "the receiver's interest on node a")
+	return timeFlood(b, k, snd, n, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		info, err := r.Wait(ctx)
+		cancel()
+		if err != nil || info.ExitCode != 0 {
+			b.Fatalf("receiver: %v %s", err, info.Reason)
+		}
+	})
+}
+
+// floodRemote is flood with the receiver on node b.
+func floodRemote(b *testing.B, p *benchPair, snd *kernel.Module, n int) float64 {
+	if l := p.b.do(b, "rcv"); l != "ok" {
+		b.Fatalf("node b: rcv: %s", l)
+	}
+	return timeFlood(b, p.ka, snd, n, func() {
+		if l := p.b.line(b); l != "exited 0" {
+			b.Fatalf("node b: the receiver %s", l)
+		}
+	})
+}
+
+// timeFlood waits for the receiver's interest on k, spawns snd there and times it until
+// done returns (the receiver got all n).
+func timeFlood(b *testing.B, k *kernel.Kernel, snd *kernel.Module, n int, done func()) float64 {
+	testenv.Eventually(b, func() bool { return k.Bus().Subscribers("bench.flood") > 0 }, 10*time.Second, "the receiver's interest on node a")
 	t0 := time.Now()
-	if _, err := ka.Spawn(snd, kernel.SpawnOptions{}); err != nil {
+	if _, err := k.Spawn(snd, kernel.SpawnOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	info, err := r.Wait(ctx)
-	cancel()
-	if err != nil || info.ExitCode != 0 {
-		b.Fatalf("receiver: %v %s", err, info.Reason)
-	}
+	done()
 	rate := float64(n) / time.Since(t0).Seconds()
-	testenv.Eventually(b, func() bool { return ka.Bus().Subscribers("bench.flood") == 0 }, 10*time.Second, "the receiver's interest gone")
+	testenv.Eventually(b, func() bool { return k.Bus().Subscribers("bench.flood") == 0 }, 10*time.Second, "the receiver's interest gone")
 	return rate
 }
 
-// floodGuests are two minimal guests in WAT: one (on node a) publishes n 64-byte messages on
-// bench.flood, again after ERR_FULL; the other (on node b) subscribes and exits once it
-// received n.
-func floodGuests(b *testing.B, p *benchPair, n int) (snd, rcv *kernel.Module) {
-	var err error
-	if snd, err = p.ka.Load("flood-snd", "flood-snd.wasm", floodWasm(b, "snd", n)); err != nil {
-		b.Fatal(err)
-	}
-	if rcv, err = p.kb.Load("flood-rcv", "flood-rcv.wasm", floodWasm(b, "rcv", n)); err != nil {
-		b.Fatal(err)
-	}
-	return snd, rcv
-}
-
+// floodWasm is one of two minimal guests in WAT: "snd" publishes n 64-byte messages on
+// bench.flood, again after ERR_FULL; "rcv" subscribes and exits once it received n.
 func floodWasm(b *testing.B, which string, n int) []byte {
 	loop := func(body string) string {
 		return `(block $done (loop $l
