@@ -183,7 +183,12 @@ func (c *client) exec(t *task) {
 	err = w.send(t.job, t.fds)
 	closeFDs(t.fds)
 	if err != nil {
-		t.finish(c.lose(fmt.Sprintf("the GPU worker stopped taking work (%v; %s)", err, w.exitText())))
+		// A worker that died is a crash whether its end or the failed send was seen first.
+		if why := w.exitText(); why != stillRunning {
+			t.finish(c.lose(fmt.Sprintf("the GPU worker crashed (%s; sending it the job: %v)", why, err)))
+		} else {
+			t.finish(c.lose(fmt.Sprintf("the GPU worker stopped taking work (%v; %s)", err, why)))
+		}
 		return
 	}
 	timer := time.NewTimer(budget)

@@ -160,11 +160,14 @@ func (w *workerProc) close(grace time.Duration) {
 }
 
 // exitText says how the worker ended, once it has.
+// stillRunning is exitText's answer for a worker that has not ended within a second.
+const stillRunning = "still running"
+
 func (w *workerProc) exitText() string {
 	select {
 	case <-w.exited:
 	case <-time.After(time.Second):
-		return "still running"
+		return stillRunning
 	}
 	ps := w.cmd.ProcessState
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
