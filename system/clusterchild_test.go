@@ -57,7 +57,7 @@ func wat(t *testing.T, src string) []byte {
 
 // twoNodes starts node a (home ha) and node b (home hb, joined to a) and waits until each
 // sees the other up.
-func twoNodes(t *testing.T, ha, hb string) (a, b *Instance, outA, outB *syncBuffer) {
+func twoNodes(t *testing.T, ha, hb string) (a, b *Instance, outA, outB *testenv.SyncBuffer) {
 	t.Helper()
 	a, outA = start(t, Config{Home: ha, Cluster: &ClusterConfig{Node: "a", Listen: "127.0.0.1:0"}})
 	join, err := ClusterToken(ha, "")

@@ -1,12 +1,10 @@
 package system
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/orbital/orbital/bus"
@@ -29,26 +27,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer collects an instance's output for a test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start makes and starts an instance of home (a fresh one when ""), closed when the test ends.
-func start(t testing.TB, cfg Config) (*Instance, *syncBuffer) {
+func start(t testing.TB, cfg Config) (*Instance, *testenv.SyncBuffer) {
 	t.Helper()
 	if cfg.Home == "" {
 		cfg.Home = testenv.Home(t)
@@ -56,7 +36,7 @@ func start(t testing.TB, cfg Config) (*Instance, *syncBuffer) {
 	if _, err := os.Lstat(filepath.Join(cfg.Home, "cache")); err != nil {
 		os.Symlink(sharedCache, filepath.Join(cfg.Home, "cache"))
 	}
-	out := &syncBuffer{}
+	out := &testenv.SyncBuffer{}
 	cfg.Stdout, cfg.Stderr = out, out
 	if cfg.Title == "" {
 		cfg.Title = "test"

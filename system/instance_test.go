@@ -25,7 +25,7 @@ func TestHomeLock(t *testing.T) {
 	if !owner.Owner() {
 		t.Fatal("the first instance does not own the home")
 	}
-	second, err := New(Config{Home: home, Stderr: &syncBuffer{}})
+	second, err := New(Config{Home: home, Stderr: &testenv.SyncBuffer{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestStartRollsBack(t *testing.T) {
 	home := testenv.Home(t)
 	os.MkdirAll(filepath.Join(home, "registry"), 0o755)
 	os.WriteFile(filepath.Join(home, "config.toml"), []byte("[registry\n"), 0o644) // the registry refuses it
-	in, err := New(Config{Home: home, Stderr: &syncBuffer{}})
+	in, err := New(Config{Home: home, Stderr: &testenv.SyncBuffer{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,14 +38,14 @@ func orbitalCmd(t *testing.T, args ...string) (stdout, stderr string, code int) 
 // with SIGINT (killed after 30 s).
 type bgOrbital struct {
 	cmd    *exec.Cmd
-	out    *syncBuffer // stdout and stderr
+	out    *testenv.SyncBuffer // stdout and stderr
 	exited chan struct{}
 }
 
 // startBackground starts the binary with args and extra environment, in the background.
 func startBackground(t *testing.T, env []string, args ...string) *bgOrbital {
 	t.Helper()
-	o := &bgOrbital{cmd: exec.Command(testenv.Binary(t), args...), out: &syncBuffer{}, exited: make(chan struct{})}
+	o := &bgOrbital{cmd: exec.Command(testenv.Binary(t), args...), out: &testenv.SyncBuffer{}, exited: make(chan struct{})}
 	o.cmd.Env = append(os.Environ(), env...)
 	o.cmd.Stdout, o.cmd.Stderr = o.out, o.out
 	if err := o.cmd.Start(); err != nil {

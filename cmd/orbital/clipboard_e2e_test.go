@@ -108,7 +108,7 @@ func TestClipboardShellX11(t *testing.T) {
 	// the selection (to the shell, below).
 	owner := xclipCmd(sp.display, "-i", "-quiet")
 	owner.Stdin = strings.NewReader(fromX)
-	var ownerOut syncBuffer
+	var ownerOut testenv.SyncBuffer
 	owner.Stdout, owner.Stderr = &ownerOut, &ownerOut
 	if err := owner.Start(); err != nil {
 		t.Fatal(err)

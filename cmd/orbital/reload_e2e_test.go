@@ -52,7 +52,7 @@ func TestReloadE2E(t *testing.T) {
 	}
 
 	run := exec.Command(testenv.Binary(t), "run", "--home", home, "reloadfeed", "reloadprobe@1.0.0", "--", "-work", "60ms")
-	runOut := &syncBuffer{}
+	runOut := &testenv.SyncBuffer{}
 	run.Stdout, run.Stderr = runOut, runOut
 	if err := run.Start(); err != nil {
 		t.Fatal(err)

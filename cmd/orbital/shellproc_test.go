@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,30 +32,12 @@ const (
 	e2eStripH   = 44
 )
 
-// syncBuffer is a bytes.Buffer safe for the child's output goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // shellProc is a running `orbital shell` on an Xvfb display.
 type shellProc struct {
 	t       *testing.T
 	display string
 	cmd     *exec.Cmd
-	stderr  *syncBuffer
+	stderr  *testenv.SyncBuffer
 	exited  chan struct{}
 	home    string
 	win     string      // X window id
@@ -83,7 +64,7 @@ func startShellHome(t *testing.T, home string, args ...string) *shellProc {
 	testenv.Module(t, "paint")
 	testenv.Module(t, "life")
 	display := testenv.Xvfb(t)
-	sp := &shellProc{t: t, display: display, home: home, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	sp := &shellProc{t: t, display: display, home: home, stderr: &testenv.SyncBuffer{}, exited: make(chan struct{})}
 	sp.cmd = exec.Command(bin, append([]string{"shell", "--home", home}, args...)...)
 	sp.cmd.Env = append(os.Environ(), "DISPLAY="+display, "ORBITAL_MODULES="+modDir)
 	sp.cmd.Stdout, sp.cmd.Stderr = sp.stderr, sp.stderr

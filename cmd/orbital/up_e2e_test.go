@@ -15,7 +15,7 @@ import (
 // upProc is a running `orbital up`.
 type upProc struct {
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *testenv.SyncBuffer
 	exited chan struct{}
 }
 
@@ -39,7 +39,7 @@ func startUp(t *testing.T, home string, env ...string) *upProc {
 // SIGKILL after 10 s) and, when the test failed, logs its output under label.
 func launchUp(t *testing.T, label string, args, env []string) *upProc {
 	t.Helper()
-	u := &upProc{cmd: exec.Command(testenv.Binary(t), append([]string{"up"}, args...)...), out: &syncBuffer{}, exited: make(chan struct{})}
+	u := &upProc{cmd: exec.Command(testenv.Binary(t), append([]string{"up"}, args...)...), out: &testenv.SyncBuffer{}, exited: make(chan struct{})}
 	u.cmd.Env = append(os.Environ(), env...)
 	u.cmd.Stdout, u.cmd.Stderr = u.out, u.out
 	if err := u.cmd.Start(); err != nil {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -89,7 +88,7 @@ func orbital(t *testing.T, limit time.Duration, args ...string) result {
 
 // start starts the binary in the background (through sh when prefix, e.g. "ulimit -n 64;",
 // is set) and stops it when the test ends. It returns the command.
-func start(t *testing.T, prefix string, args ...string) (*exec.Cmd, *syncBuf) {
+func start(t *testing.T, prefix string, args ...string) (*exec.Cmd, *testenv.SyncBuffer) {
 	t.Helper()
 	bin := testenv.Binary(t)
 	var cmd *exec.Cmd
@@ -98,7 +97,7 @@ func start(t *testing.T, prefix string, args ...string) (*exec.Cmd, *syncBuf) {
 	} else {
 		cmd = exec.Command(bin, args...)
 	}
-	e := &syncBuf{}
+	e := &testenv.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = e, e
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -117,24 +116,6 @@ func start(t *testing.T, prefix string, args ...string) (*exec.Cmd, *syncBuf) {
 	return cmd, e
 }
 
-// syncBuf is a buffer a running process writes while the test reads it.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waiterWAT is a module that waits for messages until it is asked to quit.
 const waiterWAT = `(module
   (import "orbital" "recv" (func $recv (param i32 i32 i64) (result i32)))
@@ -145,7 +126,7 @@ const waiterWAT = `(module
 
 // running starts `orbital run` of the waiter module in h (after prefix, see start) and
 // returns once `orbital ps` reaches it.
-func running(t *testing.T, h, prefix string) *syncBuf {
+func running(t *testing.T, h, prefix string) *testenv.SyncBuffer {
 	t.Helper()
 	mod := wat(t, t.TempDir(), "waiter", waiterWAT)
 	_, out := start(t, prefix, "run", "--home", h, mod)

@@ -133,7 +133,7 @@ func server(t *testing.T, dir string) (string, func() int64) {
 	t.Helper()
 	cmd := exec.Command(testenv.Binary(t), "registry", "serve", "--addr", "127.0.0.1:0", dir)
 	out, _ := cmd.StdoutPipe()
-	var errOut syncBuf
+	var errOut testenv.SyncBuffer
 	cmd.Stderr = &errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

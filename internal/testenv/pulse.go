@@ -1,13 +1,11 @@
 package testenv
 
 import (
-	"bytes"
 	"encoding/binary"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -61,7 +59,7 @@ func StartPulseAudio(t testing.TB) *PulseAudio {
 	cmd := exec.Command(bin, "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
 		"--log-target=stderr", "--load=module-native-protocol-unix", "--load=module-null-sink sink_name="+PulseSink)
 	cmd.Env = append(os.Environ(), p.Env()...)
-	var out syncBuf
+	var out SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Skipf("pulseaudio cannot start here: %v", err)
@@ -110,7 +108,7 @@ func (p *PulseAudio) Server() string { return "unix:" + filepath.Join(p.Runtime,
 // Recording is what the null sink's monitor records (parec, from pulseaudio-utils): stereo
 // 16-bit frames at 44100 Hz.
 type Recording struct {
-	out syncBuf
+	out SyncBuffer
 }
 
 // Record starts recording the null sink's monitor until the test's end, and returns once the
@@ -128,7 +126,7 @@ func (p *PulseAudio) Record(t testing.TB) *Recording {
 		"-d", PulseSink+".monitor")
 	cmd.Env = append(os.Environ(), p.Env()...)
 	cmd.Env = append(cmd.Env, "PULSE_SERVER="+p.Server()) // libpulse takes an empty one for a bad one
-	var errs syncBuf
+	var errs SyncBuffer
 	cmd.Stdout, cmd.Stderr = &r.out, &errs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -156,24 +154,5 @@ func (r *Recording) Samples() []int16 {
 
 // Bytes is the recording as it came: little-endian 16-bit samples.
 func (r *Recording) Bytes() []byte {
-	r.out.mu.Lock()
-	defer r.out.mu.Unlock()
-	return append([]byte(nil), r.out.b.Bytes()...)
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return r.out.Bytes()
 }
