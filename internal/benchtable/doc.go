@@ -3,7 +3,8 @@
 //
 //	go run ./internal/benchtable [-pkg ./bus/...] [-bench Send] [-benchtime 200ms] [-v] [-- go test flags]
 //
-// It runs `go test -run '^$' -bench . -benchmem -count 1 ./...`, parses the standard benchmark
+// It runs `go test -p 1 -run '^$' -bench . -benchmem -count 1 ./...` (one package at a time, so
+// no two benchmark binaries share the machine's cores), parses the standard benchmark
 // lines (name, iterations, then value/unit pairs, custom ReportMetric units included) and
 // prints: package, benchmark, ns/op, B/op, allocs/op, other figures (fps, p99-us, MB/s, ...),
 // baseline and ratio. While go test runs, its per-package "ok"/"FAIL" lines go to stderr (all
