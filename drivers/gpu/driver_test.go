@@ -248,3 +248,43 @@ func TestHiddenWindowBackend(t *testing.T) {
 		t.Fatalf("compute on the hidden window's context: %+v, out %v", r, c.read(out, 16))
 	}
 }
+
+// TestBuffersAndCopiesThroughRegions fills a buffer from a region shorter than it, and copies
+// between buffers and regions at offsets: the worker reads and writes the regions' descriptors
+// straight into and out of the buffers' memory.
+func TestBuffersAndCopiesThroughRegions(t *testing.T) {
+	h := drivertest.New(t)
+	h.Start(gpuSpec(t))
+	c := newClient(t, h, drivertest.ClientPID)
+	src, dst := c.region(floats(1, 2, 3, 4)), c.region(make([]byte, 16))
+	ro, rw := bus.Attachment{Handle: src, Rights: bus.RightRead}, bus.Attachment{Handle: dst, Rights: bus.RightWrite}
+	var b gpu.HandleReply
+	c.ask(gpu.TopicBuffer, gpu.BufferRequest{Size: 32, Init: ptr(0)}, &b, ro)
+	if b.Code != 0 || b.Buffer == 0 {
+		t.Fatalf("buffer: %+v", b)
+	}
+	steps := []struct {
+		name string
+		req  gpu.CopyRequest
+		atts []bus.Attachment
+		want []float32 // dst afterwards
+	}{
+		{"buffer to region", gpu.CopyRequest{From: gpu.Ref{Buffer: b.Buffer, Offset: 4}, To: gpu.Ref{Region: ptr(0), Offset: 8}, Size: 8}, []bus.Attachment{rw}, []float32{0, 0, 2, 3}},
+		{"region to buffer", gpu.CopyRequest{From: gpu.Ref{Region: ptr(0)}, To: gpu.Ref{Buffer: b.Buffer, Offset: 8}, Size: 4}, []bus.Attachment{ro}, []float32{0, 0, 2, 3}},
+		{"whole buffer back", gpu.CopyRequest{From: gpu.Ref{Buffer: b.Buffer}, To: gpu.Ref{Region: ptr(0)}, Size: 16}, []bus.Attachment{rw}, []float32{1, 2, 1, 4}},
+		{"region to region", gpu.CopyRequest{From: gpu.Ref{Region: ptr(0), Offset: 12}, To: gpu.Ref{Region: ptr(1), Offset: 4}, Size: 4}, []bus.Attachment{ro, rw}, []float32{1, 4, 1, 4}},
+	}
+	for _, st := range steps {
+		var r gpu.HandleReply
+		c.ask(gpu.TopicCopy, st.req, &r, st.atts...)
+		if r.Code != 0 {
+			t.Fatalf("%s: %+v", st.name, r)
+		}
+		out := c.read(dst, 16)
+		for i, w := range st.want {
+			if float(out, i) != w {
+				t.Fatalf("%s: region holds %v %v %v %v, want %v", st.name, float(out, 0), float(out, 1), float(out, 2), float(out, 3), st.want)
+			}
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package gl
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -38,6 +40,49 @@ func (b *Buffer) Read(off int, p []byte) {
 	if len(p) > 0 {
 		gl.GetNamedBufferSubData(b.ID, off, len(p), unsafe.Pointer(&p[0]))
 	}
+}
+
+// Load fills n bytes of the buffer at off from src at srcOff, read straight into the buffer's
+// mapped memory: one copy, made by the kernel when src is a file (a region's descriptor), with
+// no fresh mapping of the source to fault in (docs/design/gpu.md, 2026-12-03).
+func (b *Buffer) Load(off int, src io.ReaderAt, srcOff int64, n int) error {
+	return b.mapped(off, n, gl.MAP_WRITE_BIT|gl.MAP_INVALIDATE_RANGE_BIT, func(p []byte) error {
+		_, err := src.ReadAt(p, srcOff)
+		return err
+	})
+}
+
+// Store writes n bytes of the buffer at off to dst at dstOff, from the buffer's mapped memory.
+func (b *Buffer) Store(off int, dst io.WriterAt, dstOff int64, n int) error {
+	return b.mapped(off, n, gl.MAP_READ_BIT, func(p []byte) error {
+		_, err := dst.WriteAt(p, dstOff)
+		return err
+	})
+}
+
+// mapped maps n bytes of the buffer at off with access, hands them to f and unmaps them.
+func (b *Buffer) mapped(off, n int, access uint32, f func([]byte) error) error {
+	if n <= 0 {
+		return nil
+	}
+	if off < 0 || off+n > b.Size {
+		return fmt.Errorf("bytes %d..%d are outside the buffer's %d", off, off+n, b.Size)
+	}
+	ptr := gl.MapNamedBufferRange(b.ID, off, n, access)
+	if ptr == nil {
+		if err := check("map a buffer"); err != nil {
+			return err
+		}
+		return errors.New("map a buffer: the GL gave no pointer")
+	}
+	err := f(unsafe.Slice((*byte)(ptr), n))
+	if !gl.UnmapNamedBuffer(b.ID) && err == nil {
+		err = errors.New("the buffer's contents were lost while it was mapped")
+	}
+	if e := check("unmap a buffer"); err == nil {
+		err = e
+	}
+	return err
 }
 
 // CopyTo copies n bytes at off into dst at dstOff, on the GPU.

@@ -44,18 +44,20 @@ func (w *worker) compile(j gpu.Job, res *gpu.Result) error {
 	return nil
 }
 
-func (w *worker) buffer(j gpu.Job, regions [][]byte) error {
+func (w *worker) buffer(j gpu.Job, regions []*region) error {
 	b, err := w.ctx.NewBuffer(int(j.Size))
 	if err != nil {
 		return glFail(err)
 	}
 	if j.Init != nil {
-		r, err := region(regions, *j.Init)
+		r, err := regionAt(regions, *j.Init)
+		if err == nil {
+			err = glFail(b.Load(0, r, 0, int(min(r.size, int64(b.Size)))))
+		}
 		if err != nil {
 			b.Delete()
 			return err
 		}
-		b.Write(0, r[:min(len(r), b.Size)])
 	}
 	if old := w.buffers[j.ID]; old != nil {
 		old.Delete()
@@ -75,19 +77,31 @@ func glFail(err error) error {
 	return fail(gpu.CodeInternal, "%v", err)
 }
 
-func region(regions [][]byte, i int) ([]byte, error) {
+func regionAt(regions []*region, i int) (*region, error) {
 	if i < 0 || i >= len(regions) {
 		return nil, fail(gpu.CodeInvalid, "region %d: the job carries %d", i, len(regions))
 	}
 	return regions[i], nil
 }
 
-// span is n bytes of r from off, or an error when they do not fit.
-func span(r []byte, off, n int64) ([]byte, error) {
-	if off < 0 || n < 0 || off+n > int64(len(r)) {
-		return nil, fail(gpu.CodeInvalid, "bytes %d..%d are outside the region's %d", off, off+n, len(r))
+// checkSpan refuses n bytes from off that do not fit in a region of size bytes.
+func checkSpan(size, off, n int64) error {
+	if off < 0 || n < 0 || off+n > size {
+		return fail(gpu.CodeInvalid, "bytes %d..%d are outside the region's %d", off, off+n, size)
 	}
-	return r[off : off+n], nil
+	return nil
+}
+
+// span is n mapped bytes of r from off, or an error when they do not fit.
+func span(r *region, off, n int64) ([]byte, error) {
+	if err := checkSpan(r.size, off, n); err != nil {
+		return nil, err
+	}
+	m, err := r.bytes()
+	if err != nil {
+		return nil, err
+	}
+	return m[off : off+n], nil
 }
 
 func (w *worker) gpuBuffer(id uint64) (*gl.Buffer, error) {
@@ -98,7 +112,7 @@ func (w *worker) gpuBuffer(id uint64) (*gl.Buffer, error) {
 	return b, nil
 }
 
-func (w *worker) copy(j gpu.Job, regions [][]byte) error {
+func (w *worker) copy(j gpu.Job, regions []*region) error {
 	if j.From == nil || j.To == nil {
 		return fail(gpu.CodeInvalid, "copy: from and to are required")
 	}
@@ -123,7 +137,7 @@ func (w *worker) copy(j gpu.Job, regions [][]byte) error {
 		if err != nil {
 			return err
 		}
-		b.Write(int(to.Offset), r)
+		return glFail(b.Load(int(to.Offset), r, from.Offset, int(n)))
 	case from.Region == nil:
 		a, err := w.gpuBuffer(from.Buffer)
 		if err != nil {
@@ -133,31 +147,40 @@ func (w *worker) copy(j gpu.Job, regions [][]byte) error {
 		if err != nil {
 			return err
 		}
-		a.Read(int(from.Offset), r)
+		return glFail(a.Store(int(from.Offset), r, to.Offset, int(n)))
 	default:
-		src, err := regionSpan(regions, from, n)
+		src, err := regionAt(regions, *from.Region)
 		if err != nil {
 			return err
 		}
-		dst, err := regionSpan(regions, to, n)
+		dst, err := regionAt(regions, *to.Region)
 		if err != nil {
 			return err
 		}
-		copy(dst, src)
+		a, err := span(src, from.Offset, n)
+		if err != nil {
+			return err
+		}
+		b, err := span(dst, to.Offset, n)
+		if err != nil {
+			return err
+		}
+		copy(b, a)
 	}
 	return nil
 }
 
-func regionSpan(regions [][]byte, ref gpu.Ref, n int64) ([]byte, error) {
-	r, err := region(regions, *ref.Region)
+// regionSpan is the region ref names, once n bytes from its offset are known to fit.
+func regionSpan(regions []*region, ref gpu.Ref, n int64) (*region, error) {
+	r, err := regionAt(regions, *ref.Region)
 	if err != nil {
 		return nil, err
 	}
-	return span(r, ref.Offset, n)
+	return r, checkSpan(r.size, ref.Offset, n)
 }
 
 // imageBytes is the part of a region an image covers.
-func imageBytes(regions [][]byte, im gpu.Image) ([]byte, int, error) {
+func imageBytes(regions []*region, im gpu.Image) ([]byte, int, error) {
 	stride := im.Stride
 	if stride == 0 {
 		stride = 4 * im.Width
@@ -165,7 +188,7 @@ func imageBytes(regions [][]byte, im gpu.Image) ([]byte, int, error) {
 	if im.Width <= 0 || im.Height <= 0 || stride < 4*im.Width || stride%4 != 0 {
 		return nil, 0, fail(gpu.CodeInvalid, "image %dx%d with stride %d", im.Width, im.Height, stride)
 	}
-	r, err := region(regions, im.Region)
+	r, err := regionAt(regions, im.Region)
 	if err != nil {
 		return nil, 0, err
 	}

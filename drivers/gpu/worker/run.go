@@ -6,7 +6,7 @@ import (
 )
 
 // download is a copy from the GPU into a region, made once the work is done.
-type download func()
+type download func() error
 
 var accessModes = map[string]uint32{gpu.AccessRead: gl.ReadOnly, gpu.AccessWrite: gl.WriteOnly, gpu.AccessReadWrite: gl.ReadWrite}
 
@@ -25,7 +25,7 @@ func (w *worker) program(id uint64, compute bool) (*gl.Program, error) {
 	return p, nil
 }
 
-func (w *worker) compute(r *gpu.ComputeRequest, regions [][]byte) error {
+func (w *worker) compute(r *gpu.ComputeRequest, regions []*region) error {
 	if r == nil {
 		return fail(gpu.CodeInvalid, "compute: no request")
 	}
@@ -58,14 +58,16 @@ func (w *worker) compute(r *gpu.ComputeRequest, regions [][]byte) error {
 		return fail(gpu.CodeInvalid, "%v", err)
 	}
 	for _, d := range after {
-		d()
+		if err := d(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // bindBuffer binds a GPU buffer in place, or a region through a scratch buffer: uploaded
 // before the run when it is read, downloaded after when it is written.
-func (w *worker) bindBuffer(s *scratch, b gpu.Binding, regions [][]byte) (gl.BufferBinding, []download, error) {
+func (w *worker) bindBuffer(s *scratch, b gpu.Binding, regions []*region) (gl.BufferBinding, []download, error) {
 	if b.Region == nil {
 		buf, err := w.gpuBuffer(b.Buffer)
 		if err != nil {
@@ -80,35 +82,36 @@ func (w *worker) bindBuffer(s *scratch, b gpu.Binding, regions [][]byte) (gl.Buf
 		}
 		return gl.BufferBinding{Binding: b.Binding, Buf: buf, Offset: int(b.Offset), Size: int(size)}, nil, nil
 	}
-	r, err := region(regions, *b.Region)
+	r, err := regionAt(regions, *b.Region)
 	if err != nil {
 		return gl.BufferBinding{}, nil, err
 	}
 	size := b.Size
 	if size == 0 {
-		size = int64(len(r)) - b.Offset
+		size = r.size - b.Offset
 	}
-	mem, err := span(r, b.Offset, size)
-	if err != nil || size == 0 {
-		return gl.BufferBinding{}, nil, fail(gpu.CodeInvalid, "binding %d: %d bytes from %d of a %d-byte region", b.Binding, size, b.Offset, len(r))
+	if size <= 0 || checkSpan(r.size, b.Offset, size) != nil {
+		return gl.BufferBinding{}, nil, fail(gpu.CodeInvalid, "binding %d: %d bytes from %d of a %d-byte region", b.Binding, size, b.Offset, r.size)
 	}
 	buf, err := s.buffer(int(size))
 	if err != nil {
 		return gl.BufferBinding{}, nil, glFail(err)
 	}
 	if b.Access != gpu.AccessWrite {
-		buf.Write(0, mem)
+		if err := buf.Load(0, r, b.Offset, int(size)); err != nil {
+			return gl.BufferBinding{}, nil, glFail(err)
+		}
 	}
 	var dl []download
 	if b.Access != gpu.AccessRead {
-		dl = append(dl, func() { buf.Read(0, mem) })
+		dl = append(dl, func() error { return glFail(buf.Store(0, r, b.Offset, int(size))) })
 	}
 	return gl.BufferBinding{Binding: b.Binding, Buf: buf, Offset: 0, Size: int(size)}, dl, nil
 }
 
 // image puts a region's picture in a scratch texture (uploaded when read) and, when written,
 // downloads it after the work.
-func (w *worker) image(s *scratch, im gpu.Image, regions [][]byte, read, write bool) (*gl.Texture, []download, error) {
+func (w *worker) image(s *scratch, im gpu.Image, regions []*region, read, write bool) (*gl.Texture, []download, error) {
 	mem, stride, err := imageBytes(regions, im)
 	if err != nil {
 		return nil, nil, err
@@ -126,10 +129,10 @@ func (w *worker) image(s *scratch, im gpu.Image, regions [][]byte, read, write b
 	if !write {
 		return t, nil, nil
 	}
-	return t, []download{func() { t.Download(mem, stride) }}, nil
+	return t, []download{func() error { t.Download(mem, stride); return nil }}, nil
 }
 
-func (w *worker) draw(r *gpu.DrawRequest, regions [][]byte) error {
+func (w *worker) draw(r *gpu.DrawRequest, regions []*region) error {
 	if r == nil {
 		return fail(gpu.CodeInvalid, "draw: no request")
 	}
@@ -192,7 +195,7 @@ func (w *worker) draw(r *gpu.DrawRequest, regions [][]byte) error {
 
 // source is the buffer a vertex or index stream reads: a GPU buffer in place, or the rest of a
 // region from the offset, uploaded into a scratch buffer.
-func (w *worker) source(s *scratch, ref gpu.Ref, regions [][]byte) (*gl.Buffer, int, error) {
+func (w *worker) source(s *scratch, ref gpu.Ref, regions []*region) (*gl.Buffer, int, error) {
 	if ref.Region == nil {
 		b, err := w.gpuBuffer(ref.Buffer)
 		if err != nil {
@@ -203,18 +206,17 @@ func (w *worker) source(s *scratch, ref gpu.Ref, regions [][]byte) (*gl.Buffer, 
 		}
 		return b, int(ref.Offset), nil
 	}
-	r, err := region(regions, *ref.Region)
+	r, err := regionAt(regions, *ref.Region)
 	if err != nil {
 		return nil, 0, err
 	}
-	mem, err := span(r, ref.Offset, int64(len(r))-ref.Offset)
-	if err != nil || len(mem) == 0 {
-		return nil, 0, fail(gpu.CodeInvalid, "offset %d of a %d-byte region", ref.Offset, len(r))
+	n := r.size - ref.Offset
+	if n <= 0 || checkSpan(r.size, ref.Offset, n) != nil {
+		return nil, 0, fail(gpu.CodeInvalid, "offset %d of a %d-byte region", ref.Offset, r.size)
 	}
-	b, err := s.buffer(len(mem))
+	b, err := s.buffer(int(n))
 	if err != nil {
 		return nil, 0, glFail(err)
 	}
-	b.Write(0, mem)
-	return b, 0, nil
+	return b, 0, glFail(b.Load(0, r, ref.Offset, int(n)))
 }

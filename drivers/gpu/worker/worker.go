@@ -11,7 +11,6 @@ import (
 	"github.com/orbital/orbital/drivers/gpu"
 	"github.com/orbital/orbital/drivers/gpu/gl"
 	"github.com/orbital/orbital/drivers/wire"
-	"golang.org/x/sys/unix"
 )
 
 // EnvBackend names the GL backend a worker opens ("" tries them in order; see gl.Open).
@@ -114,9 +113,9 @@ func (w *worker) do(j gpu.Job, fds []int) (res gpu.Result, fatal bool) {
 			fatal = true
 		}
 	}()
-	regions, unmap, err := mapRegions(fds, j.Regions)
+	regions, err := openRegions(fds, j.Regions)
 	if err == nil {
-		defer unmap()
+		defer closeRegions(regions)
 		err = w.run(j, regions, &res)
 	}
 	w.pool.trim(j.Keep)
@@ -131,7 +130,7 @@ func (w *worker) do(j gpu.Job, fds []int) (res gpu.Result, fatal bool) {
 	return res, false
 }
 
-func (w *worker) run(j gpu.Job, regions [][]byte, res *gpu.Result) error {
+func (w *worker) run(j gpu.Job, regions []*region, res *gpu.Result) error {
 	switch j.Op {
 	case gpu.OpCompile:
 		return w.compile(j, res)
@@ -159,41 +158,4 @@ func (w *worker) run(j gpu.Job, regions [][]byte, res *gpu.Result) error {
 		return w.draw(j.Draw, regions)
 	}
 	return fail(gpu.CodeInvalid, "unknown job %q", j.Op)
-}
-
-// mapRegions maps each descriptor shared (read-only unless the job writes it) and closes it:
-// the mapping keeps the pages alive even if every process releases the region meanwhile.
-func mapRegions(fds []int, regs []gpu.JobRegion) ([][]byte, func(), error) {
-	defer func() {
-		for _, fd := range fds {
-			unix.Close(fd)
-		}
-	}()
-	if len(fds) != len(regs) {
-		return nil, nil, fail(gpu.CodeInternal, "job names %d regions and carries %d descriptors", len(regs), len(fds))
-	}
-	var maps [][]byte
-	unmap := func() {
-		for _, m := range maps {
-			unix.Munmap(m)
-		}
-	}
-	for i, r := range regs {
-		prot := unix.PROT_READ
-		if r.Write {
-			prot |= unix.PROT_WRITE
-		}
-		var st unix.Stat_t
-		if err := unix.Fstat(fds[i], &st); err != nil || st.Size < r.Size || r.Size <= 0 {
-			unmap()
-			return nil, nil, fail(gpu.CodeInvalid, "region %d: %d bytes named, descriptor holds %d", i, r.Size, st.Size)
-		}
-		m, err := unix.Mmap(fds[i], 0, int(r.Size), prot, unix.MAP_SHARED|unix.MAP_POPULATE)
-		if err != nil {
-			unmap()
-			return nil, nil, fail(gpu.CodeInternal, "map region %d: %v", i, err)
-		}
-		maps = append(maps, m)
-	}
-	return maps, unmap, nil
 }

@@ -1,0 +1,129 @@
+package worker
+
+import (
+	"errors"
+	"io"
+
+	"github.com/orbital/orbital/drivers/gpu"
+	"golang.org/x/sys/unix"
+)
+
+// region is one region descriptor of a job, open for the job only: the descriptor keeps the
+// pages alive even if every process releases the region meanwhile. Contiguous spans (storage
+// buffers, vertices, copies) go through pread and pwrite straight into or out of mapped GPU
+// buffers; pictures with a row stride (images, draw targets) are mapped (bytes), once per
+// job. A fresh mapping costs a page-table walk per page on its first touch, several times
+// the copy itself on a virtual machine (docs/design/gpu.md, 2026-12-03).
+type region struct {
+	fd    int
+	size  int64
+	write bool   // the job may write it (it is mapped read-only otherwise)
+	mem   []byte // the mapping, once bytes made it
+}
+
+var (
+	_ io.ReaderAt = (*region)(nil)
+	_ io.WriterAt = (*region)(nil)
+)
+
+// openRegions takes the job's descriptors: each must hold at least the bytes the job names.
+// On an error every descriptor is closed.
+func openRegions(fds []int, regs []gpu.JobRegion) ([]*region, error) {
+	if len(fds) != len(regs) {
+		closeFDs(fds)
+		return nil, fail(gpu.CodeInternal, "job names %d regions and carries %d descriptors", len(regs), len(fds))
+	}
+	out := make([]*region, len(fds))
+	for i, r := range regs {
+		var st unix.Stat_t
+		if err := unix.Fstat(fds[i], &st); err != nil || st.Size < r.Size || r.Size <= 0 {
+			closeFDs(fds)
+			return nil, fail(gpu.CodeInvalid, "region %d: %d bytes named, descriptor holds %d", i, r.Size, st.Size)
+		}
+		out[i] = &region{fd: fds[i], size: r.Size, write: r.Write}
+	}
+	return out, nil
+}
+
+func closeFDs(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+// closeRegions unmaps and closes the job's regions.
+func closeRegions(rs []*region) {
+	for _, r := range rs {
+		if r.mem != nil {
+			unix.Munmap(r.mem)
+		}
+		unix.Close(r.fd)
+	}
+}
+
+// bytes maps the region, shared, writable only when the job writes it.
+func (r *region) bytes() ([]byte, error) {
+	if r.mem != nil {
+		return r.mem, nil
+	}
+	prot := unix.PROT_READ
+	if r.write {
+		prot |= unix.PROT_WRITE
+	}
+	m, err := unix.Mmap(r.fd, 0, int(r.size), prot, unix.MAP_SHARED|unix.MAP_POPULATE)
+	if err != nil {
+		return nil, fail(gpu.CodeInternal, "map a region: %v", err)
+	}
+	r.mem = m
+	return m, nil
+}
+
+var errReadOnly = errors.New("the job does not write this region")
+
+// ReadAt reads len(p) bytes at off; a read past the region's end is an error, never a short
+// read.
+func (r *region) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > r.size {
+		return 0, io.ErrUnexpectedEOF
+	}
+	n := 0
+	for n < len(p) {
+		k, err := unix.Pread(r.fd, p[n:], off+int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if k == 0 {
+			return n, io.ErrUnexpectedEOF // the descriptor shrank under the job
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// WriteAt writes p at off, within the region, when the job writes it.
+func (r *region) WriteAt(p []byte, off int64) (int, error) {
+	if !r.write {
+		return 0, errReadOnly
+	}
+	if off < 0 || off+int64(len(p)) > r.size {
+		return 0, io.ErrShortWrite
+	}
+	n := 0
+	for n < len(p) {
+		k, err := unix.Pwrite(r.fd, p[n:], off+int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if k == 0 {
+			return n, io.ErrShortWrite
+		}
+		n += k
+	}
+	return n, nil
+}
