@@ -1,6 +1,7 @@
 package gpu_test
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/orbital/orbital/bus"
@@ -54,5 +55,49 @@ void main() { color = texture(tex, vec2(0.5)) * tint; }`}, &prog)
 		bus.Attachment{Handle: target, Rights: bus.RightRead})
 	if r.Code != gpu.CodeRights {
 		t.Fatalf("draw into a read-only region: %+v", r)
+	}
+}
+
+// TestPicturesWithAStrideKeepTheBytesBetweenRows copies an image at an offset with padded rows
+// into another such image, by a compute shader, then draws nothing onto the copy (a target that
+// starts from the region's pixels): the pixels arrive and every byte around them is kept.
+func TestPicturesWithAStrideKeepTheBytesBetweenRows(t *testing.T) {
+	h := drivertest.New(t)
+	h.Start(gpuSpec(t))
+	c := newClient(t, h, drivertest.ClientPID)
+	const w, hgt, stride, off = 3, 2, 4*3 + 8, 4
+	size := off + stride*hgt
+	src, want := make([]byte, size), make([]byte, size)
+	for i := range src {
+		src[i], want[i] = byte(i), 0xee
+	}
+	for y := 0; y < hgt; y++ {
+		row := off + y*stride
+		copy(want[row:row+4*w], src[row:row+4*w])
+	}
+	a, b := c.region(src), c.region(bytes.Repeat([]byte{0xee}, size))
+	im := func(region int, access string) gpu.Image {
+		return gpu.Image{Region: region, Offset: off, Width: w, Height: hgt, Stride: stride, Access: access}
+	}
+	var cs gpu.CompileReply
+	c.ask(gpu.TopicCompile, gpu.CompileRequest{Compute: `layout(local_size_x = 1, local_size_y = 1) in;
+layout(rgba8, binding = 0) readonly uniform image2D src;
+layout(rgba8, binding = 1) writeonly uniform image2D dst;
+void main() { ivec2 p = ivec2(gl_GlobalInvocationID.xy); imageStore(dst, p, imageLoad(src, p)); }`}, &cs)
+	var r gpu.JobReply
+	c.ask(gpu.TopicCompute, gpu.ComputeRequest{Shader: cs.Shader, Groups: [3]int{w, hgt, 1},
+		Images: []gpu.ImageBinding{{Binding: 0, Image: im(0, gpu.AccessRead)}, {Binding: 1, Image: im(1, gpu.AccessWrite)}}}, &r,
+		bus.Attachment{Handle: a, Rights: bus.RightRead}, bus.Attachment{Handle: b, Rights: bus.RightWrite})
+	if got := c.read(b, size); r.Code != 0 || !bytes.Equal(got, want) {
+		t.Fatalf("compute: %+v\n got %v\nwant %v", r, got, want)
+	}
+	var ds gpu.CompileReply
+	c.ask(gpu.TopicCompile, gpu.CompileRequest{Vertex: `void main() { gl_Position = vec4(0); }`,
+		Fragment: `out vec4 color; void main() { color = vec4(1); }`}, &ds)
+	r = gpu.JobReply{}
+	c.ask(gpu.TopicDraw, gpu.DrawRequest{Shader: ds.Shader, Target: im(0, ""), Primitive: "points"}, &r,
+		bus.Attachment{Handle: b, Rights: bus.RightRead | bus.RightWrite})
+	if got := c.read(b, size); r.Code != 0 || !bytes.Equal(got, want) {
+		t.Fatalf("draw: %+v\n got %v\nwant %v", r, got, want)
 	}
 }

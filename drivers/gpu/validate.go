@@ -142,7 +142,7 @@ func (c *client) image(rs []*driverkit.Region, regs []JobRegion, im Image, need 
 	if need&rightWrite != 0 {
 		markWrite(regs, im.Region)
 	}
-	return 4 * int64(im.Width) * int64(im.Height), nil
+	return 4*int64(im.Width)*int64(im.Height) + n, nil // the texture and the buffer its bytes pass through
 }
 
 // fits refuses work whose transient GPU memory would take the process over its limit.

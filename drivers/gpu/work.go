@@ -129,7 +129,7 @@ func (c *client) draw(m driverkit.Message, r DrawRequest) any {
 		return st
 	}
 	if r.Depth {
-		transient *= 2
+		transient += 4 * int64(r.Target.Width) * int64(r.Target.Height)
 	}
 	for _, v := range r.Vertices {
 		n, st := c.stream(m.Regions, regs, v.Ref)

@@ -128,6 +128,28 @@ func (t *Texture) Download(pix []byte, stride int) {
 	gl.PixelStorei(gl.PACK_ROW_LENGTH, 0)
 }
 
+// UploadBuffer copies RGBA8 pixels from a pixel buffer (rows of stride bytes, top row first,
+// from its start) into the texture.
+func (t *Texture) UploadBuffer(b *Buffer, stride int) error {
+	gl.BindBuffer(gl.PIXEL_UNPACK_BUFFER, b.ID)
+	gl.PixelStorei(gl.UNPACK_ROW_LENGTH, int32(stride/4))
+	gl.TextureSubImage2D(t.ID, 0, 0, 0, int32(t.W), int32(t.H), gl.RGBA, gl.UNSIGNED_BYTE, nil)
+	gl.PixelStorei(gl.UNPACK_ROW_LENGTH, 0)
+	gl.BindBuffer(gl.PIXEL_UNPACK_BUFFER, 0)
+	return check("upload a texture from a buffer")
+}
+
+// DownloadBuffer copies the texture into a pixel buffer, rows of stride bytes from its start,
+// top row first; the bytes between rows are left as they were.
+func (t *Texture) DownloadBuffer(b *Buffer, stride int) error {
+	gl.BindBuffer(gl.PIXEL_PACK_BUFFER, b.ID)
+	gl.PixelStorei(gl.PACK_ROW_LENGTH, int32(stride/4))
+	gl.GetTextureImage(t.ID, 0, gl.RGBA, gl.UNSIGNED_BYTE, int32(b.Size), nil)
+	gl.PixelStorei(gl.PACK_ROW_LENGTH, 0)
+	gl.BindBuffer(gl.PIXEL_PACK_BUFFER, 0)
+	return check("download a texture into a buffer")
+}
+
 // Filter sets how a fragment shader samples the texture: linear or nearest.
 func (t *Texture) Filter(linear bool) {
 	f := int32(gl.NEAREST)

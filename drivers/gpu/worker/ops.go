@@ -2,6 +2,7 @@ package worker
 
 import (
 	"errors"
+	"io"
 
 	"github.com/orbital/orbital/drivers/gpu"
 	"github.com/orbital/orbital/drivers/gpu/gl"
@@ -92,18 +93,6 @@ func checkSpan(size, off, n int64) error {
 	return nil
 }
 
-// span is n mapped bytes of r from off, or an error when they do not fit.
-func span(r *region, off, n int64) ([]byte, error) {
-	if err := checkSpan(r.size, off, n); err != nil {
-		return nil, err
-	}
-	m, err := r.bytes()
-	if err != nil {
-		return nil, err
-	}
-	return m[off : off+n], nil
-}
-
 func (w *worker) gpuBuffer(id uint64) (*gl.Buffer, error) {
 	b := w.buffers[id]
 	if b == nil {
@@ -149,23 +138,17 @@ func (w *worker) copy(j gpu.Job, regions []*region) error {
 		}
 		return glFail(a.Store(int(from.Offset), r, to.Offset, int(n)))
 	default:
-		src, err := regionAt(regions, *from.Region)
+		src, err := regionSpan(regions, from, n)
 		if err != nil {
 			return err
 		}
-		dst, err := regionAt(regions, *to.Region)
+		dst, err := regionSpan(regions, to, n)
 		if err != nil {
 			return err
 		}
-		a, err := span(src, from.Offset, n)
-		if err != nil {
-			return err
+		if _, err := io.Copy(io.NewOffsetWriter(dst, to.Offset), io.NewSectionReader(src, from.Offset, n)); err != nil {
+			return fail(gpu.CodeInternal, "copy between regions: %v", err)
 		}
-		b, err := span(dst, to.Offset, n)
-		if err != nil {
-			return err
-		}
-		copy(b, a)
 	}
 	return nil
 }
@@ -179,19 +162,18 @@ func regionSpan(regions []*region, ref gpu.Ref, n int64) (*region, error) {
 	return r, checkSpan(r.size, ref.Offset, n)
 }
 
-// imageBytes is the part of a region an image covers.
-func imageBytes(regions []*region, im gpu.Image) ([]byte, int, error) {
-	stride := im.Stride
+// imageSpan is the part of a region an image covers: from off, n bytes, rows of stride bytes.
+func imageSpan(regions []*region, im gpu.Image) (r *region, off, n int64, stride int, err error) {
+	stride = im.Stride
 	if stride == 0 {
 		stride = 4 * im.Width
 	}
 	if im.Width <= 0 || im.Height <= 0 || stride < 4*im.Width || stride%4 != 0 {
-		return nil, 0, fail(gpu.CodeInvalid, "image %dx%d with stride %d", im.Width, im.Height, stride)
+		return nil, 0, 0, 0, fail(gpu.CodeInvalid, "image %dx%d with stride %d", im.Width, im.Height, stride)
 	}
-	r, err := regionAt(regions, im.Region)
-	if err != nil {
-		return nil, 0, err
+	if r, err = regionAt(regions, im.Region); err != nil {
+		return nil, 0, 0, 0, err
 	}
-	b, err := span(r, im.Offset, int64(stride)*int64(im.Height-1)+4*int64(im.Width))
-	return b, stride, err
+	n = int64(stride)*int64(im.Height-1) + 4*int64(im.Width)
+	return r, im.Offset, n, stride, checkSpan(r.size, im.Offset, n)
 }

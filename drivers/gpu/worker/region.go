@@ -9,16 +9,14 @@ import (
 )
 
 // region is one region descriptor of a job, open for the job only: the descriptor keeps the
-// pages alive even if every process releases the region meanwhile. Contiguous spans (storage
-// buffers, vertices, copies) go through pread and pwrite straight into or out of mapped GPU
-// buffers; pictures with a row stride (images, draw targets) are mapped (bytes), once per
-// job. A fresh mapping costs a page-table walk per page on its first touch, several times
-// the copy itself on a virtual machine (docs/design/gpu.md, 2026-12-03).
+// pages alive even if every process releases the region meanwhile. The worker never maps it:
+// its bytes go through pread and pwrite straight into and out of mapped GL buffers (pictures
+// through a staging buffer, run.go's pixels). A fresh mapping per job cost more than the copy
+// itself, on its first touch of each page (docs/design/gpu.md, 2026-12-03).
 type region struct {
 	fd    int
 	size  int64
-	write bool   // the job may write it (it is mapped read-only otherwise)
-	mem   []byte // the mapping, once bytes made it
+	write bool // the job may write it
 }
 
 var (
@@ -51,31 +49,11 @@ func closeFDs(fds []int) {
 	}
 }
 
-// closeRegions unmaps and closes the job's regions.
+// closeRegions closes the job's regions.
 func closeRegions(rs []*region) {
 	for _, r := range rs {
-		if r.mem != nil {
-			unix.Munmap(r.mem)
-		}
 		unix.Close(r.fd)
 	}
-}
-
-// bytes maps the region, shared, writable only when the job writes it.
-func (r *region) bytes() ([]byte, error) {
-	if r.mem != nil {
-		return r.mem, nil
-	}
-	prot := unix.PROT_READ
-	if r.write {
-		prot |= unix.PROT_WRITE
-	}
-	m, err := unix.Mmap(r.fd, 0, int(r.size), prot, unix.MAP_SHARED|unix.MAP_POPULATE)
-	if err != nil {
-		return nil, fail(gpu.CodeInternal, "map a region: %v", err)
-	}
-	r.mem = m
-	return m, nil
 }
 
 var errReadOnly = errors.New("the job does not write this region")

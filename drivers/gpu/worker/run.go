@@ -112,24 +112,63 @@ func (w *worker) bindBuffer(s *scratch, b gpu.Binding, regions []*region) (gl.Bu
 // image puts a region's picture in a scratch texture (uploaded when read) and, when written,
 // downloads it after the work.
 func (w *worker) image(s *scratch, im gpu.Image, regions []*region, read, write bool) (*gl.Texture, []download, error) {
-	mem, stride, err := imageBytes(regions, im)
-	if err != nil {
-		return nil, nil, err
-	}
 	if im.Width > w.ctx.MaxTextureSize || im.Height > w.ctx.MaxTextureSize {
 		return nil, nil, fail(gpu.CodeInvalid, "image %dx%d is larger than %d", im.Width, im.Height, w.ctx.MaxTextureSize)
+	}
+	px, err := stage(s, im, regions, read, write)
+	if err != nil {
+		return nil, nil, err
 	}
 	t, err := s.texture(im.Width, im.Height)
 	if err != nil {
 		return nil, nil, glFail(err)
 	}
 	if read {
-		t.Upload(mem, stride)
+		if err := glFail(t.UploadBuffer(px.buf, px.stride)); err != nil {
+			return nil, nil, err
+		}
 	}
 	if !write {
 		return t, nil, nil
 	}
-	return t, []download{func() error { t.Download(mem, stride); return nil }}, nil
+	return t, []download{func() error { return px.download(t) }}, nil
+}
+
+// pixels is a picture's bytes of a region staged in a scratch GL buffer: rows of stride bytes,
+// n in all from off. Textures are filled from it and read back into it on the GPU's side, and
+// it goes to and from the region in one pread or pwrite.
+type pixels struct {
+	r      *region
+	off, n int64
+	stride int
+	buf    *gl.Buffer
+}
+
+// stage reads a picture's bytes into a scratch buffer when the work reads them, or when it
+// writes rows narrower than the stride (the bytes between rows go back as they were).
+func stage(s *scratch, im gpu.Image, regions []*region, read, write bool) (*pixels, error) {
+	r, off, n, stride, err := imageSpan(regions, im)
+	if err != nil {
+		return nil, err
+	}
+	buf, err := s.buffer(int(n))
+	if err != nil {
+		return nil, glFail(err)
+	}
+	if read || write && stride != 4*im.Width {
+		if err := buf.Load(0, r, off, int(n)); err != nil {
+			return nil, glFail(err)
+		}
+	}
+	return &pixels{r: r, off: off, n: n, stride: stride, buf: buf}, nil
+}
+
+// download copies t into the region through the staging buffer.
+func (p *pixels) download(t *gl.Texture) error {
+	if err := t.DownloadBuffer(p.buf, p.stride); err != nil {
+		return glFail(err)
+	}
+	return glFail(p.buf.Store(0, p.r, p.off, int(p.n)))
 }
 
 func (w *worker) draw(r *gpu.DrawRequest, regions []*region) error {
@@ -142,7 +181,7 @@ func (w *worker) draw(r *gpu.DrawRequest, regions []*region) error {
 	}
 	s := &scratch{p: &w.pool, c: w.ctx}
 	defer s.done()
-	mem, stride, err := imageBytes(regions, r.Target)
+	px, err := stage(s, r.Target, regions, r.Clear == nil, true)
 	if err != nil {
 		return err
 	}
@@ -151,7 +190,9 @@ func (w *worker) draw(r *gpu.DrawRequest, regions []*region) error {
 		return glFail(err)
 	}
 	if r.Clear == nil {
-		tg.Color.Upload(mem, stride)
+		if err := glFail(tg.Color.UploadBuffer(px.buf, px.stride)); err != nil {
+			return err
+		}
 	}
 	call := gl.DrawCall{Prog: p, Target: tg, Clear: r.Clear, DepthTest: r.Depth, Blend: r.Blend,
 		Mode: gl.Primitives[r.Primitive], First: r.First, Count: r.Count, Instances: r.Instances, Uniforms: r.Uniforms}
@@ -190,7 +231,7 @@ func (w *worker) draw(r *gpu.DrawRequest, regions []*region) error {
 	if err := w.ctx.Draw(call); err != nil {
 		return fail(gpu.CodeInvalid, "%v", err)
 	}
-	return glFail(tg.Read(mem, stride))
+	return px.download(tg.Color)
 }
 
 // source is the buffer a vertex or index stream reads: a GPU buffer in place, or the rest of a
