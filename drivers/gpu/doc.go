@@ -9,8 +9,8 @@
 // queues it for the requesting process's client (client.go). Each client has a runner
 // goroutine and, from its first work on, a worker: the same executable started with --worker
 // (package worker), which opens a GL context (package gl) and runs jobs (job.go) one at a time,
-// mapping the request's regions (memfds) itself: pixels and buffers go from the module's shared
-// memory to the GPU and back without passing through the kernel or the driver.
+// reading and writing the request's regions (memfds) itself: pixels and buffers go from the
+// module's shared memory to the GPU and back in one copy each way, never through the driver.
 //
 // # Lifecycle and failures
 //

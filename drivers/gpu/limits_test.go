@@ -76,7 +76,8 @@ func TestPolicyLimits(t *testing.T) {
 }
 
 // TestRegionFreedDuringDispatch releases the regions of a dispatch still running in the
-// background: the worker's mappings keep the memory until it is done, and the job ends well.
+// background: the descriptors the worker holds keep the memory until it is done, and the job
+// ends well.
 func TestRegionFreedDuringDispatch(t *testing.T) {
 	h := drivertest.New(t)
 	h.Start(gpuSpec(t))
