@@ -135,6 +135,21 @@ type call struct {
 	// returning results (its cause is set first, so it becomes the reason).
 	trap string
 	box  wasmtime.Caller // caller points here during a host call (invoke)
+	// waited is set by onWait's function: a publish found a full reliable subscriber and
+	// waits (hostPublish), made once per process so that a publish allocates nothing.
+	waited bool
+	waitFn func()
+	// lastTopic is the topic the last call read (topicIn): the next one is mostly the same.
+	lastTopic string
+}
+
+// onWait is the function bus.PublishWaiting calls when the publish must wait: it marks the
+// caller blocked and sets c.waited.
+func (c *call) onWait() func() {
+	if c.waitFn == nil {
+		c.waitFn = func() { c.waited = true; c.blockNow() }
+	}
+	return c.waitFn
 }
 
 // Context ends when the process is killed. Blocking host functions wait on it.

@@ -17,7 +17,7 @@ import (
 func init() {
 	registerHostFuncs(
 		hostFunc{name: "send", params: kinds(i32, i32, i32, i32, i32, i32, i64), results: kinds(i32), fn: hostSend},
-		hostFunc{name: "publish", params: kinds(i32, i32, i32, i32, i32, i32), results: kinds(i32), fn: hostPublish},
+		hostFunc{name: "publish", params: kinds(i32, i32, i32, i32, i32, i32), results: kinds(i32), i32: hostPublish},
 		hostFunc{name: "subscribe", params: kinds(i32, i32, i32), results: kinds(i32), fn: hostSubscribe},
 		hostFunc{name: "unsubscribe", params: kinds(i32), results: kinds(i32), fn: hostUnsubscribe},
 		hostFunc{name: "request", params: kinds(i32, i32, i32, i32, i32, i32, i64), results: kinds(i32), fn: hostRequest},
@@ -37,17 +37,21 @@ const userKindMin = 32
 
 // payload copies the guest bytes [ptr, ptr+n) into a new slice the bus will own. A payload over
 // the bus maximum is refused before it is copied.
-func (c *call) payload(ptr, n int32) ([]byte, int32) {
+func (c *call) payload(ptr, n int32) ([]byte, int32) { return c.payloadIn(c.mem(), ptr, n) }
+
+// payloadIn is payload for a host function that reads several ranges of one c.mem() (each
+// c.mem() is a call into wasmtime).
+func (c *call) payloadIn(mem []byte, ptr, n int32) ([]byte, int32) {
 	if n < 0 {
 		return nil, errInvalid
 	}
 	if int(n) > c.Bus().Config().MaxPayload {
-		if _, ok := c.bytes(ptr, n); !ok {
+		if _, ok := span(mem, ptr, n); !ok {
 			return nil, errFault
 		}
 		return nil, errTooBig
 	}
-	b, ok := c.bytes(ptr, n)
+	b, ok := span(mem, ptr, n)
 	if !ok {
 		return nil, errFault
 	}
@@ -58,18 +62,26 @@ func (c *call) payload(ptr, n int32) ([]byte, int32) {
 }
 
 // topic reads a topic or pattern from guest memory.
-func (c *call) topic(ptr, n int32) (string, int32) {
+func (c *call) topic(ptr, n int32) (string, int32) { return c.topicIn(c.mem(), ptr, n) }
+
+// topicIn is topic for a host function that reads several ranges of one c.mem(). A guest
+// mostly repeats its last topic (a stream of publishes): that string serves again rather than
+// a copy per call.
+func (c *call) topicIn(mem []byte, ptr, n int32) (string, int32) {
 	if n <= 0 || n > bus.MaxTopicLen {
-		if _, ok := c.bytes(ptr, n); !ok {
+		if _, ok := span(mem, ptr, n); !ok {
 			return "", errFault
 		}
 		return "", errBadTopic
 	}
-	b, ok := c.bytes(ptr, n)
+	b, ok := span(mem, ptr, n)
 	if !ok {
 		return "", errFault
 	}
-	return string(b), 0
+	if string(b) != c.lastTopic {
+		c.lastTopic = string(b)
+	}
+	return c.lastTopic, 0
 }
 
 // attachments reads nregions (handle u32, flags u32) pairs.
@@ -137,29 +149,30 @@ func hostSend(c *call, a []wasmtime.Val) []wasmtime.Val {
 }
 
 // publish(topic_ptr, topic_len, payload_ptr, payload_len, regions_ptr, nregions) -> 0
-func hostPublish(c *call, a []wasmtime.Val) []wasmtime.Val {
-	topic, code := c.topic(a[0].I32(), a[1].I32())
+func hostPublish(c *call, a rawArgs) int32 {
+	mem := c.mem()
+	topic, code := c.topicIn(mem, a.I32(0), a.I32(1))
 	if code != 0 {
-		return one(code)
+		return code
 	}
-	payload, code := c.payload(a[2].I32(), a[3].I32())
+	payload, code := c.payloadIn(mem, a.I32(2), a.I32(3))
 	if code != 0 {
-		return one(code)
+		return code
 	}
-	regions, code := c.attachments(a[4].I32(), a[5].I32())
+	regions, code := c.attachments(a.I32(4), a.I32(5))
 	if code != 0 {
-		return one(code)
+		return code
 	}
 	m := bus.Message{From: c.p.pid, Topic: topic, Payload: payload, Regions: regions}
 	// Blocked (sampled, its deadline paused) only if a reliable subscriber is full and the
 	// publish waits: the common publish pays for none of it (a thread-CPU system call, two
 	// locks).
-	blocked := false
-	err := c.Bus().PublishWaiting(c.Context(), m, func() { blocked = true; c.blockNow() })
-	if blocked {
+	c.waited = false
+	err := c.Bus().PublishWaiting(c.Context(), m, c.onWait())
+	if c.waited {
 		c.unblock()
 	}
-	return one(c.busCode(err))
+	return c.busCode(err)
 }
 
 // subscribe(pattern_ptr, pattern_len, mode) -> subscription id

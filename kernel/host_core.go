@@ -21,7 +21,7 @@ func init() {
 		hostFunc{name: "pid", results: kinds(i32), fn: func(c *call, _ []wasmtime.Val) []wasmtime.Val {
 			return one(int32(c.p.pid))
 		}},
-		hostFunc{name: "recv", params: kinds(i32, i32, i64), results: kinds(i32), fn: hostRecv},
+		hostFunc{name: "recv", params: kinds(i32, i32, i64), results: kinds(i32), i32: hostRecv},
 	)
 }
 
@@ -57,40 +57,52 @@ func hostLog(c *call, a []wasmtime.Val) []wasmtime.Val {
 // first among them) are still delivered, but an empty inbox returns ERR_CLOSED at once. A
 // reactor service (serve.go) gets only a reply that did not fit a request's or call's buffer;
 // otherwise ERR_INVALID: its handler is called for its messages.
-func hostRecv(c *call, a []wasmtime.Val) []wasmtime.Val {
-	ptr, capacity, timeout := a[0].I32(), a[1].I32(), a[2].I64()
+func hostRecv(c *call, a rawArgs) int32 {
+	ptr, capacity, timeout := a.I32(0), a.I32(1), a.I64(2)
 	buf, ok := c.bytes(ptr, capacity)
 	if !ok {
-		return one(errFault)
+		return errFault
 	}
 	p := c.p
 	if p.svc != nil && p.pending == nil {
-		return one(errInvalid) // a reactor service gets its calls through its handler (serve.go)
+		return errInvalid // a reactor service gets its calls through its handler (serve.go)
 	}
 	if p.rl != nil || p.reloadReq.Load() != nil { // a reload to carry out or finish (reload_thread.go)
 		if p.atRecv(c); p.unwind {
-			return one(errClosed)
+			return errClosed
 		}
 	}
-	if p.pending == nil {
-		m, code := p.nextMessage(c, timeout)
-		if code != 0 {
-			return one(code)
+	var m bus.Message // on the stack: only a message that does not fit is kept (p.pending)
+	msg := p.pending
+	if msg == nil {
+		var code int32
+		if m, code = p.nextMessage(c, timeout); code != 0 {
+			return code
 		}
-		p.pending = &m
+		msg = &m
 	}
 	if p.reentered { // guest code ran since buf was checked (a reload's save or restore)
 		p.reentered = false
 		if buf, ok = c.bytes(ptr, capacity); !ok {
-			return one(errFault)
+			p.keepPending(msg)
+			return errFault
 		}
 	}
-	n, err := bus.Encode(buf, p.pending) // writes nothing when buf is too small
+	n, err := bus.Encode(buf, msg) // writes nothing when buf is too small
 	if err != nil {
-		return one(errTooSmall)
+		p.keepPending(msg)
+		return errTooSmall
 	}
 	p.pending = nil
-	return one(int32(n))
+	return int32(n)
+}
+
+// keepPending makes msg the message recv delivers next (it did not fit, or the buffer went).
+func (p *Process) keepPending(msg *bus.Message) {
+	if msg != p.pending {
+		kept := *msg
+		p.pending = &kept
+	}
 }
 
 // nextMessage takes the next message from the inbox, waiting as timeout says. A reload
