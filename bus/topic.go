@@ -28,12 +28,14 @@ func validate(s string, wild bool) error {
 		return fmt.Errorf("%w: %s of %d bytes is over %d", ErrBadTopic, what, len(s), MaxTopicLen)
 	}
 	start := 0
+	wildByte := false // the token so far has a '*' or '>'
 	for i := 0; i <= len(s); i++ {
 		if i < len(s) && s[i] != '.' && s[i] != '/' {
 			c := s[i]
 			if c <= ' ' || c >= 0x7f {
 				return fmt.Errorf("%w: %s %q has byte 0x%02x at %d (printable ASCII only, no spaces)", ErrBadTopic, what, s, c, i)
 			}
+			wildByte = wildByte || c == '*' || c == '>'
 			continue
 		}
 		tok := s[start:i]
@@ -47,10 +49,10 @@ func validate(s string, wild bool) error {
 			if tok == ">" && i != len(s) {
 				return fmt.Errorf("%w: pattern %q has '>' before its last token", ErrBadTopic, s)
 			}
-		case strings.ContainsAny(tok, "*>"):
+		case wildByte:
 			return fmt.Errorf("%w: %s %q has a token %q mixing a wildcard with text", ErrBadTopic, what, s, tok)
 		}
-		start = i + 1
+		start, wildByte = i+1, false
 	}
 	return nil
 }
