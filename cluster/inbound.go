@@ -97,10 +97,14 @@ func (n *Node) onMessage(msg *nats.Msg) {
 	n.handle(msg, f, src)
 }
 
-// onBatch handles a batch of publishes and requests (outbox.go), each as onMessage would.
+// onBatch handles a batch of publishes and requests (outbox.go), each as onMessage would. Its
+// frames are decoded into n.batch, which only onBatch uses: onMessage is the handler of one
+// NATS subscription, called on one goroutine, one message at a time.
 func (n *Node) onBatch(msg *nats.Msg) {
 	src := srcOf(msg.Subject)
-	fs, err := splitBatch(msg.Data)
+	fs, err := splitBatch(msg.Data, n.batch)
+	n.batch = fs
+	defer clear(fs) // they alias msg.Data: keep nothing of it past its messages
 	if err != nil {
 		n.bad.Add(1)
 		n.logOnce("frame-"+src, "cluster: refused a batch from node %s: %v", src, err)

@@ -74,6 +74,7 @@ type Node struct {
 	seq     uint64
 
 	outboxes sync.Map     // node name -> *outbox: what goes to it, in order (outbox.go)
+	batch    []frame      // onBatch's frames, reused from batch to batch (inbound.go)
 	flushq   chan *outbox // outboxes with a batch for the flusher
 
 	kids   map[uint64]*Child     // children of local processes on other nodes, by spawn id (children.go)

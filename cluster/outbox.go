@@ -34,6 +34,10 @@ const (
 	lingerFrames = 64
 	streamGap    = 500 * time.Microsecond
 	lingerWait   = 200 * time.Microsecond
+	// maxSpare is how many buffers of sent batches an outbox keeps: the sender fills one
+	// while the flusher publishes another, so with two neither ever starts an empty one (a
+	// buffer grown again by doubling to 256 KiB per batch was fresh memory each time).
+	maxSpare = 2
 )
 
 type outbox struct {
@@ -46,7 +50,7 @@ type outbox struct {
 	buf       []byte // batch header, then length-prefixed frames
 	frames    int
 	scheduled bool      // on the flusher's queue, or lingering
-	spare     []byte    // the last batch's buffer, for the next one
+	spare     [][]byte  // buffers of earlier batches (at most maxSpare), for the next ones
 	flushedAt time.Time // when a batch last went
 }
 
@@ -72,8 +76,11 @@ func (o *outbox) queue(f frame) {
 	}
 	o.mu.Lock()
 	if len(o.buf) == 0 {
-		o.buf = append(o.spare[:0], frameVersion, opBatch, 0, 0)
-		o.spare = nil
+		var b []byte
+		if k := len(o.spare); k > 0 {
+			b, o.spare = o.spare[k-1][:0], o.spare[:k-1]
+		}
+		o.buf = append(b, frameVersion, opBatch, 0, 0)
 	}
 	o.buf = f.appendTo(binary.LittleEndian.AppendUint32(o.buf, uint32(f.size())))
 	o.frames++
@@ -111,8 +118,8 @@ func (o *outbox) flush(then []byte) error {
 		}
 		o.publish(data)
 		o.mu.Lock()
-		if o.spare == nil && cap(buf) <= 2*maxBatch {
-			o.spare = buf[:0] // NATS copied it
+		if len(o.spare) < maxSpare && cap(buf) <= 2*maxBatch {
+			o.spare = append(o.spare, buf[:0]) // NATS copied it
 		}
 		o.mu.Unlock()
 	}
@@ -183,32 +190,36 @@ func (n *Node) flushAll() {
 // isBatch reports whether b is a batch (splitBatch) rather than one frame.
 func isBatch(b []byte) bool { return len(b) >= 2 && b[0] == frameVersion && b[1] == opBatch }
 
-// splitBatch decodes every frame of batch b strictly: one bad frame refuses the whole batch.
-// The frames alias b.
-func splitBatch(b []byte) ([]frame, error) {
+// splitBatch decodes every frame of batch b strictly, appending them to out[:0]: one bad
+// frame refuses the whole batch (out then has the frames before it). The frames alias b.
+func splitBatch(b []byte, out []frame) ([]frame, error) {
+	out = out[:0]
 	if len(b) < batchHeader || b[0] != frameVersion || b[1] != opBatch || b[2] != 0 || b[3] != 0 {
-		return nil, fmt.Errorf("%w: a bad batch header", errFrame)
+		return out, fmt.Errorf("%w: a bad batch header", errFrame)
 	}
 	rest := b[batchHeader:]
 	if len(rest) == 0 {
-		return nil, fmt.Errorf("%w: an empty batch", errFrame)
+		return out, fmt.Errorf("%w: an empty batch", errFrame)
 	}
-	var out []frame
 	for len(rest) > 0 {
 		if len(rest) < 4 {
-			return nil, fmt.Errorf("%w: a batch's frame length past the end", errFrame)
+			return out, fmt.Errorf("%w: a batch's frame length past the end", errFrame)
 		}
 		l := uint64(binary.LittleEndian.Uint32(rest))
 		rest = rest[4:]
 		if l > uint64(len(rest)) {
-			return nil, fmt.Errorf("%w: a batch's frame past the end", errFrame)
+			return out, fmt.Errorf("%w: a batch's frame past the end", errFrame)
 		}
-		f, err := decodeFrame(rest[:l:l])
+		var prev *frame
+		if len(out) > 0 {
+			prev = &out[len(out)-1]
+		}
+		f, err := decodeFrameAfter(rest[:l:l], prev)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		if f.op != opMessage || (f.kind != uint32(bus.KindPublish) && f.kind != uint32(bus.KindRequest)) {
-			return nil, fmt.Errorf("%w: op %d kind %d in a batch (publishes and requests only)", errFrame, f.op, f.kind)
+			return out, fmt.Errorf("%w: op %d kind %d in a batch (publishes and requests only)", errFrame, f.op, f.kind)
 		}
 		out = append(out, f)
 		rest = rest[l:]

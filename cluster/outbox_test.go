@@ -26,22 +26,26 @@ func batchOf(fs ...frame) []byte {
 func TestSplitBatch(t *testing.T) {
 	pub := frame{op: opMessage, kind: uint32(bus.KindPublish), from: 1, topic: "a.b", payload: []byte("p")}
 	req := frame{op: opMessage, kind: uint32(bus.KindRequest), from: 2, corr: 9, topic: "a.c", module: "m"}
-	fs, err := splitBatch(batchOf(pub, req, pub))
+	fs, err := splitBatch(batchOf(pub, req, pub), nil)
 	if err != nil || len(fs) != 3 || fs[1].corr != 9 || fs[1].module != "m" || string(fs[2].payload) != "p" {
 		t.Fatalf("a good batch: %v %+v", err, fs)
 	}
+	if again, err := splitBatch(batchOf(req, pub), fs); err != nil || len(again) != 2 || again[0].module != "m" || again[1].module != "" || again[1].topic != "a.b" {
+		t.Fatalf("a batch decoded into the frames of the last one: %v %+v", err, again)
+	}
 	bad := map[string][]byte{
-		"header":         append([]byte{frameVersion, opBatch, 1, 0}, batchOf(pub)[4:]...),
-		"empty":          batchOf(),
-		"length past":    batchOf(pub)[:10],
-		"trailing byte":  append(batchOf(pub), 0),
-		"bad frame":      batchOf(frame{op: opMessage, kind: uint32(bus.KindPublish), topic: "a.*"}),
-		"direct send":    batchOf(frame{op: opMessage, kind: uint32(bus.KindDirect), to: 3}),
-		"an ack":         batchOf(frame{op: opAck, corr: 1}),
-		"frame too long": func() []byte { b := batchOf(pub); binary.LittleEndian.PutUint32(b[4:], 1<<30); return b }(),
+		"header":                    append([]byte{frameVersion, opBatch, 1, 0}, batchOf(pub)[4:]...),
+		"empty":                     batchOf(),
+		"length past":               batchOf(pub)[:10],
+		"trailing byte":             append(batchOf(pub), 0),
+		"bad frame":                 batchOf(frame{op: opMessage, kind: uint32(bus.KindPublish), topic: "a.*"}),
+		"bad frame after good ones": batchOf(pub, pub, frame{op: opMessage, kind: uint32(bus.KindPublish), topic: "a.b>"}),
+		"direct send":               batchOf(frame{op: opMessage, kind: uint32(bus.KindDirect), to: 3}),
+		"an ack":                    batchOf(frame{op: opAck, corr: 1}),
+		"frame too long":            func() []byte { b := batchOf(pub); binary.LittleEndian.PutUint32(b[4:], 1<<30); return b }(),
 	}
 	for name, b := range bad {
-		if _, err := splitBatch(b); err == nil {
+		if _, err := splitBatch(b, nil); err == nil {
 			t.Errorf("%s: decoded", name)
 		}
 	}

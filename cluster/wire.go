@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/orbital/orbital/bus"
 )
@@ -100,7 +99,20 @@ func (f frame) appendTo(dst []byte) []byte {
 var errFrame = errors.New("malformed frame")
 
 // decodeFrame parses b strictly.
-func decodeFrame(b []byte) (frame, error) {
+func decodeFrame(b []byte) (frame, error) { return decodeFrameAfter(b, nil) }
+
+// sameString is string(b), or prev when it has those bytes: the frames of a batch mostly
+// share their sender's module name and topic, and a copy of each would be an allocation
+// per message.
+func sameString(b []byte, prev string) string {
+	if string(b) == prev {
+		return prev
+	}
+	return string(b)
+}
+
+// decodeFrameAfter is decodeFrame for a frame that follows prev (nil: none) in a batch.
+func decodeFrameAfter(b []byte, prev *frame) (frame, error) {
 	if len(b) < frameHeader {
 		return frame{}, fmt.Errorf("%w: %d bytes, the header alone is %d", errFrame, len(b), frameHeader)
 	}
@@ -121,17 +133,25 @@ func decodeFrame(b []byte) (frame, error) {
 	if uint64(ml+tl)+pl > uint64(len(rest)) {
 		return frame{}, fmt.Errorf("%w: lengths past the end", errFrame)
 	}
-	f.module = string(rest[:ml])
-	f.topic = string(rest[ml : ml+tl])
+	if prev != nil {
+		f.module = sameString(rest[:ml], prev.module)
+		f.topic = sameString(rest[ml:ml+tl], prev.topic)
+	} else {
+		f.module = string(rest[:ml])
+		f.topic = string(rest[ml : ml+tl])
+	}
 	f.payload = rest[ml+tl : uint64(ml+tl)+pl : uint64(ml+tl)+pl]
 	rest = rest[uint64(ml+tl)+pl:]
-	if f.kind == uint32(bus.KindCall) && f.op == opMessage {
+	sameTopic := prev != nil && f.topic == prev.topic && f.kind == prev.kind && f.op == prev.op
+	switch {
+	case sameTopic: // checked with the frame before
+	case f.kind == uint32(bus.KindCall) && f.op == opMessage:
 		for i := 0; i < len(f.topic); i++ { // "service.method": printable ASCII, no spaces
 			if c := f.topic[i]; c <= ' ' || c > '~' {
 				return frame{}, fmt.Errorf("%w: call name %q", errFrame, f.topic)
 			}
 		}
-	} else if f.topic != "" && (bus.ValidTopic(f.topic) != nil || strings.ContainsAny(f.topic, "*>")) {
+	case f.topic != "" && bus.ValidTopic(f.topic) != nil: // no wildcards either
 		return frame{}, fmt.Errorf("%w: topic %q", errFrame, f.topic)
 	}
 	var total uint64
