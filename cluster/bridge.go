@@ -215,8 +215,8 @@ func (n *Node) frameOf(pid bus.PID, m bus.Message) (frame, error) {
 	if m.From != 0 {
 		f.module = n.cfg.Host.ModuleName(m.From)
 	}
-	if f.size() > int(n.nc.MaxPayload()) {
-		return f, fmt.Errorf("%w: %d bytes to another node, the connection's limit is %d", bus.ErrTooBig, f.size(), n.nc.MaxPayload())
+	if limit := n.maxPayload.Load(); int64(f.size()) > limit {
+		return f, fmt.Errorf("%w: %d bytes to another node, the connection's limit is %d", bus.ErrTooBig, f.size(), limit)
 	}
 	return f, nil
 }

@@ -92,6 +92,10 @@ type Node struct {
 
 	// counters
 	sent, received, bad, denied atomic.Uint64
+	// maxPayload is n.nc's largest message, read again at every reconnect and after every
+	// batch: nc.MaxPayload takes the connection's lock, which nats.go holds while it writes
+	// a batch, and a guest's publish checked it (frameOf) and waited for that write.
+	maxPayload atomic.Int64
 }
 
 // New checks cfg; it starts nothing.
@@ -173,6 +177,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err := n.connect(ctx, joinSrv); err != nil {
 		return err
 	}
+	n.maxPayload.Store(n.nc.MaxPayload())
+	n.nc.SetReconnectHandler(func(nc *nats.Conn) { n.maxPayload.Store(nc.MaxPayload()) })
 	return n.begin(ctx)
 }
 

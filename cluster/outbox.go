@@ -117,6 +117,7 @@ func (o *outbox) flush(then []byte) error {
 			data = buf[batchHeader+4:]
 		}
 		o.publish(data)
+		o.n.maxPayload.Store(o.n.nc.MaxPayload()) // the lock is free now (Node.maxPayload)
 		o.mu.Lock()
 		if len(o.spare) < maxSpare && cap(buf) <= 2*maxBatch {
 			o.spare = append(o.spare, buf[:0]) // NATS copied it
