@@ -93,6 +93,7 @@ func (n *Node) syncInterestLocked(m *member) {
 // dropMemberLocked detaches m's node proxy and process proxies: requests only it could
 // answer fail at once, sends to its processes are ErrNotFound.
 func (n *Node) dropMemberLocked(m *member) {
+	n.proxyGen.Add(1)
 	if m.proxy != 0 {
 		n.b.Detach(m.proxy)
 		delete(n.proxies, m.proxy)
@@ -149,6 +150,29 @@ func (n *Node) procProxy(node string, rpid uint32, module string) (bus.PID, erro
 	return pid, nil
 }
 
+// lastProxy is the process proxy of a batch's last frame: its frames mostly come from one
+// sender, and procProxy takes the node's lock and hashes its key for each.
+type lastProxy struct {
+	from   uint32
+	module string
+	gen    uint64
+	pid    bus.PID
+}
+
+// proxyOf is procProxy for frame f from member src, through last (nil: none) when it is the
+// same sender's and no proxy was detached since.
+func (n *Node) proxyOf(src string, f *frame, last *lastProxy) (bus.PID, error) {
+	gen := n.proxyGen.Load()
+	if last != nil && last.pid != 0 && last.from == f.from && last.module == f.module && last.gen == gen {
+		return last.pid, nil
+	}
+	pid, err := n.procProxy(src, f.from, f.module)
+	if err == nil && last != nil {
+		*last = lastProxy{from: f.from, module: f.module, gen: gen, pid: pid}
+	}
+	return pid, err
+}
+
 func (n *Node) evictLocked() {
 	for tries := len(n.order); tries > 0 && len(n.order) >= maxProxies; tries-- {
 		pid := n.order[0]
@@ -161,6 +185,7 @@ func (n *Node) evictLocked() {
 			n.order = append(n.order, pid)
 			continue
 		}
+		n.proxyGen.Add(1)
 		n.b.Detach(pid)
 		n.cfg.Host.Unbind(pid)
 		delete(n.proxies, pid)

@@ -94,7 +94,7 @@ func (n *Node) onMessage(msg *nats.Msg) {
 	if !ok {
 		return
 	}
-	n.handle(msg, f, src)
+	n.handle(msg, &f, src, nil)
 }
 
 // onBatch handles a batch of publishes and requests (outbox.go), each as onMessage would. Its
@@ -114,24 +114,26 @@ func (n *Node) onBatch(msg *nats.Msg) {
 		return
 	}
 	n.received.Add(uint64(len(fs)))
-	for _, f := range fs {
-		n.handle(msg, f, src)
+	var last lastProxy
+	for i := range fs {
+		n.handle(msg, &fs[i], src, &last)
 	}
 }
 
-// handle delivers f, a message frame from member src, on the local bus.
-func (n *Node) handle(msg *nats.Msg, f frame, src string) {
+// handle delivers f, a message frame from member src, on the local bus; last is the sender
+// of the batch's frame before (nil: not a batch).
+func (n *Node) handle(msg *nats.Msg, f *frame, src string, last *lastProxy) {
 	if f.op != opMessage {
 		n.bad.Add(1)
 		n.logOnce("op-"+src, "cluster: refused a frame of op %d from node %s on its message subject", f.op, src)
 		return
 	}
-	pid, err := n.procProxy(src, f.from, f.module)
+	pid, err := n.proxyOf(src, f, last)
 	if err != nil {
 		n.answer(msg, errFrameOf(f.corr, err))
 		return
 	}
-	regions, err := n.regionsFor(pid, f)
+	regions, err := n.regionsFor(pid, *f)
 	if err != nil {
 		n.answer(msg, errFrameOf(f.corr, err))
 		return
@@ -142,7 +144,7 @@ func (n *Node) handle(msg *nats.Msg, f frame, src string) {
 		err = n.b.PublishLocal(n.ctx, m) // a full reliable subscriber is waited for the bus's SendTimeout
 		if err != nil {
 			n.release(pid, regions)
-			n.denyLog(src, f, err)
+			n.denyLog(src, *f, err)
 		}
 	case m.Kind == bus.KindRequest:
 		n.serveRequest(src, pid, f.corr, m)

@@ -96,6 +96,9 @@ type Node struct {
 	// batch: nc.MaxPayload takes the connection's lock, which nats.go holds while it writes
 	// a batch, and a guest's publish checked it (frameOf) and waited for that write.
 	maxPayload atomic.Int64
+	// proxyGen counts detachments of process proxies (a member dropped, the oldest
+	// evicted): a pid a batch remembered (lastProxy) is good while it has not moved.
+	proxyGen atomic.Uint64
 }
 
 // New checks cfg; it starts nothing.

@@ -62,10 +62,12 @@ func TestOutboxOrder(t *testing.T) {
 	sub, _ := hb.b.Attach(7, bus.InboxLimits{MaxMsgs: 2 * n, MaxBytes: 16 << 20})
 	hb.b.Subscribe(7, "seq.>", bus.Reliable)
 	ha.b.Attach(3, bus.InboxLimits{})
+	ha.b.Attach(4, bus.InboxLimits{})
 	testenv.Eventually(t, func() bool { return ha.b.Subscribers("seq.x") == 1 }, 10*time.Second, "b's interest on a")
 	ctx := context.Background()
+	from := func(i int) bus.PID { return bus.PID(3 + i/5%2) } // runs of five from each of two senders
 	for i := range n {
-		if err := ha.b.Publish(ctx, bus.Message{From: 3, Topic: "seq.x", Payload: []byte(fmt.Sprint(i))}); err != nil {
+		if err := ha.b.Publish(ctx, bus.Message{From: from(i), Topic: "seq.x", Payload: []byte(fmt.Sprint(i))}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,6 +90,9 @@ func TestOutboxOrder(t *testing.T) {
 		}
 		if m.Kind != bus.KindPublish || string(m.Payload) != fmt.Sprint(i) {
 			t.Fatalf("message %d: kind %v payload %q", i, m.Kind, m.Payload)
+		}
+		if node, pid, ok := b.Remote(m.From); !ok || node != "a" || pid != uint32(from(i)) {
+			t.Fatalf("message %d: from %v, which stands for %s %d (%v), want a %d", i, m.From, node, pid, ok, from(i))
 		}
 	}
 	if err := <-done; err != nil {
