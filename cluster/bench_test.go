@@ -151,12 +151,6 @@ func (p *benchPair) peer(b *testing.B) *nats.Conn {
 // ns/op is the median round per message or per round trip); every round is logged.
 const benchRounds = 5
 
-// median of vs (sorted in place).
-func median(vs []float64) float64 {
-	slices.Sort(vs)
-	return vs[len(vs)/2]
-}
-
 // report adds a sub-benchmark name with the medians of figs (unit → one value per round;
 // perOp's is reported as ns/op) and prints every round's figures.
 func report(b *testing.B, name string, perOp string, figs map[string][]float64) {
@@ -168,7 +162,7 @@ func report(b *testing.B, name string, perOp string, figs map[string][]float64) 
 			if unit == perOp {
 				unit = "ns/op"
 			}
-			b.ReportMetric(median(slices.Clone(vs)), unit)
+			b.ReportMetric(testenv.Median(slices.Clone(vs)), unit)
 		}
 	})
 }

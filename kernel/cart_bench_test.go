@@ -3,11 +3,11 @@ package kernel
 import (
 	"fmt"
 	"runtime"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/internal/testenv"
 	"github.com/orbital/orbital/wasm4"
 )
 
@@ -125,7 +125,7 @@ func BenchmarkCartFrame(b *testing.B) {
 	}
 	for i, side := range sides {
 		fmt.Printf("%s %s ns/op by round: %.0f\n", b.Name(), side.name, wall[i])
-		w, c := median(wall[i]), median(cpu[i])
+		w, c := testenv.Median(wall[i]), testenv.Median(cpu[i])
 		b.Run(side.name, func(b *testing.B) {
 			b.ReportMetric(w, "ns/op")
 			b.ReportMetric(c, "cpu-ns/op")
@@ -190,10 +190,4 @@ func rawCartFrame(b *testing.B, wasm []byte) func() error {
 		copy(out, wasm4.Memory(mem.UnsafeData(store)).Framebuffer())
 		return nil
 	}
-}
-
-// median of vs (sorted in place).
-func median(vs []float64) float64 {
-	slices.Sort(vs)
-	return vs[len(vs)/2]
 }

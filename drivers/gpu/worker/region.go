@@ -64,21 +64,8 @@ func (r *region) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off+int64(len(p)) > r.size {
 		return 0, io.ErrUnexpectedEOF
 	}
-	n := 0
-	for n < len(p) {
-		k, err := unix.Pread(r.fd, p[n:], off+int64(n))
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return n, err
-		}
-		if k == 0 {
-			return n, io.ErrUnexpectedEOF // the descriptor shrank under the job
-		}
-		n += k
-	}
-	return n, nil
+	// A read of nothing: the descriptor shrank under the job.
+	return r.whole(unix.Pread, p, off, io.ErrUnexpectedEOF)
 }
 
 // WriteAt writes p at off, within the region, when the job writes it.
@@ -89,9 +76,15 @@ func (r *region) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 || off+int64(len(p)) > r.size {
 		return 0, io.ErrShortWrite
 	}
+	return r.whole(unix.Pwrite, p, off, io.ErrShortWrite)
+}
+
+// whole runs op (pread or pwrite) on the region's descriptor until all of p is done, again
+// after EINTR; a call that moves nothing ends it with short.
+func (r *region) whole(op func(int, []byte, int64) (int, error), p []byte, off int64, short error) (int, error) {
 	n := 0
 	for n < len(p) {
-		k, err := unix.Pwrite(r.fd, p[n:], off+int64(n))
+		k, err := op(r.fd, p[n:], off+int64(n))
 		if err == unix.EINTR {
 			continue
 		}
@@ -99,7 +92,7 @@ func (r *region) WriteAt(p []byte, off int64) (int, error) {
 			return n, err
 		}
 		if k == 0 {
-			return n, io.ErrShortWrite
+			return n, short
 		}
 		n += k
 	}
