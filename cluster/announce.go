@@ -63,6 +63,11 @@ func (n *Node) begin(ctx context.Context) error {
 			return fmt.Errorf("cluster: %w", err)
 		}
 	}
+	// Start returns with the control and route subjects known to the server: a node that
+	// joins right after (or asks whether this name is taken) must find them answered.
+	if err := n.nc.FlushTimeout(5 * time.Second); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
 	n.started = time.Now()
 	n.announce()
 	n.wg.Add(3)
