@@ -119,11 +119,18 @@ func TestConsoleExit(t *testing.T) {
 	c, s := newConsole(t, Config{Cols: 30, Rows: 4})
 	io.WriteString(c.Output(), "out \x1b[31mred\x1b[0m\nlast")
 	c.Exit("exited with status 3")
-	typeKeys(c, "ignored")
-	testenv.Eventually(t, func() bool {
+	shown := func() bool {
 		sc := screen(t, c)
 		return sc[0] == "out red" && sc[1] == "last" && sc[2] == "[exited with status 3]"
-	}, 20*time.Second, "output and status on screen")
+	}
+	testenv.Eventually(t, shown, 20*time.Second, "output and status on screen")
+	// Typed after the end (not merely queued beside it): once the loop has taken every
+	// event, the screen is what it was.
+	typeKeys(c, "ignored")
+	testenv.Eventually(t, func() bool { return len(c.events) == 0 }, 20*time.Second, "typed events taken")
+	if !shown() {
+		t.Errorf("typing after the end changed the screen: %q", screen(t, c))
+	}
 	testenv.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.presents > 0 }, 20*time.Second, "a picture presented")
 	c.Close()
 	if !s.closed {
