@@ -2,7 +2,9 @@ package kernel
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -16,45 +18,77 @@ import (
 // own linear memories and copy-on-write images, rawEngineConfig); raw-kernel-memories is that
 // raw work on the kernel's engine, whose linear memories the kernel creates (memlimit_cgo.go:
 // one ceiling per process) from its own images (memimage.go), to show what they cost.
+//
+// The three sides run in interleaved rounds (7 x 3000 spawns) and each reports its median
+// round, as BenchmarkCartFrame and the cluster benchmarks do: one after another for a second
+// each, a shared machine's load moved one side alone by 1.5x within a run. cpu-us/op is the
+// CPU time of every thread of the test process (a kernel spawn uses two).
 func BenchmarkSpawn(b *testing.B) {
+	const rounds, ops = 7, 3000
 	src := wat(`(func (export "_start") (drop (call $now)))`)
 	wasm, err := wasmtime.Wat2Wasm(src)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("base=raw-wasmtime", func(b *testing.B) { rawSpawn(b, rawEngineConfig(), wasm, nil) })
-	b.Run("raw-kernel-memories", func(b *testing.B) {
-		threadBudget(b, 1<<30) // the engine creates memories for a budget only (memlimit_cgo.go)
-		split, data := splitData(wasm)
-		img, _, err := newMemImages(data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rawSpawn(b, engineConfig(), split, img)
-	})
-	b.Run("orbital", func(b *testing.B) {
-		k := newKernel(b, Config{AllowAll: true})
-		m, err := k.Load("small", "small.wasm", wasm)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportAllocs()
-		cpu := startCPU()
-		for b.Loop() {
-			p, err := k.Spawn(m, SpawnOptions{})
-			if err != nil {
-				b.Fatal(err)
+	split, data := splitData(wasm)
+	img, _, err := newMemImages(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	k := newKernel(b, Config{AllowAll: true})
+	m, err := k.Load("small", "small.wasm", wasm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kernelMemories := rawSpawner(b, engineConfig(), split, img)
+	sides := []struct {
+		name string
+		run  func(n int)
+	}{
+		{"base=raw-wasmtime", rawSpawner(b, rawEngineConfig(), wasm, nil)},
+		{"raw-kernel-memories", func(n int) {
+			// The engine creates memories for a budget only (memlimit_cgo.go).
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			bud := newBudget(1<<30, budget{})
+			prev := bud.enter()
+			defer func() { prev.enter(); bud.release() }()
+			kernelMemories(n)
+		}},
+		{"orbital", func(n int) {
+			for range n {
+				p, err := k.Spawn(m, SpawnOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				<-p.Done()
+				k.Forget(p.PID())
 			}
-			<-p.Done()
-			k.Forget(p.PID())
+		}},
+	}
+	wall := make([][]float64, len(sides))
+	cpu := make([][]float64, len(sides))
+	for range rounds {
+		for i, side := range sides {
+			c0, t0 := processCPU(), time.Now()
+			side.run(ops)
+			wall[i] = append(wall[i], float64(time.Since(t0).Nanoseconds())/ops)
+			cpu[i] = append(cpu[i], float64((processCPU()-c0).Nanoseconds())/ops/1e3)
 		}
-		cpu.report(b, 1e3, "cpu-us/op")
-	})
+	}
+	for i, side := range sides {
+		fmt.Printf("%s %s ns/op by round: %.0f\n", b.Name(), side.name, wall[i])
+		w, c := testenv.Median(wall[i]), testenv.Median(cpu[i])
+		b.Run(side.name, func(b *testing.B) {
+			b.ReportMetric(w, "ns/op")
+			b.ReportMetric(c, "cpu-us/op")
+		})
+	}
 }
 
-// rawSpawn is BenchmarkSpawn's work on wasmtime alone, with an engine of configuration cfg
-// (and the kernel's memory images img, for the kernel's engine).
-func rawSpawn(b *testing.B, cfg *wasmtime.Config, wasm []byte, img *memImages) {
+// rawSpawner returns BenchmarkSpawn's work on wasmtime alone, n spawns to the end, with an
+// engine of configuration cfg (and the kernel's memory images img, for the kernel's engine).
+func rawSpawner(b *testing.B, cfg *wasmtime.Config, wasm []byte, img *memImages) func(n int) {
 	engine := wasmtime.NewEngineWithConfig(cfg)
 	linker := wasmtime.NewLinker(engine)
 	if err := linker.DefineWasi(); err != nil {
@@ -67,32 +101,31 @@ func rawSpawn(b *testing.B, cfg *wasmtime.Config, wasm []byte, img *memImages) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	cpu := startCPU()
-	for b.Loop() {
-		store := wasmtime.NewStoreWithData(engine, &Process{k: &Kernel{}})
-		w := wasmtime.NewWasiConfig()
-		w.InheritStdout()
-		w.InheritStderr()
-		store.SetWasi(w)
-		store.SetEpochDeadline(1 << 40)
-		instantiate := func() (*wasmtime.Instance, error) { return linker.Instantiate(store, mod) }
-		var inst *wasmtime.Instance
-		var err error
-		if img != nil {
-			inst, err = instantiateImaged(img, instantiate)
-		} else {
-			inst, err = instantiate() // raw wasmtime: nothing of the kernel's
+	return func(n int) {
+		for range n {
+			store := wasmtime.NewStoreWithData(engine, &Process{k: &Kernel{}})
+			w := wasmtime.NewWasiConfig()
+			w.InheritStdout()
+			w.InheritStderr()
+			store.SetWasi(w)
+			store.SetEpochDeadline(1 << 40)
+			instantiate := func() (*wasmtime.Instance, error) { return linker.Instantiate(store, mod) }
+			var inst *wasmtime.Instance
+			var err error
+			if img != nil {
+				inst, err = instantiateImaged(img, instantiate)
+			} else {
+				inst, err = instantiate() // raw wasmtime: nothing of the kernel's
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := inst.GetFunc(store, "_start").Call(store); err != nil {
+				b.Fatal(err)
+			}
+			store.Close()
 		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := inst.GetFunc(store, "_start").Call(store); err != nil {
-			b.Fatal(err)
-		}
-		store.Close()
 	}
-	cpu.report(b, 1e3, "cpu-us/op")
 }
 
 // cpuMeter measures the CPU time (user and system, every thread of the test process) a
