@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"io"
 	"strconv"
 	"testing"
 	"time"
@@ -108,5 +109,40 @@ func TestCPUPerProcess(t *testing.T) {
 			t.Errorf("an idle process reports %v of CPU (its thread's earlier users')", c)
 		}
 		k.Kill(p.PID(), true)
+	}
+}
+
+// TestCPUBeforeFirstSample (cpu.go): a process that ends before its CPU clock is first read
+// is charged its time on its thread, and a guest blocked from its start in one of wasmtime's
+// own WASI calls (a read of its stdin, which no tick or host call sees) is charged at most a
+// tick of it, not the time it waited.
+func TestCPUBeforeFirstSample(t *testing.T) {
+	k := newKernel(t, Config{AllowAll: true})
+	quick := watModule(t, k, "quick", wat(`(func (export "_start") (drop (call $now)))`))
+	t0 := time.Now()
+	in := wait(t, spawn(t, k, quick, SpawnOptions{}), 5*time.Second)
+	if in.CPU <= 0 || in.CPU > time.Since(t0) {
+		t.Errorf("a short process's CPU %v: want above 0 and at most its life (%v)", in.CPU, time.Since(t0))
+	}
+
+	const held = 500 * time.Millisecond
+	reader := watModule(t, k, "reader", `(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 16))
+    (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))))`)
+	pr, pw := io.Pipe()
+	p := spawn(t, k, reader, SpawnOptions{Stdin: pr})
+	time.Sleep(held) // the guest waits in wasmtime's fd_read meanwhile
+	pw.Write([]byte("x\n"))
+	pw.Close()
+	in = wait(t, p, 5*time.Second)
+	if in.ExitCode != 0 {
+		t.Fatalf("reader: %+v", in)
+	}
+	if limit := k.cfg.Tick + 50*time.Millisecond; in.CPU > limit {
+		t.Errorf("a guest that waited %v for its stdin is charged %v of CPU (at most a tick, %v, and its own work)", held, in.CPU, k.cfg.Tick)
 	}
 }

@@ -55,7 +55,7 @@ type Info struct {
 	ExitCode int    // meaningful once State.Done()
 	Started  time.Time
 	Ended    time.Time     // zero while alive
-	CPU      time.Duration // thread CPU time, sampled by the process's own thread
+	CPU      time.Duration // thread CPU time, sampled by the process's own thread (cpu.go)
 	// Throttled is how long the kernel held the guest back to keep it within Limits.CPU.
 	Throttled time.Duration
 	Memory    int64  // linear-memory size in bytes, sampled at host calls
@@ -110,8 +110,11 @@ type Process struct {
 
 	epochSlot uintptr
 	cpuWin    cpuWindow     // CPU share accounting (cpushare.go); process thread only
-	cpuBase   time.Duration // the thread's CPU time when the process began on it
-	onThread  bool          // running on its own thread (false while Spawn builds it)
+	runStart  int64         // monoNow() when the process began on its thread
+	cpuBase   time.Duration // the thread's CPU time at the process's first sample (cpuSet)
+	cpuPre    time.Duration // the process's CPU time before that sample (cpu.go)
+	cpuSet    bool
+	onThread  bool // running on its own thread (false while Spawn builds it)
 	askMu     sync.Mutex
 	answers   map[string]Answer // the user's answers at the doors (ask.go)
 	lastHost  atomic.Int64      // monotonic ns when guest code last entered or left the host
@@ -185,11 +188,10 @@ func (p *Process) setCause(s string) {
 // sample records thread CPU time and memory size, and with a memory size (mem > 0: called
 // from a host call or at exit, where the store may be read, not from an epoch tick) the fuel
 // spent. Only the process thread calls it.
-func (p *Process) sample(mem int64) {
-	var cpu time.Duration
-	if p.onThread { // not the CPU of Spawn's caller, whose thread builds the instance
-		cpu = threadCPU() - p.cpuBase
-	}
+func (p *Process) sample(mem int64) { p.record(p.cpuTime(), mem) }
+
+// record is sample's bookkeeping, with the CPU time taken.
+func (p *Process) record(cpu time.Duration, mem int64) {
 	var fuel uint64
 	if mem > 0 {
 		fuel = p.fuelUsed()

@@ -167,13 +167,11 @@ func (p *Process) run(entry entryFunc) {
 	defer p.k.wg.Done()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	// The OS thread may have run other processes before (Go reuses it after UnlockOSThread),
-	// and its CPU clock counts theirs too.
-	p.cpuBase = threadCPU()
 	p.budget.enter() // its memories grow on this thread (memlimit_cgo.go)
 	defer budget{}.enter()
 	p.onThread = true
-	p.lastHost.Store(monoNow())
+	p.runStart = monoNow() // its CPU time counts from here (cpu.go)
+	p.lastHost.Store(p.runStart)
 	if p.cart != nil {
 		p.finish(p.runCart())
 		return
@@ -265,7 +263,7 @@ func (p *Process) finish(err error) {
 		mem = int64(p.memory.DataSize(p.store))
 	}
 	fuel := p.fuelUsed()
-	p.sample(mem)
+	p.record(p.endCPU(), mem)
 	state, code, reason := p.classify(err, mem, fuel)
 
 	p.closeSurfaces()
