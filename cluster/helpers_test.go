@@ -99,9 +99,12 @@ func (h *fakeHost) Failover(ctx context.Context, name string) error {
 
 // Test timings: short, but with room for a loaded machine (a member silent for testLost is
 // lost). Benchmarks use the defaults: a flood must not starve announcements into a loss.
+// testLost is the default's 3 s: with 1 s, a 7 MiB message under the race detector on a
+// loaded machine held node a's announcements behind it long enough for b to mark a lost and
+// refuse the message (TestOutboxOrder in CI).
 var (
 	testAnnounce = 200 * time.Millisecond
-	testLost     = time.Second
+	testLost     = 3 * time.Second
 )
 
 // startNode starts a node named name with a fresh home; listen and join as the flags.

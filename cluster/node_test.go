@@ -141,7 +141,7 @@ func TestCluster(t *testing.T) {
 				}
 			}
 			return false
-		}, 5*time.Second, "a lost on %s", n.Name())
+		}, 10*time.Second, "a lost on %s", n.Name())
 	}
 	testenv.Eventually(t, func() bool { hc.mu.Lock(); defer hc.mu.Unlock(); return len(hc.failover) == 1 }, 5*time.Second, "weather failed over to c")
 	var lost int
