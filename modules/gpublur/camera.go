@@ -36,14 +36,10 @@ type (
 	}
 )
 
-// openCamera subscribes to a camera's frames and opens it, waiting up to 10 s for the camera
-// driver to be up.
-func openCamera(id string, w, h, fps int) (openReply, sdk.Subscription, error) {
+// openCamera opens a camera, waiting up to 10 s for the camera driver to be up. The caller
+// subscribes to op.Topic for the frames (subscribeFrames).
+func openCamera(id string, w, h, fps int) (openReply, error) {
 	var op openReply
-	sub, err := sdk.Subscribe("camera."+id+".frame", sdk.Lossy)
-	if err != nil {
-		return op, sub, err
-	}
 	payload, _ := json.Marshal(openRequest{ID: id, Width: w, Height: h, FPS: fps})
 	deadline := sdk.Now() + 10*time.Second
 	for {
@@ -53,13 +49,22 @@ func openCamera(id string, w, h, fps int) (openReply, sdk.Subscription, error) {
 			continue
 		}
 		if err != nil {
-			return op, sub, fmt.Errorf("camera.open: %w (is the camera driver installed? see `orbital drivers`)", err)
+			return op, fmt.Errorf("camera.open: %w (is the camera driver installed? see `orbital drivers`)", err)
 		}
 		if err := json.Unmarshal(m.Payload, &op); err != nil || op.Error != "" {
-			return op, sub, fmt.Errorf("camera.open %s: %s%v", id, op.Error, err)
+			return op, fmt.Errorf("camera.open %s: %s%v", id, op.Error, err)
 		}
-		return op, sub, nil
+		return op, nil
 	}
+}
+
+// subscribeFrames subscribes to an open camera's frames. Each frame queued for the module
+// holds one of its region handles (16, module.toml) until it is taken and released, so the
+// module subscribes only once it holds every region it needs: subscribed before the camera
+// opened, the frames queued while the module waited for the GPU driver to compile its shader
+// took all 16 and left none for its output region (ERR_LIMIT).
+func subscribeFrames(op openReply) (sdk.Subscription, error) {
+	return sdk.Subscribe(op.Topic, sdk.Lossy)
 }
 
 // frame is one camera frame: its region and where its sequence trailer is.

@@ -14,16 +14,20 @@ import (
 // byte. Each frame is first copied out of the camera's ring (so the driver cannot overwrite it
 // between the two blurs) into a region of the module's, which the GPU reads.
 func runCheck(camID string, w, h, radius, n int) error {
-	op, sub, b, err := openBlur(camID, w, h, radius)
+	op, b, err := openBlur(camID, w, h, radius)
 	if err != nil {
 		return err
 	}
-	defer sub.Unsubscribe()
 	w, h = op.Width, op.Height
 	in, err := sdk.NewRegion(int64(4 * w * h))
 	if err != nil {
 		return err
 	}
+	sub, err := subscribeFrames(op)
+	if err != nil {
+		return err
+	}
+	defer sub.Unsubscribe()
 	pix, gpu := make([]byte, 4*w*h), make([]byte, 4*w*h)
 	maxDiff, differ := 0, 0
 	var tg, tc time.Duration

@@ -74,17 +74,15 @@ func newBlurrer(w, h, radius int) (*blurrer, error) {
 	return &blurrer{sh: sh, w: w, h: h, radius: radius, out: out}, nil
 }
 
-// openBlur opens the camera and a blurrer of its frames' size.
-func openBlur(camID string, w, h, radius int) (openReply, sdk.Subscription, *blurrer, error) {
-	op, sub, err := openCamera(camID, w, h, 30)
+// openBlur opens the camera and a blurrer of its frames' size; the caller subscribes to the
+// frames once it has made its own regions (subscribeFrames).
+func openBlur(camID string, w, h, radius int) (openReply, *blurrer, error) {
+	op, err := openCamera(camID, w, h, 30)
 	if err != nil {
-		return op, sub, nil, err
+		return op, nil, err
 	}
 	b, err := newBlurrer(op.Width, op.Height, radius)
-	if err != nil {
-		sub.Unsubscribe()
-	}
-	return op, sub, b, err
+	return op, b, err
 }
 
 // gpu blurs the picture in src (rows of stride bytes) into b.out.
@@ -99,7 +97,11 @@ func (b *blurrer) gpu(src sdk.Region, stride int) (time.Duration, error) {
 }
 
 func run(camID string, w, h, radius int, cpu bool) error {
-	op, sub, b, err := openBlur(camID, w, h, radius)
+	op, b, err := openBlur(camID, w, h, radius)
+	if err != nil {
+		return err
+	}
+	sub, err := subscribeFrames(op)
 	if err != nil {
 		return err
 	}
