@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sync"
@@ -101,7 +102,8 @@ func (h *fakeHost) Failover(ctx context.Context, name string) error {
 // lost). Benchmarks use the defaults: a flood must not starve announcements into a loss.
 // testLost is the default's 3 s: with 1 s, a 7 MiB message under the race detector on a
 // loaded machine held node a's announcements behind it long enough for b to mark a lost and
-// refuse the message (TestOutboxOrder in CI).
+// refuse the message (TestOutboxOrder in CI; with 3 s too beside other tests, so that test
+// takes a minute).
 var (
 	testAnnounce = 200 * time.Millisecond
 	testLost     = 3 * time.Second
@@ -122,12 +124,13 @@ func tryNode(t testing.TB, name, listen, join string, h *fakeHost) (*Node, error
 	return tryConfig(t, Config{Name: name, Listen: listen, Join: join, Host: h})
 }
 
-// tryConfig starts a node of cfg with a fresh home, the test timings and the test's log.
+// tryConfig starts a node of cfg with a fresh home, the test timings (unless cfg sets its
+// own) and the test's log.
 func tryConfig(t testing.TB, cfg Config) (*Node, error) {
 	t.Helper()
-	cfg.Announce, cfg.Lost = testAnnounce, testLost
-	if _, bench := t.(*testing.B); bench {
-		cfg.Announce, cfg.Lost = 0, 0 // the defaults
+	if _, bench := t.(*testing.B); !bench { // benchmarks run on the defaults
+		cfg.Announce = cmp.Or(cfg.Announce, testAnnounce)
+		cfg.Lost = cmp.Or(cfg.Lost, testLost)
 	}
 	cfg.Home = t.TempDir()
 	cfg.Log = func(f string, a ...any) { t.Logf(cfg.Name+": "+f, a...) }
