@@ -41,10 +41,7 @@ func BenchmarkSpawn(b *testing.B) {
 		b.Fatal(err)
 	}
 	kernelMemories := rawSpawner(b, engineConfig(), split, img)
-	sides := []struct {
-		name string
-		run  func(n int)
-	}{
+	interleave(b, rounds, ops, processCPU, "cpu-us/op", 1e3, []benchSide{
 		{"base=raw-wasmtime", rawSpawner(b, rawEngineConfig(), wasm, nil)},
 		{"raw-kernel-memories", func(n int) {
 			// The engine creates memories for a budget only (memlimit_cgo.go).
@@ -65,15 +62,27 @@ func BenchmarkSpawn(b *testing.B) {
 				k.Forget(p.PID())
 			}
 		}},
-	}
+	})
+}
+
+// benchSide is one side of a benchmark run in interleaved rounds: run does n ops of it.
+type benchSide struct {
+	name string
+	run  func(n int)
+}
+
+// interleave runs sides in rounds of ops each, one side after another, and reports each
+// side's median round as a sub-benchmark: ns/op and the CPU time per op of clock (a thread's
+// or the process's) in unit, scale nanoseconds each.
+func interleave(b *testing.B, rounds, ops int, clock func() time.Duration, unit string, scale float64, sides []benchSide) {
 	wall := make([][]float64, len(sides))
 	cpu := make([][]float64, len(sides))
 	for range rounds {
 		for i, side := range sides {
-			c0, t0 := processCPU(), time.Now()
+			c0, t0 := clock(), time.Now()
 			side.run(ops)
-			wall[i] = append(wall[i], float64(time.Since(t0).Nanoseconds())/ops)
-			cpu[i] = append(cpu[i], float64((processCPU()-c0).Nanoseconds())/ops/1e3)
+			wall[i] = append(wall[i], float64(time.Since(t0).Nanoseconds())/float64(ops))
+			cpu[i] = append(cpu[i], float64((clock()-c0).Nanoseconds())/float64(ops)/scale)
 		}
 	}
 	for i, side := range sides {
@@ -81,7 +90,7 @@ func BenchmarkSpawn(b *testing.B) {
 		w, c := testenv.Median(wall[i]), testenv.Median(cpu[i])
 		b.Run(side.name, func(b *testing.B) {
 			b.ReportMetric(w, "ns/op")
-			b.ReportMetric(c, "cpu-us/op")
+			b.ReportMetric(c, unit)
 		})
 	}
 }

@@ -1,13 +1,10 @@
 package kernel
 
 import (
-	"fmt"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
-	"github.com/orbital/orbital/internal/testenv"
 	"github.com/orbital/orbital/wasm4"
 )
 
@@ -76,14 +73,20 @@ func (s *copySurface) Close()                               {}
 // thread's CPU time moving with it: the VM's, not the cart's), while alone it is a steady
 // 1.2x. Every round is printed.
 func BenchmarkCartFrame(b *testing.B) {
-	const rounds, frames = 7, 2000
+	const rounds, perRound = 7, 2000
 	wasm := cartWasm(b, benchCart)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	sides := []struct {
-		name  string
-		frame func() error
-	}{{"base=raw-wasmtime", rawCartFrame(b, wasm)}}
+	frames := func(frame func() error) func(n int) {
+		return func(n int) {
+			for range n {
+				if err := frame(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	sides := []benchSide{{"base=raw-wasmtime", frames(rawCartFrame(b, wasm))}}
 	for _, c := range []struct {
 		name   string
 		scale  int
@@ -104,33 +107,9 @@ func BenchmarkCartFrame(b *testing.B) {
 		if err := p.instantiateCart(); err != nil {
 			b.Fatal(err)
 		}
-		sides = append(sides, struct {
-			name  string
-			frame func() error
-		}{c.name, p.cartFrame})
+		sides = append(sides, benchSide{c.name, frames(p.cartFrame)})
 	}
-	wall := make([][]float64, len(sides))
-	cpu := make([][]float64, len(sides))
-	for range rounds {
-		for i, side := range sides {
-			c0, t0 := threadCPU(), time.Now()
-			for range frames {
-				if err := side.frame(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			wall[i] = append(wall[i], float64(time.Since(t0).Nanoseconds())/frames)
-			cpu[i] = append(cpu[i], float64((threadCPU()-c0).Nanoseconds())/frames)
-		}
-	}
-	for i, side := range sides {
-		fmt.Printf("%s %s ns/op by round: %.0f\n", b.Name(), side.name, wall[i])
-		w, c := testenv.Median(wall[i]), testenv.Median(cpu[i])
-		b.Run(side.name, func(b *testing.B) {
-			b.ReportMetric(w, "ns/op")
-			b.ReportMetric(c, "cpu-ns/op")
-		})
-	}
+	interleave(b, rounds, perRound, threadCPU, "cpu-ns/op", 1, sides)
 }
 
 // rawCartFrame is BenchmarkCartFrame's frame on wasmtime alone: update called, the
