@@ -149,7 +149,7 @@ func (v *Voice) Close() {
 // closes for Config.Retry; the queued tones are dropped.
 func (v *Voice) connect() {
 	v.o.dials.Add(1)
-	c, conn, err := proto.Connect(v.o.server)
+	c, conn, err := connect(v.o.server)
 	var st *stream
 	if err == nil {
 		st, err = v.open(c, conn)
