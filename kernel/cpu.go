@@ -3,7 +3,7 @@ package kernel
 import "time"
 
 // A process's CPU time (Info.CPU) is its thread's CPU clock, read on the thread: at epoch
-// ticks, before a host call blocks, and at the end. The clock is a system call (clock.go),
+// ticks, before a host call blocks (at most once a millisecond: blockAt), and at the end. The clock is a system call (clock.go),
 // 1-3 µs on a virtual machine, and a process that lives 30 µs would pay two of them, a
 // quarter of its spawn. So the clock is first read at the process's first sample, not at its
 // start, and until then (its first tick or blocking host call: guest code and quick host

@@ -176,21 +176,17 @@ func span(m []byte, ptr, n int32) (b []byte, ok bool) {
 	return m[ptr : ptr+n : ptr+n], true
 }
 
-// block marks the process Blocked while fn waits, then Running again, and samples CPU time
-// and memory before it waits.
+// block marks the process Blocked while fn waits, then Running again, and samples memory
+// (and CPU time, at most every sampleEvery) before it waits.
 func (c *call) block(fn func()) {
-	c.p.sample(int64(len(c.mem())))
-	c.p.setState(Blocked)
+	c.p.blockAt(int64(len(c.mem())))
 	fn()
 	c.unblock()
 }
 
 // blockNow marks the caller blocked from now, for a host call that found it must wait in the
 // middle of its work (publish: bus.PublishWaiting); unblock ends it.
-func (c *call) blockNow() {
-	c.p.sample(int64(len(c.mem())))
-	c.p.setState(Blocked)
-}
+func (c *call) blockNow() { c.p.blockAt(int64(len(c.mem()))) }
 
 func (c *call) unblock() {
 	c.p.lastHost.Store(monoNow()) // the deadline counts guest time, not time spent waiting

@@ -227,11 +227,12 @@ func hostRequestRegions(c *call, a []wasmtime.Val) []wasmtime.Val {
 }
 
 func request(c *call, topicPtr, topicLen, payloadPtr, payloadLen, regionsPtr, nregions, bufPtr, bufCap int32, timeoutNS int64) []wasmtime.Val {
-	topic, code := c.topic(topicPtr, topicLen)
+	mem := c.mem()
+	topic, code := c.topicIn(mem, topicPtr, topicLen)
 	if code != 0 {
 		return one(code)
 	}
-	payload, code := c.payload(payloadPtr, payloadLen)
+	payload, code := c.payloadIn(mem, payloadPtr, payloadLen)
 	if code != 0 {
 		return one(code)
 	}
@@ -239,7 +240,7 @@ func request(c *call, topicPtr, topicLen, payloadPtr, payloadLen, regionsPtr, nr
 	if code != 0 {
 		return one(code)
 	}
-	if _, ok := c.bytes(bufPtr, bufCap); !ok {
+	if _, ok := span(mem, bufPtr, bufCap); !ok {
 		return one(errFault)
 	}
 	timeout := time.Duration(timeoutNS)
