@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -28,7 +29,21 @@ const (
 	// the requester's own timeout ends it sooner on its side.
 	requestTimeout = 30 * time.Second
 	ackTimeout     = 5 * time.Second
+	// hdrWait carries a direct send's timeout in ms: the receiving node waits for room in
+	// the inbox for at most three quarters of it (receiveWait), so that a send its sender
+	// gave up on is not delivered after all.
+	hdrWait = "Orb-Wait"
 )
+
+// receiveWait is how long the receiving node waits for room for a direct send whose
+// message carried hdrWait (ackTimeout without it, or for a value that does not parse).
+func receiveWait(msg *nats.Msg) time.Duration {
+	ms, err := strconv.ParseInt(msg.Header.Get(hdrWait), 10, 64)
+	if err != nil || ms <= 0 {
+		return ackTimeout
+	}
+	return min(ackTimeout, max(time.Duration(ms)*time.Millisecond*3/4, time.Millisecond))
+}
 
 type rkey struct {
 	node, boot string
@@ -282,7 +297,10 @@ func (n *Node) procSink(node string, rpid uint32) bus.Sink {
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 			timeout = max(time.Until(d), time.Millisecond)
 		}
-		msg, err := n.nc.Request(subj, f.encode(), timeout)
+		req := nats.NewMsg(subj)
+		req.Data = f.encode()
+		req.Header.Set(hdrWait, strconv.FormatInt(int64(timeout/time.Millisecond), 10))
+		msg, err := n.nc.RequestMsg(req, timeout)
 		if err != nil {
 			if errors.Is(err, nats.ErrTimeout) {
 				return fmt.Errorf("%w: node %s did not acknowledge the send to its pid %d within %v", bus.ErrTimeout, node, rpid, timeout)

@@ -149,7 +149,7 @@ func (n *Node) handle(msg *nats.Msg, f *frame, src string, last *lastProxy) {
 	case m.Kind == bus.KindRequest:
 		n.serveRequest(src, pid, f.corr, m)
 	case m.Kind == bus.KindDirect || m.Kind >= 32:
-		ctx, cancel := context.WithTimeout(n.ctx, ackTimeout)
+		ctx, cancel := context.WithTimeout(n.ctx, receiveWait(msg))
 		err = n.b.Send(ctx, m)
 		cancel()
 		if err != nil {
