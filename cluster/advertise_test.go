@@ -1,6 +1,9 @@
 package cluster
 
 import (
+	"bufio"
+	"encoding/json"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -51,6 +54,31 @@ func TestAdvertise(t *testing.T) {
 	}
 	if a.Addr() != "nats://"+adv {
 		t.Fatalf("a announces %s, want nats://%s", a.Addr(), adv)
+	}
+	// The route address a node's server gives other servers (its INFO's ip, which they
+	// gossip) is on the advertised host too, not the listen host. (A node on loopback, whose
+	// routes are not TLS: a TLS route shakes hands before its INFO.)
+	cport := strconv.Itoa(freePort(t))
+	l, err := tryConfig(t, Config{Name: "l", Listen: "127.0.0.1:" + cport, Advertise: "localhost:" + cport, Host: newFakeHost()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rport := l.srv.s.ClusterAddr().Port
+	rc, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(rport)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.SetDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(rc).ReadString('\n')
+	rc.Close()
+	var info struct {
+		IP string `json:"ip"`
+	}
+	if err != nil || !strings.HasPrefix(line, "INFO ") || json.Unmarshal([]byte(line[len("INFO "):]), &info) != nil {
+		t.Fatalf("l's route port said %q (%v)", line, err)
+	}
+	if want := fmt.Sprintf("nats-route://localhost:%d/", rport); info.IP != want {
+		t.Fatalf("l's server gives its route address as %q, want %q", info.IP, want)
 	}
 	// a's server is TLS (it listens beyond loopback): b, joining at a loopback address, is told.
 	b, err := tryConfig(t, Config{Name: "b", Listen: "127.0.0.1:0", Join: JoinURL(adv, a.Token()), TLS: true, Host: newFakeHost()})

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -64,6 +65,15 @@ func startServer(name, listen, advertise, tok, route string, tlsc *tls.Config) (
 			MaxPingsOut:  2,
 			Compression:  server.CompressionOpts{Mode: server.CompressionOff},
 		},
+	}
+	if advertise != "" {
+		// Servers gossip each other's route addresses: the advertised host, with the route
+		// port the server picks (nats-server adds it to a host given alone).
+		h, _, _ := net.SplitHostPort(advertise)
+		if strings.Contains(h, ":") {
+			h = "[" + h + "]"
+		}
+		opts.Cluster.Advertise = h
 	}
 	if tlsc != nil {
 		opts.TLSConfig, opts.TLS, opts.TLSTimeout = tlsc, true, 2
