@@ -86,7 +86,7 @@ func interleave(b *testing.B, rounds, ops int, clock func() time.Duration, unit 
 		}
 	}
 	for i, side := range sides {
-		fmt.Printf("%s %s ns/op by round: %.0f\n", b.Name(), side.name, wall[i])
+		fmt.Printf("%s %s ns/op by round: %.1f\n", b.Name(), side.name, wall[i])
 		w, c := testenv.Median(wall[i]), testenv.Median(cpu[i])
 		b.Run(side.name, func(b *testing.B) {
 			b.ReportMetric(w, "ns/op")
