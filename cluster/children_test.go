@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/orbital/orbital/internal/testenv"
 )
 
 func sameJSON(a, b []byte) bool {
@@ -36,9 +34,7 @@ func TestClusterChild(t *testing.T) {
 	ha, hb := newFakeHost(), newFakeHost()
 	a := startNode(t, "a", "127.0.0.1:0", "", ha)
 	b := startNode(t, "b", "127.0.0.1:0", JoinURL(strings.TrimPrefix(a.Addr(), "nats://"), a.Token()), hb)
-	for _, n := range []*Node{a, b} {
-		testenv.Eventually(t, func() bool { return upNodes(n, 2) }, 10*time.Second, "node %s sees 2 up", n.Name())
-	}
+	waitUp(t, 2, a, b)
 	ctx := context.Background()
 	bound := []byte(`{"Publish":[{"Value":"open.>"}]}`)
 	c, err := a.SpawnChild(ctx, SpawnRequest{Module: "viewer", Child: &ChildSpec{Parent: 5, Bound: bound}}, "b")

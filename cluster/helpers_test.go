@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orbital/orbital/bus"
+	"github.com/orbital/orbital/internal/testenv"
 )
 
 // fakeHost is a Host over a bare bus, with fixed resources.
@@ -160,4 +161,12 @@ func (h *fakeHost) spawns() []SpawnRequest {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]SpawnRequest(nil), h.spawned...)
+}
+
+// waitUp waits until each of nodes sees want nodes up.
+func waitUp(t testing.TB, want int, nodes ...*Node) {
+	t.Helper()
+	for _, n := range nodes {
+		testenv.Eventually(t, func() bool { return upNodes(n, want) }, 10*time.Second, "node %s sees %d up", n.Name(), want)
+	}
 }

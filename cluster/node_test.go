@@ -181,7 +181,7 @@ func TestClusterBadInput(t *testing.T) {
 		t.Fatalf("duplicate name: %v", err)
 	}
 	b := startNode(t, "b", "", JoinURL(addr, a.Token()), hb)
-	testenv.Eventually(t, func() bool { return upNodes(a, 2) && upNodes(b, 2) }, 10*time.Second, "a and b up")
+	waitUp(t, 2, a, b)
 
 	// A rogue client with the token.
 	nc, err := nats.Connect(a.Addr(), nats.Token(a.Token()))
@@ -246,7 +246,7 @@ func TestClusterTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testenv.Eventually(t, func() bool { return upNodes(a, 2) && upNodes(b, 2) }, 10*time.Second, "a and b up over TLS")
+	waitUp(t, 2, a, b)
 	if _, err := nats.Connect(a.Addr(), nats.Token(a.Token())); err == nil {
 		t.Fatal("a plain-text client was let in")
 	}

@@ -70,7 +70,7 @@ func TestOutboxOrder(t *testing.T) {
 	}
 	a := node("a", "", ha)
 	b := node("b", JoinURL(strings.TrimPrefix(a.Addr(), "nats://"), a.Token()), hb)
-	testenv.Eventually(t, func() bool { return upNodes(a, 2) && upNodes(b, 2) }, 10*time.Second, "two nodes up")
+	waitUp(t, 2, a, b)
 	const n = 3000
 	sub, _ := hb.b.Attach(7, bus.InboxLimits{MaxMsgs: 2 * n, MaxBytes: 16 << 20})
 	hb.b.Subscribe(7, "seq.>", bus.Reliable)
@@ -136,7 +136,7 @@ func TestOutboxLinger(t *testing.T) {
 	ha, hb := newFakeHost(), newFakeHost()
 	a := startNode(t, "a", "127.0.0.1:0", "", ha)
 	b := startNode(t, "b", "127.0.0.1:0", JoinURL(strings.TrimPrefix(a.Addr(), "nats://"), a.Token()), hb)
-	testenv.Eventually(t, func() bool { return upNodes(a, 2) && upNodes(b, 2) }, 10*time.Second, "two nodes up")
+	waitUp(t, 2, a, b)
 	sub, _ := hb.b.Attach(7, bus.InboxLimits{})
 	hb.b.Subscribe(7, "seq.>", bus.Reliable)
 	ha.b.Attach(3, bus.InboxLimits{})

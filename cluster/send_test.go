@@ -19,9 +19,7 @@ func TestRemoteSendWaitsNoLongerThanItsSender(t *testing.T) {
 	ha, hb := newFakeHost(), newFakeHost()
 	a := startNode(t, "a", "127.0.0.1:0", "", ha)
 	b := startNode(t, "b", "", JoinURL(strings.TrimPrefix(a.Addr(), "nats://"), a.Token()), hb)
-	for _, n := range []*Node{a, b} {
-		testenv.Eventually(t, func() bool { return upNodes(n, 2) }, 10*time.Second, "node %s sees 2 up", n.Name())
-	}
+	waitUp(t, 2, a, b)
 	ctx := context.Background()
 	sub, _ := ha.b.Attach(7, bus.InboxLimits{})
 	ha.b.Subscribe(7, "hello.>", bus.Reliable)
