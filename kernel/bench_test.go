@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"runtime"
 	"syscall"
@@ -41,9 +40,9 @@ func BenchmarkSpawn(b *testing.B) {
 		b.Fatal(err)
 	}
 	kernelMemories := rawSpawner(b, engineConfig(), split, img)
-	interleave(b, rounds, ops, processCPU, "cpu-us/op", 1e3, []benchSide{
-		{"base=raw-wasmtime", rawSpawner(b, rawEngineConfig(), wasm, nil)},
-		{"raw-kernel-memories", func(n int) {
+	testenv.Interleave(b, rounds, ops, processCPU, "cpu-us/op", 1e3, []testenv.Side{
+		{Name: "base=raw-wasmtime", Run: rawSpawner(b, rawEngineConfig(), wasm, nil)},
+		{Name: "raw-kernel-memories", Run: func(n int) {
 			// The engine creates memories for a budget only (memlimit_cgo.go).
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
@@ -52,7 +51,7 @@ func BenchmarkSpawn(b *testing.B) {
 			defer func() { prev.enter(); bud.release() }()
 			kernelMemories(n)
 		}},
-		{"orbital", func(n int) {
+		{Name: "orbital", Run: func(n int) {
 			for range n {
 				p, err := k.Spawn(m, SpawnOptions{})
 				if err != nil {
@@ -63,36 +62,6 @@ func BenchmarkSpawn(b *testing.B) {
 			}
 		}},
 	})
-}
-
-// benchSide is one side of a benchmark run in interleaved rounds: run does n ops of it.
-type benchSide struct {
-	name string
-	run  func(n int)
-}
-
-// interleave runs sides in rounds of ops each, one side after another, and reports each
-// side's median round as a sub-benchmark: ns/op and the CPU time per op of clock (a thread's
-// or the process's) in unit, scale nanoseconds each.
-func interleave(b *testing.B, rounds, ops int, clock func() time.Duration, unit string, scale float64, sides []benchSide) {
-	wall := make([][]float64, len(sides))
-	cpu := make([][]float64, len(sides))
-	for range rounds {
-		for i, side := range sides {
-			c0, t0 := clock(), time.Now()
-			side.run(ops)
-			wall[i] = append(wall[i], float64(time.Since(t0).Nanoseconds())/float64(ops))
-			cpu[i] = append(cpu[i], float64((clock()-c0).Nanoseconds())/float64(ops)/scale)
-		}
-	}
-	for i, side := range sides {
-		fmt.Printf("%s %s ns/op by round: %.1f\n", b.Name(), side.name, wall[i])
-		w, c := testenv.Median(wall[i]), testenv.Median(cpu[i])
-		b.Run(side.name, func(b *testing.B) {
-			b.ReportMetric(w, "ns/op")
-			b.ReportMetric(c, unit)
-		})
-	}
 }
 
 // rawSpawner returns BenchmarkSpawn's work on wasmtime alone, n spawns to the end, with an

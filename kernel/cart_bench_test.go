@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/internal/testenv"
 	"github.com/orbital/orbital/wasm4"
 )
 
@@ -86,7 +87,7 @@ func BenchmarkCartFrame(b *testing.B) {
 			}
 		}
 	}
-	sides := []benchSide{{"base=raw-wasmtime", frames(rawCartFrame(b, wasm))}}
+	sides := []testenv.Side{{Name: "base=raw-wasmtime", Run: frames(rawCartFrame(b, wasm))}}
 	for _, c := range []struct {
 		name   string
 		scale  int
@@ -107,9 +108,9 @@ func BenchmarkCartFrame(b *testing.B) {
 		if err := p.instantiateCart(); err != nil {
 			b.Fatal(err)
 		}
-		sides = append(sides, benchSide{c.name, frames(p.cartFrame)})
+		sides = append(sides, testenv.Side{Name: c.name, Run: frames(p.cartFrame)})
 	}
-	interleave(b, rounds, perRound, threadCPU, "cpu-ns/op", 1, sides)
+	testenv.Interleave(b, rounds, perRound, threadCPU, "cpu-ns/op", 1, sides)
 }
 
 // rawCartFrame is BenchmarkCartFrame's frame on wasmtime alone: update called, the

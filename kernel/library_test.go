@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
+	"github.com/orbital/orbital/internal/testenv"
 )
 
 // libSet resolves libraries from WAT sources compiled for the test (a real resolver over an
@@ -297,7 +298,7 @@ func BenchmarkLibraryCall(b *testing.B) {
 		// median round, as BenchmarkSpawn does: a second of each, one after the other, moved
 		// one side alone by a third on this VM (1.33x in one make bench, 1.04x in others).
 		b.Run(c.name, func(b *testing.B) {
-			var sides []benchSide
+			var sides []testenv.Side
 			for _, name := range []string{"base=in-module", "library"} {
 				k := newKernel(b, Config{AllowAll: true, Libraries: libs})
 				wasm, err := wasmtime.Wat2Wasm(apps[name])
@@ -310,7 +311,7 @@ func BenchmarkLibraryCall(b *testing.B) {
 				}
 				store, entry := benchInstance(b, k, m)
 				b.Cleanup(store.Close)
-				sides = append(sides, benchSide{name, func(n int) { // n library calls
+				sides = append(sides, testenv.Side{Name: name, Run: func(n int) { // n library calls
 					for range n / c.calls {
 						if _, err := entry.Call(store); err != nil {
 							b.Fatal(err)
@@ -318,7 +319,7 @@ func BenchmarkLibraryCall(b *testing.B) {
 					}
 				}})
 			}
-			interleave(b, 7, 200*c.calls, processCPU, "cpu-ns/op", 1, sides)
+			testenv.Interleave(b, 7, 200*c.calls, processCPU, "cpu-ns/op", 1, sides)
 		})
 	}
 }
